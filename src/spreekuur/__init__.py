@@ -1,0 +1,1 @@
+"""Spreekuur: patient portal and practice tools for Dutch general practices."""

@@ -1,0 +1,3 @@
+from spreekuur.manage import main
+
+main()

@@ -1,0 +1,33 @@
+"""Named permissions, one plain function each; services and templates use the same ones."""
+
+from __future__ import annotations
+
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import PATIENT, active_membership, role_of
+from spreekuur.core.roles import StaffRole
+
+CLINICAL_AND_DESK = {StaffRole.HUISARTS, StaffRole.ASSISTENT, StaffRole.POH}
+
+
+def can_manage_staff(user: User | None) -> bool:
+    return role_of(user) == StaffRole.PRAKTIJKMANAGER
+
+
+def can_manage_practice_page(user: User | None) -> bool:
+    return role_of(user) == StaffRole.PRAKTIJKMANAGER
+
+
+def can_search_audit_log(user: User | None) -> bool:
+    return role_of(user) == StaffRole.PRAKTIJKMANAGER
+
+
+def can_view_patient_list(user: User | None) -> bool:
+    return active_membership(user) is not None
+
+
+def can_issue_portal_activation(user: User | None) -> bool:
+    return role_of(user) in {*CLINICAL_AND_DESK, StaffRole.PRAKTIJKMANAGER}
+
+
+def is_portal_user(user: User | None) -> bool:
+    return role_of(user) == PATIENT

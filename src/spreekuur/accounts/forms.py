@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.forms import StyledForm
+from spreekuur.core.roles import StaffRole
+
+
+class LoginForm(StyledForm):
+    username = forms.EmailField(
+        label=_("E-mailadres"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Wachtwoord"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class TokenForm(StyledForm):
+    token = forms.CharField(
+        label=_("Code uit uw authenticator-app of een herstelcode"),
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+class ConfirmTotpForm(StyledForm):
+    token = forms.RegexField(
+        label=_("Code van 6 cijfers uit de app"),
+        regex=r"^\s*\d{3}\s?\d{3}\s*$",
+        error_messages={"invalid": _("Vul de 6 cijfers in die de app nu toont.")},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class StaffMemberForm(StyledForm):
+    full_name = forms.CharField(label=_("Naam"), max_length=200)
+    email = forms.EmailField(label=_("E-mailadres"))
+    role = forms.ChoiceField(label=_("Rol"), choices=StaffRole.choices)
+    agb_code = forms.RegexField(
+        label=_("AGB-code (zorgverleners)"),
+        regex=r"^\d{8}$",
+        required=False,
+        error_messages={"invalid": _("Een AGB-code bestaat uit 8 cijfers.")},
+    )
+
+
+class StaffMemberChangeForm(StyledForm):
+    role = forms.ChoiceField(label=_("Rol"), choices=StaffRole.choices)
+    agb_code = forms.RegexField(
+        label=_("AGB-code (zorgverleners)"),
+        regex=r"^\d{8}$",
+        required=False,
+        error_messages={"invalid": _("Een AGB-code bestaat uit 8 cijfers.")},
+    )
+    active = forms.BooleanField(label=_("Account actief"), required=False)
+
+
+class NewPasswordForm(StyledForm):
+    """Choosing a password: the same rules everywhere (activation, reset)."""
+
+    email = forms.EmailField(
+        label=_("E-mailadres"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password1 = forms.CharField(
+        label=_("Wachtwoord"),
+        strip=False,
+        help_text=_("Minstens 10 tekens; geen veelgebruikt wachtwoord."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Wachtwoord nogmaals"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("De twee wachtwoorden zijn niet gelijk."))
+        elif isinstance(first, str):
+            try:
+                password_validation.validate_password(first)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

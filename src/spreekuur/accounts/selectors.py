@@ -1,0 +1,79 @@
+"""Who a user is in Spreekuur: role, practice, and the staff list of a practice."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.core.models import Practice
+
+if TYPE_CHECKING:
+    from spreekuur.patients.models import Patient
+
+PATIENT = "patient"
+ANONYMOUS = "anoniem"
+NO_ROLE = "geen"
+
+
+def active_membership(user: User | None) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        membership = user.membership
+    except Membership.DoesNotExist:
+        return None
+    return membership if membership.active else None
+
+
+def patient_profile(user: User | None) -> Patient | None:
+    from spreekuur.patients.models import Patient
+
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.patient_profile
+    except Patient.DoesNotExist:
+        return None
+
+
+def role_of(user: User | None) -> str:
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    membership = active_membership(user)
+    if membership is not None:
+        return membership.role
+    if patient_profile(user) is not None:
+        return PATIENT
+    return NO_ROLE
+
+
+def practice_of(user: User | None) -> Practice | None:
+    membership = active_membership(user)
+    if membership is not None:
+        return membership.practice
+    patient = patient_profile(user)
+    return patient.practice if patient is not None else None
+
+
+def is_staff_member(user: User | None) -> bool:
+    return active_membership(user) is not None
+
+
+def staff_of(practice: Practice) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(practice=practice)
+        .select_related("user")
+        .order_by("-active", "user__full_name")
+    )
+
+
+def get_membership_for(user: User, public_id: object) -> Membership:
+    """A staff membership of the acting manager's own practice, or 404."""
+    from django.shortcuts import get_object_or_404
+
+    practice = practice_of(user)
+    return get_object_or_404(
+        Membership.objects.select_related("user"), public_id=public_id, practice=practice
+    )

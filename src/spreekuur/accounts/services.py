@@ -1,0 +1,166 @@
+"""Writes for accounts: staff management, second factor, login events."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from spreekuur.accounts import capabilities
+from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.selectors import practice_of
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditAction, Practice
+from spreekuur.core.roles import StaffRole
+
+RECOVERY_CODE_COUNT = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def _require_manager(by: User, practice: Practice) -> None:
+    if not capabilities.can_manage_staff(by) or practice_of(by) != practice:
+        raise PermissionDenied
+
+
+def send_set_password_mail(*, user: User, base_url: str) -> None:
+    """A content-free mail with a one-time link to choose a password."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = base_url.rstrip("/") + reverse(
+        "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+    )
+    body = render_to_string("accounts/email/set_password.txt", {"link": link})
+    send_mail(_("Uw account bij Spreekuur"), body, None, [user.email])
+
+
+@transaction.atomic
+def add_staff_member(
+    *,
+    practice: Practice,
+    email: str,
+    full_name: str,
+    role: str,
+    agb_code: str = "",
+    by: User,
+    base_url: str,
+) -> Membership:
+    _require_manager(by, practice)
+    if role not in StaffRole.values:
+        raise BusinessRuleError(_("Onbekende rol."))
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise BusinessRuleError(_("Er bestaat al een account met dit e-mailadres."))
+    user = User.objects.create_user(email=email, full_name=full_name.strip())
+    membership = Membership.objects.create(
+        user=user, practice=practice, role=role, agb_code=agb_code.strip()
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="staff_membership",
+        practice=practice,
+        object_ids=[membership.public_id],
+    )
+    transaction.on_commit(lambda: send_set_password_mail(user=user, base_url=base_url))
+    return membership
+
+
+@transaction.atomic
+def change_staff_member(
+    *, membership: Membership, role: str, active: bool, agb_code: str, by: User
+) -> Membership:
+    _require_manager(by, membership.practice)
+    if role not in StaffRole.values:
+        raise BusinessRuleError(_("Onbekende rol."))
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    stays_manager = active and role == StaffRole.PRAKTIJKMANAGER
+    if membership.role == StaffRole.PRAKTIJKMANAGER and not stays_manager:
+        other_managers = Membership.objects.filter(
+            practice=membership.practice, role=StaffRole.PRAKTIJKMANAGER, active=True
+        ).exclude(pk=membership.pk)
+        if not other_managers.exists():
+            raise BusinessRuleError(
+                _("De praktijk moet ten minste één actieve praktijkmanager houden.")
+            )
+    membership.role = role
+    membership.active = active
+    membership.agb_code = agb_code.strip()
+    membership.save(update_fields=["role", "active", "agb_code"])
+    if not active:
+        membership.user.is_active = False
+        # An inactive user's sessions stop authenticating at once (ModelBackend.get_user).
+        membership.user.save(update_fields=["is_active"])
+    elif not membership.user.is_active:
+        membership.user.is_active = True
+        membership.user.save(update_fields=["is_active"])
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="staff_membership",
+        practice=membership.practice,
+        object_ids=[membership.public_id],
+    )
+    return membership
+
+
+def start_totp_setup(*, user: User) -> TOTPDevice:
+    """An unconfirmed authenticator for the user to scan; replaces an earlier unconfirmed one."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="Authenticator-app", confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the authenticator when the code fits; return fresh recovery codes."""
+    if device.user_id != user.pk or device.confirmed:
+        raise PermissionDenied
+    if not device.verify_token(token.strip().replace(" ", "")):
+        return None
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return regenerate_recovery_codes(user=user)
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user: User) -> list[str]:
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, defaults={"name": "Herstelcodes", "confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [
+        "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in codes])
+    return codes
+
+
+def has_confirmed_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def record_login(*, user: User, second_factor: bool) -> None:
+    record_access(
+        actor=user,
+        action=AuditAction.LOGIN,
+        object_kind="session",
+        practice=practice_of(user),
+        detail="tweede factor" if second_factor else "wachtwoord",
+    )
+
+
+def record_logout(*, user: User) -> None:
+    record_access(
+        actor=user, action=AuditAction.LOGOUT, object_kind="session", practice=practice_of(user)
+    )

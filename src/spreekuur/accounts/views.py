@@ -1,0 +1,258 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from spreekuur.accounts import capabilities, selectors, services
+from spreekuur.accounts.forms import (
+    ConfirmTotpForm,
+    LoginForm,
+    StaffMemberChangeForm,
+    StaffMemberForm,
+    TokenForm,
+)
+from spreekuur.accounts.login_adapter import get_login_adapter
+from spreekuur.accounts.middleware import second_factor_not_required
+from spreekuur.accounts.models import User
+from spreekuur.core.exceptions import BusinessRuleError
+
+SESSION_NEXT = "spreekuur_after_login"
+SESSION_RECOVERY_CODES = "spreekuur_recovery_codes"
+SESSION_SETUP_DEVICE = "spreekuur_totp_setup_device"
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return None
+
+
+def _after_second_factor(request: HttpRequest) -> HttpResponse:
+    target = _safe_next(request, request.session.pop(SESSION_NEXT, None))
+    return redirect(target or "core:start")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+        return redirect("core:start")
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = get_login_adapter().authenticate(
+            request,
+            username=form.cleaned_data["username"],
+            password=form.cleaned_data["password"],
+        )
+        if user is not None:
+            next_url = _safe_next(request, request.GET.get("next"))
+            auth_login(request, user)  # rotates the session key
+            if next_url:
+                request.session[SESSION_NEXT] = next_url
+            services.record_login(user=user, second_factor=False)
+            if services.has_confirmed_second_factor(user):
+                return redirect("accounts:verify")
+            return redirect("accounts:setup_totp")
+        # One message for an unknown address and a wrong password alike.
+        form.add_error(None, _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
+    return render(request, "accounts/login.html", {"form": form})
+
+
+def locked_out(request: HttpRequest, credentials: object = None, *args: object) -> HttpResponse:
+    """Shown by django-axes after too many failures: the same for known and unknown names."""
+    form = LoginForm(request.POST or None)
+    form.add_error(
+        None,
+        _(
+            "Te veel mislukte pogingen. Probeer het over 15 minuten opnieuw, "
+            "of kies 'Wachtwoord vergeten'."
+        ),
+    )
+    return render(request, "accounts/login.html", {"form": form}, status=429)
+
+
+@second_factor_not_required
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.is_verified():  # type: ignore[attr-defined]
+        return _after_second_factor(request)
+    if not services.has_confirmed_second_factor(user):
+        return redirect("accounts:setup_totp")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip().replace(" ", "").lower()
+        device = match_token(user, token)
+        if device is not None:
+            otp_login(request, device)
+            services.record_login(user=user, second_factor=True)
+            return _after_second_factor(request)
+        form.add_error("token", _("Deze code klopt niet of is verlopen. Probeer de nieuwe code."))
+    return render(request, "accounts/verify.html", {"form": form})
+
+
+@second_factor_not_required
+@require_http_methods(["GET", "POST"])
+def setup_totp_view(request: HttpRequest) -> HttpResponse:
+    """First login: link an authenticator app (scan the QR code, type one code)."""
+    import segno
+
+    user: User = request.user  # type: ignore[assignment]
+    if services.has_confirmed_second_factor(user) and not user.is_verified():  # type: ignore[attr-defined]
+        return redirect("accounts:verify")
+    device = None
+    device_id = request.session.get(SESSION_SETUP_DEVICE)
+    if device_id:
+        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+    if device is None:
+        device = services.start_totp_setup(user=user)
+        request.session[SESSION_SETUP_DEVICE] = device.pk
+    form = ConfirmTotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.confirm_totp_device(
+            user=user, device=device, token=form.cleaned_data["token"]
+        )
+        if codes is not None:
+            request.session.pop(SESSION_SETUP_DEVICE, None)
+            otp_login(request, device)
+            services.record_login(user=user, second_factor=True)
+            request.session[SESSION_RECOVERY_CODES] = codes
+            return redirect("accounts:recovery_codes")
+        form.add_error(
+            "token", _("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat.")
+        )
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, dark="#000", light="#fff", omitsize=False
+    )
+    secret = device.bin_key
+    import base64
+
+    base32 = base64.b32encode(secret).decode().rstrip("=")
+    grouped = " ".join(base32[i : i + 4] for i in range(0, len(base32), 4))
+    return render(
+        request,
+        "accounts/setup_totp.html",
+        {"form": form, "qr_svg": qr_svg, "secret": grouped},
+    )
+
+
+@require_http_methods(["GET"])
+def recovery_codes_view(request: HttpRequest) -> HttpResponse:
+    codes = request.session.pop(SESSION_RECOVERY_CODES, None)
+    if not codes:
+        return redirect("accounts:security")
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@require_http_methods(["GET", "POST"])
+def security_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.method == "POST":
+        request.session[SESSION_RECOVERY_CODES] = services.regenerate_recovery_codes(user=user)
+        return redirect("accounts:recovery_codes")
+    return render(request, "accounts/security.html", {})
+
+
+@second_factor_not_required
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        services.record_logout(user=request.user)  # type: ignore[arg-type]
+    auth_logout(request)  # flushes the session
+    messages.success(request, _("U bent uitgelogd."))
+    return redirect("accounts:login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_form(self, form_class=None):  # type: ignore[no-untyped-def]
+        form = super().get_form(form_class)
+        for field in form.fields.values():
+            field.widget.attrs["class"] = "utrecht-textbox utrecht-textbox--html-input"
+        return form
+
+
+# --- Staff management (praktijkmanager) ---------------------------------------------------
+
+
+def _require_staff_manager(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not capabilities.can_manage_staff(user):
+        raise PermissionDenied
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def staff_list_view(request: HttpRequest) -> HttpResponse:
+    user = _require_staff_manager(request)
+    practice = selectors.practice_of(user)
+    if practice is None:
+        raise PermissionDenied
+    form = StaffMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.add_staff_member(
+                practice=practice,
+                by=user,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except BusinessRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is toegevoegd en krijgt een e-mail om een wachtwoord te kiezen.")
+                % {"name": membership.user.full_name},
+            )
+            return redirect("accounts:staff_list")
+    return render(
+        request,
+        "accounts/staff_list.html",
+        {"memberships": selectors.staff_of(practice), "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def staff_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _require_staff_manager(request)
+    membership = selectors.get_membership_for(user, public_id)
+    initial = {
+        "role": membership.role,
+        "agb_code": membership.agb_code,
+        "active": membership.active,
+    }
+    form = StaffMemberChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_staff_member(membership=membership, by=user, **form.cleaned_data)
+        except BusinessRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("De wijziging is opgeslagen."))
+            return redirect(reverse("accounts:staff_list"))
+    return render(request, "accounts/staff_change.html", {"membership": membership, "form": form})

@@ -1,0 +1,197 @@
+"""The NEN 7513 audit log: one service that every access to patient data goes through.
+
+Each practice has its own hash chain. An entry's hash covers its fields and the hash of
+the entry before it, so a changed, removed or inserted row breaks the chain, which
+`spreekuur audit_verify` finds. The database refuses UPDATE and DELETE on entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import IntegrityError, transaction
+
+from spreekuur.core import request_context
+from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditOutcome, Practice
+from spreekuur.core.roles import Channel
+
+if TYPE_CHECKING:
+    from spreekuur.accounts.models import User
+    from spreekuur.patients.models import Patient
+
+GENESIS_HASH = "0" * 64
+
+
+def _canonical(entry: AuditEntry) -> bytes:
+    fields: dict[str, Any] = {
+        "public_id": str(entry.public_id),
+        "practice": entry.practice_id,
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "action": entry.action,
+        "outcome": entry.outcome,
+        "actor": entry.actor_id,
+        "actor_name": entry.actor_name,
+        "actor_role": entry.actor_role,
+        "acting_for": entry.acting_for_id,
+        "patient": entry.patient_id,
+        "object_kind": entry.object_kind,
+        "object_ids": [str(object_id) for object_id in entry.object_ids],
+        "ip_address": entry.ip_address,
+        "channel": entry.channel,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(entry: AuditEntry) -> str:
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def _role_and_channel(actor: User | None) -> tuple[str, str]:
+    from spreekuur.accounts.selectors import role_of
+
+    role = role_of(actor)
+    channel = Channel.PORTAL if role in {"patient", "gemachtigde"} else Channel.STAFF
+    if actor is None:
+        channel = Channel.PUBLIC
+    return role, channel
+
+
+def _locked_chain(practice: Practice | None) -> AuditChain:
+    scope = AuditChain.scope_for(practice.pk if practice is not None else None)
+    try:
+        return AuditChain.objects.select_for_update().get(scope=scope)
+    except AuditChain.DoesNotExist:
+        try:
+            with transaction.atomic():
+                AuditChain.objects.create(scope=scope, practice=practice)
+        except IntegrityError:
+            pass  # another request created it first
+        return AuditChain.objects.select_for_update().get(scope=scope)
+
+
+@transaction.atomic
+def record_access(
+    *,
+    actor: User | None,
+    action: str,
+    object_kind: str,
+    practice: Practice | None,
+    patient: Patient | None = None,
+    object_ids: Sequence[object] = (),
+    outcome: str = AuditOutcome.ALLOWED,
+    acting_for: User | None = None,
+    channel: str | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """Append one entry to the practice's chain (one per request and object kind)."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    if patient is not None and practice is not None and patient.practice_id != practice.pk:
+        raise ValueError("A patient is logged in their own practice's chain")
+    role, default_channel = _role_and_channel(actor)
+    context = request_context.current()
+    chain = _locked_chain(practice)
+    entry = AuditEntry(
+        practice=practice,
+        seq=chain.last_seq + 1,
+        occurred_at=datetime.now(UTC),
+        action=action,
+        outcome=outcome,
+        actor=actor,
+        actor_name=actor.full_name if actor is not None else "",
+        actor_role=role,
+        acting_for=acting_for,
+        patient=patient,
+        object_kind=object_kind,
+        object_ids=[str(object_id) for object_id in object_ids],
+        ip_address=context.ip_address if context else None,
+        channel=channel or (Channel.TASK if context is None else default_channel),
+        detail=detail[:200],
+        prev_hash=chain.last_hash,
+    )
+    entry.entry_hash = compute_hash(entry)
+    entry.save(force_insert=True)
+    chain.last_seq = entry.seq
+    chain.last_hash = entry.entry_hash
+    chain.save(update_fields=["last_seq", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    practice_id: int | None
+    seq: int
+    public_id: str
+    reason: str
+
+
+def _verify_chain(chain: AuditChain, entries: Iterable[AuditEntry]) -> ChainBreak | None:
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    last: AuditEntry | None = None
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return ChainBreak(
+                chain.practice_id,
+                entry.seq,
+                str(entry.public_id),
+                f"volgnummer {expected_seq} ontbreekt",
+            )
+        if entry.prev_hash != expected_prev:
+            return ChainBreak(
+                chain.practice_id, entry.seq, str(entry.public_id), "schakel naar vorige klopt niet"
+            )
+        if compute_hash(entry) != entry.entry_hash:
+            return ChainBreak(
+                chain.practice_id, entry.seq, str(entry.public_id), "inhoud is gewijzigd"
+            )
+        expected_prev = entry.entry_hash
+        expected_seq += 1
+        last = entry
+    if chain.last_seq != (last.seq if last else 0) or chain.last_hash != expected_prev:
+        return ChainBreak(
+            chain.practice_id,
+            chain.last_seq,
+            "",
+            "laatste regels van de keten ontbreken",
+        )
+    return None
+
+
+def verify_chains(*, practice: Practice | None = None) -> tuple[int, list[ChainBreak]]:
+    """Check every chain (or one practice's); return the entries checked and each first break."""
+    chains = AuditChain.objects.all()
+    if practice is not None:
+        chains = chains.filter(practice=practice)
+    checked = 0
+    breaks: list[ChainBreak] = []
+    for chain in chains.order_by("scope"):
+        entries = AuditEntry.objects.filter(practice_id=chain.practice_id).order_by("seq")
+        counted = _CountingIterator(entries.iterator(chunk_size=2000))
+        found = _verify_chain(chain, counted)
+        checked += counted.count
+        if found is not None:
+            breaks.append(found)
+    return checked, breaks
+
+
+class _CountingIterator:
+    def __init__(self, inner: Iterable[AuditEntry]) -> None:
+        self._inner = iter(inner)
+        self.count = 0
+
+    def __iter__(self) -> _CountingIterator:
+        return self
+
+    def __next__(self) -> AuditEntry:
+        item = next(self._inner)
+        self.count += 1
+        return item

@@ -1,0 +1,19 @@
+"""Plain-Dutch names for what an audit entry is about, for the patient and the manager."""
+
+from django.utils.translation import gettext_lazy as _
+
+OBJECT_KIND_LABELS = {
+    "personal_data": _("persoonsgegevens"),
+    "patient": _("patiëntenlijst"),
+    "portal_activation": _("activeringscode portaal"),
+    "portal_account": _("portaalaccount"),
+    "audit_log": _("logboek (wie heeft mijn dossier bekeken)"),
+    "session": _("inlogsessie"),
+    "staff_membership": _("medewerker"),
+    "news_item": _("nieuwsbericht"),
+    "opening_exception": _("afwijkende openingstijd"),
+}
+
+
+def object_kind_label(kind: str) -> str:
+    return str(OBJECT_KIND_LABELS.get(kind, kind))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.accounts import capabilities
+from spreekuur.accounts.selectors import practice_of, role_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url: str
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Role-aware navigation: a link appears only where the capability allows the page."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_verified():
+        return {"nav_items": [], "nav_practice": None, "nav_role": None}
+    items = [NavItem(str(_("Start")), reverse("core:start"))]
+    if capabilities.is_portal_user(user):
+        items += [
+            NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
+            NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
+        ]
+    if capabilities.can_view_patient_list(user):
+        items.append(NavItem(str(_("Patiënten")), reverse("patients:list")))
+    if capabilities.can_manage_staff(user):
+        items.append(NavItem(str(_("Medewerkers")), reverse("accounts:staff_list")))
+    if capabilities.can_manage_practice_page(user):
+        items.append(NavItem(str(_("Praktijkpagina")), reverse("core:manage_page")))
+    if capabilities.can_search_audit_log(user):
+        items.append(NavItem(str(_("Logboek")), reverse("core:audit_search")))
+    items.append(NavItem(str(_("Beveiliging")), reverse("accounts:security")))
+    return {"nav_items": items, "nav_practice": practice_of(user), "nav_role": role_of(user)}

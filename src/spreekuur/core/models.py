@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.roles import Channel
+
+WEEKDAYS = [
+    (0, _("maandag")),
+    (1, _("dinsdag")),
+    (2, _("woensdag")),
+    (3, _("donderdag")),
+    (4, _("vrijdag")),
+    (5, _("zaterdag")),
+    (6, _("zondag")),
+]
+
+
+class Practice(models.Model):
+    """A general practice: the tenant. Every table with patient data points here."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(unique=True, max_length=80)
+    name = models.CharField(_("naam"), max_length=200)
+    agb_code = models.CharField(_("AGB-code"), max_length=8, unique=True)
+    street = models.CharField(_("straat en huisnummer"), max_length=200)
+    postal_code = models.CharField(_("postcode"), max_length=7)
+    city = models.CharField(_("plaats"), max_length=100)
+    phone_main = models.CharField(_("telefoonnummer"), max_length=20)
+    phone_urgent = models.CharField(_("spoedlijn"), max_length=20)
+    website_intro = models.TextField(_("welkomsttekst"), blank=True)
+    brand_colour = models.CharField(
+        _("huiskleur"),
+        max_length=7,
+        default="#154273",
+        help_text=_("Hexadecimale kleur, donker genoeg voor witte tekst (WCAG AA)."),
+    )
+    hap_name = models.CharField(_("huisartsenpost"), max_length=200)
+    hap_phone = models.CharField(_("telefoon huisartsenpost"), max_length=20)
+    hap_address = models.CharField(_("adres huisartsenpost"), max_length=250, blank=True)
+    records_online_from = models.DateField(
+        _("dossier online vanaf"),
+        null=True,
+        blank=True,
+        help_text=_("Vanaf deze datum zijn dossiergegevens online in te zien."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningHours(models.Model):
+    """A regular opening interval on a weekday. Several per day allow a lunch break."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("dag"), choices=WEEKDAYS)
+    opens = models.TimeField(_("open"))
+    closes = models.TimeField(_("dicht"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday"),
+            models.CheckConstraint(
+                condition=~Q(opens=models.F("closes")), name="opening_hours_span"
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "weekday"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class OpeningException(models.Model):
+    """A date with other hours than usual: closed (training day) or open on a holiday."""
+
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="opening_exceptions"
+    )
+    date = models.DateField(_("datum"))
+    closed = models.BooleanField(_("gesloten"), default=True)
+    opens = models.TimeField(_("open"), null=True, blank=True)
+    closes = models.TimeField(_("dicht"), null=True, blank=True)
+    reason = models.CharField(_("reden"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "date"], name="opening_exception_once"),
+            models.CheckConstraint(
+                condition=Q(closed=True) | (Q(opens__isnull=False) & Q(closes__isnull=False)),
+                name="opening_exception_hours_when_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.reason}"
+
+
+class NewsItem(models.Model):
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="news")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(_("titel"), max_length=200)
+    body = models.TextField(_("tekst"))
+    published_on = models.DateField(_("gepubliceerd op"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        indexes = [models.Index(fields=["practice", "-published_on"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditAction(models.TextChoices):
+    """NEN 7513 events."""
+
+    READ = "read", _("ingezien")
+    CREATE = "create", _("aangemaakt")
+    CHANGE = "change", _("gewijzigd")
+    DELETE = "delete", _("verwijderd")
+    EXPORT = "export", _("afgedrukt of geëxporteerd")
+    SEARCH = "search", _("gezocht")
+    BREAK_GLASS = "break_glass", _("noodtoegang")
+    LOGIN = "login", _("ingelogd")
+    LOGIN_FAILED = "login_failed", _("inlogpoging mislukt")
+    LOGOUT = "logout", _("uitgelogd")
+
+
+class AuditOutcome(models.TextChoices):
+    ALLOWED = "allowed", _("toegestaan")
+    DENIED = "denied", _("geweigerd")
+
+
+class AuditChain(models.Model):
+    """The head of one practice's hash chain. Locked while an entry is appended.
+
+    One chain per practice (practice NULL: the system chain for events outside any
+    practice), so a region's practices never wait on one another's lock.
+    """
+
+    scope = models.CharField(max_length=20, unique=True)  # "practice:<id>" or "system"
+    practice = models.OneToOneField(
+        Practice, on_delete=models.PROTECT, null=True, related_name="audit_chain"
+    )
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"audit chain {self.scope} at {self.last_seq}"
+
+    @staticmethod
+    def scope_for(practice_id: int | None) -> str:
+        return f"practice:{practice_id}" if practice_id is not None else "system"
+
+
+class AuditEntry(models.Model):
+    """One NEN 7513 log line. Append-only: database triggers refuse UPDATE and DELETE."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, null=True, related_name="audit_entries"
+    )
+    seq = models.BigIntegerField()
+    occurred_at = models.DateTimeField()
+    action = models.CharField(max_length=20, choices=AuditAction.choices)
+    outcome = models.CharField(max_length=10, choices=AuditOutcome.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=200)
+    actor_role = models.CharField(max_length=30)
+    acting_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, null=True, related_name="audit_entries"
+    )
+    object_kind = models.CharField(max_length=60)
+    object_ids = models.JSONField(default=list)
+    ip_address = models.GenericIPAddressField(null=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    detail = models.CharField(max_length=200, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "seq"], name="audit_entry_seq"),
+            models.UniqueConstraint(
+                fields=["seq"], condition=Q(practice__isnull=True), name="audit_entry_system_seq"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "-occurred_at"]),
+            models.Index(fields=["practice", "-occurred_at"]),
+            models.Index(fields=["actor", "-occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_kind}"

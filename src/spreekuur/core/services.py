@@ -1,0 +1,95 @@
+"""Writes for the practice itself: news and opening-hour exceptions (the public page)."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts import capabilities
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import practice_of
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditAction, NewsItem, OpeningException, Practice
+
+
+def _require_page_manager(by: User, practice: Practice) -> None:
+    if not capabilities.can_manage_practice_page(by) or practice_of(by) != practice:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def publish_news_item(
+    *, practice: Practice, title: str, body: str, published_on: date, by: User
+) -> NewsItem:
+    _require_page_manager(by, practice)
+    item = NewsItem.objects.create(
+        practice=practice,
+        title=title.strip(),
+        body=body.strip(),
+        published_on=published_on,
+        created_by=by,
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="news_item",
+        practice=practice,
+        object_ids=[item.public_id],
+    )
+    return item
+
+
+@transaction.atomic
+def remove_news_item(*, item: NewsItem, by: User) -> None:
+    _require_page_manager(by, item.practice)
+    record_access(
+        actor=by,
+        action=AuditAction.DELETE,
+        object_kind="news_item",
+        practice=item.practice,
+        object_ids=[item.public_id],
+    )
+    item.delete()
+
+
+@transaction.atomic
+def set_opening_exception(
+    *,
+    practice: Practice,
+    day: date,
+    closed: bool,
+    opens: time | None,
+    closes: time | None,
+    reason: str,
+    by: User,
+) -> OpeningException:
+    _require_page_manager(by, practice)
+    if not closed and (opens is None or closes is None):
+        raise BusinessRuleError(_("Vul de openingstijd en sluitingstijd in, of kies 'gesloten'."))
+    if not closed and opens == closes:
+        raise BusinessRuleError(_("Openings- en sluitingstijd mogen niet gelijk zijn."))
+    try:
+        with transaction.atomic():
+            exception, _created = OpeningException.objects.update_or_create(
+                practice=practice,
+                date=day,
+                defaults={
+                    "closed": closed,
+                    "opens": None if closed else opens,
+                    "closes": None if closed else closes,
+                    "reason": reason.strip(),
+                },
+            )
+    except IntegrityError as error:
+        raise BusinessRuleError(_("Deze afwijking kon niet worden opgeslagen.")) from error
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="opening_exception",
+        practice=practice,
+        object_ids=[exception.pk],
+    )
+    return exception

@@ -1,0 +1,16 @@
+// Small progressive enhancements; every page works without them.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  // The activation letter's QR code carries the code in the URL fragment, which the
+  // browser never sends to the server; copy it into the form and drop it from the address.
+  var codeField = document.getElementById("id_code");
+  var match = window.location.hash.match(/^#code=([A-Za-z0-9-]{1,20})$/);
+  if (codeField && match) {
+    codeField.value = match[1];
+    history.replaceState(null, "", window.location.pathname);
+    var birth = document.getElementById("id_date_of_birth");
+    if (birth) { birth.focus(); }
+  }
+});

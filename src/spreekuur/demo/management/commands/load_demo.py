@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from spreekuur.demo import generator
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo practice De Linde (idempotent), or a whole region."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--practices", type=int, default=0, help="region practices besides De Linde"
+        )
+        parser.add_argument("--patients-per-practice", type=int, default=2500)
+        parser.add_argument("--demo-patients", type=int, default=3000)
+        parser.add_argument("--quiet", action="store_true", help="do not print the demo logins")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = generator.load(
+            region_practices=options["practices"],
+            patients_per_practice=options["patients_per_practice"],
+            demo_patients=options["demo_patients"],
+            progress=lambda message: self.stdout.write(message),
+        )
+        self.stdout.write(
+            f"{result.practices_created} praktijken en {result.patients_created} patiënten "
+            f"aangemaakt in {result.seconds:.1f} s (bestaande data is overgeslagen)."
+        )
+        if not options["quiet"]:
+            self.stdout.write(self._logins())
+
+    def _logins(self) -> str:
+        lines = [
+            "",
+            "DEMO-LOGINS (alleen voor de demo, nooit in productie gebruiken)",
+            f"  wachtwoord voor iedereen: {generator.DEMO_PASSWORD}",
+            f"  authenticator-sleutel (TOTP) voor iedereen: {generator.DEMO_TOTP_BASE32}",
+            "  of de huidige code zonder app: spreekuur demo_totp",
+        ]
+        for email, name, role, _agb in generator.STAFF:
+            lines.append(f"  {role:<16} {email:<32} {name}")
+        lines.append(f"  {'patient':<16} {generator.DEMO_PATIENT_EMAIL:<32}")
+        lines.append(
+            f"  activeringsbrief: code {generator.DEMO_ACTIVATION_CODE} "
+            "(geboortedatum: zie de patiënt met een open brief in de patiëntenlijst)"
+        )
+        lines.append("  openbare praktijkpagina: http://127.0.0.1:8000/p/de-linde/")
+        return "\n".join(lines)

@@ -1,0 +1,17 @@
+"""The `spreekuur` console command: everything `manage.py` does."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spreekuur.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["spreekuur", *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PatientsConfig(AppConfig):
+    name = "spreekuur.patients"
+    label = "patients"
+    verbose_name = "Patiënten"

@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.models import Practice
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", _("vrouw")
+    MALE = "M", _("man")
+    OTHER = "X", _("anders / onbekend")
+
+
+class Patient(models.Model):
+    """A patient enrolled (ingeschreven) in one practice."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
+    bsn = models.CharField(_("BSN"), max_length=9)
+    initials = models.CharField(_("voorletters"), max_length=20, blank=True)
+    given_name = models.CharField(_("roepnaam"), max_length=100)
+    name_prefix = models.CharField(_("tussenvoegsel"), max_length=20, blank=True)
+    family_name = models.CharField(_("achternaam"), max_length=150)
+    date_of_birth = models.DateField(_("geboortedatum"))
+    sex = models.CharField(_("geslacht"), max_length=1, choices=Sex.choices)
+    street = models.CharField(_("straat"), max_length=150, blank=True)
+    house_number = models.CharField(_("huisnummer"), max_length=12, blank=True)
+    postal_code = models.CharField(_("postcode"), max_length=7, blank=True)
+    city = models.CharField(_("plaats"), max_length=100, blank=True)
+    phone = models.CharField(_("telefoonnummer"), max_length=20, blank=True)
+    gp = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("eigen huisarts"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="list_patients",
+    )
+    enrolled_on = models.DateField(_("ingeschreven op"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient_profile",
+    )
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "bsn"], name="patient_bsn_per_practice"),
+        ]
+        indexes = [
+            models.Index(fields=["practice", "family_name", "given_name"]),
+            models.Index(fields=["practice", "date_of_birth"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.given_name, self.name_prefix, self.family_name) if p)
+
+    @property
+    def formal_name(self) -> str:
+        return " ".join(p for p in (self.initials, self.name_prefix, self.family_name) if p)
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class PortalActivation(models.Model):
+    """A one-time code the practice gives a patient (on a letter) to open their portal."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="activations")
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["practice", "issued_at"])]
+
+    def __str__(self) -> str:
+        return f"activation {self.public_id}"

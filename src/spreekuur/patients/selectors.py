@@ -1,0 +1,63 @@
+"""Reads of patients, always scoped to the acting user's practice (or the patient self)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import active_membership, patient_profile
+from spreekuur.patients.bsn import normalise_bsn
+from spreekuur.patients.models import Patient, PortalActivation
+
+
+def patients_for_staff(*, by: User) -> QuerySet[Patient]:
+    membership = active_membership(by)
+    if membership is None:
+        return Patient.objects.none()
+    return Patient.objects.filter(practice_id=membership.practice_id).select_related("gp")
+
+
+def get_patient_for(user: User, public_id: object) -> Patient:
+    """The patient with this public id if the user may see them, else 404.
+
+    Staff reach the patients of their own practice; a patient reaches only themself.
+    """
+    membership = active_membership(user)
+    if membership is not None:
+        queryset = Patient.objects.filter(practice_id=membership.practice_id)
+    else:
+        own = patient_profile(user)
+        queryset = Patient.objects.filter(pk=own.pk) if own is not None else Patient.objects.none()
+    try:
+        return queryset.select_related("practice", "gp", "user").get(public_id=public_id)
+    except (Patient.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def search_patients(*, by: User, query: str, born_on: date | None = None) -> QuerySet[Patient]:
+    """Search on BSN (exact) or name prefixes, optionally narrowed by date of birth."""
+    queryset = patients_for_staff(by=by)
+    query = query.strip()
+    bsn = normalise_bsn(query)
+    if bsn.isdigit() and len(bsn) == 9:
+        queryset = queryset.filter(bsn=bsn)
+    elif query:
+        for word in query.split()[:3]:
+            queryset = queryset.filter(
+                Q(family_name__istartswith=word) | Q(given_name__istartswith=word)
+            )
+    if born_on is not None:
+        queryset = queryset.filter(date_of_birth=born_on)
+    return queryset
+
+
+def open_activations(*, by: User) -> QuerySet[PortalActivation]:
+    membership = active_membership(by)
+    if membership is None:
+        return PortalActivation.objects.none()
+    return PortalActivation.objects.filter(
+        practice_id=membership.practice_id, used_at__isnull=True, revoked_at__isnull=True
+    )

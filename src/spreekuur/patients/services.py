@@ -1,0 +1,166 @@
+"""Writes for patients: portal activation codes and opening a portal account."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts import capabilities
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import practice_of
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditAction
+from spreekuur.patients.models import Patient, PortalActivation
+
+# No 0/O, 1/I/L: read aloud and typed from paper without mistakes.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+MAX_FAILED_ATTEMPTS = 5
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def format_code(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@dataclass(frozen=True)
+class IssuedActivation:
+    activation: PortalActivation
+    code: str  # shown once, on the letter; only its hash is stored
+
+
+@transaction.atomic
+def issue_portal_activation(*, patient: Patient, by: User) -> IssuedActivation:
+    """A new one-time code for the patient's letter; earlier unused codes stop working."""
+    if not capabilities.can_issue_portal_activation(by) or practice_of(by) != patient.practice:
+        raise PermissionDenied
+    if patient.user_id is not None:
+        raise BusinessRuleError(_("Deze patiënt heeft het portaal al geactiveerd."))
+    now = timezone.now()
+    PortalActivation.objects.filter(
+        patient=patient, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    activation = PortalActivation.objects.create(
+        patient=patient,
+        practice=patient.practice,
+        code_hash=_hash_code(code),
+        issued_by=by,
+        issued_at=now,
+        expires_at=now + timedelta(days=settings.ACTIVATION_CODE_VALID_DAYS),
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="portal_activation",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[activation.public_id],
+    )
+    return IssuedActivation(activation=activation, code=format_code(code))
+
+
+class ActivationFailed(BusinessRuleError):
+    pass
+
+
+def check_activation_code(*, code: str, date_of_birth: date) -> PortalActivation:
+    """The activation that this code and birth date open, or ActivationFailed (one message)."""
+    failure = ActivationFailed(
+        _("Deze activeringscode en geboortedatum horen niet bij elkaar, of de code is verlopen.")
+    )
+    if len(normalise_code(code)) != CODE_LENGTH:
+        raise failure
+    with transaction.atomic():
+        activation = (
+            PortalActivation.objects.select_for_update()
+            .select_related("patient", "practice")
+            .filter(code_hash=_hash_code(code))
+            .first()
+        )
+        if activation is None:
+            raise failure
+        usable = (
+            activation.used_at is None
+            and activation.revoked_at is None
+            and activation.expires_at > timezone.now()
+            and activation.failed_attempts < MAX_FAILED_ATTEMPTS
+        )
+        if not usable:
+            raise failure
+        if activation.patient.date_of_birth != date_of_birth:
+            activation.failed_attempts += 1
+            activation.save(update_fields=["failed_attempts"])
+        else:
+            return activation
+    raise failure
+
+
+@transaction.atomic
+def open_portal_account(*, activation: PortalActivation, email: str, password: str) -> User:
+    """Create the patient's login; the code is used up in the same transaction."""
+    activation = (
+        PortalActivation.objects.select_for_update().select_related("patient").get(pk=activation.pk)
+    )
+    patient = Patient.objects.select_for_update().get(pk=activation.patient_id)
+    if activation.used_at is not None or activation.revoked_at is not None or patient.user_id:
+        raise ActivationFailed(_("Deze activeringscode is al gebruikt."))
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise BusinessRuleError(
+            _("Dit e-mailadres kan niet worden gebruikt. Kies een ander e-mailadres.")
+        )
+    user = User(email=email, full_name=patient.display_name)
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    patient.user = user
+    patient.save(update_fields=["user"])
+    activation.used_at = timezone.now()
+    activation.save(update_fields=["used_at"])
+    record_access(
+        actor=user,
+        action=AuditAction.CREATE,
+        object_kind="portal_account",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[activation.public_id],
+    )
+    return user
+
+
+def record_patient_read(*, patient: Patient, by: User, object_kind: str = "personal_data") -> None:
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind=object_kind,
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[patient.public_id],
+    )
+
+
+def record_patient_search(*, by: User, result_count: int) -> None:
+    record_access(
+        actor=by,
+        action=AuditAction.SEARCH,
+        object_kind="patient",
+        practice=practice_of(by),
+        detail=f"{result_count} resultaten",
+    )

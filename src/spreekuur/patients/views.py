@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from spreekuur.accounts import capabilities
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import patient_profile
+from spreekuur.core.exceptions import BusinessRuleError, ValidationError
+from spreekuur.core.middleware import client_ip
+from spreekuur.patients import selectors, services
+from spreekuur.patients.forms import ActivationCodeForm, PatientSearchForm, PortalAccountForm
+from spreekuur.patients.models import PortalActivation
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 50
+SESSION_ACTIVATION = "spreekuur_activation"
+ACTIVATION_FAILURES_PER_HOUR = 20
+
+
+def _staff(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not capabilities.can_view_patient_list(user):
+        raise PermissionDenied
+    return user
+
+
+@require_http_methods(["GET", "POST"])
+def patient_list_view(request: HttpRequest) -> HttpResponse:
+    """The practice's patient list. Search goes by POST, so no BSN or name lands in a URL."""
+    user = _staff(request)
+    form = PatientSearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        found = list(
+            selectors.search_patients(
+                by=user, query=form.cleaned_data["query"], born_on=form.cleaned_data["born_on"]
+            )[: SEARCH_LIMIT + 1]
+        )
+        services.record_patient_search(by=user, result_count=len(found))
+        results = found
+    page = Paginator(selectors.patients_for_staff(by=user), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    if results is None:
+        services.record_patient_search(by=user, result_count=len(page.object_list))
+    template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "results": results[:SEARCH_LIMIT] if results is not None else None,
+            "more_results": results is not None and len(results) > SEARCH_LIMIT,
+            "page": page,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = _staff(request)
+    patient = selectors.get_patient_for(user, public_id)
+    services.record_patient_read(patient=patient, by=user)
+    activation = (
+        PortalActivation.objects.filter(
+            patient=patient, used_at__isnull=True, revoked_at__isnull=True
+        )
+        .order_by("-issued_at")
+        .first()
+    )
+    return render(
+        request,
+        "patients/patient_detail.html",
+        {
+            "patient": patient,
+            "activation": activation,
+            "can_issue": capabilities.can_issue_portal_activation(user),
+            "can_search_audit": capabilities.can_search_audit_log(user),
+        },
+    )
+
+
+@require_POST
+def issue_activation_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Issue a code and show the printable letter at once: the code is never stored readable."""
+    import segno
+
+    user = _staff(request)
+    patient = selectors.get_patient_for(user, public_id)
+    try:
+        issued = services.issue_portal_activation(patient=patient, by=user)
+    except BusinessRuleError as error:
+        messages.error(request, str(error))
+        return redirect("patients:detail", public_id=patient.public_id)
+    # The code travels in the fragment, which browsers never send to a server or a log.
+    activation_url = request.build_absolute_uri("/activeren/") + "#code=" + issued.code
+    qr_svg = segno.make(activation_url, error="m").svg_inline(scale=4)
+    return render(
+        request,
+        "patients/activation_letter.html",
+        {
+            "patient": patient,
+            "practice": patient.practice,
+            "code": issued.code,
+            "activation": issued.activation,
+            "activation_url": request.build_absolute_uri("/activeren/"),
+            "qr_svg": qr_svg,
+        },
+    )
+
+
+def _activation_throttle_key(request: HttpRequest) -> str:
+    return f"activation-failures:{client_ip(request)}"
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def activate_view(request: HttpRequest) -> HttpResponse:
+    """Step 1 of opening the portal: the code from the letter and the date of birth."""
+    form = ActivationCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        key = _activation_throttle_key(request)
+        if cache.get(key, 0) >= ACTIVATION_FAILURES_PER_HOUR:
+            form.add_error(None, _("Te veel pogingen. Probeer het over een uur opnieuw."))
+            status = 429
+        else:
+            try:
+                activation = services.check_activation_code(
+                    code=form.cleaned_data["code"],
+                    date_of_birth=form.cleaned_data["date_of_birth"],
+                )
+            except services.ActivationFailed as error:
+                cache.add(key, 0, timeout=3600)
+                cache.incr(key)
+                form.add_error(None, str(error))
+            else:
+                request.session.cycle_key()
+                request.session[SESSION_ACTIVATION] = str(activation.public_id)
+                return redirect("patients:activate_account")
+    return render(request, "patients/activate.html", {"form": form}, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def activate_account_view(request: HttpRequest) -> HttpResponse:
+    """Step 2: e-mail address and password; then the second factor is set up."""
+    activation_id = request.session.get(SESSION_ACTIVATION)
+    activation = (
+        PortalActivation.objects.filter(
+            public_id=activation_id, used_at__isnull=True, revoked_at__isnull=True
+        )
+        .select_related("patient")
+        .first()
+        if activation_id
+        else None
+    )
+    if activation is None:
+        messages.error(request, _("Begin opnieuw met uw activeringscode."))
+        return redirect("patients:activate")
+    form = PortalAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.open_portal_account(
+                activation=activation,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error("password1", error)
+        except BusinessRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            request.session.pop(SESSION_ACTIVATION, None)
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Uw account is aangemaakt. Stel nu de tweede stap in."))
+            return redirect("accounts:setup_totp")
+    return render(request, "patients/activate_account.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+def my_details_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    patient = patient_profile(user)
+    if patient is None:
+        raise PermissionDenied
+    services.record_patient_read(patient=patient, by=user)
+    return render(request, "patients/my_details.html", {"patient": patient})

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("spreekuur.core.urls")),
+    path("account/", include("spreekuur.accounts.urls")),
+    path("", include("spreekuur.patients.urls")),
+]
+
+handler404 = "spreekuur.core.views.not_found"
+handler403 = "spreekuur.core.views.forbidden"
