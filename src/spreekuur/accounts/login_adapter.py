@@ -2,8 +2,8 @@
 
 Today: e-mail address and password (Argon2, lock-out through django-axes), followed by a
 second factor. A DigiD adapter (eID substantial, through a SAML or OIDC broker) can take
-its place by implementing the same two methods and being named in
-SPREEKUUR_LOGIN_ADAPTER; the second-factor step and everything after it stay the same.
+its place by implementing `authenticate` and being named in SPREEKUUR_LOGIN_ADAPTER;
+the second-factor step and everything after it stay the same (docs/login-adapter.md).
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from spreekuur.accounts.models import User
 
 
 class LoginAdapter:
-    #: True when the adapter's own check already counts as a second factor (DigiD Midden).
-    provides_second_factor = False
-
     def authenticate(self, request: HttpRequest, *, username: str, password: str) -> User | None:
         raise NotImplementedError
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from spreekuur.accounts.selectors import is_staff_member
+from spreekuur.accounts.selectors import is_staff_member, second_factor_done
 
 SESSION_LAST_SEEN = "spreekuur_last_seen"
 # Writing the session on every request would cost a database write per page; a minute of
@@ -31,7 +31,7 @@ class IdleTimeoutMiddleware:
             now = timezone.now()
             timeout = (
                 settings.STAFF_IDLE_TIMEOUT
-                if is_staff_member(user)  # type: ignore[arg-type]
+                if is_staff_member(user)
                 else settings.PATIENT_IDLE_TIMEOUT
             )
             raw = request.session.get(SESSION_LAST_SEEN)
@@ -69,11 +69,11 @@ class SecondFactorRequiredMiddleware:
             return None
         if getattr(view_func, "login_required", True) is False:
             return None  # a public page: nothing behind the login
-        if user.is_verified():  # type: ignore[union-attr]
+        if second_factor_done(user):
             return None
         from spreekuur.accounts.services import has_confirmed_second_factor
 
-        if has_confirmed_second_factor(user):  # type: ignore[arg-type]
+        if has_confirmed_second_factor(user):
             return redirect("accounts:verify")
         return redirect("accounts:setup_totp")
 

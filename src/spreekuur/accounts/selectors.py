@@ -38,6 +38,12 @@ def patient_profile(user: User | None) -> Patient | None:
         return None
 
 
+def second_factor_done(user: object) -> bool:
+    """True once django-otp's middleware has seen a verified device in this session."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified()) if callable(is_verified) else False
+
+
 def role_of(user: User | None) -> str:
     if user is None or not user.is_authenticated:
         return ANONYMOUS

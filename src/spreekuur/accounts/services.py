@@ -146,6 +146,12 @@ def regenerate_recovery_codes(*, user: User) -> list[str]:
     return codes
 
 
+def second_factor_throttled(user: User) -> bool:
+    """True while django-otp's back-off after a wrong code is running."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device is not None and not device.verify_is_allowed()[0]
+
+
 def has_confirmed_second_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

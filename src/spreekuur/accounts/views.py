@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -27,11 +28,13 @@ from spreekuur.accounts.forms import (
 from spreekuur.accounts.login_adapter import get_login_adapter
 from spreekuur.accounts.middleware import second_factor_not_required
 from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import second_factor_done
 from spreekuur.core.exceptions import BusinessRuleError
 
 SESSION_NEXT = "spreekuur_after_login"
 SESSION_RECOVERY_CODES = "spreekuur_recovery_codes"
 SESSION_SETUP_DEVICE = "spreekuur_totp_setup_device"
+THROTTLED_MESSAGE = gettext_lazy("Wacht even: na een foute code moet u steeds iets langer wachten.")
 
 
 def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
@@ -50,7 +53,7 @@ def _after_second_factor(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if second_factor_done(request.user):
         return redirect("core:start")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -90,19 +93,23 @@ def locked_out(request: HttpRequest, credentials: object = None, *args: object) 
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if user.is_verified():  # type: ignore[attr-defined]
+    if second_factor_done(user):
         return _after_second_factor(request)
     if not services.has_confirmed_second_factor(user):
         return redirect("accounts:setup_totp")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"].strip().replace(" ", "").lower()
-        device = match_token(user, token)
-        if device is not None:
+        if services.second_factor_throttled(user):
+            form.add_error("token", THROTTLED_MESSAGE)
+        elif (device := match_token(user, token)) is not None:
             otp_login(request, device)
             services.record_login(user=user, second_factor=True)
             return _after_second_factor(request)
-        form.add_error("token", _("Deze code klopt niet of is verlopen. Probeer de nieuwe code."))
+        else:
+            form.add_error(
+                "token", _("Deze code klopt niet of is verlopen. Probeer de nieuwe code.")
+            )
     return render(request, "accounts/verify.html", {"form": form})
 
 
@@ -113,7 +120,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     import segno
 
     user: User = request.user  # type: ignore[assignment]
-    if services.has_confirmed_second_factor(user) and not user.is_verified():  # type: ignore[attr-defined]
+    if services.has_confirmed_second_factor(user) and not second_factor_done(user):
         return redirect("accounts:verify")
     device = None
     device_id = request.session.get(SESSION_SETUP_DEVICE)
@@ -124,18 +131,24 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_SETUP_DEVICE] = device.pk
     form = ConfirmTotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = services.confirm_totp_device(
-            user=user, device=device, token=form.cleaned_data["token"]
+        allowed, _details = device.verify_is_allowed()
+        codes = (
+            services.confirm_totp_device(user=user, device=device, token=form.cleaned_data["token"])
+            if allowed
+            else None
         )
-        if codes is not None:
+        if not allowed:
+            form.add_error("token", THROTTLED_MESSAGE)
+        elif codes is not None:
             request.session.pop(SESSION_SETUP_DEVICE, None)
             otp_login(request, device)
             services.record_login(user=user, second_factor=True)
             request.session[SESSION_RECOVERY_CODES] = codes
             return redirect("accounts:recovery_codes")
-        form.add_error(
-            "token", _("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat.")
-        )
+        else:
+            form.add_error(
+                "token", _("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat.")
+            )
     qr_svg = segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#000", light="#fff", omitsize=False
     )
@@ -172,7 +185,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        services.record_logout(user=request.user)  # type: ignore[arg-type]
+        services.record_logout(user=request.user)
     auth_logout(request)  # flushes the session
     messages.success(request, _("U bent uitgelogd."))
     return redirect("accounts:login")
@@ -189,7 +202,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def get_form(self, form_class=None):  # type: ignore[no-untyped-def]
+    def get_form(self, form_class=None):
         form = super().get_form(form_class)
         for field in form.fields.values():
             field.widget.attrs["class"] = "utrecht-textbox utrecht-textbox--html-input"

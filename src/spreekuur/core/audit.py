@@ -174,7 +174,11 @@ def verify_chains(*, practice: Practice | None = None) -> tuple[int, list[ChainB
     checked = 0
     breaks: list[ChainBreak] = []
     for chain in chains.order_by("scope"):
-        entries = AuditEntry.objects.filter(practice_id=chain.practice_id).order_by("seq")
+        entries = (
+            AuditEntry.objects.filter(practice__isnull=True)
+            if chain.practice_id is None
+            else AuditEntry.objects.filter(practice_id=chain.practice_id)
+        ).order_by("seq")
         counted = _CountingIterator(entries.iterator(chunk_size=2000))
         found = _verify_chain(chain, counted)
         checked += counted.count

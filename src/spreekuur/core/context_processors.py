@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts import capabilities
-from spreekuur.accounts.selectors import practice_of, role_of
+from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class NavItem:
 def navigation(request: HttpRequest) -> dict[str, object]:
     """Role-aware navigation: a link appears only where the capability allows the page."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_verified():
+    if user is None or not second_factor_done(user):
         return {"nav_items": [], "nav_practice": None, "nav_role": None}
     items = [NavItem(str(_("Start")), reverse("core:start"))]
     if capabilities.is_portal_user(user):

@@ -21,7 +21,7 @@ class StyledFormMixin:
     fields: dict[str, forms.Field]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
             css = next(
@@ -55,8 +55,12 @@ class AuditSearchForm(StyledForm):
         from spreekuur.core.models import AuditAction
 
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("Alle handelingen")), *AuditAction.choices]
-        self.fields["actor"].choices = [("", _("Alle gebruikers")), *actor_choices]
+        action_field = self.fields["action"]
+        actor_field = self.fields["actor"]
+        assert isinstance(action_field, forms.ChoiceField)  # noqa: S101 (type narrowing)
+        assert isinstance(actor_field, forms.ChoiceField)  # noqa: S101 (type narrowing)
+        action_field.choices = [("", _("Alle handelingen")), *AuditAction.choices]
+        actor_field.choices = [("", _("Alle gebruikers")), *actor_choices]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

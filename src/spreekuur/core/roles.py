@@ -17,3 +17,18 @@ class Channel(models.TextChoices):
     API = "api", _("API")
     TASK = "task", _("Achtergrondtaak")
     PUBLIC = "public", _("Publiek")
+
+
+_OTHER_ROLE_LABELS = {
+    "patient": _("patiënt"),
+    "gemachtigde": _("gemachtigde"),
+    "anoniem": _("niet ingelogd"),
+    "geen": _("geen rol"),
+}
+
+
+def role_label(code: str) -> str:
+    """The readable name of a role code as stored in the audit log."""
+    if code in StaffRole.values:
+        return str(StaffRole(code).label)
+    return str(_OTHER_ROLE_LABELS.get(code, code))

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import patient_profile, practice_of, staff_of
+from spreekuur.accounts.selectors import (
+    patient_profile,
+    practice_of,
+    second_factor_done,
+    staff_of,
+)
 from spreekuur.core import selectors, services
 from spreekuur.core.audit import record_access
 from spreekuur.core.audit_labels import object_kind_label
@@ -22,6 +27,7 @@ from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.forms import AuditSearchForm, NewsItemForm, OpeningExceptionForm
 from spreekuur.core.models import AuditAction, AuditEntry, Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations, week_ahead
+from spreekuur.core.roles import role_label
 
 AUDIT_PAGE_SIZE = 50
 
@@ -42,7 +48,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_verified():  # type: ignore[union-attr]
+    if second_factor_done(request.user):
         return redirect("core:start")
     practices = Paginator(Practice.objects.only("slug", "name", "city"), 50).get_page(
         request.GET.get("pagina")
@@ -110,6 +116,7 @@ def practice_page(request: HttpRequest, slug: str) -> HttpResponse:
 def _with_labels(entries: list[AuditEntry]) -> list[AuditEntry]:
     for entry in entries:
         entry.object_label = object_kind_label(entry.object_kind)  # type: ignore[attr-defined]
+        entry.role_label = role_label(entry.actor_role)  # type: ignore[attr-defined]
     return entries
 
 
@@ -123,6 +130,7 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.audit_entries_about(patient), AUDIT_PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
+    entries = _with_labels(list(page.object_list))  # read before this visit is itself logged
     record_access(
         actor=user,
         action=AuditAction.READ,
@@ -131,8 +139,9 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
         patient=patient,
         object_ids=[patient.public_id],
     )
-    _with_labels(list(page.object_list))
-    return render(request, "core/my_audit_log.html", {"page": page, "patient": patient})
+    return render(
+        request, "core/my_audit_log.html", {"page": page, "entries": entries, "patient": patient}
+    )
 
 
 @require_GET
@@ -168,6 +177,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     elif not form.is_bound:
         entries = selectors.search_audit_log(practice=practice)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("pagina"))
+    found = _with_labels(list(page.object_list))
     record_access(
         actor=user,
         action=AuditAction.SEARCH,
@@ -175,13 +185,18 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         practice=practice,
         patient=patient,
     )
-    _with_labels(list(page.object_list))
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(
         request,
         "core/audit_search.html",
-        {"form": form, "page": page, "patient": patient, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "entries": found,
+            "patient": patient,
+            "query": query.urlencode(),
+        },
     )
 
 

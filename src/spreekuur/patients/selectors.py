@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -20,7 +21,7 @@ def patients_for_staff(*, by: User) -> QuerySet[Patient]:
     return Patient.objects.filter(practice_id=membership.practice_id).select_related("gp")
 
 
-def get_patient_for(user: User, public_id: object) -> Patient:
+def get_patient_for(user: User, public_id: UUID | str) -> Patient:
     """The patient with this public id if the user may see them, else 404.
 
     Staff reach the patients of their own practice; a patient reaches only themself.

@@ -1,0 +1,246 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from spreekuur.accounts.middleware import SESSION_LAST_SEEN
+from spreekuur.core.models import AuditEntry
+from tests.conftest import Cast, verified_client
+from tests.factories import TEST_PASSWORD, TOTP_KEY_HEX, UserFactory
+
+LOGIN = reverse("accounts:login")
+VERIFY = reverse("accounts:verify")
+PAGES_WITH_PATIENT_DATA = [
+    "/start/",
+    "/patienten/",
+    "/mijn-gegevens/",
+    "/mijn-dossier/wie-keek-er/",
+    "/beheer/logboek/",
+]
+
+
+def current_code() -> str:
+    return f"{TOTP(bytes.fromhex(TOTP_KEY_HEX)).token():06d}"
+
+
+def password_step(client: Client, email: str, password: str = TEST_PASSWORD):
+    return client.post(LOGIN, {"username": email, "password": password})
+
+
+def test_password_alone_leads_to_second_factor_not_to_data(cast: Cast) -> None:
+    client = Client()
+    response = password_step(client, cast.gp_a.email)
+    assert response.status_code == 302 and response["Location"] == VERIFY
+    for path in [*PAGES_WITH_PATIENT_DATA, f"/patienten/{cast.patient_a.public_id}/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == VERIFY, path
+
+
+def test_anonymous_is_sent_to_login_for_every_private_page(cast: Cast) -> None:
+    client = Client()
+    for path in [*PAGES_WITH_PATIENT_DATA, f"/patienten/{cast.patient_a.public_id}/"]:
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+
+
+def test_totp_code_completes_login_and_is_logged(cast: Cast) -> None:
+    client = Client()
+    password_step(client, cast.gp_a.email)
+    response = client.post(VERIFY, {"token": current_code()})
+    assert response.status_code == 302 and response["Location"] == reverse("core:start")
+    assert client.get("/start/").status_code == 200
+    details = list(
+        AuditEntry.objects.filter(actor=cast.gp_a, action="login")
+        .order_by("seq")
+        .values_list("detail", flat=True)
+    )
+    assert details == ["wachtwoord", "tweede factor"]
+
+
+def test_wrong_code_is_refused_with_dutch_message(cast: Cast) -> None:
+    client = Client()
+    password_step(client, cast.gp_a.email)
+    response = client.post(VERIFY, {"token": "000000"})
+    assert response.status_code == 200
+    assert "Deze code klopt niet" in response.content.decode()
+    assert client.get("/start/").status_code == 302
+
+
+def test_guessing_codes_is_throttled(cast: Cast) -> None:
+    client = Client()
+    password_step(client, cast.gp_a.email)
+    client.post(VERIFY, {"token": "000000"})
+    response = client.post(VERIFY, {"token": current_code()})  # right code, but too soon
+    assert "Wacht even" in response.content.decode()
+    assert client.get("/start/").status_code == 302
+
+
+def test_recovery_code_works_once(cast: Cast) -> None:
+    client = verified_client(cast.gp_a)
+    client.post(reverse("accounts:security"))
+    token = StaticToken.objects.filter(device__user=cast.gp_a).first()
+    assert token is not None
+    code = token.token
+    for attempt in range(2):
+        fresh = Client()
+        password_step(fresh, cast.gp_a.email)
+        response = fresh.post(VERIFY, {"token": code})
+        assert (response.status_code == 302) == (attempt == 0)
+
+
+def test_first_login_sets_up_authenticator_then_shows_recovery_codes(db: None) -> None:
+    user = UserFactory(totp=False)
+    client = Client()
+    response = password_step(client, user.email)
+    assert response["Location"] == reverse("accounts:setup_totp")
+    page = client.get(reverse("accounts:setup_totp"))
+    assert page.status_code == 200 and b"<svg" in page.content
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    response = client.post(reverse("accounts:setup_totp"), {"token": "123456"})
+    assert "klopt niet" in response.content.decode()
+    # django-otp throttles after a failure (1 s, doubling); let that time pass.
+    TOTPDevice.objects.filter(pk=device.pk).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=10)
+    )
+    code = f"{TOTP(device.bin_key).token():06d}"
+    response = client.post(reverse("accounts:setup_totp"), {"token": code})
+    assert response["Location"] == reverse("accounts:recovery_codes")
+    codes_page = client.get(reverse("accounts:recovery_codes")).content.decode()
+    assert StaticToken.objects.filter(device__user=user).count() == 10
+    assert all(t.token in codes_page for t in StaticToken.objects.filter(device__user=user))
+    # shown once only
+    assert client.get(reverse("accounts:recovery_codes")).status_code == 302
+
+
+def test_user_with_authenticator_cannot_replace_it_before_verifying(cast: Cast) -> None:
+    client = Client()
+    password_step(client, cast.gp_a.email)
+    response = client.get(reverse("accounts:setup_totp"))
+    assert response.status_code == 302 and response["Location"] == VERIFY
+
+
+def test_session_key_rotates_at_login_and_logout_ends_session(cast: Cast) -> None:
+    client = Client()
+    client.get(LOGIN)
+    client.session.save()
+    before = client.session.session_key
+    password_step(client, cast.gp_a.email)
+    client.post(VERIFY, {"token": current_code()})
+    after = client.session.session_key
+    assert before != after
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert client.get("/start/").status_code == 302
+    from django.contrib.sessions.models import Session
+
+    assert not Session.objects.filter(session_key=after).exists()
+
+
+def test_logout_needs_post(cast: Cast) -> None:
+    client = verified_client(cast.gp_a)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+
+
+def _comparable(response, *emails: str) -> str:
+    """The page without the typed address and the per-request CSRF token."""
+    html = response.content.decode()
+    for email in emails:
+        html = html.replace(email, "X")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_unknown_user_and_wrong_password_get_identical_answers(cast: Cast) -> None:
+    wrong = password_step(Client(), cast.gp_a.email, "niet-het-wachtwoord")
+    unknown = password_step(Client(), "niemand@test.example", "niet-het-wachtwoord")
+    assert wrong.status_code == unknown.status_code == 200
+    emails = (cast.gp_a.email, "niemand@test.example")
+    assert _comparable(wrong, *emails) == _comparable(unknown, *emails)
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_lockout_after_five_failures_for_known_and_unknown_names(cast: Cast, known: bool) -> None:
+    email = cast.gp_a.email if known else "niemand@test.example"
+    client = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert password_step(client, email, "fout-wachtwoord").status_code == 200
+    assert password_step(client, email, "fout-wachtwoord").status_code == 429
+    response = password_step(client, email, TEST_PASSWORD)  # even the right password now
+    assert response.status_code == 429
+    assert "Te veel mislukte pogingen" in response.content.decode()
+
+
+def test_password_reset_reveals_nothing_and_mail_is_content_free(cast: Cast) -> None:
+    url = reverse("accounts:password_reset")
+    known = Client().post(url, {"email": cast.patient_user_a.email})
+    unknown = Client().post(url, {"email": "niemand@test.example"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [cast.patient_user_a.email]
+    body = message.subject + message.body
+    assert cast.patient_a.bsn not in body
+    assert cast.patient_a.family_name not in body
+    assert "/account/wachtwoord-kiezen/" in body
+
+
+def _age_session(client: Client, minutes: int) -> None:
+    session = client.session
+    session[SESSION_LAST_SEEN] = (timezone.now() - timedelta(minutes=minutes)).isoformat()
+    session.save()
+
+
+def test_staff_session_ends_after_15_idle_minutes(cast: Cast) -> None:
+    client = verified_client(cast.assistant_a)
+    assert client.get("/start/").status_code == 200
+    _age_session(client, 14)
+    assert client.get("/start/").status_code == 200
+    _age_session(client, 16)
+    response = client.get("/start/")
+    assert response.status_code == 302 and response["Location"] == LOGIN
+    assert client.get("/start/").status_code == 302
+
+
+def test_patient_session_lasts_30_idle_minutes(cast: Cast) -> None:
+    client = verified_client(cast.patient_user_a)
+    _age_session(client, 20)
+    assert client.get("/start/").status_code == 200
+    _age_session(client, 31)
+    assert client.get("/start/").status_code == 302
+
+
+def test_open_redirect_after_login_is_refused(cast: Cast) -> None:
+    client = Client()
+    client.post(
+        LOGIN + "?next=https://evil.example/",
+        {"username": cast.gp_a.email, "password": TEST_PASSWORD},
+    )
+    response = client.post(VERIFY, {"token": current_code()})
+    assert response["Location"] == reverse("core:start")
+
+
+def test_next_within_site_is_kept(cast: Cast) -> None:
+    client = Client()
+    client.post(
+        LOGIN + "?next=/patienten/", {"username": cast.gp_a.email, "password": TEST_PASSWORD}
+    )
+    response = client.post(VERIFY, {"token": current_code()})
+    assert response["Location"] == "/patienten/"
+
+
+def test_passwords_are_hashed_with_argon2_in_production_settings() -> None:
+    from spreekuur import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.services import add_staff_member, change_staff_member
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditEntry
+from tests.conftest import Cast, verified_client
+
+STAFF_LIST = reverse("accounts:staff_list")
+
+
+def test_manager_adds_staff_member_who_gets_content_free_mail(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    client = verified_client(cast.manager_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            STAFF_LIST,
+            {
+                "full_name": "Nieuwe Assistent",
+                "email": "Nieuw@Test.example",
+                "role": "assistent",
+                "agb_code": "",
+            },
+        )
+    assert response.status_code == 302
+    membership = Membership.objects.get(user__email="nieuw@test.example")
+    assert membership.practice == cast.practice_a and membership.role == "assistent"
+    assert not membership.user.has_usable_password()
+    assert len(mail.outbox) == 1 and "/account/wachtwoord-kiezen/" in mail.outbox[0].body
+    assert AuditEntry.objects.filter(object_kind="staff_membership", action="create").count() == 1
+
+
+def test_duplicate_email_and_bad_agb_get_dutch_errors(cast: Cast) -> None:
+    client = verified_client(cast.manager_a)
+    response = client.post(
+        STAFF_LIST,
+        {"full_name": "X", "email": cast.gp_a.email, "role": "huisarts", "agb_code": "123"},
+    )
+    body = response.content.decode()
+    assert "Een AGB-code bestaat uit 8 cijfers." in body
+    response = client.post(
+        STAFF_LIST, {"full_name": "X", "email": cast.gp_a.email, "role": "huisarts", "agb_code": ""}
+    )
+    assert "Er bestaat al een account met dit e-mailadres." in response.content.decode()
+    assert User.objects.filter(email=cast.gp_a.email).count() == 1
+
+
+@pytest.mark.parametrize("role", ["gp_a", "assistant_a", "poh_a", "patient_user_a"])
+def test_other_roles_cannot_manage_staff(cast: Cast, role: str) -> None:
+    client = verified_client(getattr(cast, role))
+    assert client.get(STAFF_LIST).status_code == 403
+    response = client.post(
+        STAFF_LIST, {"full_name": "X", "email": "x@test.example", "role": "huisarts"}
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(email="x@test.example").exists()
+
+
+def test_manager_of_other_practice_gets_404_for_membership(cast: Cast) -> None:
+    membership = cast.gp_a.membership
+    client = verified_client(cast.manager_b)
+    url = reverse("accounts:staff_change", args=[membership.public_id])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"role": "assistent", "active": ""}).status_code == 404
+    membership.refresh_from_db()
+    assert membership.role == "huisarts" and membership.active
+
+
+def test_service_refuses_manager_of_other_practice(cast: Cast) -> None:
+    with pytest.raises(PermissionDenied):
+        add_staff_member(
+            practice=cast.practice_a,
+            email="y@test.example",
+            full_name="Y",
+            role="huisarts",
+            by=cast.manager_b,
+            base_url="http://testserver/",
+        )
+
+
+def test_last_manager_cannot_step_down(cast: Cast) -> None:
+    with pytest.raises(BusinessRuleError):
+        change_staff_member(
+            membership=cast.manager_a.membership,
+            role="assistent",
+            active=True,
+            agb_code="",
+            by=cast.manager_a,
+        )
+
+
+def test_deactivated_staff_member_is_logged_out_at_once(cast: Cast) -> None:
+    assistant_client = verified_client(cast.assistant_a)
+    assert assistant_client.get("/start/").status_code == 200
+    manager = verified_client(cast.manager_a)
+    url = reverse("accounts:staff_change", args=[cast.assistant_a.membership.public_id])
+    response = manager.post(url, {"role": "assistent", "agb_code": ""})  # active unchecked
+    assert response.status_code == 302
+    assert assistant_client.get("/start/").status_code == 302

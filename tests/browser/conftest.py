@@ -1,0 +1,116 @@
+"""Browser harness: the app served by pytest-django's live server, Debian's Chromium driven
+by Playwright, and axe-core (from npm) run on every page a test visits.
+
+A test navigates with `ui.goto(path)` or `ui.submit(locator)`; each runs axe on the page it
+lands on and fails on any violation. At the end the harness checks that no page was
+visited without an axe run, and that the browser logged no errors (a CSP refusal shows
+up there too).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+AXE_PATH = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+PHONE = {"width": 360, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("Chromium is not installed: apt-get install -y chromium (see .ci/run)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class UI:
+    page: Page
+    base_url: str
+    visited: list[str] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)
+    console_errors: list[str] = field(default_factory=list)
+
+    def goto(self, path: str) -> Page:
+        self.page.goto(self.base_url + path)
+        self.check_page()
+        return self.page
+
+    def submit(self, locator: Locator) -> Page:
+        """Click a control that loads a new page, wait for it, and check it."""
+        with self.page.expect_navigation():
+            locator.click()
+        self.check_page()
+        return self.page
+
+    def check_page(self) -> None:
+        self.page.wait_for_load_state("load")
+        url = self.page.url
+        if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE_PATH.read_text())
+        result = self.page.evaluate(
+            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            AXE_TAGS,
+        )
+        violations = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in result["violations"]
+        ]
+        assert not violations, f"axe-core violations on {url}:\n" + "\n".join(violations)
+        overflow = self.page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at this width"
+        self.checked.add(url.split("#")[0])
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def ui(browser: Browser, live_server: object) -> Iterator[UI]:
+    context = browser.new_context(viewport=PHONE, locale="nl-NL")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    harness = UI(page=page, base_url=live_server.url)  # type: ignore[attr-defined]
+
+    def on_navigation(frame: object) -> None:
+        if frame == page.main_frame:
+            harness.visited.append(page.url.split("#")[0])
+
+    page.on("framenavigated", on_navigation)
+    page.on(
+        "console",
+        lambda message: (
+            harness.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    yield harness
+    context.close()
+    unchecked = [url for url in harness.visited if url not in harness.checked]
+    assert not unchecked, f"pages visited without an axe-core run: {unchecked}"
+    assert not harness.console_errors, f"browser console errors: {harness.console_errors}"

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from spreekuur.core.roles import StaffRole
+from spreekuur.patients.models import Patient
+from tests.browser.conftest import UI
+from tests.browser.test_login_flows import code_for, log_in
+from tests.factories import (
+    TOTP_KEY_HEX,
+    MembershipFactory,
+    PatientFactory,
+    PracticeFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.browser
+
+
+def verify(ui: UI) -> None:
+    ui.page.get_by_label("Code uit uw authenticator-app of een herstelcode").fill(
+        code_for(bytes.fromhex(TOTP_KEY_HEX))
+    )
+    ui.submit(ui.page.get_by_role("button", name="Bevestigen"))
+
+
+def test_assistant_prints_letter_and_patient_activates_portal(
+    ui: UI, transactional_db: None
+) -> None:
+    practice = PracticeFactory(slug="de-eik", name="Huisartsenpraktijk De Eik")
+    assistant = MembershipFactory(practice=practice, role=StaffRole.ASSISTENT).user
+    patient = PatientFactory(practice=practice, given_name="Sanne", family_name="Visser")
+    page = ui.page
+
+    log_in(ui, assistant.email)
+    verify(ui)
+    ui.submit(
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Patiënten")
+    )
+    page.get_by_label("Naam of BSN").fill(patient.bsn)
+    ui.submit(page.get_by_role("button", name="Zoeken"))
+    assert patient.bsn not in page.url
+    ui.submit(page.get_by_role("link", name="Visser, Sanne"))
+    ui.submit(page.get_by_role("button", name="Activeringsbrief maken"))
+    code = page.locator(".spreekuur-code").inner_text()
+    assert len(code) == 14
+    ui.screenshot("activation-letter-phone")
+    ui.submit(page.get_by_role("button", name="Uitloggen"))
+
+    ui.goto("/activeren/#code=" + code)
+    assert page.get_by_label("Activeringscode").input_value() == code
+    assert "#" not in page.url  # the code leaves the address bar
+    page.get_by_label("Uw geboortedatum").fill(patient.date_of_birth.isoformat())
+    ui.submit(page.get_by_role("button", name="Verder"))
+    page.get_by_label("E-mailadres").fill("sanne@voorbeeld.example")
+    page.get_by_label("Wachtwoord", exact=True).fill("Een-lang-wachtwoord-9")
+    page.get_by_label("Wachtwoord nogmaals").fill("Een-lang-wachtwoord-9")
+    ui.submit(page.get_by_role("button", name="Account aanmaken"))
+    assert "/tweede-stap/instellen/" in page.url
+    device = TOTPDevice.objects.get(user__email="sanne@voorbeeld.example", confirmed=False)
+    page.get_by_label("Code van 6 cijfers uit de app").fill(f"{TOTP(device.bin_key).token():06d}")
+    ui.submit(page.get_by_role("button", name="Koppelen"))
+    ui.submit(page.get_by_role("link", name="Ik heb ze bewaard, verder"))
+    assert page.get_by_role("heading", name="Welkom, Sanne").is_visible()
+    ui.screenshot("patient-start-phone")
+
+    ui.submit(page.get_by_role("link", name="Mijn gegevens").first)
+    assert page.get_by_text(patient.bsn).is_visible()
+    ui.submit(
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role(
+            "link", name="Wie keek in mijn dossier"
+        )
+    )
+    table = page.get_by_role("table")
+    assert "U zelf" in table.inner_text()
+    assert "activeringscode portaal" in table.inner_text()  # the assistant's letter
+    ui.screenshot("patient-audit-log-phone")
+    assert Patient.objects.get(pk=patient.pk).user is not None
+
+
+def test_manager_searches_log_and_manages_staff_and_page(ui: UI, transactional_db: None) -> None:
+    practice = PracticeFactory(slug="de-eik", name="Huisartsenpraktijk De Eik")
+    manager = MembershipFactory(practice=practice, role=StaffRole.PRAKTIJKMANAGER).user
+    MembershipFactory(practice=practice, role=StaffRole.HUISARTS, user__full_name="Dr. Jansen")
+    page = ui.page
+    log_in(ui, manager.email)
+    verify(ui)
+
+    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    ui.submit(nav.get_by_role("link", name="Logboek"))
+    page.get_by_label("Handeling").select_option("login")
+    ui.submit(page.get_by_role("button", name="Zoeken"))
+    assert "ingelogd" in page.get_by_role("table").inner_text()
+    ui.screenshot("manager-audit-log-phone")
+
+    ui.submit(nav.get_by_role("link", name="Medewerkers"))
+    page.get_by_label("Naam").fill("Nieuwe POH")
+    page.get_by_label("E-mailadres").fill("poh@de-eik.example")
+    page.get_by_label("Rol").select_option("poh")
+    ui.submit(page.get_by_role("button", name="Toevoegen"))
+    assert page.get_by_text("Nieuwe POH is toegevoegd").is_visible()
+    ui.submit(page.get_by_role("link", name="Dr. Jansen"))
+    ui.submit(page.get_by_role("button", name="Opslaan"))
+
+    ui.submit(nav.get_by_role("link", name="Praktijkpagina"))
+    page.get_by_label("Titel").fill("Nieuwe openingstijden")
+    page.get_by_label("Tekst").fill("Vanaf januari zijn we ook op zaterdag open.")
+    ui.submit(page.get_by_role("button", name="Plaatsen"))
+    assert page.get_by_text("Het nieuwsbericht is geplaatst.").is_visible()
+    ui.screenshot("manager-page-phone")
+    ui.goto("/p/de-eik/")
+    assert page.get_by_text("Vanaf januari zijn we ook op zaterdag open.").is_visible()
+
+
+def test_patient_without_second_factor_never_sees_data(ui: UI, transactional_db: None) -> None:
+    user = UserFactory()
+    PatientFactory(user=user)
+    page = ui.page
+    log_in(ui, user.email)
+    for path in ("/start/", "/mijn-gegevens/", "/mijn-dossier/wie-keek-er/"):
+        ui.goto(path)
+        assert "/account/tweede-stap/" in page.url

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from spreekuur.core.audit import GENESIS_HASH, compute_hash, record_access, verify_chains
+from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditOutcome
+from tests.conftest import Cast
+
+
+def _read(cast: Cast, n: int = 1) -> list[AuditEntry]:
+    return [
+        record_access(
+            actor=cast.gp_a,
+            action=AuditAction.READ,
+            object_kind="personal_data",
+            practice=cast.practice_a,
+            patient=cast.patient_a,
+            object_ids=[cast.patient_a.public_id],
+        )
+        for _ in range(n)
+    ]
+
+
+def test_entry_records_every_nen7513_field(cast: Cast) -> None:
+    (entry,) = _read(cast)
+    entry.refresh_from_db()
+    assert entry.action == "read"
+    assert entry.outcome == AuditOutcome.ALLOWED
+    assert entry.actor == cast.gp_a and entry.actor_name == "Dokter A"
+    assert entry.actor_role == "huisarts"
+    assert entry.patient == cast.patient_a
+    assert entry.object_kind == "personal_data"
+    assert entry.object_ids == [str(cast.patient_a.public_id)]
+    assert entry.channel == "task"  # no request around: a background job
+    assert entry.occurred_at is not None
+    assert entry.seq == 1 and entry.prev_hash == GENESIS_HASH
+    assert entry.entry_hash == compute_hash(entry)
+
+
+def test_each_practice_keeps_its_own_chain(cast: Cast) -> None:
+    _read(cast, 3)
+    entry_b = record_access(
+        actor=cast.gp_b, action=AuditAction.READ, object_kind="patient", practice=cast.practice_b
+    )
+    assert entry_b.seq == 1
+    assert AuditChain.objects.get(practice=cast.practice_a).last_seq == 3
+    checked, breaks = verify_chains()
+    assert checked == 4 and breaks == []
+
+
+def test_patient_of_other_practice_cannot_be_logged_in_wrong_chain(cast: Cast) -> None:
+    with pytest.raises(ValueError):
+        record_access(
+            actor=cast.gp_a,
+            action=AuditAction.READ,
+            object_kind="personal_data",
+            practice=cast.practice_a,
+            patient=cast.patient_b,
+        )
+
+
+def test_unknown_action_is_refused(cast: Cast) -> None:
+    with pytest.raises(ValueError):
+        record_access(actor=cast.gp_a, action="peek", object_kind="x", practice=cast.practice_a)
+
+
+def test_database_refuses_update_and_delete(cast: Cast) -> None:
+    (entry,) = _read(cast)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(detail="weggepoetst")
+    if connection.vendor == "postgresql":  # on SQLite audit_verify finds deletions
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AuditEntry.objects.filter(pk=entry.pk).delete()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditentry SET actor_name = 'niemand'")
+    entry.refresh_from_db()
+    assert entry.detail == "" and entry.actor_name == "Dokter A"
+
+
+def _without_append_only_triggers(sql: str, params: list[object]) -> None:
+    """What an attacker with owner rights on the database could do."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
+            cursor.execute(sql, params)
+            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS core_auditentry_no_update")
+            cursor.execute(sql, params)
+
+
+def test_audit_verify_names_the_first_changed_entry(cast: Cast) -> None:
+    entries = _read(cast, 5)
+    _without_append_only_triggers(
+        "UPDATE core_auditentry SET actor_name = %s WHERE id = %s", ["Iemand anders", entries[2].pk]
+    )
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("audit_verify", stdout=out)
+    assert str(entries[2].public_id) in out.getvalue()
+    assert "volgnummer 3" in out.getvalue()
+    assert "inhoud is gewijzigd" in out.getvalue()
+
+
+def test_audit_verify_finds_a_removed_entry_and_a_cut_tail(cast: Cast) -> None:
+    entries = _read(cast, 4)
+    _without_append_only_triggers("DELETE FROM core_auditentry WHERE id = %s", [entries[1].pk])
+    _, breaks = verify_chains()
+    assert len(breaks) == 1 and breaks[0].seq == 3 and "ontbreekt" in breaks[0].reason
+
+    _without_append_only_triggers("DELETE FROM core_auditentry WHERE id >= %s", [entries[1].pk])
+    _, breaks = verify_chains()
+    assert breaks and "laatste regels" in breaks[0].reason
+
+
+def test_audit_verify_passes_on_intact_chain(cast: Cast) -> None:
+    _read(cast, 3)
+    out = StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "intact" in out.getvalue()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    errors: list[BaseException] = []
+
+    def write(count: int) -> None:
+        try:
+            for _ in range(count):
+                record_access(
+                    actor=membership.user,
+                    action=AuditAction.SEARCH,
+                    object_kind="patient",
+                    practice=membership.practice,
+                )
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(25,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    seqs = list(
+        AuditEntry.objects.filter(practice=membership.practice)
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
+    assert seqs == list(range(1, 201))
+    assert verify_chains(practice=membership.practice)[1] == []

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.test import RequestFactory
+from django.utils import timezone
+from django_otp.oath import TOTP
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.core.models import Practice
+from spreekuur.demo import generator
+from spreekuur.patients.bsn import is_valid_bsn
+from spreekuur.patients.models import Patient, PortalActivation
+from spreekuur.patients.services import check_activation_code
+
+
+def test_demo_practice_is_complete_and_idempotent(db: None) -> None:
+    out = StringIO()
+    call_command("load_demo", "--demo-patients", "600", stdout=out)
+    assert "DEMO-LOGINS" in out.getvalue() and generator.DEMO_PASSWORD in out.getvalue()
+    practice = Practice.objects.get(slug="de-linde")
+    roles = Counter(Membership.objects.filter(practice=practice).values_list("role", flat=True))
+    assert roles == {"huisarts": 3, "assistent": 4, "poh": 1, "praktijkmanager": 1}
+    patients = Patient.objects.filter(practice=practice)
+    assert patients.count() == 600
+    assert all(
+        is_valid_bsn(bsn) and bsn.startswith("99") for bsn in patients.values_list("bsn", flat=True)
+    )
+    assert practice.opening_hours.count() == 10 and practice.news.count() == 2
+
+    call_command("load_demo", "--demo-patients", "600", "--quiet", stdout=StringIO())
+    assert (
+        Practice.objects.count() == 1
+        and Patient.objects.count() == 600
+        and User.objects.count() == 10
+    )
+
+
+def test_demo_population_looks_like_a_dutch_practice(db: None) -> None:
+    generator.load(demo_patients=3000)
+    today = timezone.localdate()
+    ages = [
+        (today - born).days // 365
+        for born in Patient.objects.values_list("date_of_birth", flat=True)
+    ]
+    children = sum(age < 18 for age in ages) / len(ages)
+    elderly = sum(age >= 65 for age in ages) / len(ages)
+    assert 0.15 < children < 0.25  # NL: about 19 %
+    assert 0.15 < elderly < 0.27  # NL: about 20 %
+    sexes = Counter(Patient.objects.values_list("sex", flat=True))
+    assert 0.45 < sexes["F"] / 3000 < 0.56
+    assert Patient.objects.values("family_name").distinct().count() > 500
+
+
+def test_demo_logins_work_with_password_and_totp(db: None) -> None:
+    generator.load(demo_patients=200)
+    for email in [
+        "huisarts@de-linde.example",
+        "manager@de-linde.example",
+        generator.DEMO_PATIENT_EMAIL,
+    ]:
+        user = authenticate(
+            RequestFactory().post("/"), username=email, password=generator.DEMO_PASSWORD
+        )
+        assert user is not None, email
+        device = user.totpdevice_set.get()
+        assert device.verify_token(f"{TOTP(device.bin_key).token():06d}")
+    activation = PortalActivation.objects.get()
+    assert check_activation_code(
+        code=generator.DEMO_ACTIVATION_CODE, date_of_birth=activation.patient.date_of_birth
+    )
+
+
+def test_region_practices_get_distinct_valid_bsns(db: None) -> None:
+    result = generator.load(region_practices=3, patients_per_practice=300, demo_patients=100)
+    assert result.practices_created == 4 and result.patients_created == 1000
+    bsns = list(Patient.objects.values_list("bsn", flat=True))
+    assert len(set(bsns)) == len(bsns) == 1000
+    assert Membership.objects.filter(practice__slug="regio-003").count() == 9

@@ -1,0 +1,99 @@
+"""factory-boy factories for the whole project (one place, used by every test folder)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, time
+
+import factory
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.core.models import OpeningHours, Practice
+from spreekuur.core.roles import StaffRole
+from spreekuur.patients.bsn import complete_bsn
+from spreekuur.patients.models import Patient, Sex
+
+TEST_PASSWORD = "Test-wachtwoord-42"
+TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
+
+
+def _bsn_sequence() -> itertools.count[int]:
+    return itertools.count(10_000)
+
+
+_bsn_counter = _bsn_sequence()
+
+
+def next_bsn() -> str:
+    while True:
+        bsn = complete_bsn(f"98{next(_bsn_counter):06d}")
+        if bsn:
+            return bsn
+
+
+class PracticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Practice
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"praktijk-{n}")
+    name = factory.Sequence(lambda n: f"Huisartsenpraktijk Test {n}")
+    agb_code = factory.Sequence(lambda n: f"01{n:06d}")
+    street = "Teststraat 1"
+    postal_code = "1234 AB"
+    city = "Teststad"
+    phone_main = "010-1234567"
+    phone_urgent = "010-7654321"
+    hap_name = "Huisartsenpost Test"
+    hap_phone = "0900-1111111"
+
+    @factory.post_generation
+    def hours(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            for weekday in range(5):
+                OpeningHours.objects.create(
+                    practice=self, weekday=weekday, opens=time(8), closes=time(17)
+                )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"gebruiker{n}@test.example")
+    full_name = factory.Sequence(lambda n: f"Gebruiker {n}")
+    password = factory.django.Password(TEST_PASSWORD)
+
+    @factory.post_generation
+    def totp(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted is not False:
+            TOTPDevice.objects.create(user=self, name="test", key=TOTP_KEY_HEX, confirmed=True)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    practice = factory.SubFactory(PracticeFactory)
+    role = StaffRole.HUISARTS
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    practice = factory.SubFactory(PracticeFactory)
+    bsn = factory.LazyFunction(next_bsn)
+    initials = "J."
+    given_name = factory.Sequence(lambda n: f"Jan{n}")
+    family_name = factory.Sequence(lambda n: f"Jansen{n}")
+    date_of_birth = date(1980, 5, 17)
+    sex = Sex.MALE
+    street = "Dorpsstraat"
+    house_number = "12"
+    postal_code = "1234 AB"
+    city = "Teststad"
+    enrolled_on = date(2015, 1, 1)
