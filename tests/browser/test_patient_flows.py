@@ -40,7 +40,9 @@ def test_assistant_prints_letter_and_patient_activates_portal(
         page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Patiënten")
     )
     page.get_by_label("Naam of BSN").fill(patient.bsn)
-    ui.submit(page.get_by_role("button", name="Zoeken"))
+    page.get_by_role("button", name="Zoeken").click()  # htmx swaps the results in place
+    page.get_by_role("table", name="Zoekresultaten").wait_for()
+    ui.check_page()
     assert patient.bsn not in page.url
     ui.submit(page.get_by_role("link", name="Visser, Sanne"))
     ui.submit(page.get_by_role("button", name="Activeringsbrief maken"))
@@ -104,6 +106,15 @@ def test_manager_searches_log_and_manages_staff_and_page(ui: UI, transactional_d
     ui.submit(page.get_by_role("link", name="Dr. Jansen"))
     ui.submit(page.get_by_role("button", name="Opslaan"))
 
+    ui.submit(nav.get_by_role("link", name="Praktijkpagina"))
+    ui.submit(page.get_by_role("link", name="vaste openingstijden wijzigen"))
+    page.get_by_label("Open op zaterdag").fill("09:00-12:00")
+    page.get_by_label("Huiskleur").fill("#ffff00")
+    ui.submit(page.get_by_role("button", name="Opslaan"))
+    assert page.get_by_text("Deze kleur is te licht").is_visible()
+    page.get_by_label("Huiskleur").fill("#1d5e3a")
+    ui.submit(page.get_by_role("button", name="Opslaan"))
+    assert page.get_by_text("De praktijkgegevens zijn opgeslagen.").is_visible()
     ui.submit(nav.get_by_role("link", name="Praktijkpagina"))
     page.get_by_label("Titel").fill("Nieuwe openingstijden")
     page.get_by_label("Tekst").fill("Vanaf januari zijn we ook op zaterdag open.")

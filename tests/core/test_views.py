@@ -162,3 +162,69 @@ def test_language_defaults_to_dutch_and_english_can_be_chosen(db: None) -> None:
     client.post(reverse("core:set_language"), {"language": "en", "next": "/account/inloggen/"})
     body = client.get("/account/inloggen/").content.decode()
     assert 'lang="en"' in body and "Log in" in body
+
+
+def _details_form(**changes: str) -> dict[str, str]:
+    data = {
+        "phone_main": "010-1111111",
+        "phone_urgent": "010-2222222",
+        "hap_name": "HAP Rijnmond",
+        "hap_phone": "0900-1234567",
+        "hap_address": "",
+        "website_intro": "Welkom",
+        "brand_colour": "#154273",
+        **{f"hours_{d}": "08:00-12:00, 13:00-17:00" for d in range(5)},
+        "hours_5": "",
+        "hours_6": "gesloten",
+    }
+    data.update(changes)
+    return data
+
+
+def test_manager_changes_details_and_weekly_hours(cast: Cast) -> None:
+    client = verified_client(cast.manager_a)
+    url = reverse("core:practice_details")
+    assert "08:00-17:00" in client.get(url).content.decode()
+    response = client.post(url, _details_form(hours_5="09:00-11:00"))
+    assert response.status_code == 302
+    cast.practice_a.refresh_from_db()
+    assert cast.practice_a.hap_name == "HAP Rijnmond"
+    assert cast.practice_a.opening_hours.count() == 11
+    assert AuditEntry.objects.filter(object_kind="practice_details", action="change").exists()
+    assert "09:00\u201311:00" in Client().get("/p/praktijk-a/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"hours_0": "8 tot 5"}, "Schrijf tijden als 08:00-12:30"),
+        ({"hours_1": "25:00-26:00"}, "geen geldige tijd"),
+        ({"hours_2": "08:00-12:00, 11:00-17:00"}, "mogen elkaar niet overlappen"),
+        ({"brand_colour": "#ffff00"}, "te licht"),
+        ({"brand_colour": "geel"}, "zes tekens"),
+    ],
+)
+def test_bad_details_get_dutch_errors_and_change_nothing(
+    cast: Cast, changes: dict[str, str], message: str
+) -> None:
+    client = verified_client(cast.manager_a)
+    response = client.post(reverse("core:practice_details"), _details_form(**changes))
+    assert response.status_code == 200 and message in response.content.decode()
+    cast.practice_a.refresh_from_db()
+    assert cast.practice_a.hap_name == "Huisartsenpost Test"
+    assert cast.practice_a.opening_hours.count() == 5
+
+
+@pytest.mark.parametrize("role", ["gp_a", "assistant_a", "patient_user_a", "manager_b"])
+def test_only_own_manager_changes_details(cast: Cast, role: str) -> None:
+    response = verified_client(getattr(cast, role)).post(
+        reverse("core:practice_details"), _details_form()
+    )
+    if role == "manager_b":
+        assert response.status_code == 302  # changes practice B, never A
+        cast.practice_b.refresh_from_db()
+        assert cast.practice_b.hap_name == "HAP Rijnmond"
+    else:
+        assert response.status_code == 403
+    cast.practice_a.refresh_from_db()
+    assert cast.practice_a.hap_name == "Huisartsenpost Test"

@@ -104,3 +104,14 @@ def test_patient_list_is_paginated_without_n_plus_one(cast: Cast) -> None:
     PatientFactory.create_batch(60, practice=cast.practice_a)
     assert queries() == few  # the same queries for 2 or 62 patients
     assert "Pagina 1 van 2" in client.get(reverse("patients:list")).content.decode()
+
+
+def test_htmx_search_returns_only_the_results(cast: Cast) -> None:
+    client = verified_client(cast.assistant_a)
+    response = client.post(
+        reverse("patients:list"), {"query": cast.patient_a.bsn}, headers={"HX-Request": "true"}
+    )
+    body = response.content.decode()
+    assert "<html" not in body and cast.patient_a.family_name in body
+    response = client.post(reverse("patients:list"), {"query": ""}, headers={"HX-Request": "true"})
+    assert "Vul een naam, BSN of geboortedatum in." in response.content.decode()

@@ -12,6 +12,7 @@ OBJECT_KIND_LABELS = {
     "staff_membership": _("medewerker"),
     "news_item": _("nieuwsbericht"),
     "opening_exception": _("afwijkende openingstijd"),
+    "practice_details": _("praktijkgegevens en openingstijden"),
 }
 
 

@@ -86,3 +86,68 @@ class OpeningExceptionForm(StyledForm):
         label=_("Open tot"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
     reason = forms.CharField(label=_("Reden (openbaar)"), max_length=200)
+
+
+def _relative_luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_with_white(hex_colour: str) -> float:
+    return 1.05 / (_relative_luminance(hex_colour) + 0.05)
+
+
+class PracticeDetailsForm(StyledForm):
+    """What the practice shows on its public page, and its weekly opening hours."""
+
+    phone_main = forms.CharField(label=_("Telefoonnummer"), max_length=20)
+    phone_urgent = forms.CharField(label=_("Spoedlijn"), max_length=20)
+    hap_name = forms.CharField(label=_("Huisartsenpost"), max_length=200)
+    hap_phone = forms.CharField(label=_("Telefoon huisartsenpost"), max_length=20)
+    hap_address = forms.CharField(label=_("Adres huisartsenpost"), max_length=250, required=False)
+    website_intro = forms.CharField(
+        label=_("Welkomsttekst"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    brand_colour = forms.RegexField(
+        label=_("Huiskleur"),
+        regex=r"^#[0-9a-fA-F]{6}$",
+        help_text=_("Bijvoorbeeld #154273. Witte tekst moet goed leesbaar blijven."),
+        error_messages={"invalid": _("Geef een kleur als # met zes tekens, bijvoorbeeld #154273.")},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from spreekuur.core.models import WEEKDAYS
+
+        super().__init__(*args, **kwargs)
+        for weekday, name in WEEKDAYS:
+            self.fields[f"hours_{weekday}"] = forms.CharField(
+                label=_("Open op %(dag)s") % {"dag": name},
+                required=False,
+                max_length=100,
+                help_text=_("Bijvoorbeeld 08:00-12:30, 13:30-17:00; leeg is gesloten."),
+                widget=forms.TextInput(
+                    attrs={"class": "utrecht-textbox utrecht-textbox--html-input"}
+                ),
+            )
+
+    def clean_brand_colour(self) -> str:
+        colour: str = self.cleaned_data["brand_colour"].lower()
+        if contrast_with_white(colour) < 4.5:
+            raise forms.ValidationError(
+                _("Deze kleur is te licht: witte tekst erop is slecht leesbaar (WCAG AA).")
+            )
+        return colour
+
+    def clean(self) -> dict[str, Any]:
+        from spreekuur.core.weekly_hours import parse_day
+
+        cleaned = super().clean() or {}
+        weekly = {}
+        for weekday in range(7):
+            try:
+                weekly[weekday] = parse_day(cleaned.get(f"hours_{weekday}", ""))
+            except forms.ValidationError as error:
+                self.add_error(f"hours_{weekday}", error)
+        cleaned["weekly"] = weekly
+        return cleaned

@@ -12,7 +12,13 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
-from spreekuur.core.models import AuditAction, NewsItem, OpeningException, Practice
+from spreekuur.core.models import (
+    AuditAction,
+    NewsItem,
+    OpeningException,
+    OpeningHours,
+    Practice,
+)
 
 
 def _require_page_manager(by: User, practice: Practice) -> None:
@@ -93,3 +99,43 @@ def set_opening_exception(
         object_ids=[exception.pk],
     )
     return exception
+
+
+@transaction.atomic
+def update_practice_details(
+    *,
+    practice: Practice,
+    details: dict[str, str],
+    weekly: dict[int, list[tuple[time, time]]],
+    by: User,
+) -> Practice:
+    """Contact details, out-of-hours service, look, and the weekly hours, all or nothing."""
+    _require_page_manager(by, practice)
+    editable = {
+        "phone_main",
+        "phone_urgent",
+        "hap_name",
+        "hap_phone",
+        "hap_address",
+        "website_intro",
+        "brand_colour",
+    }
+    if set(details) - editable:
+        raise BusinessRuleError(_("Onbekend veld."))
+    for field, value in details.items():
+        setattr(practice, field, value.strip())
+    practice.save(update_fields=sorted(details))
+    practice.opening_hours.all().delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(practice=practice, weekday=weekday, opens=opens, closes=closes)
+        for weekday, intervals in weekly.items()
+        for opens, closes in intervals
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="practice_details",
+        practice=practice,
+        object_ids=[practice.public_id],
+    )
+    return practice

@@ -15,5 +15,6 @@ urlpatterns = [
     path("mijn-dossier/wie-keek-er/", views.my_audit_log, name="my_audit_log"),
     path("beheer/logboek/", views.audit_search, name="audit_search"),
     path("beheer/praktijkpagina/", views.manage_page, name="manage_page"),
+    path("beheer/praktijkgegevens/", views.practice_details, name="practice_details"),
     path("beheer/nieuws/<uuid:public_id>/verwijderen/", views.remove_news, name="remove_news"),
 ]

@@ -24,12 +24,27 @@ from spreekuur.core import selectors, services
 from spreekuur.core.audit import record_access
 from spreekuur.core.audit_labels import object_kind_label
 from spreekuur.core.exceptions import BusinessRuleError
-from spreekuur.core.forms import AuditSearchForm, NewsItemForm, OpeningExceptionForm
+from spreekuur.core.forms import (
+    AuditSearchForm,
+    NewsItemForm,
+    OpeningExceptionForm,
+    PracticeDetailsForm,
+)
 from spreekuur.core.models import AuditAction, AuditEntry, Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations, week_ahead
 from spreekuur.core.roles import role_label
+from spreekuur.core.weekly_hours import format_day
 
 AUDIT_PAGE_SIZE = 50
+PRACTICE_DETAIL_FIELDS = (
+    "phone_main",
+    "phone_urgent",
+    "hap_name",
+    "hap_phone",
+    "hap_address",
+    "website_intro",
+    "brand_colour",
+)
 
 
 @login_not_required
@@ -245,6 +260,29 @@ def manage_page(request: HttpRequest) -> HttpResponse:
             "deviations": upcoming_deviations(schedule, timezone.localdate(), days=120),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def practice_details(request: HttpRequest) -> HttpResponse:
+    """Contact details, the out-of-hours service, the house colour and weekly hours."""
+    user, practice = _page_manager(request)
+    initial: dict[str, object] = {
+        field: getattr(practice, field) for field in PRACTICE_DETAIL_FIELDS
+    }
+    schedule = selectors.schedule_for(practice)
+    for weekday in range(7):
+        initial[f"hours_{weekday}"] = format_day(list(schedule.weekly.get(weekday, [])))
+    form = PracticeDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_practice_details(
+            practice=practice,
+            details={field: form.cleaned_data[field] for field in PRACTICE_DETAIL_FIELDS},
+            weekly=form.cleaned_data["weekly"],
+            by=user,
+        )
+        messages.success(request, _("De praktijkgegevens zijn opgeslagen."))
+        return redirect("core:practice_details")
+    return render(request, "core/practice_details.html", {"form": form, "practice": practice})
 
 
 @require_POST
