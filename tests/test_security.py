@@ -19,6 +19,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
     env |= {
         "SPREEKUUR_ENV": "production",
         "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234567890",
+        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdef",
         "ALLOWED_HOSTS": "portaal.example",
         "SPREEKUUR_DATA_DIR": str(tmp_path),
         "DEBUG": "false",
@@ -62,6 +63,10 @@ def test_security_headers_on_every_kind_of_page(cast: Cast) -> None:
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
+        if path != "/p/praktijk-a/" and path != "/account/inloggen/":
+            assert (
+                "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+            )
 
 
 def test_csrf_is_enforced_on_login_and_logout(cast: Cast) -> None:
@@ -97,3 +102,29 @@ def test_json_log_lines_have_request_id_and_no_request_repr(cast: Cast) -> None:
     record.request = object()
     assert RequestContextFilter().filter(record)
     assert record.request is None and hasattr(record, "request_id")
+
+
+def test_formatter_masks_bsn_email_and_key_values() -> None:
+    from spreekuur.core.logging import SafeJsonFormatter
+
+    try:
+        raise ValueError("duplicate: Key (practice_id, bsn)=(4, 999912345) for a@b.example")
+    except ValueError:
+        import sys as _sys
+
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "user %s", ("a@b.example",), _sys.exc_info()
+        )
+    line = SafeJsonFormatter().format(record)
+    assert "999912345" not in line and "a@b.example" not in line and "(4, " not in line
+    assert "<e-mail>" in line
+
+
+def test_request_log_keeps_no_path() -> None:
+    from spreekuur.core.logging import RequestContextFilter
+
+    record = logging.LogRecord(
+        "django.request", logging.WARNING, __file__, 1, "Not Found: %s", ("/patienten/x/",), None
+    )
+    RequestContextFilter().filter(record)
+    assert record.getMessage() == "Not Found"

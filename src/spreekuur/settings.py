@@ -30,9 +30,9 @@ if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on in production")
 
 
-def _development_secret_key() -> str:
-    """A random key kept in the data folder, so sessions survive a restart of `make demo`."""
-    key_file = DATA_DIR / "secret_key"
+def _development_secret_key(name: str) -> str:
+    """A random key kept in the data folder, so it survives a restart of `make demo`."""
+    key_file = DATA_DIR / name
     if key_file.exists():
         return key_file.read_text().strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -45,13 +45,24 @@ def _development_secret_key() -> str:
 SECRET_KEY = (
     env_str("SECRET_KEY")
     if PRODUCTION
-    else env_str("SECRET_KEY", "") or (_development_secret_key())
+    else env_str("SECRET_KEY", "") or _development_secret_key("secret_key")
 )
+# The audit log's hash chain is keyed (HMAC-SHA256) with its own secret, kept outside the
+# database: someone who can write to the database cannot forge a consistent chain.
+AUDIT_CHAIN_KEY = (
+    env_str("AUDIT_CHAIN_KEY")
+    if PRODUCTION
+    else env_str("AUDIT_CHAIN_KEY", "") or _development_secret_key("audit_chain_key")
+)
+if PRODUCTION and len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters")
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For is believed (the audit log's "from where").
+TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -81,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "spreekuur.core.middleware.NoStoreForLoggedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -264,7 +276,7 @@ LOGGING = {
     "filters": {"request_context": {"()": "spreekuur.core.logging.RequestContextFilter"}},
     "formatters": {
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
+            "()": "spreekuur.core.logging.SafeJsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         }

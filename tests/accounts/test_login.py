@@ -87,9 +87,17 @@ def test_guessing_codes_is_throttled(cast: Cast) -> None:
     assert client.get("/start/").status_code == 302
 
 
+def test_new_recovery_codes_need_a_fresh_authenticator_code(cast: Cast) -> None:
+    client = verified_client(cast.gp_a)
+    response = client.post(reverse("accounts:security"), {"token": "000000"})
+    assert response.status_code == 200 and "klopt niet" in response.content.decode()
+    assert not StaticToken.objects.filter(device__user=cast.gp_a).exists()
+
+
 def test_recovery_code_works_once(cast: Cast) -> None:
     client = verified_client(cast.gp_a)
-    client.post(reverse("accounts:security"))
+    response = client.post(reverse("accounts:security"), {"token": current_code()})
+    assert response["Location"] == reverse("accounts:recovery_codes")
     token = StaticToken.objects.filter(device__user=cast.gp_a).first()
     assert token is not None
     code = token.token
@@ -137,9 +145,10 @@ def test_session_key_rotates_at_login_and_logout_ends_session(cast: Cast) -> Non
     client.session.save()
     before = client.session.session_key
     password_step(client, cast.gp_a.email)
+    after_password = client.session.session_key
     client.post(VERIFY, {"token": current_code()})
     after = client.session.session_key
-    assert before != after
+    assert len({before, after_password, after}) == 3  # new key at each step
     response = client.post(reverse("accounts:logout"))
     assert response.status_code == 302
     assert client.get("/start/").status_code == 302

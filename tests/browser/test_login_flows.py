@@ -58,6 +58,8 @@ def test_staff_login_with_totp_reaches_todays_work(ui: UI, transactional_db: Non
         .is_visible()
     )
     ui.screenshot("staff-start-phone")
+    ui.submit(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Beveiliging"))
+    assert page.get_by_role("button", name="Nieuwe herstelcodes maken").is_visible()
 
     ui.submit(page.get_by_role("button", name="Uitloggen"))
     assert page.get_by_text("U bent uitgelogd.").is_visible()

@@ -163,3 +163,41 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
     )
     assert seqs == list(range(1, 201))
     assert verify_chains(practice=membership.practice)[1] == []
+
+
+def test_chain_head_cannot_be_wound_back(cast: Cast) -> None:
+    _read(cast, 3)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditChain.objects.filter(practice=cast.practice_a).update(last_seq=1)
+    assert AuditChain.objects.get(practice=cast.practice_a).last_seq == 3
+
+
+def test_rewriting_an_entry_with_a_plain_hash_is_detected(cast: Cast) -> None:
+    """Without AUDIT_CHAIN_KEY an attacker cannot produce a link that verifies."""
+    import hashlib
+
+    from spreekuur.core.audit import _canonical
+
+    entries = _read(cast, 2)
+    forged = AuditEntry.objects.get(pk=entries[1].pk)
+    forged.actor_name = "Iemand anders"
+    plain = hashlib.sha256(_canonical(forged)).hexdigest()
+    _without_append_only_triggers(
+        "UPDATE core_auditentry SET actor_name = %s, entry_hash = %s WHERE id = %s",
+        ["Iemand anders", plain, forged.pk],
+    )
+    _, breaks = verify_chains()
+    assert breaks and breaks[0].seq == 2
+
+
+def test_ipv6_address_is_stored_as_hashed(cast: Cast) -> None:
+    from spreekuur.core import request_context
+
+    token = request_context.set_current(request_context.RequestContext("r", "2001:0DB8::0001"))
+    try:
+        (entry,) = _read(cast)
+    finally:
+        request_context.reset_current(token)
+    entry.refresh_from_db()
+    assert entry.ip_address == "2001:db8::1"
+    assert verify_chains()[1] == []

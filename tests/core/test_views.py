@@ -228,3 +228,18 @@ def test_only_own_manager_changes_details(cast: Cast, role: str) -> None:
         assert response.status_code == 403
     cast.practice_a.refresh_from_db()
     assert cast.practice_a.hap_name == "Huisartsenpost Test"
+
+
+def test_service_refuses_unsafe_brand_colour_even_without_the_form(cast: Cast) -> None:
+    from django.core.exceptions import ValidationError
+
+    from spreekuur.core.services import update_practice_details
+
+    for colour in ("#fff", "red;}</style><script>", "#ffff00"):
+        with pytest.raises(ValidationError):
+            update_practice_details(
+                practice=cast.practice_a, details={"brand_colour": colour}, weekly={}, by=cast.manager_a
+            )
+    cast.practice_a.refresh_from_db()
+    assert cast.practice_a.brand_colour == "#154273"
+    assert cast.practice_a.opening_hours.count() == 5

@@ -80,3 +80,13 @@ def test_region_practices_get_distinct_valid_bsns(db: None) -> None:
     bsns = list(Patient.objects.values_list("bsn", flat=True))
     assert len(set(bsns)) == len(bsns) == 1000
     assert Membership.objects.filter(practice__slug="regio-003").count() == 9
+
+
+def test_demo_refuses_to_load_in_production(db: None, settings) -> None:
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError):
+        call_command("load_demo", "--demo-patients", "10", stdout=StringIO())
+    assert not Practice.objects.exists()

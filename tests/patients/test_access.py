@@ -13,7 +13,7 @@ def detail(patient) -> str:
     return reverse("patients:detail", args=[patient.public_id])
 
 
-@pytest.mark.parametrize("role", ["gp_a", "assistant_a", "poh_a", "manager_a"])
+@pytest.mark.parametrize("role", ["gp_a", "assistant_a", "poh_a"])
 def test_staff_see_own_practice_patient_and_read_is_logged(cast: Cast, role: str) -> None:
     user = getattr(cast, role)
     response = verified_client(user).get(detail(cast.patient_a))
@@ -24,17 +24,20 @@ def test_staff_see_own_practice_patient_and_read_is_logged(cast: Cast, role: str
     assert entry.ip_address == "127.0.0.1"
 
 
-@pytest.mark.parametrize("role", ["gp_b", "manager_b"])
-def test_staff_of_other_practice_get_404(cast: Cast, role: str) -> None:
+@pytest.mark.parametrize(("role", "status"), [("gp_b", 404), ("manager_b", 403)])
+def test_staff_of_other_practice_are_refused(cast: Cast, role: str, status: int) -> None:
     client = verified_client(getattr(cast, role))
-    assert client.get(detail(cast.patient_a)).status_code == 404
-    assert (
-        client.post(
-            reverse("patients:issue_activation", args=[cast.patient_a.public_id])
-        ).status_code
-        == 404
-    )
+    assert client.get(detail(cast.patient_a)).status_code == status
+    issue_url = reverse("patients:issue_activation", args=[cast.patient_a.public_id])
+    assert client.post(issue_url).status_code == status
     assert not AuditEntry.objects.filter(patient=cast.patient_a).exists()
+
+
+def test_manager_has_no_patient_list_or_record(cast: Cast) -> None:
+    client = verified_client(cast.manager_a)
+    assert client.get(reverse("patients:list")).status_code == 403
+    assert client.get(detail(cast.patient_a)).status_code == 403
+    assert not AuditEntry.objects.filter(patient=cast.patient_a, outcome="allowed").exists()
 
 
 def test_tampered_and_random_ids_give_404(cast: Cast) -> None:

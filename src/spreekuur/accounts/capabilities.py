@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import PATIENT, active_membership, role_of
+from spreekuur.accounts.selectors import PATIENT, role_of
 from spreekuur.core.roles import StaffRole
 
 CLINICAL_AND_DESK = {StaffRole.HUISARTS, StaffRole.ASSISTENT, StaffRole.POH}
@@ -22,11 +22,13 @@ def can_search_audit_log(user: User | None) -> bool:
 
 
 def can_view_patient_list(user: User | None) -> bool:
-    return active_membership(user) is not None
+    """Care and desk staff. The manager has no patient work (need to know): they see
+    patients only as names in the audit log they supervise."""
+    return role_of(user) in CLINICAL_AND_DESK
 
 
 def can_issue_portal_activation(user: User | None) -> bool:
-    return role_of(user) in {*CLINICAL_AND_DESK, StaffRole.PRAKTIJKMANAGER}
+    return role_of(user) in CLINICAL_AND_DESK
 
 
 def is_portal_user(user: User | None) -> bool:

@@ -20,7 +20,7 @@ from spreekuur.accounts.models import Membership, User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
-from spreekuur.core.models import AuditAction, Practice
+from spreekuur.core.models import AuditAction, AuditOutcome, Practice
 from spreekuur.core.roles import StaffRole
 
 RECOVERY_CODE_COUNT = 10
@@ -82,16 +82,20 @@ def change_staff_member(
     _require_manager(by, membership.practice)
     if role not in StaffRole.values:
         raise BusinessRuleError(_("Onbekende rol."))
+    # Lock the practice's active managers too, so two managers demoting each other at the
+    # same moment cannot leave the practice without one.
+    managers = list(
+        Membership.objects.select_for_update()
+        .filter(practice=membership.practice, role=StaffRole.PRAKTIJKMANAGER, active=True)
+        .values_list("pk", flat=True)
+    )
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     stays_manager = active and role == StaffRole.PRAKTIJKMANAGER
-    if membership.role == StaffRole.PRAKTIJKMANAGER and not stays_manager:
-        other_managers = Membership.objects.filter(
-            practice=membership.practice, role=StaffRole.PRAKTIJKMANAGER, active=True
-        ).exclude(pk=membership.pk)
-        if not other_managers.exists():
-            raise BusinessRuleError(
-                _("De praktijk moet ten minste één actieve praktijkmanager houden.")
-            )
+    other_managers = [pk for pk in managers if pk != membership.pk]
+    if membership.role == StaffRole.PRAKTIJKMANAGER and not stays_manager and not other_managers:
+        raise BusinessRuleError(
+            _("De praktijk moet ten minste één actieve praktijkmanager houden.")
+        )
     membership.role = role
     membership.active = active
     membership.agb_code = agb_code.strip()
@@ -146,6 +150,11 @@ def regenerate_recovery_codes(*, user: User) -> list[str]:
     return codes
 
 
+def verify_authenticator_code(*, user: User, token: str) -> bool:
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device is not None and device.verify_token(token.strip().replace(" ", ""))
+
+
 def second_factor_throttled(user: User) -> bool:
     """True while django-otp's back-off after a wrong code is running."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
@@ -163,6 +172,20 @@ def record_login(*, user: User, second_factor: bool) -> None:
         object_kind="session",
         practice=practice_of(user),
         detail="tweede factor" if second_factor else "wachtwoord",
+    )
+
+
+def record_failed_login(*, email: str, stage: str) -> None:
+    """A refused password or code. Known accounts are logged in their practice's chain;
+    for unknown addresses no address is kept (it could be anything someone typed)."""
+    user = User.objects.filter(email=email.strip().lower()).first()
+    record_access(
+        actor=user,
+        action=AuditAction.LOGIN_FAILED,
+        object_kind="session",
+        practice=practice_of(user),
+        outcome=AuditOutcome.DENIED,
+        detail=stage if user is not None else f"{stage}, onbekend account",
     )
 
 

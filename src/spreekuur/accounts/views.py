@@ -34,6 +34,7 @@ from spreekuur.core.exceptions import BusinessRuleError
 SESSION_NEXT = "spreekuur_after_login"
 SESSION_RECOVERY_CODES = "spreekuur_recovery_codes"
 SESSION_SETUP_DEVICE = "spreekuur_totp_setup_device"
+WRONG_CODE_MESSAGE = gettext_lazy("Deze code klopt niet of is verlopen. Probeer de nieuwe code.")
 THROTTLED_MESSAGE = gettext_lazy("Wacht even: na een foute code moet u steeds iets langer wachten.")
 
 
@@ -72,6 +73,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:verify")
             return redirect("accounts:setup_totp")
         # One message for an unknown address and a wrong password alike.
+        services.record_failed_login(email=form.cleaned_data["username"], stage="wachtwoord")
         form.add_error(None, _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
     return render(request, "accounts/login.html", {"form": form})
 
@@ -104,12 +106,12 @@ def verify_view(request: HttpRequest) -> HttpResponse:
             form.add_error("token", THROTTLED_MESSAGE)
         elif (device := match_token(user, token)) is not None:
             otp_login(request, device)
+            request.session.cycle_key()  # a new key once fully logged in
             services.record_login(user=user, second_factor=True)
             return _after_second_factor(request)
         else:
-            form.add_error(
-                "token", _("Deze code klopt niet of is verlopen. Probeer de nieuwe code.")
-            )
+            services.record_failed_login(email=user.email, stage="tweede factor")
+            form.add_error("token", WRONG_CODE_MESSAGE)
     return render(request, "accounts/verify.html", {"form": form})
 
 
@@ -142,6 +144,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
         elif codes is not None:
             request.session.pop(SESSION_SETUP_DEVICE, None)
             otp_login(request, device)
+            request.session.cycle_key()
             services.record_login(user=user, second_factor=True)
             request.session[SESSION_RECOVERY_CODES] = codes
             return redirect("accounts:recovery_codes")
@@ -174,11 +177,19 @@ def recovery_codes_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def security_view(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, after a fresh code from the authenticator app: an unattended
+    logged-in screen is not enough to take over the account's second factor."""
     user: User = request.user  # type: ignore[assignment]
-    if request.method == "POST":
-        request.session[SESSION_RECOVERY_CODES] = services.regenerate_recovery_codes(user=user)
-        return redirect("accounts:recovery_codes")
-    return render(request, "accounts/security.html", {})
+    form = ConfirmTotpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.second_factor_throttled(user):
+            form.add_error("token", THROTTLED_MESSAGE)
+        elif services.verify_authenticator_code(user=user, token=form.cleaned_data["token"]):
+            request.session[SESSION_RECOVERY_CODES] = services.regenerate_recovery_codes(user=user)
+            return redirect("accounts:recovery_codes")
+        else:
+            form.add_error("token", WRONG_CODE_MESSAGE)
+    return render(request, "accounts/security.html", {"form": form})
 
 
 @second_factor_not_required

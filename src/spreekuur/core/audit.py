@@ -1,22 +1,26 @@
 """The NEN 7513 audit log: one service that every access to patient data goes through.
 
-Each practice has its own hash chain. An entry's hash covers its fields and the hash of
-the entry before it, so a changed, removed or inserted row breaks the chain, which
-`spreekuur audit_verify` finds. The database refuses UPDATE and DELETE on entries.
+Each practice has its own hash chain. An entry's HMAC (keyed with AUDIT_CHAIN_KEY, which
+is not in the database) covers its fields and the previous entry's, so a changed,
+removed or inserted row breaks the chain, which `spreekuur audit_verify` finds. The
+database refuses UPDATE and DELETE on entries and refuses winding a chain head back.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from spreekuur.core import request_context
+from spreekuur.core.middleware import normalise_ip
 from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditOutcome, Practice
 from spreekuur.core.roles import Channel
 
@@ -51,7 +55,8 @@ def _canonical(entry: AuditEntry) -> bytes:
 
 
 def compute_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(_canonical(entry)).hexdigest()
+    key = settings.AUDIT_CHAIN_KEY.encode()
+    return hmac.new(key, _canonical(entry), hashlib.sha256).hexdigest()
 
 
 def _role_and_channel(actor: User | None) -> tuple[str, str]:
@@ -112,7 +117,7 @@ def record_access(
         patient=patient,
         object_kind=object_kind,
         object_ids=[str(object_id) for object_id in object_ids],
-        ip_address=context.ip_address if context else None,
+        ip_address=normalise_ip(context.ip_address) if context else None,
         channel=channel or (Channel.TASK if context is None else default_channel),
         detail=detail[:200],
         prev_hash=chain.last_hash,
@@ -123,6 +128,35 @@ def record_access(
     chain.last_hash = entry.entry_hash
     chain.save(update_fields=["last_seq", "last_hash"])
     return entry
+
+
+def record_denied(
+    *,
+    actor: User | None,
+    object_kind: str,
+    object_ids: Sequence[object] = (),
+    action: str = AuditAction.READ,
+    patient: Patient | None = None,
+    detail: str = "",
+) -> AuditEntry:
+    """A refused attempt, in the chain of the actor's practice (or of the patient's).
+
+    The object ids of a refused request are kept as given; no data of another practice
+    is looked up or copied into this practice's log.
+    """
+    from spreekuur.accounts.selectors import practice_of
+
+    practice = patient.practice if patient is not None else practice_of(actor)
+    return record_access(
+        actor=actor,
+        action=action,
+        object_kind=object_kind,
+        practice=practice,
+        patient=patient,
+        object_ids=object_ids,
+        outcome=AuditOutcome.DENIED,
+        detail=detail,
+    )
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ OBJECT_KIND_LABELS = {
     "portal_account": _("portaalaccount"),
     "audit_log": _("logboek (wie heeft mijn dossier bekeken)"),
     "session": _("inlogsessie"),
+    "page": _("pagina"),
     "staff_membership": _("medewerker"),
     "news_item": _("nieuwsbericht"),
     "opening_exception": _("afwijkende openingstijd"),

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter
 
 from spreekuur.core import request_context
+
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")  # a BSN, wherever it appears
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_KEY_VALUES = re.compile(r"(Key \([^)]*\)=)\([^)]*\)")  # PostgreSQL's duplicate-key detail
+
+
+def mask(text: str) -> str:
+    text = _KEY_VALUES.sub(r"\1(…)", text)
+    text = _NINE_DIGITS.sub("<9 cijfers>", text)
+    return _EMAIL.sub("<e-mail>", text)
 
 
 class RequestContextFilter(logging.Filter):
@@ -14,4 +28,21 @@ class RequestContextFilter(logging.Filter):
         # Django attaches the request (its repr shows the path) to some records: drop it.
         if hasattr(record, "request"):
             record.request = None
+        # django.request logs "Not Found: /path/...": keep the words, not the path.
+        if record.name.startswith("django.request") or record.name == "django.server":
+            record.msg = str(record.msg).split(":", 1)[0]
+            record.args = ()
         return True
+
+
+class SafeJsonFormatter(JsonFormatter):
+    """JSON lines with BSN-like numbers, e-mail addresses and key values masked,
+    also inside exception messages and tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
+
+    def formatException(self, ei: Any) -> str:
+        # python-json-logger may hand back a list of lines here.
+        formatted = super().formatException(ei)
+        return mask(formatted if isinstance(formatted, str) else "\n".join(formatted))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
@@ -8,9 +9,36 @@ from django.http import HttpRequest, HttpResponse
 from spreekuur.core import request_context
 
 
+def normalise_ip(value: str | None) -> str | None:
+    """One spelling per address (IPv6 compressed), as the database stores it."""
+    if not value:
+        return None
+    try:
+        return ipaddress.ip_address(value.strip()).compressed
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, configure it to set REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address; behind the proxies in TRUSTED_PROXIES, from X-Forwarded-For.
+
+    Only addresses added by trusted proxies count: the right-most entry that is not a
+    trusted proxy is the client (anything left of it could be made up by the client).
+    """
+    from django.conf import settings
+
+    remote = normalise_ip(request.META.get("REMOTE_ADDR"))
+    trusted = settings.TRUSTED_PROXIES
+    if remote is None or remote not in trusted:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([part for part in forwarded.split(",") if part.strip()]):
+        address = normalise_ip(hop)
+        if address is None:
+            return None
+        if address not in trusted:
+            return address
+    return remote
 
 
 class RequestContextMiddleware:
@@ -53,4 +81,22 @@ class PracticeLanguageMiddleware:
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class NoStoreForLoggedInMiddleware:
+    """Pages seen while logged in are never kept by the browser or a proxy: on a shared
+    practice PC, Back after logging out must not show a patient's data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
         return response

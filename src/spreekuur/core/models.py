@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.roles import Channel
+from spreekuur.core.validators import validate_brand_colour
 
 WEEKDAYS = [
     (0, _("maandag")),
@@ -37,6 +38,7 @@ class Practice(models.Model):
         _("huiskleur"),
         max_length=7,
         default="#154273",
+        validators=[validate_brand_colour],
         help_text=_("Hexadecimale kleur, donker genoeg voor witte tekst (WCAG AA)."),
     )
     hap_name = models.CharField(_("huisartsenpost"), max_length=200)

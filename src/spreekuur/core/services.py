@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -19,6 +20,10 @@ from spreekuur.core.models import (
     OpeningHours,
     Practice,
 )
+from spreekuur.core.validators import validate_brand_colour
+
+if TYPE_CHECKING:
+    from spreekuur.patients.models import Patient
 
 
 def _require_page_manager(by: User, practice: Practice) -> None:
@@ -122,6 +127,8 @@ def update_practice_details(
     }
     if set(details) - editable:
         raise BusinessRuleError(_("Onbekend veld."))
+    if "brand_colour" in details:
+        validate_brand_colour(details["brand_colour"])
     for field, value in details.items():
         setattr(practice, field, value.strip())
     practice.save(update_fields=sorted(details))
@@ -139,3 +146,27 @@ def update_practice_details(
         object_ids=[practice.public_id],
     )
     return practice
+
+
+def record_audit_log_read(*, patient: Patient, by: User) -> None:
+    """Reading "wie heeft mijn dossier bekeken" is itself an access to the record."""
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind="audit_log",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[patient.public_id],
+    )
+
+
+def record_audit_log_search(*, practice: Practice, patient: Patient | None, by: User) -> None:
+    if not capabilities.can_search_audit_log(by) or practice_of(by) != practice:
+        raise PermissionDenied
+    record_access(
+        actor=by,
+        action=AuditAction.SEARCH,
+        object_kind="audit_log",
+        practice=practice,
+        patient=patient,
+    )

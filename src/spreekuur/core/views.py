@@ -21,7 +21,7 @@ from spreekuur.accounts.selectors import (
     staff_of,
 )
 from spreekuur.core import selectors, services
-from spreekuur.core.audit import record_access
+from spreekuur.core.audit import record_denied
 from spreekuur.core.audit_labels import object_kind_label
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.forms import (
@@ -30,7 +30,7 @@ from spreekuur.core.forms import (
     OpeningExceptionForm,
     PracticeDetailsForm,
 )
-from spreekuur.core.models import AuditAction, AuditEntry, Practice
+from spreekuur.core.models import AuditEntry, Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations, week_ahead
 from spreekuur.core.roles import role_label
 from spreekuur.core.weekly_hours import format_day
@@ -146,14 +146,7 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
         request.GET.get("pagina")
     )
     entries = _with_labels(list(page.object_list))  # read before this visit is itself logged
-    record_access(
-        actor=user,
-        action=AuditAction.READ,
-        object_kind="audit_log",
-        practice=patient.practice,
-        patient=patient,
-        object_ids=[patient.public_id],
-    )
+    services.record_audit_log_read(patient=patient, by=user)
     return render(
         request, "core/my_audit_log.html", {"page": page, "entries": entries, "patient": patient}
     )
@@ -193,13 +186,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         entries = selectors.search_audit_log(practice=practice)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("pagina"))
     found = _with_labels(list(page.object_list))
-    record_access(
-        actor=user,
-        action=AuditAction.SEARCH,
-        object_kind="audit_log",
-        practice=practice,
-        patient=patient,
-    )
+    services.record_audit_log_search(practice=practice, patient=patient, by=user)
     query = request.GET.copy()
     query.pop("pagina", None)
     return render(
@@ -303,6 +290,13 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 @login_not_required
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.user.is_authenticated:
+        match = request.resolver_match
+        record_denied(
+            actor=request.user,
+            object_kind="page",
+            detail=match.view_name if match is not None else "",
+        )
     return render(
         request, "core/error.html", {"status": 403, "title": _("Geen toegang")}, status=403
     )

@@ -9,14 +9,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
-from spreekuur.core.audit import record_access
+from spreekuur.core.audit import record_access, record_denied
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient, PortalActivation
@@ -107,6 +107,15 @@ def check_activation_code(*, code: str, date_of_birth: date) -> PortalActivation
         if activation.patient.date_of_birth != date_of_birth:
             activation.failed_attempts += 1
             activation.save(update_fields=["failed_attempts"])
+            # The patient sees this in "wie heeft mijn dossier bekeken".
+            record_denied(
+                actor=None,
+                action=AuditAction.CREATE,
+                object_kind="portal_account",
+                patient=activation.patient,
+                object_ids=[activation.public_id],
+                detail="activering met verkeerde geboortedatum",
+            )
         else:
             return activation
     raise failure
@@ -122,14 +131,19 @@ def open_portal_account(*, activation: PortalActivation, email: str, password: s
     if activation.used_at is not None or activation.revoked_at is not None or patient.user_id:
         raise ActivationFailed(_("Deze activeringscode is al gebruikt."))
     email = email.strip().lower()
+    taken = BusinessRuleError(
+        _("Dit e-mailadres kan niet worden gebruikt. Kies een ander e-mailadres.")
+    )
     if User.objects.filter(email=email).exists():
-        raise BusinessRuleError(
-            _("Dit e-mailadres kan niet worden gebruikt. Kies een ander e-mailadres.")
-        )
+        raise taken
     user = User(email=email, full_name=patient.display_name)
     password_validation.validate_password(password, user)
     user.set_password(password)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:  # the same address claimed at the same moment
+        raise taken from error
     patient.user = user
     patient.save(update_fields=["user"])
     activation.used_at = timezone.now()

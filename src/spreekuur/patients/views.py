@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_not_required
@@ -18,12 +20,12 @@ from spreekuur.core.exceptions import BusinessRuleError, ValidationError
 from spreekuur.core.middleware import client_ip
 from spreekuur.patients import selectors, services
 from spreekuur.patients.forms import ActivationCodeForm, PatientSearchForm, PortalAccountForm
-from spreekuur.patients.models import PortalActivation
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
 SESSION_ACTIVATION = "spreekuur_activation"
 ACTIVATION_FAILURES_PER_HOUR = 20
+ACTIVATION_STEP_SECONDS = 15 * 60  # from a correct code to choosing e-mail and password
 
 
 def _staff(request: HttpRequest) -> User:
@@ -70,13 +72,7 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = _staff(request)
     patient = selectors.get_patient_for(user, public_id)
     services.record_patient_read(patient=patient, by=user)
-    activation = (
-        PortalActivation.objects.filter(
-            patient=patient, used_at__isnull=True, revoked_at__isnull=True
-        )
-        .order_by("-issued_at")
-        .first()
-    )
+    activation = selectors.latest_open_activation(patient)
     return render(
         request,
         "patients/patient_detail.html",
@@ -145,7 +141,10 @@ def activate_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 request.session.cycle_key()
-                request.session[SESSION_ACTIVATION] = str(activation.public_id)
+                request.session[SESSION_ACTIVATION] = {
+                    "id": str(activation.public_id),
+                    "at": time.time(),
+                }
                 return redirect("patients:activate_account")
     return render(request, "patients/activate.html", {"form": form}, status=status)
 
@@ -154,17 +153,11 @@ def activate_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def activate_account_view(request: HttpRequest) -> HttpResponse:
     """Step 2: e-mail address and password; then the second factor is set up."""
-    activation_id = request.session.get(SESSION_ACTIVATION)
-    activation = (
-        PortalActivation.objects.filter(
-            public_id=activation_id, used_at__isnull=True, revoked_at__isnull=True
-        )
-        .select_related("patient")
-        .first()
-        if activation_id
-        else None
-    )
+    approved = request.session.get(SESSION_ACTIVATION) or {}
+    fresh = time.time() - approved.get("at", 0) < ACTIVATION_STEP_SECONDS
+    activation = selectors.usable_activation(approved.get("id")) if fresh else None
     if activation is None:
+        request.session.pop(SESSION_ACTIVATION, None)
         messages.error(request, _("Begin opnieuw met uw activeringscode."))
         return redirect("patients:activate")
     form = PortalAccountForm(request.POST or None)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spreekuur.demo import generator
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="do not print the demo logins")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # The demo logins share a published password and TOTP secret.
+            raise CommandError("load_demo weigert te draaien met SPREEKUUR_ENV=production.")
         result = generator.load(
             region_practices=options["practices"],
             patients_per_practice=options["patients_per_practice"],

@@ -1,0 +1,47 @@
+"""A chain head may only move forward: winding `last_seq` back (to hide removed entries)
+is refused in the database. PostgreSQL also refuses deleting a chain head."""
+
+from django.db import migrations
+
+PG_FORWARD = """
+CREATE OR REPLACE FUNCTION spreekuur_audit_chain_forward_only() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR NEW.last_seq < OLD.last_seq OR NEW.scope <> OLD.scope THEN
+        RAISE EXCEPTION 'audit chain head only moves forward (NEN 7513): % refused', TG_OP;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER core_auditchain_forward_only
+    BEFORE UPDATE OR DELETE ON core_auditchain
+    FOR EACH ROW EXECUTE FUNCTION spreekuur_audit_chain_forward_only();
+"""
+PG_BACKWARD = """
+DROP TRIGGER IF EXISTS core_auditchain_forward_only ON core_auditchain;
+DROP FUNCTION IF EXISTS spreekuur_audit_chain_forward_only();
+"""
+SQLITE_FORWARD = """
+CREATE TRIGGER core_auditchain_forward_only BEFORE UPDATE ON core_auditchain
+WHEN NEW.last_seq < OLD.last_seq OR NEW.scope <> OLD.scope
+BEGIN SELECT RAISE(ABORT, 'audit chain head only moves forward (NEN 7513)'); END;
+"""
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_FORWARD, None)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_FORWARD, None)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_BACKWARD, None)
+    elif schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS core_auditchain_forward_only;", None)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("core", "0003_audit_append_only")]
+
+    operations = [migrations.RunPython(forward, backward)]
