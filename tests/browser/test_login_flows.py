@@ -58,7 +58,9 @@ def test_staff_login_with_totp_reaches_todays_work(ui: UI, transactional_db: Non
         .is_visible()
     )
     ui.screenshot("staff-start-phone")
-    ui.submit(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Beveiliging"))
+    ui.submit(
+        page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Beveiliging")
+    )
     assert page.get_by_role("button", name="Nieuwe herstelcodes maken").is_visible()
 
     ui.submit(page.get_by_role("button", name="Uitloggen"))

@@ -238,7 +238,10 @@ def test_service_refuses_unsafe_brand_colour_even_without_the_form(cast: Cast) -
     for colour in ("#fff", "red;}</style><script>", "#ffff00"):
         with pytest.raises(ValidationError):
             update_practice_details(
-                practice=cast.practice_a, details={"brand_colour": colour}, weekly={}, by=cast.manager_a
+                practice=cast.practice_a,
+                details={"brand_colour": colour},
+                weekly={},
+                by=cast.manager_a,
             )
     cast.practice_a.refresh_from_db()
     assert cast.practice_a.brand_colour == "#154273"

@@ -162,7 +162,10 @@ def test_account_step_without_code_goes_back_to_start(db: None) -> None:
 def test_account_step_expires_after_fifteen_minutes(cast: Cast) -> None:
     issued = issue(cast)
     client = Client()
-    client.post(ACTIVATE, {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()})
+    client.post(
+        ACTIVATE,
+        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+    )
     session = client.session
     session["spreekuur_activation"]["at"] -= 16 * 60
     session.save()
@@ -173,9 +176,15 @@ def test_account_step_expires_after_fifteen_minutes(cast: Cast) -> None:
 def test_account_step_refuses_a_code_that_expired_meanwhile(cast: Cast) -> None:
     issued = issue(cast)
     client = Client()
-    client.post(ACTIVATE, {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()})
+    client.post(
+        ACTIVATE,
+        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+    )
     PortalActivation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = client.post(ACCOUNT, {"email": "x@y.example", "password1": "Lang-genoeg-2026", "password2": "Lang-genoeg-2026"})
+    response = client.post(
+        ACCOUNT,
+        {"email": "x@y.example", "password1": "Lang-genoeg-2026", "password2": "Lang-genoeg-2026"},
+    )
     assert response.status_code == 302 and response["Location"] == ACTIVATE
     cast.other_patient_a.refresh_from_db()
     assert cast.other_patient_a.user is None
@@ -184,9 +193,17 @@ def test_account_step_refuses_a_code_that_expired_meanwhile(cast: Cast) -> None:
 def test_email_of_existing_account_is_refused_without_500(cast: Cast) -> None:
     issued = issue(cast)
     client = Client()
-    client.post(ACTIVATE, {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()})
+    client.post(
+        ACTIVATE,
+        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+    )
     response = client.post(
-        ACCOUNT, {"email": cast.gp_a.email.upper(), "password1": "Lang-genoeg-2026", "password2": "Lang-genoeg-2026"}
+        ACCOUNT,
+        {
+            "email": cast.gp_a.email.upper(),
+            "password1": "Lang-genoeg-2026",
+            "password2": "Lang-genoeg-2026",
+        },
     )
     assert response.status_code == 200
     assert "Dit e-mailadres kan niet worden gebruikt" in response.content.decode()
