@@ -118,3 +118,17 @@ def test_htmx_search_returns_only_the_results(cast: Cast) -> None:
     assert "<html" not in body and cast.patient_a.family_name in body
     response = client.post(reverse("patients:list"), {"query": ""}, headers={"HX-Request": "true"})
     assert "Vul een naam, BSN of geboortedatum in." in response.content.decode()
+
+
+def test_list_and_search_entries_name_the_patients_shown(cast: Cast) -> None:
+    client = verified_client(cast.assistant_a)
+    client.get(reverse("patients:list"))
+    client.post(reverse("patients:list"), {"query": cast.patient_a.bsn})
+    listed, searched = AuditEntry.objects.filter(actor=cast.assistant_a, action="search").order_by(
+        "seq"
+    )
+    assert set(listed.object_ids) == {
+        str(cast.patient_a.public_id),
+        str(cast.other_patient_a.public_id),
+    }
+    assert searched.object_ids == [str(cast.patient_a.public_id)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -170,11 +171,13 @@ def record_patient_read(*, patient: Patient, by: User, object_kind: str = "perso
     )
 
 
-def record_patient_search(*, by: User, result_count: int) -> None:
+def record_patient_search(*, by: User, shown: Sequence[Patient]) -> None:
+    """One entry for a list or search page, naming every patient whose row was shown."""
     record_access(
         actor=by,
         action=AuditAction.SEARCH,
         object_kind="patient",
         practice=practice_of(by),
-        detail=f"{result_count} resultaten",
+        object_ids=[patient.public_id for patient in shown],
+        detail=f"{len(shown)} resultaten",
     )

@@ -47,13 +47,14 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
                 by=user, query=form.cleaned_data["query"], born_on=form.cleaned_data["born_on"]
             )[: SEARCH_LIMIT + 1]
         )
-        services.record_patient_search(by=user, result_count=len(found))
+        services.record_patient_search(by=user, shown=found[:SEARCH_LIMIT])
         results = found
     page = Paginator(selectors.patients_for_staff(by=user), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
     if results is None:
-        services.record_patient_search(by=user, result_count=len(page.object_list))
+        page.object_list = list(page.object_list)  # evaluated once, for the log and the page
+        services.record_patient_search(by=user, shown=page.object_list)
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
     return render(
         request,
