@@ -267,6 +267,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 
 # --- Logging: structured JSON, never patient data -----------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

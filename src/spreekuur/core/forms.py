@@ -114,11 +114,16 @@ class PracticeDetailsForm(StyledForm):
                 label=_("Open op %(dag)s") % {"dag": name},
                 required=False,
                 max_length=100,
-                help_text=_("Bijvoorbeeld 08:00-12:30, 13:30-17:00; leeg is gesloten."),
                 widget=forms.TextInput(
                     attrs={"class": "utrecht-textbox utrecht-textbox--html-input"}
                 ),
             )
+
+    def detail_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if not name.startswith("hours_")]
+
+    def hour_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("hours_")]
 
     def clean_brand_colour(self) -> str:
         from spreekuur.core.validators import validate_brand_colour

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spreekuur.demo import generator
+from spreekuur.patients.models import Patient, PortalActivation
 
 
 class Command(BaseCommand):
@@ -46,10 +47,23 @@ class Command(BaseCommand):
         ]
         for email, name, role, _agb in generator.STAFF:
             lines.append(f"  {role:<16} {email:<32} {name}")
-        lines.append(f"  {'patient':<16} {generator.DEMO_PATIENT_EMAIL:<32}")
+        portal = Patient.objects.filter(user__email=generator.DEMO_PATIENT_EMAIL).first()
         lines.append(
-            f"  activeringsbrief: code {generator.DEMO_ACTIVATION_CODE} "
-            "(geboortedatum: zie de patiënt met een open brief in de patiëntenlijst)"
+            f"  {'patient':<16} {generator.DEMO_PATIENT_EMAIL:<32} "
+            f"{portal.display_name if portal else ''}"
         )
+        letter = (
+            PortalActivation.objects.filter(
+                practice__slug=generator.DEMO_SLUG, used_at__isnull=True, revoked_at__isnull=True
+            )
+            .select_related("patient")
+            .first()
+        )
+        if letter is not None:
+            lines.append(
+                f"  activeringsbrief voor {letter.patient.display_name}: "
+                f"code {generator.DEMO_ACTIVATION_CODE}, "
+                f"geboortedatum {letter.patient.date_of_birth:%d-%m-%Y}"
+            )
         lines.append("  openbare praktijkpagina: http://127.0.0.1:8000/p/de-linde/")
         return "\n".join(lines)
