@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import PATIENT, role_of
 from spreekuur.core.roles import StaffRole
 
 CLINICAL_AND_DESK = {StaffRole.HUISARTS, StaffRole.ASSISTENT, StaffRole.POH}
+
+
+def acting_user(request: HttpRequest, capability: Callable[[User], bool]) -> User:
+    """The logged-in user if they have this capability; 403 otherwise (for views)."""
+    user = request.user
+    if not isinstance(user, User) or not capability(user):
+        raise PermissionDenied
+    return user
 
 
 def can_manage_staff(user: User | None) -> bool:

@@ -8,6 +8,15 @@ from spreekuur.core.forms import StyledForm
 from spreekuur.core.roles import StaffRole
 
 
+def agb_code_field() -> forms.RegexField:
+    return forms.RegexField(
+        label=_("AGB-code (zorgverleners)"),
+        regex=r"^\d{8}$",
+        required=False,
+        error_messages={"invalid": _("Een AGB-code bestaat uit 8 cijfers.")},
+    )
+
+
 class LoginForm(StyledForm):
     username = forms.EmailField(
         label=_("E-mailadres"),
@@ -46,22 +55,12 @@ class StaffMemberForm(StyledForm):
     full_name = forms.CharField(label=_("Naam"), max_length=200)
     email = forms.EmailField(label=_("E-mailadres"))
     role = forms.ChoiceField(label=_("Rol"), choices=StaffRole.choices)
-    agb_code = forms.RegexField(
-        label=_("AGB-code (zorgverleners)"),
-        regex=r"^\d{8}$",
-        required=False,
-        error_messages={"invalid": _("Een AGB-code bestaat uit 8 cijfers.")},
-    )
+    agb_code = agb_code_field()
 
 
 class StaffMemberChangeForm(StyledForm):
     role = forms.ChoiceField(label=_("Rol"), choices=StaffRole.choices)
-    agb_code = forms.RegexField(
-        label=_("AGB-code (zorgverleners)"),
-        regex=r"^\d{8}$",
-        required=False,
-        error_messages={"invalid": _("Een AGB-code bestaat uit 8 cijfers.")},
-    )
+    agb_code = agb_code_field()
     active = forms.BooleanField(label=_("Account actief"), required=False)
 
 

@@ -223,16 +223,9 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 # --- Staff management (praktijkmanager) ---------------------------------------------------
 
 
-def _require_staff_manager(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    if not capabilities.can_manage_staff(user):
-        raise PermissionDenied
-    return user
-
-
 @require_http_methods(["GET", "POST"])
 def staff_list_view(request: HttpRequest) -> HttpResponse:
-    user = _require_staff_manager(request)
+    user = capabilities.acting_user(request, capabilities.can_manage_staff)
     practice = selectors.practice_of(user)
     if practice is None:
         raise PermissionDenied
@@ -263,7 +256,7 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def staff_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _require_staff_manager(request)
+    user = capabilities.acting_user(request, capabilities.can_manage_staff)
     membership = selectors.get_membership_for(user, public_id)
     initial = {
         "role": membership.role,

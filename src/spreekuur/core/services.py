@@ -26,6 +26,18 @@ if TYPE_CHECKING:
     from spreekuur.patients.models import Patient
 
 
+# What the manager may change about the practice (the public page's facts and look).
+EDITABLE_PRACTICE_FIELDS = (
+    "phone_main",
+    "phone_urgent",
+    "hap_name",
+    "hap_phone",
+    "hap_address",
+    "website_intro",
+    "brand_colour",
+)
+
+
 def _require_page_manager(by: User, practice: Practice) -> None:
     if not capabilities.can_manage_practice_page(by) or practice_of(by) != practice:
         raise PermissionDenied
@@ -116,16 +128,7 @@ def update_practice_details(
 ) -> Practice:
     """Contact details, out-of-hours service, look, and the weekly hours, all or nothing."""
     _require_page_manager(by, practice)
-    editable = {
-        "phone_main",
-        "phone_urgent",
-        "hap_name",
-        "hap_phone",
-        "hap_address",
-        "website_intro",
-        "brand_colour",
-    }
-    if set(details) - editable:
+    if set(details) - set(EDITABLE_PRACTICE_FIELDS):
         raise BusinessRuleError(_("Onbekend veld."))
     if "brand_colour" in details:
         validate_brand_colour(details["brand_colour"])

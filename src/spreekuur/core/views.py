@@ -36,15 +36,6 @@ from spreekuur.core.roles import role_label
 from spreekuur.core.weekly_hours import format_day
 
 AUDIT_PAGE_SIZE = 50
-PRACTICE_DETAIL_FIELDS = (
-    "phone_main",
-    "phone_urgent",
-    "hap_name",
-    "hap_phone",
-    "hap_address",
-    "website_intro",
-    "brand_colour",
-)
 
 
 @login_not_required
@@ -155,9 +146,7 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
 @require_GET
 def audit_search(request: HttpRequest) -> HttpResponse:
     """The manager's search in the practice log; the search is itself logged."""
-    user: User = request.user  # type: ignore[assignment]
-    if not capabilities.can_search_audit_log(user):
-        raise PermissionDenied
+    user = capabilities.acting_user(request, capabilities.can_search_audit_log)
     practice = practice_of(user)
     if practice is None:
         raise PermissionDenied
@@ -203,9 +192,9 @@ def audit_search(request: HttpRequest) -> HttpResponse:
 
 
 def _page_manager(request: HttpRequest) -> tuple[User, Practice]:
-    user: User = request.user  # type: ignore[assignment]
+    user = capabilities.acting_user(request, capabilities.can_manage_practice_page)
     practice = practice_of(user)
-    if not capabilities.can_manage_practice_page(user) or practice is None:
+    if practice is None:
         raise PermissionDenied
     return user, practice
 
@@ -254,7 +243,7 @@ def practice_details(request: HttpRequest) -> HttpResponse:
     """Contact details, the out-of-hours service, the house colour and weekly hours."""
     user, practice = _page_manager(request)
     initial: dict[str, object] = {
-        field: getattr(practice, field) for field in PRACTICE_DETAIL_FIELDS
+        field: getattr(practice, field) for field in services.EDITABLE_PRACTICE_FIELDS
     }
     schedule = selectors.schedule_for(practice)
     for weekday in range(7):
@@ -263,7 +252,9 @@ def practice_details(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.update_practice_details(
             practice=practice,
-            details={field: form.cleaned_data[field] for field in PRACTICE_DETAIL_FIELDS},
+            details={
+                field: form.cleaned_data[field] for field in services.EDITABLE_PRACTICE_FIELDS
+            },
             weekly=form.cleaned_data["weekly"],
             by=user,
         )

@@ -28,17 +28,10 @@ ACTIVATION_FAILURES_PER_HOUR = 20
 ACTIVATION_STEP_SECONDS = 15 * 60  # from a correct code to choosing e-mail and password
 
 
-def _staff(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    if not capabilities.can_view_patient_list(user):
-        raise PermissionDenied
-    return user
-
-
 @require_http_methods(["GET", "POST"])
 def patient_list_view(request: HttpRequest) -> HttpResponse:
     """The practice's patient list. Search goes by POST, so no BSN or name lands in a URL."""
-    user = _staff(request)
+    user = capabilities.acting_user(request, capabilities.can_view_patient_list)
     form = PatientSearchForm(request.POST or None)
     results = None
     if request.method == "POST" and form.is_valid():
@@ -70,7 +63,7 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = _staff(request)
+    user = capabilities.acting_user(request, capabilities.can_view_patient_list)
     patient = selectors.get_patient_for(user, public_id)
     services.record_patient_read(patient=patient, by=user)
     activation = selectors.latest_open_activation(patient)
@@ -91,7 +84,7 @@ def issue_activation_view(request: HttpRequest, public_id: str) -> HttpResponse:
     """Issue a code and show the printable letter at once: the code is never stored readable."""
     import segno
 
-    user = _staff(request)
+    user = capabilities.acting_user(request, capabilities.can_view_patient_list)
     patient = selectors.get_patient_for(user, public_id)
     try:
         issued = services.issue_portal_activation(patient=patient, by=user)
