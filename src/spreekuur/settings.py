@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "axes",
     "django_htmx",
     "csp",
@@ -190,7 +191,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # Not by IP address: a practice's whole team shares one address, and five typos by one
 # assistant would lock out everyone. Locking per user name still stops guessing.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# otp_webauthn.E030 wants a fixed origin list; PasskeyHelper falls back to the request's
+# own origin (its host checked by ALLOWED_HOSTS) when PASSKEY_ORIGINS is empty.
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "otp_webauthn.E030"]
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "spreekuur.accounts.views.locked_out"
@@ -200,6 +203,13 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # django-otp: TOTP with recovery codes; the issuer name shows in authenticator apps.
 OTP_TOTP_ISSUER = "Spreekuur"
 OTP_TOTP_THROTTLE_FACTOR = 1
+# Passkeys (django-otp-webauthn) as an optional second factor, never instead of the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "Spreekuur"
+OTP_WEBAUTHN_RP_ID_CALLABLE = "spreekuur.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "spreekuur.accounts.passkeys.PasskeyHelper"
+# Origins that may use passkeys, e.g. https://portaal.example; empty: this request's own origin.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("PASSKEY_ORIGINS", [])
 
 # --- Sessions, cookies, security headers --------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

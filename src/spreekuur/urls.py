@@ -3,6 +3,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("spreekuur.core.urls")),
     path("account/", include("spreekuur.accounts.urls")),
+    path("account/passkey/", include("spreekuur.accounts.passkey_urls")),
     path("", include("spreekuur.patients.urls")),
 ]
 

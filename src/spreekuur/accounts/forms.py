@@ -51,6 +51,14 @@ class ConfirmTotpForm(StyledForm):
     )
 
 
+class RecheckCodeForm(ConfirmTotpForm):
+    """The same code field on a settings page, where it should not grab the focus."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["token"].widget.attrs.pop("autofocus", None)
+
+
 class StaffMemberForm(StyledForm):
     full_name = forms.CharField(label=_("Naam"), max_length=200)
     email = forms.EmailField(label=_("E-mailadres"))

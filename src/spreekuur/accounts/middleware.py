@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
@@ -78,8 +79,10 @@ class SecondFactorRequiredMiddleware:
         return redirect("accounts:setup_totp")
 
 
-def second_factor_not_required(
-    view_func: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., Any])
+
+
+def second_factor_not_required(view_func: ViewFunc) -> ViewFunc:
+    """Marks a view that belongs to the login itself (reachable before the second factor)."""
     view_func.second_factor_not_required = True  # type: ignore[attr-defined]
     return view_func

@@ -165,13 +165,31 @@ def has_confirmed_second_factor(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def record_login(*, user: User, second_factor: bool) -> None:
+def record_login(*, user: User, method: str) -> None:
+    """method: "wachtwoord", "tweede factor" (app code or recovery code) or "passkey"."""
     record_access(
         actor=user,
         action=AuditAction.LOGIN,
         object_kind="session",
         practice=practice_of(user),
-        detail="tweede factor" if second_factor else "wachtwoord",
+        detail=method,
+    )
+
+
+@transaction.atomic
+def remove_passkey(*, user: User, passkey_id: int) -> None:
+    """A user removes one of their own passkeys (someone else's id changes nothing)."""
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    deleted, _rows = WebAuthnCredential.objects.filter(user=user, pk=passkey_id).delete()
+    if not deleted:
+        raise PermissionDenied
+    record_access(
+        actor=user,
+        action=AuditAction.DELETE,
+        object_kind="passkey",
+        practice=practice_of(user),
+        object_ids=[passkey_id],
     )
 
 

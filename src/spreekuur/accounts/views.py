@@ -17,10 +17,11 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spreekuur.accounts import capabilities, selectors, services
+from spreekuur.accounts import capabilities, passkeys, selectors, services
 from spreekuur.accounts.forms import (
     ConfirmTotpForm,
     LoginForm,
+    RecheckCodeForm,
     StaffMemberChangeForm,
     StaffMemberForm,
     TokenForm,
@@ -68,7 +69,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             auth_login(request, user)  # rotates the session key
             if next_url:
                 request.session[SESSION_NEXT] = next_url
-            services.record_login(user=user, second_factor=False)
+            services.record_login(user=user, method="wachtwoord")
             if services.has_confirmed_second_factor(user):
                 return redirect("accounts:verify")
             return redirect("accounts:setup_totp")
@@ -107,12 +108,16 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         elif (device := match_token(user, token)) is not None:
             otp_login(request, device)
             request.session.cycle_key()  # a new key once fully logged in
-            services.record_login(user=user, second_factor=True)
+            services.record_login(user=user, method="tweede factor")
             return _after_second_factor(request)
         else:
             services.record_failed_login(email=user.email, stage="tweede factor")
             form.add_error("token", WRONG_CODE_MESSAGE)
-    return render(request, "accounts/verify.html", {"form": form})
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "has_passkey": bool(passkeys.user_passkeys(user))},
+    )
 
 
 @second_factor_not_required
@@ -145,7 +150,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_SETUP_DEVICE, None)
             otp_login(request, device)
             request.session.cycle_key()
-            services.record_login(user=user, second_factor=True)
+            services.record_login(user=user, method="tweede factor")
             request.session[SESSION_RECOVERY_CODES] = codes
             return redirect("accounts:recovery_codes")
         else:
@@ -180,7 +185,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
     """New recovery codes, after a fresh code from the authenticator app: an unattended
     logged-in screen is not enough to take over the account's second factor."""
     user: User = request.user  # type: ignore[assignment]
-    form = ConfirmTotpForm(request.POST or None)
+    form = RecheckCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.second_factor_throttled(user):
             form.add_error("token", THROTTLED_MESSAGE)
@@ -189,7 +194,23 @@ def security_view(request: HttpRequest) -> HttpResponse:
             return redirect("accounts:recovery_codes")
         else:
             form.add_error("token", WRONG_CODE_MESSAGE)
-    return render(request, "accounts/security.html", {"form": form})
+    return render(
+        request,
+        "accounts/security.html",
+        {"form": form, "passkeys": passkeys.user_passkeys(user)},
+    )
+
+
+@require_POST
+def remove_passkey_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        passkey_id = int(request.POST.get("passkey", ""))
+    except ValueError:
+        passkey_id = 0
+    services.remove_passkey(user=user, passkey_id=passkey_id)
+    messages.success(request, _("De passkey is verwijderd."))
+    return redirect("accounts:security")
 
 
 @second_factor_not_required

@@ -10,6 +10,7 @@ OBJECT_KIND_LABELS = {
     "audit_log": _("logboek (wie heeft mijn dossier bekeken)"),
     "session": _("inlogsessie"),
     "page": _("pagina"),
+    "passkey": _("passkey"),
     "staff_membership": _("medewerker"),
     "news_item": _("nieuwsbericht"),
     "opening_exception": _("afwijkende openingstijd"),

@@ -5,6 +5,10 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   // The activation letter's QR code carries the code in the URL fragment, which the
   // browser never sends to the server; copy it into the form and drop it from the address.
+  // After adding a passkey, reload so the list of passkeys shows it.
+  document.addEventListener("otp_webauthn.register_complete", function () {
+    window.setTimeout(function () { window.location.reload(); }, 800);
+  });
   var codeField = document.getElementById("id_code");
   var match = window.location.hash.match(/^#code=([A-Za-z0-9-]{1,20})$/);
   if (codeField && match) {
