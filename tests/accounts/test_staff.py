@@ -102,3 +102,35 @@ def test_deactivated_staff_member_is_logged_out_at_once(cast: Cast) -> None:
     response = manager.post(url, {"role": "assistent", "agb_code": ""})  # active unchecked
     assert response.status_code == 302
     assert assistant_client.get("/start/").status_code == 302
+
+
+def test_manager_resets_lost_second_factor_and_ends_sessions(cast: Cast) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    assistant_session = verified_client(cast.assistant_a)
+    assert assistant_session.get("/start/").status_code == 200
+    url = reverse("accounts:reset_second_factor", args=[cast.assistant_a.membership.public_id])
+    response = verified_client(cast.manager_a).post(url)
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=cast.assistant_a).exists()
+    assert assistant_session.get("/start/").status_code == 302  # logged out everywhere
+    assert AuditEntry.objects.filter(object_kind="second_factor", actor=cast.manager_a).exists()
+
+
+def test_manager_cannot_reset_own_second_factor(cast: Cast) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    url = reverse("accounts:reset_second_factor", args=[cast.manager_a.membership.public_id])
+    client = verified_client(cast.manager_a)
+    response = client.post(url, follow=True)
+    assert "U kunt uw eigen tweede stap niet herstellen" in response.content.decode()
+    assert TOTPDevice.objects.filter(user=cast.manager_a).exists()
+
+
+@pytest.mark.parametrize(("role", "status"), [("gp_a", 403), ("manager_b", 404)])
+def test_others_cannot_reset_second_factor(cast: Cast, role: str, status: int) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    url = reverse("accounts:reset_second_factor", args=[cast.assistant_a.membership.public_id])
+    assert verified_client(getattr(cast, role)).post(url).status_code == status
+    assert TOTPDevice.objects.filter(user=cast.assistant_a).exists()

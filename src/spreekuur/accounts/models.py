@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import Practice
@@ -40,6 +43,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("naam"), max_length=200)
     is_active = models.BooleanField(_("actief"), default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Part of the session hash: a new stamp ends every session of this user at once.
+    security_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -49,6 +54,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def get_session_auth_hash(self) -> str:
+        key_salt = "spreekuur.accounts.User.get_session_auth_hash"
+        return salted_hmac(
+            key_salt, f"{self.password}|{self.security_stamp}", algorithm="sha256"
+        ).hexdigest()
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        key_salt = "spreekuur.accounts.User.get_session_auth_hash"
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield salted_hmac(
+                key_salt,
+                f"{self.password}|{self.security_stamp}",
+                secret=fallback_secret,
+                algorithm="sha256",
+            ).hexdigest()
+
+    def end_all_sessions(self) -> None:
+        self.security_stamp = uuid.uuid4()
+        self.save(update_fields=["security_stamp"])
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -117,6 +117,34 @@ def change_staff_member(
     return membership
 
 
+@transaction.atomic
+def reset_second_factor(*, membership: Membership, by: User) -> None:
+    """Lost phone, no recovery codes: the manager (after checking who asks, in person)
+    removes the staff member's app, recovery codes and passkeys and ends their sessions.
+    At the next login they set up a new authenticator. Never for oneself: a stolen
+    session must not be able to drop its own second factor."""
+    _require_manager(by, membership.practice)
+    if membership.user_id == by.pk:
+        raise BusinessRuleError(
+            _("U kunt uw eigen tweede stap niet herstellen; vraag een andere praktijkmanager.")
+        )
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    user = membership.user
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    WebAuthnCredential.objects.filter(user=user).delete()
+    user.end_all_sessions()
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="second_factor",
+        practice=membership.practice,
+        object_ids=[membership.public_id],
+        detail="tweede stap hersteld",
+    )
+
+
 def start_totp_setup(*, user: User) -> TOTPDevice:
     """An unconfirmed authenticator for the user to scan; replaces an earlier unconfirmed one."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()

@@ -33,4 +33,9 @@ urlpatterns = [
     ),
     path("medewerkers/", views.staff_list_view, name="staff_list"),
     path("medewerkers/<uuid:public_id>/", views.staff_change_view, name="staff_change"),
+    path(
+        "medewerkers/<uuid:public_id>/tweede-stap-herstellen/",
+        views.reset_second_factor_view,
+        name="reset_second_factor",
+    ),
 ]

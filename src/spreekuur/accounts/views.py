@@ -275,6 +275,26 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_POST
+def reset_second_factor_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = capabilities.acting_user(request, capabilities.can_manage_staff)
+    membership = selectors.get_membership_for(user, public_id)
+    try:
+        services.reset_second_factor(membership=membership, by=user)
+    except BusinessRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _(
+                "De tweede stap van %(name)s is gewist; bij de volgende keer inloggen stelt "
+                "deze een nieuwe app in."
+            )
+            % {"name": membership.user.full_name},
+        )
+    return redirect("accounts:staff_change", public_id=membership.public_id)
+
+
 @require_http_methods(["GET", "POST"])
 def staff_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = capabilities.acting_user(request, capabilities.can_manage_staff)

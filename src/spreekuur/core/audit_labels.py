@@ -11,6 +11,7 @@ OBJECT_KIND_LABELS = {
     "session": _("inlogsessie"),
     "page": _("pagina"),
     "passkey": _("passkey"),
+    "second_factor": _("tweede stap (authenticator)"),
     "staff_membership": _("medewerker"),
     "news_item": _("nieuwsbericht"),
     "opening_exception": _("afwijkende openingstijd"),
