@@ -253,3 +253,19 @@ def test_passwords_are_hashed_with_argon2_in_production_settings() -> None:
     from spreekuur import settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_verified_user_links_a_new_phone_and_it_is_logged(cast: Cast) -> None:
+    client = verified_client(cast.gp_a)
+    client.get(reverse("accounts:setup_totp"))
+    device = TOTPDevice.objects.get(user=cast.gp_a, confirmed=False)
+    response = client.post(
+        reverse("accounts:setup_totp"), {"token": f"{TOTP(device.bin_key).token():06d}"}
+    )
+    assert response["Location"] == reverse("accounts:recovery_codes")
+    assert list(TOTPDevice.objects.filter(user=cast.gp_a).values_list("pk", flat=True)) == [
+        device.pk
+    ]
+    assert AuditEntry.objects.filter(
+        actor=cast.gp_a, object_kind="second_factor", action="change"
+    ).exists()

@@ -158,9 +158,16 @@ def confirm_totp_device(*, user: User, device: TOTPDevice, token: str) -> list[s
         raise PermissionDenied
     if not device.verify_token(token.strip().replace(" ", "")):
         return None
-    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    replaced = TOTPDevice.objects.filter(user=user, confirmed=True).delete()[0] > 0
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    record_access(
+        actor=user,
+        action=AuditAction.CHANGE if replaced else AuditAction.CREATE,
+        object_kind="second_factor",
+        practice=practice_of(user),
+        detail="nieuwe telefoon gekoppeld" if replaced else "authenticator gekoppeld",
+    )
     return regenerate_recovery_codes(user=user)
 
 

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import base64
+
+import segno
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -123,9 +126,8 @@ def verify_view(request: HttpRequest) -> HttpResponse:
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def setup_totp_view(request: HttpRequest) -> HttpResponse:
-    """First login: link an authenticator app (scan the QR code, type one code)."""
-    import segno
-
+    """Link an authenticator app (scan the QR code, type one code): at the first login,
+    or later, once logged in with a recovery code, for a new phone."""
     user: User = request.user  # type: ignore[assignment]
     if services.has_confirmed_second_factor(user) and not second_factor_done(user):
         return redirect("accounts:verify")
@@ -160,10 +162,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     qr_svg = segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#000", light="#fff", omitsize=False
     )
-    secret = device.bin_key
-    import base64
-
-    base32 = base64.b32encode(secret).decode().rstrip("=")
+    base32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     grouped = " ".join(base32[i : i + 4] for i in range(0, len(base32), 4))
     return render(
         request,

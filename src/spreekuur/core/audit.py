@@ -99,7 +99,7 @@ def record_access(
     """Append one entry to the practice's chain (one per request and object kind)."""
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}")
-    if patient is not None and practice is not None and patient.practice_id != practice.pk:
+    if patient is not None and (practice is None or patient.practice_id != practice.pk):
         raise ValueError("A patient is logged in their own practice's chain")
     role, default_channel = _role_and_channel(actor)
     context = request_context.current()
