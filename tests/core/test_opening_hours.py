@@ -109,3 +109,13 @@ def test_open_state_agrees_with_is_open(naive: datetime, schedule: Schedule) -> 
         assert not is_open_at(schedule, state.next_opening - timedelta(minutes=1)) or (
             state.next_opening - moment <= timedelta(minutes=1)
         )
+
+
+def test_holiday_names_follow_the_interface_language() -> None:
+    from django.utils import translation
+
+    christmas = date(2026, 12, 25)
+    with translation.override("nl"):
+        assert holiday_name(christmas) == "Eerste kerstdag"
+    with translation.override("en"):
+        assert holiday_name(christmas) == "Christmas Day"

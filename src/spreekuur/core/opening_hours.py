@@ -13,17 +13,20 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import holidays
+from django.utils.translation import get_language
 
 Interval = tuple[time, time]
 
 
 @lru_cache(maxsize=64)
-def _dutch_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("NL", years=year, language="nl")
+def _dutch_holidays(year: int, language: str) -> holidays.HolidayBase:
+    return holidays.country_holidays("NL", years=year, language=language)
 
 
 def holiday_name(day: date) -> str | None:
-    name = _dutch_holidays(day.year).get(day)
+    """The Dutch public holiday on this day, named in the interface language."""
+    language = "en_US" if (get_language() or "nl").startswith("en") else "nl"
+    name = _dutch_holidays(day.year, language).get(day)
     return str(name) if name else None
 
 
