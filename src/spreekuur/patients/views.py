@@ -33,32 +33,25 @@ def patient_list_view(request: HttpRequest) -> HttpResponse:
     """The practice's patient list. Search goes by POST, so no BSN or name lands in a URL."""
     user = capabilities.acting_user(request, capabilities.can_view_patient_list)
     form = PatientSearchForm(request.POST or None)
-    results = None
+    context: dict[str, object] = {"form": form, "results": None}
     if request.method == "POST" and form.is_valid():
         found = list(
             selectors.search_patients(
                 by=user, query=form.cleaned_data["query"], born_on=form.cleaned_data["born_on"]
             )[: SEARCH_LIMIT + 1]
         )
+        context["results"] = found[:SEARCH_LIMIT]
+        context["more_results"] = len(found) > SEARCH_LIMIT
         services.record_patient_search(by=user, shown=found[:SEARCH_LIMIT])
-        results = found
-    page = Paginator(selectors.patients_for_staff(by=user), PAGE_SIZE).get_page(
-        request.GET.get("pagina")
-    )
-    if results is None:
+    else:
+        page = Paginator(selectors.patients_for_staff(by=user), PAGE_SIZE).get_page(
+            request.GET.get("pagina")
+        )
         page.object_list = list(page.object_list)  # evaluated once, for the log and the page
+        context["page"] = page
         services.record_patient_search(by=user, shown=page.object_list)
     template = "patients/_patient_rows.html" if request.htmx else "patients/patient_list.html"  # type: ignore[attr-defined]
-    return render(
-        request,
-        template,
-        {
-            "form": form,
-            "results": results[:SEARCH_LIMIT] if results is not None else None,
-            "more_results": results is not None and len(results) > SEARCH_LIMIT,
-            "page": page,
-        },
-    )
+    return render(request, template, context)
 
 
 @require_http_methods(["GET"])
@@ -74,7 +67,6 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "patient": patient,
             "activation": activation,
             "can_issue": capabilities.can_issue_portal_activation(user),
-            "can_search_audit": capabilities.can_search_audit_log(user),
         },
     )
 
