@@ -32,6 +32,7 @@ def test_manager_adds_staff_member_who_gets_content_free_mail(
     assert membership.practice == cast.practice_a and membership.role == "assistent"
     assert not membership.user.has_usable_password()
     assert len(mail.outbox) == 1 and "/account/wachtwoord-kiezen/" in mail.outbox[0].body
+    assert "Praktijk A heeft een account voor u aangemaakt" in mail.outbox[0].body
     assert AuditEntry.objects.filter(object_kind="staff_membership", action="create").count() == 1
 
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from spreekuur.core.models import AuditEntry, NewsItem, OpeningException
 from tests.conftest import Cast, verified_client
@@ -132,17 +133,38 @@ def test_manager_posts_news_and_exception(cast: Cast) -> None:
     )
     assert response.status_code == 302
     assert "Nieuwe POH" in Client().get("/p/praktijk-a/").content.decode()
+    next_week = timezone.localdate() + timedelta(days=7)
     response = client.post(
         reverse("core:manage_page"),
-        {"form": "exception", "day": "2026-12-02", "closed": "on", "reason": "Scholing"},
+        {"form": "exception", "day": next_week.isoformat(), "closed": "on", "reason": "Scholing"},
     )
     assert response.status_code == 302
-    assert OpeningException.objects.get(practice=cast.practice_a).date == date(2026, 12, 2)
-    response = client.post(
-        reverse("core:manage_page"),
-        {"form": "exception", "day": "2026-12-03", "reason": "Halve dag"},  # open without times
-    )
-    assert "Vul de openingstijd en sluitingstijd in" in response.content.decode()
+    assert OpeningException.objects.get(practice=cast.practice_a).date == next_week
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"closed": ""}, "Vul de openingstijd en sluitingstijd in"),
+        ({"opens": "09:00", "closes": "12:00"}, "niet allebei"),
+        ({"closed": "", "opens": "13:00", "closes": "09:00"}, "na de openingstijd"),
+        ({"day": "2020-01-01"}, "Deze datum ligt in het verleden."),
+    ],
+)
+def test_bad_opening_exception_gets_dutch_error(
+    cast: Cast, changes: dict[str, str], message: str
+) -> None:
+    data = {
+        "form": "exception",
+        "day": (timezone.localdate() + timedelta(days=3)).isoformat(),
+        "closed": "on",
+        "reason": "Scholing",
+        **changes,
+    }
+    data = {key: value for key, value in data.items() if value != ""}
+    response = verified_client(cast.manager_a).post(reverse("core:manage_page"), data)
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not OpeningException.objects.exists()
 
 
 def test_manager_cannot_remove_other_practice_news(cast: Cast) -> None:
@@ -202,6 +224,8 @@ def test_manager_changes_details_and_weekly_hours(cast: Cast) -> None:
         ({"hours_2": "08:00-12:00, 11:00-17:00"}, "mogen elkaar niet overlappen"),
         ({"brand_colour": "#ffff00"}, "te licht"),
         ({"brand_colour": "geel"}, "zes tekens"),
+        ({"hours_3": "17:00-08:00"}, "de sluitingstijd moet na de openingstijd liggen"),
+        ({"phone_urgent": "bel ons maar"}, "Vul een telefoonnummer in met cijfers"),
     ],
 )
 def test_bad_details_get_dutch_errors_and_change_nothing(

@@ -90,3 +90,10 @@ def test_demo_refuses_to_load_in_production(db: None, settings) -> None:
     with pytest.raises(CommandError):
         call_command("load_demo", "--demo-patients", "10", stdout=StringIO())
     assert not Practice.objects.exists()
+
+
+def test_family_name_prefixes_are_split_longest_first() -> None:
+    assert generator._split_family_name("van 't Erve") == ("van 't", "Erve")
+    assert generator._split_family_name("van der Meer") == ("van der", "Meer")
+    assert generator._split_family_name("'t Hart") == ("'t", "Hart")
+    assert generator._split_family_name("Jansen") == ("", "Jansen")

@@ -132,3 +132,22 @@ def test_list_and_search_entries_name_the_patients_shown(cast: Cast) -> None:
         str(cast.other_patient_a.public_id),
     }
     assert searched.object_ids == [str(cast.patient_a.public_id)]
+
+
+@pytest.mark.parametrize(
+    "query", ["Kate van der Heijden", "van der heijden", "heijden, kate", "HEIJDEN", "der Heij"]
+)
+def test_name_search_works_the_way_people_say_names(cast: Cast, query: str) -> None:
+    from tests.factories import PatientFactory
+
+    kate = PatientFactory(
+        practice=cast.practice_a, given_name="Kate", name_prefix="van der", family_name="Heijden"
+    )
+    PatientFactory(
+        practice=cast.practice_a, given_name="Kees", name_prefix="van", family_name="Dijk"
+    )
+    PatientFactory(
+        practice=cast.practice_b, given_name="Kate", name_prefix="van der", family_name="Heijden"
+    )
+    response = verified_client(cast.assistant_a).post(reverse("patients:list"), {"query": query})
+    assert [p.pk for p in response.context["results"]] == [kate.pk]

@@ -207,3 +207,12 @@ def test_email_of_existing_account_is_refused_without_500(cast: Cast) -> None:
     )
     assert response.status_code == 200
     assert "Dit e-mailadres kan niet worden gebruikt" in response.content.decode()
+
+
+def test_reloading_the_letter_url_issues_nothing(cast: Cast) -> None:
+    client = verified_client(cast.assistant_a)
+    url = reverse("patients:issue_activation", args=[cast.other_patient_a.public_id])
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("patients:detail", args=[cast.other_patient_a.public_id])
+    assert not PortalActivation.objects.exists()

@@ -39,7 +39,8 @@ def send_set_password_mail(*, user: User, base_url: str) -> None:
     link = base_url.rstrip("/") + reverse(
         "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}
     )
-    body = render_to_string("accounts/email/set_password.txt", {"link": link})
+    practice = practice_of(user)
+    body = render_to_string("accounts/email/set_password.txt", {"link": link, "practice": practice})
     send_mail(_("Uw account bij Spreekuur"), body, None, [user.email])
 
 

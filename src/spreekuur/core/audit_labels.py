@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 OBJECT_KIND_LABELS = {
     "personal_data": _("persoonsgegevens"),
-    "patient": _("patiëntenlijst"),
+    "patient": _("patiëntenlijst of zoekresultaat"),
+    "patient_record": _("dossier van een patiënt"),
     "portal_activation": _("activeringscode portaal"),
     "portal_account": _("portaalaccount"),
-    "audit_log": _("logboek (wie heeft mijn dossier bekeken)"),
+    "audit_log": _("logboek"),
     "session": _("inlogsessie"),
     "page": _("pagina"),
     "passkey": _("passkey"),

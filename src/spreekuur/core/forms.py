@@ -7,6 +7,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from spreekuur.core.validators import validate_phone
+
 _WIDGET_CLASSES = {
     forms.Textarea: "utrecht-textarea",
     forms.Select: "utrecht-select utrecht-select--html-select",
@@ -77,6 +79,8 @@ class NewsItemForm(StyledForm):
 
 
 class OpeningExceptionForm(StyledForm):
+    """A day with other hours. Closed, or open with both times, never both or neither."""
+
     day = forms.DateField(label=_("Datum"), widget=DateInput())
     closed = forms.BooleanField(label=_("De hele dag gesloten"), required=False, initial=True)
     opens = forms.TimeField(
@@ -87,14 +91,34 @@ class OpeningExceptionForm(StyledForm):
     )
     reason = forms.CharField(label=_("Reden (openbaar)"), max_length=200)
 
+    def clean(self) -> dict[str, Any]:
+        from django.utils import timezone
+
+        cleaned = super().clean() or {}
+        day, closed = cleaned.get("day"), cleaned.get("closed")
+        opens, closes = cleaned.get("opens"), cleaned.get("closes")
+        if day is not None and day < timezone.localdate():
+            self.add_error("day", _("Deze datum ligt in het verleden."))
+        if closed and (opens or closes):
+            self.add_error(None, _("Kies 'de hele dag gesloten' óf vul tijden in, niet allebei."))
+        elif not closed and (opens is None or closes is None):
+            self.add_error(None, _("Vul de openingstijd en sluitingstijd in, of kies 'gesloten'."))
+        elif not closed and opens is not None and closes is not None and closes <= opens:
+            self.add_error("closes", _("De sluitingstijd moet na de openingstijd liggen."))
+        return cleaned
+
 
 class PracticeDetailsForm(StyledForm):
     """What the practice shows on its public page, and its weekly opening hours."""
 
-    phone_main = forms.CharField(label=_("Telefoonnummer"), max_length=20)
-    phone_urgent = forms.CharField(label=_("Spoedlijn"), max_length=20)
+    phone_main = forms.CharField(
+        label=_("Telefoonnummer"), max_length=20, validators=[validate_phone]
+    )
+    phone_urgent = forms.CharField(label=_("Spoedlijn"), max_length=20, validators=[validate_phone])
     hap_name = forms.CharField(label=_("Huisartsenpost"), max_length=200)
-    hap_phone = forms.CharField(label=_("Telefoon huisartsenpost"), max_length=20)
+    hap_phone = forms.CharField(
+        label=_("Telefoon huisartsenpost"), max_length=20, validators=[validate_phone]
+    )
     hap_address = forms.CharField(label=_("Adres huisartsenpost"), max_length=250, required=False)
     website_intro = forms.CharField(
         label=_("Welkomsttekst"), required=False, widget=forms.Textarea(attrs={"rows": 3})

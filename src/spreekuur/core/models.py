@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.roles import Channel
-from spreekuur.core.validators import validate_brand_colour
+from spreekuur.core.validators import validate_brand_colour, validate_phone
 
 WEEKDAYS = [
     (0, _("maandag")),
@@ -31,8 +31,8 @@ class Practice(models.Model):
     street = models.CharField(_("straat en huisnummer"), max_length=200)
     postal_code = models.CharField(_("postcode"), max_length=7)
     city = models.CharField(_("plaats"), max_length=100)
-    phone_main = models.CharField(_("telefoonnummer"), max_length=20)
-    phone_urgent = models.CharField(_("spoedlijn"), max_length=20)
+    phone_main = models.CharField(_("telefoonnummer"), max_length=20, validators=[validate_phone])
+    phone_urgent = models.CharField(_("spoedlijn"), max_length=20, validators=[validate_phone])
     website_intro = models.TextField(_("welkomsttekst"), blank=True)
     brand_colour = models.CharField(
         _("huiskleur"),
@@ -42,7 +42,9 @@ class Practice(models.Model):
         help_text=_("Hexadecimale kleur, donker genoeg voor witte tekst (WCAG AA)."),
     )
     hap_name = models.CharField(_("huisartsenpost"), max_length=200)
-    hap_phone = models.CharField(_("telefoon huisartsenpost"), max_length=20)
+    hap_phone = models.CharField(
+        _("telefoon huisartsenpost"), max_length=20, validators=[validate_phone]
+    )
     hap_address = models.CharField(_("adres huisartsenpost"), max_length=250, blank=True)
     records_online_from = models.DateField(
         _("dossier online vanaf"),

@@ -20,7 +20,7 @@ from spreekuur.core.models import (
     OpeningHours,
     Practice,
 )
-from spreekuur.core.validators import validate_brand_colour
+from spreekuur.core.validators import validate_brand_colour, validate_phone
 
 if TYPE_CHECKING:
     from spreekuur.patients.models import Patient
@@ -92,8 +92,8 @@ def set_opening_exception(
     _require_page_manager(by, practice)
     if not closed and (opens is None or closes is None):
         raise BusinessRuleError(_("Vul de openingstijd en sluitingstijd in, of kies 'gesloten'."))
-    if not closed and opens == closes:
-        raise BusinessRuleError(_("Openings- en sluitingstijd mogen niet gelijk zijn."))
+    if not closed and opens is not None and closes is not None and closes <= opens:
+        raise BusinessRuleError(_("De sluitingstijd moet na de openingstijd liggen."))
     try:
         with transaction.atomic():
             exception, _created = OpeningException.objects.update_or_create(
@@ -132,6 +132,9 @@ def update_practice_details(
         raise BusinessRuleError(_("Onbekend veld."))
     if "brand_colour" in details:
         validate_brand_colour(details["brand_colour"])
+    for phone_field in ("phone_main", "phone_urgent", "hap_phone"):
+        if phone_field in details:
+            validate_phone(details[phone_field])
     for field, value in details.items():
         setattr(practice, field, value.strip())
     practice.save(update_fields=sorted(details))

@@ -21,6 +21,18 @@ def contrast_with_white(hex_colour: str) -> float:
     return 1.05 / (_relative_luminance(hex_colour) + 0.05)
 
 
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]*[0-9]$")
+
+
+def validate_phone(value: str) -> None:
+    """A phone number people can dial from the public page (also written into tel: links)."""
+    digits = sum(ch.isdigit() for ch in value)
+    if not _PHONE.match(value.strip()) or not 3 <= digits <= 15:
+        raise ValidationError(
+            _("Vul een telefoonnummer in met cijfers, bijvoorbeeld 0345-123456."), code="phone"
+        )
+
+
 def validate_brand_colour(value: str) -> None:
     """A #rrggbb colour dark enough for white text. It is written into a <style> block,
     so nothing but this exact form may pass."""

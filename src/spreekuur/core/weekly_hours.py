@@ -28,14 +28,17 @@ def parse_day(text: str) -> list[tuple[time, time]]:
         if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2 != 0):
             raise ValidationError(_("%(tijd)s is geen geldige tijd.") % {"tijd": part.strip()})
         opens = time(h1, m1)
-        closes = time(0, 0) if h2 == 24 else time(h2, m2)
-        if opens == closes:
-            raise ValidationError(_("Openings- en sluitingstijd mogen niet gelijk zijn."))
+        closes = time(h2, m2) if h2 < 24 else time(23, 59)
+        if closes <= opens:
+            # A practice does not open through the night; 17:00-08:00 is a typing mistake.
+            raise ValidationError(
+                _("%(tijd)s: de sluitingstijd moet na de openingstijd liggen.")
+                % {"tijd": part.strip()}
+            )
         intervals.append((opens, closes))
     intervals.sort()
-    for (first_opens, first_closes), (next_opens, _next_closes) in pairwise(intervals):
-        # Overlap, or an earlier interval that runs past midnight into the next one.
-        if first_closes > next_opens or first_closes <= first_opens:
+    for (_first_opens, first_closes), (next_opens, _next_closes) in pairwise(intervals):
+        if first_closes > next_opens:
             raise ValidationError(_("De tijden van één dag mogen elkaar niet overlappen."))
     return intervals
 

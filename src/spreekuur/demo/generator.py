@@ -94,7 +94,20 @@ STREETS = [
     "Vlasakker",
     "Graaf Florislaan",
 ]
-NAME_PREFIXES = ("van der ", "van den ", "van de ", "van ", "de ", "den ", "ter ", "te ", "in 't ")
+# Longest first, so "van 't Erve" splits as "van 't" + "Erve", not "van" + "'t Erve".
+NAME_PREFIXES = (
+    "van der ",
+    "van den ",
+    "van de ",
+    "van 't ",
+    "in 't ",
+    "van ",
+    "de ",
+    "den ",
+    "ter ",
+    "te ",
+    "'t ",
+)
 
 
 @dataclass(frozen=True)
@@ -308,7 +321,7 @@ def _demo_extras(practice: Practice, *, password_hash: str, today: date) -> None
                 title="Nieuw: uw gegevens online",
                 body=(
                     "Via het patiëntenportaal ziet u voortaan uw gegevens. "
-                    "Vraag bij de assistente een activeringsbrief aan."
+                    "Vraag bij de doktersassistent een activeringsbrief aan."
                 ),
                 published_on=today - timedelta(days=3),
                 created_by=manager,

@@ -6,7 +6,8 @@ from datetime import date
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 
 from spreekuur.accounts.models import User
@@ -39,23 +40,36 @@ def get_patient_for(user: User, public_id: UUID | str) -> Patient:
     except (Patient.DoesNotExist, ValueError, ValidationError) as exc:
         # NEN 7513 wants refused attempts logged too: the requested id, nothing more.
         record_denied(
-            actor=user, object_kind="patient", object_ids=[public_id], detail="buiten bereik"
+            actor=user,
+            object_kind="patient_record",
+            object_ids=[public_id],
+            detail="buiten bereik",
         )
         raise Http404 from exc
 
 
 def search_patients(*, by: User, query: str, born_on: date | None = None) -> QuerySet[Patient]:
-    """Search on BSN (exact) or name prefixes, optionally narrowed by date of birth."""
+    """Search as the phone is answered: an exact BSN, or any name in any order
+    ("Kate van der Heijden", "van der Heijden", "heijden, kate", "'t Erve"), optionally
+    narrowed by date of birth. Every typed word must occur in the full name."""
     queryset = patients_for_staff(by=by)
     query = query.strip()
     bsn = normalise_bsn(query)
     if bsn.isdigit() and len(bsn) == 9:
         queryset = queryset.filter(bsn=bsn)
     elif query:
-        for word in query.split()[:3]:
-            queryset = queryset.filter(
-                Q(family_name__istartswith=word) | Q(given_name__istartswith=word)
+        queryset = queryset.annotate(
+            full_name=Concat(
+                "given_name",
+                Value(" "),
+                "name_prefix",
+                Value(" "),
+                "family_name",
+                output_field=CharField(),
             )
+        )
+        for word in query.replace(",", " ").split()[:5]:
+            queryset = queryset.filter(full_name__icontains=word)
     if born_on is not None:
         queryset = queryset.filter(date_of_birth=born_on)
     return queryset

@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
@@ -71,9 +71,15 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def issue_activation_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Issue a code and show the printable letter at once: the code is never stored readable."""
+    """Issue a code and show the printable letter at once: the code is never stored readable.
+
+    A GET (a reloaded or bookmarked letter) issues nothing and goes back to the patient."""
+    if request.method == "GET":
+        user = capabilities.acting_user(request, capabilities.can_view_patient_list)
+        patient = selectors.get_patient_for(user, public_id)
+        return redirect("patients:detail", public_id=patient.public_id)
     import segno
 
     user = capabilities.acting_user(request, capabilities.can_view_patient_list)

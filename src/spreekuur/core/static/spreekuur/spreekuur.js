@@ -5,6 +5,12 @@ document.addEventListener("DOMContentLoaded", function () {
   });
   // The activation letter's QR code carries the code in the URL fragment, which the
   // browser never sends to the server; copy it into the form and drop it from the address.
+  // Forms that undo something ask first (without JavaScript they simply submit).
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
   // After adding a passkey, reload so the list of passkeys shows it.
   document.addEventListener("otp_webauthn.register_complete", function () {
     window.setTimeout(function () { window.location.reload(); }, 800);

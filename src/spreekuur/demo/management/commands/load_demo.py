@@ -65,5 +65,8 @@ class Command(BaseCommand):
                 f"code {generator.DEMO_ACTIVATION_CODE}, "
                 f"geboortedatum {letter.patient.date_of_birth:%d-%m-%Y}"
             )
-        lines.append("  openbare praktijkpagina: http://127.0.0.1:8000/p/de-linde/")
+        lines.append(
+            "  openbare praktijkpagina: http://127.0.0.1:8000/p/de-linde/ "
+            "(passkeys alleen via http://localhost:8000; andere poort: make demo PORT=...)"
+        )
         return "\n".join(lines)
