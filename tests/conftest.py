@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from django.test import Client
@@ -94,3 +95,12 @@ def verified_client(user: User) -> Client:
 @pytest.fixture
 def client_for():
     return verified_client
+
+
+def dob_parts(born: date) -> dict[str, str]:
+    """A date of birth as the three boxes of the activation form."""
+    return {
+        "date_of_birth_dag": str(born.day),
+        "date_of_birth_maand": str(born.month),
+        "date_of_birth_jaar": str(born.year),
+    }

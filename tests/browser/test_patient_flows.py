@@ -54,7 +54,10 @@ def test_assistant_prints_letter_and_patient_activates_portal(
     ui.goto("/activeren/#code=" + code)
     assert page.get_by_label("Activeringscode").input_value() == code
     assert "#" not in page.url  # the code leaves the address bar
-    page.get_by_label("Uw geboortedatum").fill(patient.date_of_birth.isoformat())
+    birth = page.get_by_role("group", name="Uw geboortedatum")
+    birth.get_by_label("Dag").fill(str(patient.date_of_birth.day))
+    birth.get_by_label("Maand").fill(str(patient.date_of_birth.month))
+    birth.get_by_label("Jaar").fill(str(patient.date_of_birth.year))
     ui.submit(page.get_by_role("button", name="Verder"))
     page.get_by_label("E-mailadres").fill("sanne@voorbeeld.example")
     page.get_by_label("Wachtwoord", exact=True).fill("Een-lang-wachtwoord-9")

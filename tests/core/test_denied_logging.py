@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from spreekuur.core.models import AuditEntry
 from spreekuur.patients import services as patient_services
-from tests.conftest import Cast, verified_client
+from tests.conftest import Cast, dob_parts, verified_client
 from tests.factories import TEST_PASSWORD
 
 
@@ -50,7 +50,7 @@ def test_activation_with_wrong_birth_date_shows_in_patients_log(cast: Cast) -> N
         patient=cast.other_patient_a, by=cast.assistant_a
     )
     Client().post(
-        reverse("patients:activate"), {"code": issued.code, "date_of_birth": "1901-01-01"}
+        reverse("patients:activate"), {"code": issued.code, **dob_parts(date(1901, 1, 1))}
     )
     entry = AuditEntry.objects.get(outcome="denied", patient=cast.other_patient_a)
     assert entry.detail == "activering met verkeerde geboortedatum"

@@ -12,7 +12,7 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
 from spreekuur.patients import services
 from spreekuur.patients.models import PortalActivation
-from tests.conftest import Cast, verified_client
+from tests.conftest import Cast, dob_parts, verified_client
 
 ACTIVATE = reverse("patients:activate")
 ACCOUNT = reverse("patients:activate_account")
@@ -66,7 +66,7 @@ def test_full_activation_then_second_factor_setup(cast: Cast) -> None:
         ACTIVATE,
         {
             "code": issued.code.lower(),
-            "date_of_birth": cast.other_patient_a.date_of_birth.isoformat(),
+            **dob_parts(cast.other_patient_a.date_of_birth),
         },
     )
     assert response.status_code == 302 and response["Location"] == ACCOUNT
@@ -87,7 +87,7 @@ def test_full_activation_then_second_factor_setup(cast: Cast) -> None:
     # the code is used up
     second = Client().post(
         ACTIVATE,
-        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
     )
     assert "horen niet bij elkaar" in second.content.decode()
 
@@ -97,7 +97,7 @@ def test_weak_password_is_refused_and_nothing_is_created(cast: Cast) -> None:
     client = Client()
     client.post(
         ACTIVATE,
-        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
     )
     response = client.post(
         ACCOUNT, {"email": "a@b.example", "password1": "12345678", "password2": "12345678"}
@@ -136,8 +136,8 @@ def test_expired_and_replaced_codes_do_not_work(cast: Cast) -> None:
 
 def test_unknown_code_and_wrong_birth_date_get_the_same_message(cast: Cast) -> None:
     issued = issue(cast)
-    unknown = Client().post(ACTIVATE, {"code": "AAAA-BBBB-CCCC", "date_of_birth": "1980-01-01"})
-    wrong_dob = Client().post(ACTIVATE, {"code": issued.code, "date_of_birth": "1900-01-01"})
+    unknown = Client().post(ACTIVATE, {"code": "AAAA-BBBB-CCCC", **dob_parts(date(1980, 1, 1))})
+    wrong_dob = Client().post(ACTIVATE, {"code": issued.code, **dob_parts(date(1900, 1, 1))})
     message = "Deze activeringscode en geboortedatum horen niet bij elkaar"
     assert message in unknown.content.decode() and message in wrong_dob.content.decode()
 
@@ -145,11 +145,11 @@ def test_unknown_code_and_wrong_birth_date_get_the_same_message(cast: Cast) -> N
 def test_activation_attempts_are_throttled_per_address(cast: Cast) -> None:
     client = Client()
     for _ in range(20):
-        client.post(ACTIVATE, {"code": "AAAA-BBBB-CCCC", "date_of_birth": "1980-01-01"})
+        client.post(ACTIVATE, {"code": "AAAA-BBBB-CCCC", **dob_parts(date(1980, 1, 1))})
     issued = issue(cast)
     response = client.post(
         ACTIVATE,
-        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
     )
     assert response.status_code == 429
 
@@ -164,7 +164,7 @@ def test_account_step_expires_after_fifteen_minutes(cast: Cast) -> None:
     client = Client()
     client.post(
         ACTIVATE,
-        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
     )
     session = client.session
     session["spreekuur_activation"]["at"] -= 16 * 60
@@ -178,7 +178,7 @@ def test_account_step_refuses_a_code_that_expired_meanwhile(cast: Cast) -> None:
     client = Client()
     client.post(
         ACTIVATE,
-        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
     )
     PortalActivation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.post(
@@ -195,7 +195,7 @@ def test_email_of_existing_account_is_refused_without_500(cast: Cast) -> None:
     client = Client()
     client.post(
         ACTIVATE,
-        {"code": issued.code, "date_of_birth": cast.other_patient_a.date_of_birth.isoformat()},
+        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
     )
     response = client.post(
         ACCOUNT,
@@ -216,3 +216,27 @@ def test_reloading_the_letter_url_issues_nothing(cast: Cast) -> None:
     assert response.status_code == 302
     assert response["Location"] == reverse("patients:detail", args=[cast.other_patient_a.public_id])
     assert not PortalActivation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        (
+            {"date_of_birth_dag": "31", "date_of_birth_maand": "2", "date_of_birth_jaar": "1980"},
+            "Deze datum bestaat niet.",
+        ),
+        (
+            {"date_of_birth_dag": "1", "date_of_birth_maand": "", "date_of_birth_jaar": "1980"},
+            "Vul dag, maand en jaar in",
+        ),
+        (
+            {"date_of_birth_dag": "x", "date_of_birth_maand": "1", "date_of_birth_jaar": "1980"},
+            "Vul dag, maand en jaar in met cijfers",
+        ),
+    ],
+)
+def test_date_of_birth_boxes_give_dutch_errors(
+    db: None, parts: dict[str, str], message: str
+) -> None:
+    response = Client().post(ACTIVATE, {"code": "AAAA-BBBB-CCCC", **parts})
+    assert message in response.content.decode()

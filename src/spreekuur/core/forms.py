@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -26,6 +27,8 @@ class StyledFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, forms.MultiWidget):
+                continue  # its parts carry their own classes
             css = next(
                 (value for kind, value in _WIDGET_CLASSES.items() if isinstance(widget, kind)),
                 "utrecht-textbox utrecht-textbox--html-input",
@@ -37,6 +40,77 @@ class StyledFormMixin:
 
 class StyledForm(StyledFormMixin, forms.Form):
     pass
+
+
+class DatePartsWidget(forms.MultiWidget):
+    """Day, month and year as three small boxes: easier than a date picker for many
+    patients, and the pattern Dutch government sites use for a date of birth."""
+
+    template_name = "components/widgets/date_parts.html"
+    _PART_LABELS = (_("Dag"), _("Maand"), _("Jaar"))
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        def part(autocomplete: str, size: int) -> forms.TextInput:
+            return forms.TextInput(
+                attrs={
+                    "inputmode": "numeric",
+                    "autocomplete": autocomplete,
+                    "maxlength": str(size),
+                    "size": str(size),
+                    "class": "utrecht-textbox utrecht-textbox--html-input "
+                    f"spreekuur-date-part--{size}",
+                }
+            )
+
+        super().__init__(
+            {
+                "dag": part("bday-day", 2),
+                "maand": part("bday-month", 2),
+                "jaar": part("bday-year", 4),
+            },
+            attrs,
+        )
+
+    def decompress(self, value: Any) -> list[Any]:
+        return [value.day, value.month, value.year] if value else [None, None, None]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        for sub, label in zip(context["widget"]["subwidgets"], self._PART_LABELS, strict=True):
+            sub["label"] = label
+        return context
+
+
+class DatePartsField(forms.MultiValueField):
+    widget = DatePartsWidget
+
+    def __init__(self, **kwargs: Any) -> None:
+        part_errors = {
+            "invalid": _("Vul dag, maand en jaar in met cijfers."),
+            "min_value": _("Deze datum bestaat niet."),
+            "max_value": _("Deze datum bestaat niet."),
+        }
+        fields = (
+            forms.IntegerField(min_value=1, max_value=31, error_messages=part_errors),
+            forms.IntegerField(min_value=1, max_value=12, error_messages=part_errors),
+            forms.IntegerField(min_value=1900, max_value=2100, error_messages=part_errors),
+        )
+        missing = _("Vul dag, maand en jaar in, bijvoorbeeld 17 5 1980.")
+        super().__init__(
+            fields=fields,
+            require_all_fields=True,
+            error_messages={"required": missing, "incomplete": missing},
+            **kwargs,
+        )
+
+    def compress(self, data_list: list[Any]) -> date | None:
+        if not data_list:
+            return None
+        day, month, year = data_list
+        try:
+            return date(year, month, day)
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(_("Deze datum bestaat niet.")) from error
 
 
 class DateInput(forms.DateInput):

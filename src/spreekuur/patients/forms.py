@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts.forms import NewPasswordForm
-from spreekuur.core.forms import DateInput, StyledForm
+from spreekuur.core.forms import DateInput, DatePartsField, StyledForm
 
 
 class PatientSearchForm(StyledForm):
@@ -30,10 +30,7 @@ class ActivationCodeForm(StyledForm):
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
-    date_of_birth = forms.DateField(
-        label=_("Uw geboortedatum"),
-        widget=DateInput(attrs={"autocomplete": "bday"}),
-    )
+    date_of_birth = DatePartsField(label=_("Uw geboortedatum"))
 
 
 class PortalAccountForm(NewPasswordForm):

@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", function () {
   if (codeField && match) {
     codeField.value = match[1];
     history.replaceState(null, "", window.location.pathname);
-    var birth = document.getElementById("id_date_of_birth");
+    var birth = document.getElementById("id_date_of_birth_dag");
     if (birth) { birth.focus(); }
   }
 });
