@@ -270,3 +270,25 @@ def test_service_refuses_unsafe_brand_colour_even_without_the_form(cast: Cast) -
     cast.practice_a.refresh_from_db()
     assert cast.practice_a.brand_colour == "#154273"
     assert cast.practice_a.opening_hours.count() == 5
+
+
+def test_audit_pages_page_without_counting(cast: Cast) -> None:
+    from spreekuur.core.audit import record_access
+
+    for _ in range(55):
+        record_access(
+            actor=cast.gp_a,
+            action="read",
+            object_kind="personal_data",
+            practice=cast.practice_a,
+            patient=cast.patient_a,
+        )
+    client = verified_client(cast.patient_user_a)
+    first = client.get(reverse("core:my_audit_log"))
+    assert len(first.context["entries"]) == 50 and first.context["page"].has_next
+    body = first.content.decode()
+    assert "Oudere regels" in body and "Pagina 1 van" not in body  # no total is counted
+    second = client.get(reverse("core:my_audit_log"), {"pagina": "2"})
+    # 55 reads plus the patient's own first visit to this page
+    assert len(second.context["entries"]) == 6 and not second.context["page"].has_next
+    assert client.get(reverse("core:my_audit_log"), {"pagina": "nonsense"}).status_code == 200

@@ -32,6 +32,7 @@ from spreekuur.core.forms import (
 )
 from spreekuur.core.models import AuditEntry, Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations, week_ahead
+from spreekuur.core.pagination import light_page
 from spreekuur.core.roles import role_label
 from spreekuur.core.weekly_hours import format_day
 
@@ -133,10 +134,10 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
     patient = patient_profile(user)
     if patient is None:
         raise PermissionDenied
-    page = Paginator(selectors.audit_entries_about(patient), AUDIT_PAGE_SIZE).get_page(
-        request.GET.get("pagina")
+    page = light_page(
+        selectors.audit_entries_about(patient), request.GET.get("pagina"), AUDIT_PAGE_SIZE
     )
-    entries = _with_labels(list(page.object_list))  # read before this visit is itself logged
+    entries = _with_labels(page.object_list)  # read before this visit is itself logged
     services.record_audit_log_read(patient=patient, by=user)
     return render(
         request, "core/my_audit_log.html", {"page": page, "entries": entries, "patient": patient}
@@ -173,8 +174,8 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         )
     elif not form.is_bound:
         entries = selectors.search_audit_log(practice=practice)
-    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("pagina"))
-    found = _with_labels(list(page.object_list))
+    page = light_page(entries, request.GET.get("pagina"), AUDIT_PAGE_SIZE)
+    found = _with_labels(page.object_list)
     services.record_audit_log_search(practice=practice, patient=patient, by=user)
     query = request.GET.copy()
     query.pop("pagina", None)
