@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django_otp.oath import TOTP
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+from tests.factories import TEST_PASSWORD, TOTP_KEY_HEX
+
+
+def totp_code(key: bytes) -> str:
+    return f"{TOTP(key).token():06d}"
+
 
 AXE_PATH = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -85,6 +93,20 @@ class UI:
         )
         assert overflow <= 0, f"{url} scrolls sideways by {overflow}px at this width"
         self.checked.add(url.split("#")[0])
+
+    def log_in(self, email: str, password: str = TEST_PASSWORD) -> None:
+        """The password step of the login page."""
+        page = self.goto("/account/inloggen/")
+        page.get_by_label("E-mailadres").fill(email)
+        page.get_by_label("Wachtwoord").fill(password)
+        self.submit(page.get_by_role("button", name="Inloggen"))
+
+    def verify(self, key_hex: str = TOTP_KEY_HEX) -> None:
+        """The second step with the factory users' authenticator."""
+        self.page.get_by_label("Code uit uw authenticator-app of een herstelcode").fill(
+            totp_code(bytes.fromhex(key_hex))
+        )
+        self.submit(self.page.get_by_role("button", name="Bevestigen"))
 
     def screenshot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -3,13 +3,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.core.roles import StaffRole
-from tests.browser.conftest import UI
+from tests.browser.conftest import UI, totp_code
 from tests.factories import (
-    TEST_PASSWORD,
     TOTP_KEY_HEX,
     MembershipFactory,
     PatientFactory,
@@ -19,28 +17,14 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 
-def code_for(key: bytes) -> str:
-    return f"{TOTP(key).token():06d}"
-
-
-def log_in(ui: UI, email: str) -> None:
-    page = ui.goto("/account/inloggen/")
-    page.get_by_label("E-mailadres").fill(email)
-    page.get_by_label("Wachtwoord").fill(TEST_PASSWORD)
-    ui.submit(page.get_by_role("button", name="Inloggen"))
-
-
 def test_staff_login_with_totp_reaches_todays_work(ui: UI, transactional_db: None) -> None:
     membership = MembershipFactory(role=StaffRole.ASSISTENT, user__full_name="Lisa Visser")
     PatientFactory(practice=membership.practice)
     page = ui.page
-    ui.goto("/account/inloggen/")
-    page.get_by_label("E-mailadres").fill(membership.user.email)
-    page.get_by_label("Wachtwoord").fill("verkeerd-wachtwoord")
-    ui.submit(page.get_by_role("button", name="Inloggen"))
+    ui.log_in(membership.user.email, password="verkeerd-wachtwoord")
     assert page.get_by_role("alert").inner_text().startswith("Dit e-mailadres en wachtwoord")
 
-    log_in(ui, membership.user.email)
+    ui.log_in(membership.user.email)
     assert "/account/tweede-stap/" in page.url
     page.get_by_label("Code uit uw authenticator-app of een herstelcode").fill("000000")
     ui.submit(page.get_by_role("button", name="Bevestigen"))
@@ -48,7 +32,7 @@ def test_staff_login_with_totp_reaches_todays_work(ui: UI, transactional_db: Non
     ui.screenshot("verify-error-phone")
     page.wait_for_timeout(1100)  # django-otp's back-off after a wrong code
     page.get_by_label("Code uit uw authenticator-app of een herstelcode").fill(
-        code_for(bytes.fromhex(TOTP_KEY_HEX))
+        totp_code(bytes.fromhex(TOTP_KEY_HEX))
     )
     ui.submit(page.get_by_role("button", name="Bevestigen"))
     assert page.get_by_role("heading", name="Goedendag, Lisa").is_visible()
@@ -75,7 +59,7 @@ def test_first_login_links_authenticator_and_shows_recovery_codes(
     user = UserFactory(totp=False, full_name="Nieuwe Huisarts")
     MembershipFactory(user=user, role=StaffRole.HUISARTS)
     page = ui.page
-    log_in(ui, user.email)
+    ui.log_in(user.email)
     assert "/tweede-stap/instellen/" in page.url
     assert page.locator("figure svg").is_visible()
     secret = page.locator("code.spreekuur-secret").inner_text().replace(" ", "")
@@ -84,7 +68,7 @@ def test_first_login_links_authenticator_and_shows_recovery_codes(
 
     assert base64.b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
     ui.screenshot("setup-totp-phone")
-    page.get_by_label("Code van 6 cijfers uit de app").fill(code_for(device.bin_key))
+    page.get_by_label("Code van 6 cijfers uit de app").fill(totp_code(device.bin_key))
     ui.submit(page.get_by_role("button", name="Koppelen"))
     codes = page.locator(".spreekuur-codes code").all_inner_texts()
     assert len(codes) == 10 and all(re.fullmatch(r"[a-z2-9]{10}", c) for c in codes)

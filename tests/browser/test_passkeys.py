@@ -6,8 +6,6 @@ from django_otp_webauthn.models import WebAuthnCredential
 from spreekuur.core.models import AuditEntry
 from spreekuur.core.roles import StaffRole
 from tests.browser.conftest import UI
-from tests.browser.test_login_flows import log_in
-from tests.browser.test_patient_flows import verify
 from tests.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -31,8 +29,8 @@ def test_staff_member_adds_a_passkey_and_logs_in_with_it(ui: UI, transactional_d
             }
         },
     )
-    log_in(ui, user.email)
-    verify(ui)
+    ui.log_in(user.email)
+    ui.verify()
     ui.submit(
         page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Beveiliging")
     )
@@ -44,7 +42,7 @@ def test_staff_member_adds_a_passkey_and_logs_in_with_it(ui: UI, transactional_d
     ui.screenshot("security-passkey-phone")
 
     ui.submit(page.get_by_role("button", name="Uitloggen"))
-    log_in(ui, user.email)
+    ui.log_in(user.email)
     assert page.get_by_role("heading", name="Of met uw passkey").is_visible()
     with page.expect_navigation():
         page.get_by_role("button", name="Bevestigen met passkey").click()

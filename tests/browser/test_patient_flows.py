@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
-from tests.browser.conftest import UI
-from tests.browser.test_login_flows import code_for, log_in
+from tests.browser.conftest import UI, totp_code
 from tests.factories import (
-    TOTP_KEY_HEX,
     MembershipFactory,
     PatientFactory,
     PracticeFactory,
@@ -17,13 +14,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.browser
-
-
-def verify(ui: UI) -> None:
-    ui.page.get_by_label("Code uit uw authenticator-app of een herstelcode").fill(
-        code_for(bytes.fromhex(TOTP_KEY_HEX))
-    )
-    ui.submit(ui.page.get_by_role("button", name="Bevestigen"))
 
 
 def test_assistant_prints_letter_and_patient_activates_portal(
@@ -34,8 +24,8 @@ def test_assistant_prints_letter_and_patient_activates_portal(
     patient = PatientFactory(practice=practice, given_name="Sanne", family_name="Visser")
     page = ui.page
 
-    log_in(ui, assistant.email)
-    verify(ui)
+    ui.log_in(assistant.email)
+    ui.verify()
     ui.submit(
         page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Patiënten")
     )
@@ -65,7 +55,7 @@ def test_assistant_prints_letter_and_patient_activates_portal(
     ui.submit(page.get_by_role("button", name="Account aanmaken"))
     assert "/tweede-stap/instellen/" in page.url
     device = TOTPDevice.objects.get(user__email="sanne@voorbeeld.example", confirmed=False)
-    page.get_by_label("Code van 6 cijfers uit de app").fill(f"{TOTP(device.bin_key).token():06d}")
+    page.get_by_label("Code van 6 cijfers uit de app").fill(totp_code(device.bin_key))
     ui.submit(page.get_by_role("button", name="Koppelen"))
     ui.submit(page.get_by_role("link", name="Ik heb ze bewaard, verder"))
     assert page.get_by_role("heading", name="Welkom, Sanne").is_visible()
@@ -90,8 +80,8 @@ def test_manager_searches_log_and_manages_staff_and_page(ui: UI, transactional_d
     manager = MembershipFactory(practice=practice, role=StaffRole.PRAKTIJKMANAGER).user
     MembershipFactory(practice=practice, role=StaffRole.HUISARTS, user__full_name="Dr. Jansen")
     page = ui.page
-    log_in(ui, manager.email)
-    verify(ui)
+    ui.log_in(manager.email)
+    ui.verify()
 
     nav = page.get_by_role("navigation", name="Hoofdmenu")
     ui.submit(nav.get_by_role("link", name="Logboek"))
@@ -132,7 +122,7 @@ def test_patient_without_second_factor_never_sees_data(ui: UI, transactional_db:
     user = UserFactory()
     PatientFactory(user=user)
     page = ui.page
-    log_in(ui, user.email)
+    ui.log_in(user.email)
     for path in ("/start/", "/mijn-gegevens/", "/mijn-dossier/wie-keek-er/"):
         ui.goto(path)
         assert "/account/tweede-stap/" in page.url

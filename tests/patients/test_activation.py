@@ -27,6 +27,17 @@ def issue(cast: Cast, by=None) -> services.IssuedActivation:
     return services.issue_portal_activation(patient=cast.other_patient_a, by=by or cast.assistant_a)
 
 
+def past_step_one(cast: Cast) -> Client:
+    """A browser session that has given a right code and date of birth (step 1)."""
+    issued = issue(cast)
+    client = Client()
+    response = client.post(
+        ACTIVATE, {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)}
+    )
+    assert response.status_code == 302
+    return client
+
+
 def test_assistant_issues_letter_with_code_and_qr(cast: Cast) -> None:
     client = verified_client(cast.assistant_a)
     response = client.post(
@@ -93,12 +104,7 @@ def test_full_activation_then_second_factor_setup(cast: Cast) -> None:
 
 
 def test_weak_password_is_refused_and_nothing_is_created(cast: Cast) -> None:
-    issued = issue(cast)
-    client = Client()
-    client.post(
-        ACTIVATE,
-        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
-    )
+    client = past_step_one(cast)
     response = client.post(
         ACCOUNT, {"email": "a@b.example", "password1": "12345678", "password2": "12345678"}
     )
@@ -160,12 +166,7 @@ def test_account_step_without_code_goes_back_to_start(db: None) -> None:
 
 
 def test_account_step_expires_after_fifteen_minutes(cast: Cast) -> None:
-    issued = issue(cast)
-    client = Client()
-    client.post(
-        ACTIVATE,
-        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
-    )
+    client = past_step_one(cast)
     session = client.session
     session["spreekuur_activation"]["at"] -= 16 * 60
     session.save()
@@ -174,12 +175,7 @@ def test_account_step_expires_after_fifteen_minutes(cast: Cast) -> None:
 
 
 def test_account_step_refuses_a_code_that_expired_meanwhile(cast: Cast) -> None:
-    issued = issue(cast)
-    client = Client()
-    client.post(
-        ACTIVATE,
-        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
-    )
+    client = past_step_one(cast)
     PortalActivation.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     response = client.post(
         ACCOUNT,
@@ -191,12 +187,7 @@ def test_account_step_refuses_a_code_that_expired_meanwhile(cast: Cast) -> None:
 
 
 def test_email_of_existing_account_is_refused_without_500(cast: Cast) -> None:
-    issued = issue(cast)
-    client = Client()
-    client.post(
-        ACTIVATE,
-        {"code": issued.code, **dob_parts(cast.other_patient_a.date_of_birth)},
-    )
+    client = past_step_one(cast)
     response = client.post(
         ACCOUNT,
         {
