@@ -1,7 +1,8 @@
 """Spreekuur settings: one module, every knob from an environment variable.
 
-SPREEKUUR_ENV=production switches on the production posture (no DEBUG, a SECRET_KEY
-that must be given, secure cookies, HSTS). Everything else has a safe development default.
+SPREEKUUR_ENV=production switches on the production posture (no DEBUG, SECRET_KEY and
+AUDIT_CHAIN_KEY that must be given, secure cookies, HSTS, HTTPS redirect). Everything else
+has a safe development default; the README lists every variable.
 """
 
 from __future__ import annotations
