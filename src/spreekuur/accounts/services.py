@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.contrib.auth.tokens import default_token_generator
@@ -23,6 +24,7 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, AuditOutcome, Practice
 from spreekuur.core.roles import StaffRole
 
+security_log = logging.getLogger("spreekuur.security")
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -230,16 +232,20 @@ def remove_passkey(*, user: User, passkey_id: int) -> None:
 
 
 def record_failed_login(*, email: str, stage: str) -> None:
-    """A refused password or code. Known accounts are logged in their practice's chain;
-    for unknown addresses no address is kept (it could be anything someone typed)."""
+    """A refused password or code. Known accounts: an audit entry in their practice's
+    chain. Unknown addresses concern no record, so they go to the security log (request id
+    and address, never what was typed) instead of queueing on the one system chain."""
     user = User.objects.filter(email=email.strip().lower()).first()
+    if user is None:
+        security_log.warning("login failed for an unknown account", extra={"stage": stage})
+        return
     record_access(
         actor=user,
         action=AuditAction.LOGIN_FAILED,
         object_kind="session",
         practice=practice_of(user),
         outcome=AuditOutcome.DENIED,
-        detail=stage if user is not None else f"{stage}, onbekend account",
+        detail=stage,
     )
 
 
