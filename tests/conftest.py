@@ -9,12 +9,18 @@ from datetime import date
 import pytest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
+from hypothesis import settings as hypothesis_settings
 
 from spreekuur.accounts.models import User
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
 from tests.factories import MembershipFactory, PatientFactory, PracticeFactory, UserFactory
+
+# No per-example deadline: a 2-core CI machine under load must not turn slowness into a
+# failure (timings never decide a test here).
+hypothesis_settings.register_profile("spreekuur", deadline=None)
+hypothesis_settings.load_profile("spreekuur")
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in the
 # same thread are still plain synchronous code.
