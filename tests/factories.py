@@ -6,6 +6,7 @@ import itertools
 from datetime import date, time
 
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.accounts.models import Membership, User
@@ -65,6 +66,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"gebruiker{n}@test.example")
     full_name = factory.Sequence(lambda n: f"Gebruiker {n}")
     password = factory.django.Password(TEST_PASSWORD)
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def totp(self, create: bool, extracted: object, **kwargs: object) -> None:

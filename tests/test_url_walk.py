@@ -100,6 +100,7 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "accounts:password_reset_done",
         "accounts:password_reset_confirm",
         "accounts:password_reset_complete",
+        "accounts:confirm_email",
         "patients:activate",
         "patients:activate_account",
     }

@@ -43,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("naam"), max_length=200)
     is_active = models.BooleanField(_("actief"), default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person proved they read this address (a link from it was opened);
+    # password-reset mail goes only to confirmed addresses.
+    email_confirmed_at = models.DateTimeField(null=True, blank=True)
     # Part of the session hash: a new stamp ends every session of this user at once.
     security_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
 

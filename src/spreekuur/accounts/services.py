@@ -6,10 +6,12 @@ import logging
 import secrets
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -32,6 +34,44 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 def _require_manager(by: User, practice: Practice) -> None:
     if not capabilities.can_manage_staff(by) or practice_of(by) != practice:
         raise PermissionDenied
+
+
+EMAIL_CONFIRMATION_SALT = "spreekuur.accounts.email-confirmation"
+EMAIL_CONFIRMATION_DAYS = 7
+
+
+def send_email_confirmation(*, user: User, base_url: str) -> None:
+    """A content-free mail with a signed link proving the address is the person's own."""
+    token = signing.dumps(
+        {"user": str(user.public_id), "email": user.email}, salt=EMAIL_CONFIRMATION_SALT
+    )
+    link = base_url.rstrip("/") + reverse("accounts:confirm_email", kwargs={"token": token})
+    body = render_to_string("accounts/email/confirm_email.txt", {"link": link})
+    send_mail(_("Bevestig uw e-mailadres"), body, None, [user.email])
+
+
+def confirm_email(*, token: str) -> User | None:
+    """The user whose address this link confirms, or None for a bad or old link."""
+    try:
+        data = signing.loads(
+            token, salt=EMAIL_CONFIRMATION_SALT, max_age=EMAIL_CONFIRMATION_DAYS * 86400
+        )
+    except signing.BadSignature:
+        return None
+    user = User.objects.filter(public_id=data.get("user"), email=data.get("email")).first()
+    if user is None:
+        return None
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
+    return user
+
+
+def mark_email_confirmed(*, user: User) -> None:
+    """A password chosen through a link mailed to the address also proves the address."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        user.save(update_fields=["email_confirmed_at"])
 
 
 def send_set_password_mail(*, user: User, base_url: str) -> None:

@@ -13,6 +13,12 @@ urlpatterns = [
     path("beveiliging/", views.security_view, name="security"),
     path("beveiliging/passkey-verwijderen/", views.remove_passkey_view, name="remove_passkey"),
     path("uitloggen/", views.logout_view, name="logout"),
+    path(
+        "e-mail-bevestigen/opnieuw/",
+        views.resend_email_confirmation_view,
+        name="resend_email_confirmation",
+    ),
+    path("e-mail-bevestigen/<str:token>/", views.confirm_email_view, name="confirm_email"),
     path("wachtwoord-vergeten/", views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "wachtwoord-vergeten/verstuurd/",

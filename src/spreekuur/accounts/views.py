@@ -8,6 +8,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -212,6 +213,26 @@ def remove_passkey_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:security")
 
 
+@login_not_required
+@require_http_methods(["GET"])
+def confirm_email_view(request: HttpRequest, token: str) -> HttpResponse:
+    user = services.confirm_email(token=token)
+    if user is None:
+        messages.error(request, _("Deze bevestigingslink werkt niet meer. Vraag een nieuwe aan."))
+    else:
+        messages.success(request, _("Uw e-mailadres is bevestigd. Dank u wel."))
+    return redirect("core:start" if request.user.is_authenticated else "accounts:login")
+
+
+@require_POST
+def resend_email_confirmation_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.email_confirmed_at is None:
+        services.send_email_confirmation(user=user, base_url=request.build_absolute_uri("/"))
+    messages.success(request, _("We hebben de bevestigingsmail opnieuw gestuurd."))
+    return redirect("core:start")
+
+
 @second_factor_not_required
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
@@ -222,7 +243,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:login")
 
 
+class ConfirmedAddressResetForm(PasswordResetForm):
+    """Reset links only to addresses the person has confirmed: a mistyped address at
+    activation must not receive the key to someone's account."""
+
+    def get_users(self, email: str):
+        return (user for user in super().get_users(email) if user.email_confirmed_at is not None)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ConfirmedAddressResetForm
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
@@ -232,6 +262,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.mark_email_confirmed(user=form.user)
+        return response
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)

@@ -203,9 +203,10 @@ def _staff(practice: Practice, spec: PracticeSpec, password_hash: str) -> list[U
             (email.replace("de-linde.example", domain), name, role, agb)
             for email, name, role, agb in STAFF
         ]
+    confirmed = timezone.now()
     users = User.objects.bulk_create(
         [
-            User(email=email, full_name=name, password=password_hash)
+            User(email=email, full_name=name, password=password_hash, email_confirmed_at=confirmed)
             for email, name, _r, _a in people
         ]
     )
@@ -280,7 +281,10 @@ def _demo_extras(practice: Practice, *, password_hash: str, today: date) -> None
     if portal_patient is None:
         raise RuntimeError("the demo practice needs an adult patient")
     portal_user = User.objects.create(
-        email=DEMO_PATIENT_EMAIL, full_name=portal_patient.display_name, password=password_hash
+        email=DEMO_PATIENT_EMAIL,
+        full_name=portal_patient.display_name,
+        password=password_hash,
+        email_confirmed_at=timezone.now(),
     )
     TOTPDevice.objects.create(user=portal_user, name="Demo", key=DEMO_TOTP_HEX, confirmed=True)
     portal_patient.user = portal_user

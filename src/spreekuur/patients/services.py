@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
+from spreekuur.accounts.services import send_email_confirmation
 from spreekuur.core.audit import record_access, record_denied
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
@@ -123,7 +124,9 @@ def check_activation_code(*, code: str, date_of_birth: date) -> PortalActivation
 
 
 @transaction.atomic
-def open_portal_account(*, activation: PortalActivation, email: str, password: str) -> User:
+def open_portal_account(
+    *, activation: PortalActivation, email: str, password: str, base_url: str
+) -> User:
     """Create the patient's login; the code is used up in the same transaction."""
     activation = (
         PortalActivation.objects.select_for_update().select_related("patient").get(pk=activation.pk)
@@ -149,6 +152,7 @@ def open_portal_account(*, activation: PortalActivation, email: str, password: s
     patient.save(update_fields=["user"])
     activation.used_at = timezone.now()
     activation.save(update_fields=["used_at"])
+    transaction.on_commit(lambda: send_email_confirmation(user=user, base_url=base_url))
     record_access(
         actor=user,
         action=AuditAction.CREATE,

@@ -159,6 +159,7 @@ def activate_account_view(request: HttpRequest) -> HttpResponse:
                 activation=activation,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
+                base_url=request.build_absolute_uri("/"),
             )
         except ValidationError as error:
             form.add_error("password1", error)
