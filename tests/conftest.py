@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
 
+from spreekuur.accounts.freshness import SESSION_SECOND_FACTOR_AT
 from spreekuur.accounts.models import User
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
@@ -25,6 +27,14 @@ hypothesis_settings.load_profile("spreekuur")
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls in the
 # same thread are still plain synchronous code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttling counters live in the cache; one test's failures must not limit the next."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -86,14 +96,15 @@ def cast(db: None) -> Cast:
     )
 
 
-def verified_client(user: User) -> Client:
-    """A client logged in with password and second factor done."""
+def verified_client(user: User, *, fresh: bool = True) -> Client:
+    """A client logged in with password and second factor done (just now, unless fresh=False)."""
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     device = user.totpdevice_set.filter(confirmed=True).first()
     assert device is not None, "test users get a TOTP device from the factory"
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SESSION_SECOND_FACTOR_AT] = time.time() if fresh else 0
     session.save()
     return client
 

@@ -20,6 +20,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         "SPREEKUUR_ENV": "production",
         "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234567890",
         "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdef",
+        "PASSKEY_ORIGINS": "https://portaal.example",
         "ALLOWED_HOSTS": "portaal.example",
         "SPREEKUUR_DATA_DIR": str(tmp_path),
         "DEBUG": "false",

@@ -211,6 +211,9 @@ OTP_WEBAUTHN_RP_ID_CALLABLE = "spreekuur.accounts.passkeys.relying_party_id"
 OTP_WEBAUTHN_HELPER_CLASS = "spreekuur.accounts.passkeys.PasskeyHelper"
 # Origins that may use passkeys, e.g. https://portaal.example; empty: this request's own origin.
 OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("PASSKEY_ORIGINS", [])
+if PRODUCTION and not OTP_WEBAUTHN_ALLOWED_ORIGINS:
+    # Behind a proxy the request's own Host is too easily wrong; pin the site's origin.
+    raise ImproperlyConfigured("PASSKEY_ORIGINS is required in production (https://your.site)")
 
 # --- Sessions, cookies, security headers --------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

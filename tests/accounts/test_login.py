@@ -269,3 +269,23 @@ def test_verified_user_links_a_new_phone_and_it_is_logged(cast: Cast) -> None:
     assert AuditEntry.objects.filter(
         actor=cast.gp_a, object_kind="second_factor", action="change"
     ).exists()
+
+
+def test_replacing_the_phone_needs_a_fresh_code(cast: Cast) -> None:
+    client = verified_client(cast.gp_a, fresh=False)
+    response = client.get(reverse("accounts:setup_totp"))
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("accounts:reverify")
+    )
+    assert not TOTPDevice.objects.filter(user=cast.gp_a, confirmed=False).exists()
+    response = client.post(response["Location"], {"token": "000000"})
+    assert "Deze code klopt niet" in response.content.decode()
+    TOTPDevice.objects.filter(user=cast.gp_a).update(
+        throttling_failure_timestamp=None, throttling_failure_count=0
+    )
+    response = client.post(
+        reverse("accounts:reverify") + "?next=" + reverse("accounts:setup_totp"),
+        {"token": current_code()},
+    )
+    assert response["Location"] == reverse("accounts:setup_totp")
+    assert client.get(reverse("accounts:setup_totp")).status_code == 200

@@ -64,3 +64,16 @@ def test_someone_elses_or_bogus_passkey_id_changes_nothing(cast: Cast, value: st
     assert WebAuthnCredential.objects.filter(pk=other.pk).exists()
     with pytest.raises(PermissionDenied):
         remove_passkey(user=cast.gp_a, passkey_id=other.pk)
+
+
+def test_stale_session_must_prove_second_factor_before_passkey_changes(cast: Cast) -> None:
+    passkey = _passkey(cast.gp_a)
+    client = verified_client(cast.gp_a, fresh=False)
+    response = client.post(reverse("accounts:remove_passkey"), {"passkey": passkey.pk})
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("accounts:reverify")
+    )
+    assert WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
+    begin = client.post(reverse("otp_webauthn:credential-registration-begin"))
+    assert begin.status_code == 403
+    assert "Bevestig met een code" in client.get(reverse("accounts:security")).content.decode()

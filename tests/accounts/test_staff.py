@@ -105,14 +105,20 @@ def test_deactivated_staff_member_is_logged_out_at_once(cast: Cast) -> None:
     assert assistant_client.get("/start/").status_code == 302
 
 
-def test_manager_resets_lost_second_factor_and_ends_sessions(cast: Cast) -> None:
+def test_manager_resets_lost_second_factor_and_ends_sessions(
+    cast: Cast, django_capture_on_commit_callbacks
+) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     assistant_session = verified_client(cast.assistant_a)
     assert assistant_session.get("/start/").status_code == 200
     url = reverse("accounts:reset_second_factor", args=[cast.assistant_a.membership.public_id])
-    response = verified_client(cast.manager_a).post(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = verified_client(cast.manager_a).post(url)
     assert response.status_code == 302
+    cast.assistant_a.refresh_from_db()
+    assert not cast.assistant_a.has_usable_password()  # only the mailbox owner can go on
+    assert mail.outbox[0].to == [cast.assistant_a.email]
     assert not TOTPDevice.objects.filter(user=cast.assistant_a).exists()
     assert assistant_session.get("/start/").status_code == 302  # logged out everywhere
     assert AuditEntry.objects.filter(object_kind="second_factor", actor=cast.manager_a).exists()

@@ -3,7 +3,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +15,6 @@ from tests.conftest import Cast, dob_parts, verified_client
 
 ACTIVATE = reverse("patients:activate")
 ACCOUNT = reverse("patients:activate_account")
-
-
-@pytest.fixture(autouse=True)
-def _clear_throttle() -> None:
-    cache.clear()
 
 
 def issue(cast: Cast, by=None) -> services.IssuedActivation:
@@ -231,3 +225,18 @@ def test_date_of_birth_boxes_give_dutch_errors(
 ) -> None:
     response = Client().post(ACTIVATE, {"code": "AAAA-BBBB-CCCC", **parts})
     assert message in response.content.decode()
+
+
+def test_refused_addresses_at_step_two_count_against_the_limit(cast: Cast) -> None:
+    client = past_step_one(cast)
+    for _ in range(20):
+        client.post(
+            ACCOUNT,
+            {
+                "email": cast.gp_a.email,
+                "password1": "Lang-genoeg-2026",
+                "password2": "Lang-genoeg-2026",
+            },
+        )
+    response = client.get(ACCOUNT)
+    assert response.status_code == 302 and response["Location"] == ACTIVATE

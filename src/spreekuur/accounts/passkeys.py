@@ -7,16 +7,19 @@ second factor), adding one needs a completed second factor first.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.i18n import JavaScriptCatalog
 from django_otp_webauthn import views as webauthn_views
 from django_otp_webauthn.helpers import WebAuthnHelper
 from django_otp_webauthn.models import WebAuthnCredential
 
 from spreekuur.accounts import services
+from spreekuur.accounts.freshness import mark_second_factor_fresh, second_factor_is_fresh
 from spreekuur.accounts.middleware import second_factor_not_required
 from spreekuur.accounts.models import User
 
@@ -45,6 +48,7 @@ class CompletePasskeyVerificationView(webauthn_views.CompleteCredentialAuthentic
     def complete_auth(self, device: Any) -> Any:
         result = super().complete_auth(device)
         self.request.session.cycle_key()
+        mark_second_factor_fresh(self.request)
         services.record_login(user=device.user, method="passkey")
         return result
 
@@ -63,8 +67,25 @@ begin_verification = second_factor_not_required(
     webauthn_views.BeginCredentialAuthenticationView.as_view()
 )
 complete_verification = second_factor_not_required(CompletePasskeyVerificationView.as_view())
-begin_registration = webauthn_views.BeginCredentialRegistrationView.as_view()
-complete_registration = webauthn_views.CompleteCredentialRegistrationView.as_view()
+
+
+def _only_when_fresh(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Adding a passkey needs a second factor given in the last minutes."""
+
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not second_factor_is_fresh(request):
+            return JsonResponse(
+                {"detail": _("Bevestig eerst opnieuw met een code uit uw app.")}, status=403
+            )
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+begin_registration = _only_when_fresh(webauthn_views.BeginCredentialRegistrationView.as_view())
+complete_registration = _only_when_fresh(
+    webauthn_views.CompleteCredentialRegistrationView.as_view()
+)
 javascript_catalog = second_factor_not_required(
     JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])
 )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -161,11 +162,13 @@ def change_staff_member(
 
 
 @transaction.atomic
-def reset_second_factor(*, membership: Membership, by: User) -> None:
+def reset_second_factor(*, membership: Membership, by: User, base_url: str) -> None:
     """Lost phone, no recovery codes: the manager (after checking who asks, in person)
     removes the staff member's app, recovery codes and passkeys and ends their sessions.
-    At the next login they set up a new authenticator. Never for oneself: a stolen
-    session must not be able to drop its own second factor."""
+    The password stops working too and a set-password link goes to their own mailbox,
+    so only the owner of that mailbox can link the new authenticator (not whoever else
+    may know the old password). Never for oneself: a stolen session must not be able to
+    drop its own second factor."""
     _require_manager(by, membership.practice)
     if membership.user_id == by.pk:
         raise BusinessRuleError(
@@ -177,7 +180,10 @@ def reset_second_factor(*, membership: Membership, by: User) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     WebAuthnCredential.objects.filter(user=user).delete()
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
     user.end_all_sessions()
+    transaction.on_commit(lambda: send_set_password_mail(user=user, base_url=base_url))
     record_access(
         actor=by,
         action=AuditAction.CHANGE,
@@ -240,7 +246,9 @@ def second_factor_throttled(user: User) -> bool:
 
 
 def has_confirmed_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """Any confirmed device (app, recovery codes, passkey): then the login asks for it, and
+    a password alone can never enrol a new one."""
+    return user_has_device(user, confirmed=True)
 
 
 def record_login(*, user: User, method: str) -> None:

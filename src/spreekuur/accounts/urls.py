@@ -11,6 +11,7 @@ urlpatterns = [
     path("tweede-stap/instellen/", views.setup_totp_view, name="setup_totp"),
     path("herstelcodes/", views.recovery_codes_view, name="recovery_codes"),
     path("beveiliging/", views.security_view, name="security"),
+    path("beveiliging/opnieuw-bevestigen/", views.reverify_view, name="reverify"),
     path("beveiliging/passkey-verwijderen/", views.remove_passkey_view, name="remove_passkey"),
     path("uitloggen/", views.logout_view, name="logout"),
     path(

@@ -30,6 +30,7 @@ from spreekuur.accounts.forms import (
     StaffMemberForm,
     TokenForm,
 )
+from spreekuur.accounts.freshness import mark_second_factor_fresh, second_factor_is_fresh
 from spreekuur.accounts.login_adapter import get_login_adapter
 from spreekuur.accounts.middleware import second_factor_not_required
 from spreekuur.accounts.models import User
@@ -112,6 +113,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         elif (device := match_token(user, token)) is not None:
             otp_login(request, device)
             request.session.cycle_key()  # a new key once fully logged in
+            mark_second_factor_fresh(request)
             services.record_login(user=user, method="tweede factor")
             return _after_second_factor(request)
         else:
@@ -130,8 +132,11 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
     """Link an authenticator app (scan the QR code, type one code): at the first login,
     or later, once logged in with a recovery code, for a new phone."""
     user: User = request.user  # type: ignore[assignment]
-    if services.has_confirmed_second_factor(user) and not second_factor_done(user):
-        return redirect("accounts:verify")
+    if services.has_confirmed_second_factor(user):
+        if not second_factor_done(user):
+            return redirect("accounts:verify")
+        if not second_factor_is_fresh(request):  # replacing the phone: prove it again
+            return redirect(f"{reverse('accounts:reverify')}?next={reverse('accounts:setup_totp')}")
     device = None
     device_id = request.session.get(SESSION_SETUP_DEVICE)
     if device_id:
@@ -153,6 +158,7 @@ def setup_totp_view(request: HttpRequest) -> HttpResponse:
             request.session.pop(SESSION_SETUP_DEVICE, None)
             otp_login(request, device)
             request.session.cycle_key()
+            mark_second_factor_fresh(request)
             services.record_login(user=user, method="tweede factor")
             request.session[SESSION_RECOVERY_CODES] = codes
             return redirect("accounts:recovery_codes")
@@ -197,13 +203,38 @@ def security_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/security.html",
-        {"form": form, "passkeys": passkeys.user_passkeys(user)},
+        {
+            "form": form,
+            "passkeys": passkeys.user_passkeys(user),
+            "fresh": second_factor_is_fresh(request),
+        },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def reverify_view(request: HttpRequest) -> HttpResponse:
+    """Give the second factor again before changing how one logs in."""
+    user: User = request.user  # type: ignore[assignment]
+    target = _safe_next(request, request.GET.get("next")) or reverse("accounts:security")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"].strip().replace(" ", "").lower()
+        if services.second_factor_throttled(user):
+            form.add_error("token", THROTTLED_MESSAGE)
+        elif match_token(user, token) is not None:
+            mark_second_factor_fresh(request)
+            return redirect(target)
+        else:
+            services.record_failed_login(email=user.email, stage="tweede factor opnieuw")
+            form.add_error("token", WRONG_CODE_MESSAGE)
+    return render(request, "accounts/reverify.html", {"form": form})
 
 
 @require_POST
 def remove_passkey_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    if not second_factor_is_fresh(request):
+        return redirect(f"{reverse('accounts:reverify')}?next={reverse('accounts:security')}")
     try:
         passkey_id = int(request.POST.get("passkey", ""))
     except ValueError:
@@ -314,15 +345,17 @@ def reset_second_factor_view(request: HttpRequest, public_id: str) -> HttpRespon
     user = capabilities.acting_user(request, capabilities.can_manage_staff)
     membership = selectors.get_membership_for(user, public_id)
     try:
-        services.reset_second_factor(membership=membership, by=user)
+        services.reset_second_factor(
+            membership=membership, by=user, base_url=request.build_absolute_uri("/")
+        )
     except BusinessRuleError as error:
         messages.error(request, str(error))
     else:
         messages.success(
             request,
             _(
-                "De tweede stap van %(name)s is gewist; bij de volgende keer inloggen stelt "
-                "deze een nieuwe app in."
+                "De tweede stap van %(name)s is gewist. Er gaat een e-mail om een nieuw "
+                "wachtwoord te kiezen; daarna koppelt deze een nieuwe app."
             )
             % {"name": membership.user.full_name},
         )

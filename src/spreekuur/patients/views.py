@@ -110,6 +110,16 @@ def _activation_throttle_key(request: HttpRequest) -> str:
     return f"activation-failures:{client_ip(request)}"
 
 
+def _activation_throttled(request: HttpRequest) -> bool:
+    return bool(cache.get(_activation_throttle_key(request), 0) >= ACTIVATION_FAILURES_PER_HOUR)
+
+
+def _count_activation_failure(request: HttpRequest) -> None:
+    key = _activation_throttle_key(request)
+    cache.add(key, 0, timeout=3600)
+    cache.incr(key)
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def activate_view(request: HttpRequest) -> HttpResponse:
@@ -117,8 +127,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
     form = ActivationCodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        key = _activation_throttle_key(request)
-        if cache.get(key, 0) >= ACTIVATION_FAILURES_PER_HOUR:
+        if _activation_throttled(request):
             form.add_error(None, _("Te veel pogingen. Probeer het over een uur opnieuw."))
             status = 429
         else:
@@ -128,8 +137,7 @@ def activate_view(request: HttpRequest) -> HttpResponse:
                     date_of_birth=form.cleaned_data["date_of_birth"],
                 )
             except services.ActivationFailed as error:
-                cache.add(key, 0, timeout=3600)
-                cache.incr(key)
+                _count_activation_failure(request)
                 form.add_error(None, str(error))
             else:
                 request.session.cycle_key()
@@ -148,7 +156,7 @@ def activate_account_view(request: HttpRequest) -> HttpResponse:
     approved = request.session.get(SESSION_ACTIVATION) or {}
     fresh = time.time() - approved.get("at", 0) < ACTIVATION_STEP_SECONDS
     activation = selectors.usable_activation(approved.get("id")) if fresh else None
-    if activation is None:
+    if activation is None or _activation_throttled(request):
         request.session.pop(SESSION_ACTIVATION, None)
         messages.error(request, _("Begin opnieuw met uw activeringscode."))
         return redirect("patients:activate")
@@ -164,6 +172,9 @@ def activate_account_view(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error("password1", error)
         except BusinessRuleError as error:
+            # Refused addresses count against the address's activation limit, so this
+            # step cannot be used to test which addresses have an account.
+            _count_activation_failure(request)
             form.add_error(None, str(error))
         else:
             request.session.pop(SESSION_ACTIVATION, None)
