@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import segno
 from django.contrib import messages
@@ -97,6 +98,20 @@ def locked_out(request: HttpRequest, credentials: object = None, *args: object) 
     return render(request, "accounts/login.html", {"form": form}, status=429)
 
 
+def _device_for_code(form: TokenForm, user: User, *, stage: str) -> Any:
+    """The device this app or recovery code belongs to, or None with the error on the form
+    (and a failed attempt logged). Respects django-otp's back-off after wrong codes."""
+    token = form.cleaned_data["token"].strip().replace(" ", "").lower()
+    if services.second_factor_throttled(user):
+        form.add_error("token", THROTTLED_MESSAGE)
+        return None
+    device = match_token(user, token)
+    if device is None:
+        services.record_failed_login(email=user.email, stage=stage)
+        form.add_error("token", WRONG_CODE_MESSAGE)
+    return device
+
+
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
@@ -107,18 +122,13 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:setup_totp")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"].strip().replace(" ", "").lower()
-        if services.second_factor_throttled(user):
-            form.add_error("token", THROTTLED_MESSAGE)
-        elif (device := match_token(user, token)) is not None:
+        device = _device_for_code(form, user, stage="tweede factor")
+        if device is not None:
             otp_login(request, device)
             request.session.cycle_key()  # a new key once fully logged in
             mark_second_factor_fresh(request)
             services.record_login(user=user, method="tweede factor")
             return _after_second_factor(request)
-        else:
-            services.record_failed_login(email=user.email, stage="tweede factor")
-            form.add_error("token", WRONG_CODE_MESSAGE)
     return render(
         request,
         "accounts/verify.html",
@@ -217,16 +227,10 @@ def reverify_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     target = _safe_next(request, request.GET.get("next")) or reverse("accounts:security")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"].strip().replace(" ", "").lower()
-        if services.second_factor_throttled(user):
-            form.add_error("token", THROTTLED_MESSAGE)
-        elif match_token(user, token) is not None:
-            mark_second_factor_fresh(request)
-            return redirect(target)
-        else:
-            services.record_failed_login(email=user.email, stage="tweede factor opnieuw")
-            form.add_error("token", WRONG_CODE_MESSAGE)
+    proved = request.method == "POST" and form.is_valid()
+    if proved and _device_for_code(form, user, stage="tweede factor opnieuw") is not None:
+        mark_second_factor_fresh(request)
+        return redirect(target)
     return render(request, "accounts/reverify.html", {"form": form})
 
 
