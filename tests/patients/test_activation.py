@@ -10,7 +10,7 @@ from django.utils import timezone
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
 from spreekuur.patients import services
-from spreekuur.patients.models import PortalActivation
+from spreekuur.patients.models import MAX_ACTIVATION_ATTEMPTS, PortalActivation
 from tests.conftest import Cast, dob_parts, verified_client
 
 ACTIVATE = reverse("patients:activate")
@@ -111,7 +111,7 @@ def test_weak_password_is_refused_and_nothing_is_created(cast: Cast) -> None:
 def test_wrong_birth_date_five_times_voids_the_code(cast: Cast) -> None:
     issued = issue(cast)
     wrong = date(1900, 1, 1)
-    for _ in range(services.MAX_FAILED_ATTEMPTS):
+    for _ in range(MAX_ACTIVATION_ATTEMPTS):
         with pytest.raises(services.ActivationFailed):
             services.check_activation_code(code=issued.code, date_of_birth=wrong)
     with pytest.raises(services.ActivationFailed):

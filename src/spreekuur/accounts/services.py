@@ -60,11 +60,8 @@ def confirm_email(*, token: str) -> User | None:
     except signing.BadSignature:
         return None
     user = User.objects.filter(public_id=data.get("user"), email=data.get("email")).first()
-    if user is None:
-        return None
-    if user.email_confirmed_at is None:
-        user.email_confirmed_at = timezone.now()
-        user.save(update_fields=["email_confirmed_at"])
+    if user is not None:
+        mark_email_confirmed(user=user)
     return user
 
 

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import Practice
@@ -76,6 +77,21 @@ class Patient(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+MAX_ACTIVATION_ATTEMPTS = 5  # wrong dates of birth before a code stops working
+
+
+class PortalActivationQuerySet(models.QuerySet["PortalActivation"]):
+    def open(self) -> PortalActivationQuerySet:
+        """Neither used nor replaced by a newer letter."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+    def usable(self) -> PortalActivationQuerySet:
+        """Open, not expired, and not worn out by wrong dates of birth."""
+        return self.open().filter(
+            expires_at__gt=timezone.now(), failed_attempts__lt=MAX_ACTIVATION_ATTEMPTS
+        )
+
+
 class PortalActivation(models.Model):
     """A one-time code the practice gives a patient (on a letter) to open their portal."""
 
@@ -91,6 +107,8 @@ class PortalActivation(models.Model):
     failed_attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PortalActivationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_at"]

@@ -77,22 +77,13 @@ def search_patients(*, by: User, query: str, born_on: date | None = None) -> Que
 
 def usable_activation(public_id: str | None) -> PortalActivation | None:
     """An activation that may still open an account (step 2 of activating the portal)."""
-    from django.utils import timezone
-
-    from spreekuur.patients.services import MAX_FAILED_ATTEMPTS
-
     if not public_id:
         return None
     try:
         return (
-            PortalActivation.objects.select_related("patient")
-            .filter(
-                public_id=public_id,
-                used_at__isnull=True,
-                revoked_at__isnull=True,
-                expires_at__gt=timezone.now(),
-                failed_attempts__lt=MAX_FAILED_ATTEMPTS,
-            )
+            PortalActivation.objects.usable()
+            .select_related("patient")
+            .filter(public_id=public_id)
             .first()
         )
     except (ValueError, ValidationError):
@@ -100,19 +91,11 @@ def usable_activation(public_id: str | None) -> PortalActivation | None:
 
 
 def latest_open_activation(patient: Patient) -> PortalActivation | None:
-    return (
-        PortalActivation.objects.filter(
-            patient=patient, used_at__isnull=True, revoked_at__isnull=True
-        )
-        .order_by("-issued_at")
-        .first()
-    )
+    return PortalActivation.objects.open().filter(patient=patient).order_by("-issued_at").first()
 
 
 def open_activations(*, by: User) -> QuerySet[PortalActivation]:
     membership = active_membership(by)
     if membership is None:
         return PortalActivation.objects.none()
-    return PortalActivation.objects.filter(
-        practice_id=membership.practice_id, used_at__isnull=True, revoked_at__isnull=True
-    )
+    return PortalActivation.objects.open().filter(practice_id=membership.practice_id)

@@ -26,7 +26,6 @@ from spreekuur.patients.models import Patient, PortalActivation
 # No 0/O, 1/I/L: read aloud and typed from paper without mistakes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
-MAX_FAILED_ATTEMPTS = 5
 
 
 def _hash_code(code: str) -> str:
@@ -55,9 +54,7 @@ def issue_portal_activation(*, patient: Patient, by: User) -> IssuedActivation:
     if patient.user_id is not None:
         raise BusinessRuleError(_("Deze patiënt heeft het portaal al geactiveerd."))
     now = timezone.now()
-    PortalActivation.objects.filter(
-        patient=patient, used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=now)
+    PortalActivation.objects.open().filter(patient=patient).update(revoked_at=now)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     activation = PortalActivation.objects.create(
         patient=patient,
@@ -91,20 +88,13 @@ def check_activation_code(*, code: str, date_of_birth: date) -> PortalActivation
         raise failure
     with transaction.atomic():
         activation = (
-            PortalActivation.objects.select_for_update()
+            PortalActivation.objects.usable()
+            .select_for_update()
             .select_related("patient", "practice")
             .filter(code_hash=_hash_code(code))
             .first()
         )
         if activation is None:
-            raise failure
-        usable = (
-            activation.used_at is None
-            and activation.revoked_at is None
-            and activation.expires_at > timezone.now()
-            and activation.failed_attempts < MAX_FAILED_ATTEMPTS
-        )
-        if not usable:
             raise failure
         if activation.patient.date_of_birth != date_of_birth:
             activation.failed_attempts += 1

@@ -53,9 +53,8 @@ class Command(BaseCommand):
             f"{portal.display_name if portal else ''}"
         )
         letter = (
-            PortalActivation.objects.filter(
-                practice__slug=generator.DEMO_SLUG, used_at__isnull=True, revoked_at__isnull=True
-            )
+            PortalActivation.objects.open()
+            .filter(practice__slug=generator.DEMO_SLUG)
             .select_related("patient")
             .first()
         )
