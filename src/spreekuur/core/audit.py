@@ -167,37 +167,32 @@ class ChainBreak:
     reason: str
 
 
-def _verify_chain(chain: AuditChain, entries: Iterable[AuditEntry]) -> ChainBreak | None:
+def _verify_chain(
+    chain: AuditChain, entries: Iterable[AuditEntry]
+) -> tuple[int, ChainBreak | None]:
+    """Walk one chain in order; return the entries read and the first break, if any."""
     expected_prev = GENESIS_HASH
     expected_seq = 1
-    last: AuditEntry | None = None
     for entry in entries:
+        reason = None
         if entry.seq != expected_seq:
-            return ChainBreak(
-                chain.practice_id,
-                entry.seq,
-                str(entry.public_id),
-                f"volgnummer {expected_seq} ontbreekt",
-            )
-        if entry.prev_hash != expected_prev:
-            return ChainBreak(
-                chain.practice_id, entry.seq, str(entry.public_id), "schakel naar vorige klopt niet"
-            )
-        if compute_hash(entry) != entry.entry_hash:
-            return ChainBreak(
-                chain.practice_id, entry.seq, str(entry.public_id), "inhoud is gewijzigd"
+            reason = f"volgnummer {expected_seq} ontbreekt"
+        elif entry.prev_hash != expected_prev:
+            reason = "schakel naar vorige klopt niet"
+        elif compute_hash(entry) != entry.entry_hash:
+            reason = "inhoud is gewijzigd"
+        if reason is not None:
+            return expected_seq, ChainBreak(
+                chain.practice_id, entry.seq, str(entry.public_id), reason
             )
         expected_prev = entry.entry_hash
         expected_seq += 1
-        last = entry
-    if chain.last_seq != (last.seq if last else 0) or chain.last_hash != expected_prev:
-        return ChainBreak(
-            chain.practice_id,
-            chain.last_seq,
-            "",
-            "laatste regels van de keten ontbreken",
+    read = expected_seq - 1
+    if chain.last_seq != read or chain.last_hash != expected_prev:
+        return read, ChainBreak(
+            chain.practice_id, chain.last_seq, "", "laatste regels van de keten ontbreken"
         )
-    return None
+    return read, None
 
 
 def verify_chains(*, practice: Practice | None = None) -> tuple[int, list[ChainBreak]]:
@@ -213,23 +208,8 @@ def verify_chains(*, practice: Practice | None = None) -> tuple[int, list[ChainB
             if chain.practice_id is None
             else AuditEntry.objects.filter(practice_id=chain.practice_id)
         ).order_by("seq")
-        counted = _CountingIterator(entries.iterator(chunk_size=2000))
-        found = _verify_chain(chain, counted)
-        checked += counted.count
+        read, found = _verify_chain(chain, entries.iterator(chunk_size=2000))
+        checked += read
         if found is not None:
             breaks.append(found)
     return checked, breaks
-
-
-class _CountingIterator:
-    def __init__(self, inner: Iterable[AuditEntry]) -> None:
-        self._inner = iter(inner)
-        self.count = 0
-
-    def __iter__(self) -> _CountingIterator:
-        return self
-
-    def __next__(self) -> AuditEntry:
-        item = next(self._inner)
-        self.count += 1
-        return item
