@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 
 import factory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.accounts.models import Membership, User
+from spreekuur.agenda.models import AppointmentType, Slot
 from spreekuur.core.models import OpeningHours, Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.bsn import complete_bsn
@@ -99,3 +100,56 @@ class PatientFactory(factory.django.DjangoModelFactory):
     postal_code = "1234 AB"
     city = "Teststad"
     enrolled_on = date(2015, 1, 1)
+
+
+# --- agenda --------------------------------------------------------------------------------
+
+
+def add_appointment_types(practice: Practice) -> dict[str, AppointmentType]:
+    """The usual types: a 10-minute consult online, a 20-minute one by phone only, a POH check."""
+    specs = {
+        "consult": ("Consult", 10, [StaffRole.HUISARTS], True),
+        "dubbel": ("Dubbel consult", 20, [StaffRole.HUISARTS], False),
+        "telefonisch": ("Telefonisch consult", 10, [StaffRole.HUISARTS], True),
+        "poh": ("POH-controle", 30, [StaffRole.POH], False),
+    }
+    return {
+        key: AppointmentType.objects.create(
+            practice=practice,
+            name=name,
+            duration_minutes=minutes,
+            offered_by=list(roles),
+            online_bookable=online,
+        )
+        for key, (name, minutes, roles, online) in specs.items()
+    }
+
+
+def add_slots(
+    practitioner: Membership,
+    *,
+    day: date,
+    start: time = time(9),
+    count: int = 6,
+    minutes: int = 10,
+    online: bool = True,
+) -> list[Slot]:
+    """Back-to-back slots on a day, made directly (tests do not depend on the template)."""
+    first = timezone.make_aware(datetime.combine(day, start))
+    return [
+        Slot.objects.create(
+            practice=practitioner.practice,
+            practitioner=practitioner,
+            starts_at=first + timedelta(minutes=i * minutes),
+            ends_at=first + timedelta(minutes=(i + 1) * minutes),
+            online=online,
+        )
+        for i in range(count)
+    ]
+
+
+def no_red_flags(practice: Practice) -> dict[str, bool]:
+    """Triage answers with "no" to every red-flag question of the practice."""
+    from spreekuur.agenda.selectors import red_flags_for
+
+    return {flag.code: False for flag in red_flags_for(practice)}

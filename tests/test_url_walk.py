@@ -103,6 +103,11 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "accounts:confirm_email",
         "patients:activate",
         "patients:activate_account",
+        # The waiting room: the kiosk needs a device switched on by staff; the screen and
+        # its live calls show numbers and practitioners, never a patient.
+        "agenda:kiosk",
+        "agenda:waiting_room",
+        "agenda:waiting_room_calls",
     }
     assert login_steps == {
         "accounts:verify",

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "spreekuur.core",
     "spreekuur.accounts",
     "spreekuur.patients",
+    "spreekuur.agenda",
     "spreekuur.demo",
 ]
 
@@ -259,6 +260,18 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Spreekuur <noreply@localhost>")
+
+# Links in notifications that are sent without a request (reminders from the worker).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- SMS: a pluggable gateway (content-free texts only) -----------------------------------
+# "spreekuur.core.sms.NullBackend" sends nothing; "...ConsoleBackend" prints (development);
+# "...LocmemBackend" keeps messages in spreekuur.core.sms.outbox (tests). A real gateway is
+# a class with send(to, text) named here.
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "spreekuur.core.sms.NullBackend" if PRODUCTION else "spreekuur.core.sms.ConsoleBackend",
+)
 
 # --- Internationalisation: Dutch first, English available ---------------------------------
 LANGUAGE_CODE = "nl"

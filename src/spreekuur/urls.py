@@ -5,6 +5,7 @@ urlpatterns = [
     path("account/", include("spreekuur.accounts.urls")),
     path("account/passkey/", include("spreekuur.accounts.passkey_urls")),
     path("", include("spreekuur.patients.urls")),
+    path("", include("spreekuur.agenda.urls")),
 ]
 
 handler404 = "spreekuur.core.views.not_found"

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
+from spreekuur.agenda import capabilities as agenda_capabilities
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,16 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     items = [NavItem(str(_("Start")), reverse("core:start"))]
     if capabilities.is_portal_user(user):
         items += [
+            NavItem(str(_("Afspraken")), reverse("agenda:my_appointments")),
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]
+    if agenda_capabilities.can_use_agenda(user):
+        items.append(NavItem(str(_("Agenda")), reverse("agenda:day")))
     if capabilities.can_view_patient_list(user):
         items.append(NavItem(str(_("Patiënten")), reverse("patients:list")))
+    if agenda_capabilities.can_manage_agenda(user):
+        items.append(NavItem(str(_("Agenda-instellingen")), reverse("agenda:settings")))
     if capabilities.can_manage_staff(user):
         items.append(NavItem(str(_("Medewerkers")), reverse("accounts:staff_list")))
     if capabilities.can_manage_practice_page(user):

@@ -23,6 +23,7 @@ from faker.providers.person.nl_NL import Provider as DutchNames
 from spreekuur.accounts.models import Membership, User
 from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Practice
 from spreekuur.core.roles import StaffRole
+from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
 
@@ -382,6 +383,10 @@ def load(
             if spec.number == 0:
                 with transaction.atomic():
                     _demo_extras(practice, password_hash=password_hash, today=today)
+                made = build_demo_agenda(practice, today=today)
+                portal_patient = Patient.objects.get(user__email=DEMO_PATIENT_EMAIL)
+                give_portal_patient_appointments(portal_patient, today=today)
+                progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")
     return DemoResult(created, patients, clock.perf_counter() - started)

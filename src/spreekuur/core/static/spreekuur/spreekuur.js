@@ -23,4 +23,25 @@ document.addEventListener("DOMContentLoaded", function () {
     var birth = document.getElementById("id_date_of_birth_dag");
     if (birth) { birth.focus(); }
   }
+  // Waiting-room screen: one information slide at a time, unless motion is unwelcome.
+  document.querySelectorAll("[data-slides]").forEach(function (box) {
+    var slides = box.querySelectorAll(".spreekuur-slide");
+    var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    if (slides.length < 2 || still) { return; }
+    var shown = 0;
+    box.classList.add("spreekuur-slides--rotating");
+    slides[0].classList.add("spreekuur-slide--shown");
+    window.setInterval(function () {
+      slides[shown].classList.remove("spreekuur-slide--shown");
+      shown = (shown + 1) % slides.length;
+      slides[shown].classList.add("spreekuur-slide--shown");
+    }, 12000);
+  });
+  // Kiosk: after a check-in the screen returns to the start for the next patient.
+  var done = document.querySelector("[data-return-after]");
+  if (done) {
+    window.setTimeout(function () {
+      window.location.assign(done.getAttribute("data-return-to"));
+    }, 1000 * parseInt(done.getAttribute("data-return-after"), 10));
+  }
 });

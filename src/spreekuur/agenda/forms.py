@@ -1,0 +1,226 @@
+"""Input of the agenda, validated with Dutch messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.agenda.models import (
+    PRACTITIONER_ROLES,
+    AbsenceKind,
+    AppointmentMode,
+    BookingChannel,
+    BookingRules,
+    RedFlag,
+    RedFlagAdvice,
+    Weekday,
+)
+from spreekuur.agenda.services.booking import MAX_REASON_LENGTH
+from spreekuur.core.forms import DateInput, DatePartsField, StyledForm, StyledFormMixin
+from spreekuur.core.roles import StaffRole
+
+YES, NO = "ja", "nee"
+ANYONE = "iedereen"
+
+
+def set_choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError("choices belong to a choice field")
+    field.choices = choices
+
+
+class TriageForm(StyledForm):
+    """The reason and every red-flag question, each answered yes or no on purpose."""
+
+    reason = forms.CharField(
+        label=_("Waarvoor wilt u een afspraak?"),
+        help_text=_("Kort, in uw eigen woorden. Alleen de praktijk leest dit."),
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Vertel kort waarvoor u de afspraak maakt.")},
+    )
+
+    def __init__(self, *args: Any, flags: list[RedFlag], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.flags = flags
+        for flag in flags:
+            self.fields[f"flag_{flag.code}"] = forms.ChoiceField(
+                label=gettext(flag.question),
+                choices=[(NO, _("Nee")), (YES, _("Ja"))],
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Beantwoord deze vraag met ja of nee.")},
+            )
+
+    def flag_fields(self) -> list[forms.BoundField]:
+        return [self[f"flag_{flag.code}"] for flag in self.flags]
+
+    def answers(self) -> dict[str, bool]:
+        return {flag.code: self.cleaned_data[f"flag_{flag.code}"] == YES for flag in self.flags}
+
+
+class ChooseTypeForm(StyledForm):
+    """Which kind of appointment, and with whom ("" = whoever is free first)."""
+
+    soort = forms.ChoiceField(label=_("Soort afspraak"))
+    zorgverlener = forms.ChoiceField(label=_("Bij wie"))
+
+    def __init__(
+        self,
+        *args: Any,
+        types: list[tuple[str, str]],
+        practitioners: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["soort"], types)
+        set_choices(
+            self.fields["zorgverlener"],
+            [
+                *practitioners,
+                (ANYONE, gettext("Maakt niet uit: de eerste die vrij is")),
+            ],
+        )
+
+
+class StaffBookingForm(StyledForm):
+    soort = forms.ChoiceField(label=_("Soort afspraak"))
+    kanaal = forms.ChoiceField(
+        label=_("Gemaakt via"),
+        choices=[
+            (BookingChannel.PHONE, _("telefoon")),
+            (BookingChannel.DESK, _("balie")),
+        ],
+        widget=forms.RadioSelect,
+        initial=BookingChannel.PHONE,
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=MAX_REASON_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, types: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["soort"], types)
+
+
+class BookingRulesForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = BookingRules
+        fields = (
+            "online_booking_enabled",
+            "horizon_days",
+            "min_notice_minutes",
+            "max_open_online",
+            "max_online_minutes",
+            "change_cutoff_hours",
+        )
+
+
+ROLE_CHOICES = [(role.value, role.label) for role in StaffRole if role in PRACTITIONER_ROLES]
+
+
+class AppointmentTypeForm(StyledForm):
+    name = forms.CharField(label=_("Naam"), max_length=80)
+    description = forms.CharField(label=_("Uitleg voor patiënten"), max_length=200, required=False)
+    mode = forms.ChoiceField(label=_("Vorm"), choices=AppointmentMode.choices)
+    duration_minutes = forms.IntegerField(label=_("Duur (minuten)"), min_value=5, max_value=120)
+    offered_by = forms.MultipleChoiceField(
+        label=_("Aangeboden door"),
+        choices=ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies wie deze soort afspraak aanbiedt.")},
+    )
+    online_bookable = forms.BooleanField(
+        label=_("Patiënten mogen dit online boeken"), required=False
+    )
+    active = forms.BooleanField(label=_("In gebruik"), required=False, initial=True)
+
+
+class ScheduleBlockForm(StyledForm):
+    zorgverlener = forms.ChoiceField(label=_("Zorgverlener"))
+    weekday = forms.TypedChoiceField(label=_("Dag"), choices=Weekday.choices, coerce=int)
+    starts = forms.TimeField(label=_("Van"), widget=forms.TimeInput(attrs={"type": "time"}))
+    ends = forms.TimeField(label=_("Tot"), widget=forms.TimeInput(attrs={"type": "time"}))
+    slot_minutes = forms.TypedChoiceField(
+        label=_("Lengte van een tijdslot"),
+        choices=[(5, "5 min"), (10, "10 min"), (15, "15 min"), (20, "20 min"), (30, "30 min")],
+        coerce=int,
+        initial=10,
+    )
+    online_per_hour = forms.IntegerField(
+        label=_("Online vrijgegeven per uur"),
+        help_text=_("Bijvoorbeeld 2: de tijdsloten op het hele en het halve uur. 0 = geen."),
+        min_value=0,
+        max_value=12,
+        initial=0,
+    )
+
+    def __init__(self, *args: Any, practitioners: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["zorgverlener"], practitioners)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        starts, ends = cleaned.get("starts"), cleaned.get("ends")
+        if starts and ends and starts >= ends:
+            raise forms.ValidationError(_("De eindtijd moet na de begintijd liggen."))
+        return cleaned
+
+
+class AbsenceForm(StyledForm):
+    zorgverlener = forms.ChoiceField(label=_("Zorgverlener"))
+    starts_on = forms.DateField(label=_("Van"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Tot en met"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Soort"), choices=AbsenceKind.choices)
+    note = forms.CharField(label=_("Toelichting"), max_length=120, required=False)
+
+    def __init__(self, *args: Any, practitioners: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["zorgverlener"], practitioners)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if start and end and start > end:
+            raise forms.ValidationError(_("De einddatum moet op of na de begindatum liggen."))
+        return cleaned
+
+
+class RedFlagForm(StyledForm):
+    question = forms.CharField(
+        label=_("Vraag"),
+        max_length=200,
+        help_text=_("Een ja/nee-vraag. Bij 'ja' kan de patiënt niet online boeken."),
+    )
+    advice = forms.ChoiceField(label=_("Advies bij 'ja'"), choices=RedFlagAdvice.choices)
+
+
+class KioskForm(StyledForm):
+    name = forms.CharField(
+        label=_("Naam van dit apparaat"), max_length=60, initial=_("Aanmeldzuil wachtkamer")
+    )
+
+
+class KioskBirthDateForm(StyledForm):
+    date_of_birth = DatePartsField(label=_("Uw geboortedatum"))
+    house_number = forms.CharField(
+        label=_("Uw huisnummer"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+
+
+class KioskCodeForm(StyledForm):
+    code = forms.CharField(
+        label=_("Code van uw bevestiging"),
+        help_text=_("Houd de QR-code voor de scanner, of typ de code die eronder staat."),
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True}
+        ),
+    )

@@ -1,0 +1,395 @@
+"""Reads of the agenda, already scoped to a practice, a patient or the acting staff member."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.selectors import active_membership, patient_profile
+from spreekuur.agenda.models import (
+    PRACTITIONER_ROLES,
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    BookingChannel,
+    BookingRules,
+    RedFlag,
+    Slot,
+)
+from spreekuur.agenda.slots import FreeSlot, runs_that_fit
+from spreekuur.core.models import Practice
+from spreekuur.core.roles import StaffRole
+from spreekuur.patients.models import Patient
+
+STAFF_SEARCH_DAYS = 42  # how far ahead the desk looks for a free slot
+
+
+def booking_rules_for(practice: Practice) -> BookingRules:
+    rules, _created = BookingRules.objects.get_or_create(practice=practice)
+    return rules
+
+
+def red_flags_for(practice: Practice) -> list[RedFlag]:
+    """The national baseline plus the practice's own active red flags, in asking order."""
+    return list(
+        RedFlag.objects.filter(
+            Q(practice__isnull=True) | Q(practice=practice, active=True)
+        ).order_by(F("practice_id").asc(nulls_first=True), "sort_order", "id")
+    )
+
+
+def red_flags_with_switched_off(practice: Practice) -> list[RedFlag]:
+    """For the settings page: the baseline, then the practice's own (also those switched off)."""
+    return list(
+        RedFlag.objects.filter(Q(practice__isnull=True) | Q(practice=practice)).order_by(
+            F("practice_id").asc(nulls_first=True), "sort_order", "id"
+        )
+    )
+
+
+def practitioners_of(practice: Practice) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(practice=practice, active=True, role__in=PRACTITIONER_ROLES)
+        .select_related("user")
+        .annotate(
+            role_order=Case(
+                When(role=StaffRole.HUISARTS, then=Value(0)),
+                When(role=StaffRole.POH, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("role_order", "user__full_name")
+    )
+
+
+def appointment_types_of(practice: Practice) -> QuerySet[AppointmentType]:
+    return AppointmentType.objects.filter(practice=practice)
+
+
+def online_types_for(practice: Practice, rules: BookingRules) -> list[AppointmentType]:
+    return list(
+        AppointmentType.objects.filter(
+            practice=practice,
+            active=True,
+            online_bookable=True,
+            duration_minutes__lte=rules.max_online_minutes,
+        )
+    )
+
+
+def practitioners_offering(
+    practice: Practice, appointment_type: AppointmentType, *, own_gp: User | None = None
+) -> list[Membership]:
+    """Who offers this type; the patient's own GP first."""
+    found = [m for m in practitioners_of(practice) if appointment_type.offered_by_role(m.role)]
+    return sorted(found, key=lambda m: (own_gp is None or m.user_id != own_gp.pk,))
+
+
+def get_online_type(practice: Practice, public_id: object, rules: BookingRules) -> AppointmentType:
+    return get_object_or_404(
+        AppointmentType,
+        practice=practice,
+        public_id=public_id,
+        active=True,
+        online_bookable=True,
+        duration_minutes__lte=rules.max_online_minutes,
+    )
+
+
+def get_practitioner(practice: Practice, public_id: object) -> Membership:
+    return get_object_or_404(practitioners_of(practice), public_id=public_id)
+
+
+@dataclass(frozen=True)
+class OnlineWindow:
+    earliest: datetime
+    latest: datetime
+
+
+def online_window(rules: BookingRules, now: datetime) -> OnlineWindow:
+    """From the minimum notice to the end of the last day patients may book."""
+    last_day = timezone.localtime(now).date() + timedelta(days=rules.horizon_days)
+    latest = timezone.make_aware(
+        datetime.combine(last_day + timedelta(days=1), datetime.min.time())
+    )
+    return OnlineWindow(now + timedelta(minutes=rules.min_notice_minutes), latest)
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    slot: Slot
+    run: list[Slot]
+    practitioner: Membership
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.slot.starts_at
+
+
+def free_slot_choices(
+    *,
+    practice: Practice,
+    appointment_type: AppointmentType,
+    practitioners: Sequence[Membership],
+    online: bool,
+    earliest: datetime,
+    latest: datetime,
+    limit: int,
+) -> list[SlotChoice]:
+    """The first free starts that can hold this type, earliest first."""
+    if not practitioners:
+        return []
+    by_id = {m.pk: m for m in practitioners}
+    free = Slot.objects.filter(
+        practice=practice,
+        practitioner_id__in=by_id,
+        appointment__isnull=True,
+        starts_at__gte=earliest,
+        starts_at__lt=latest,
+    ).order_by("starts_at", "practitioner_id")
+    if online:
+        free = free.filter(online=True)
+    choices: list[SlotChoice] = []
+    # Most types fit one slot: read only as many rows as needed, in pages.
+    page_size = max(limit * 4, 40)
+    offset = 0
+    while len(choices) < limit:
+        rows = list(free[offset : offset + page_size + 20])
+        if not rows:
+            break
+        plain = [FreeSlot(s.pk, s.practitioner_id, s.starts_at, s.ends_at, s.online) for s in rows]
+        slot_by_pk = {s.pk: s for s in rows}
+        for first, run in runs_that_fit(
+            plain[:page_size], minutes=appointment_type.duration_minutes, online_only=online
+        ):
+            choices.append(
+                SlotChoice(
+                    slot_by_pk[first.key],
+                    [slot_by_pk[part.key] for part in run],
+                    by_id[first.practitioner],
+                )
+            )
+            if len(choices) >= limit:
+                break
+        if len(rows) <= page_size:
+            break
+        offset += page_size
+    return choices
+
+
+def first_free_start(
+    *,
+    practice: Practice,
+    appointment_type: AppointmentType,
+    practitioners: Sequence[Membership],
+    online: bool,
+    earliest: datetime,
+    latest: datetime,
+) -> datetime | None:
+    found = free_slot_choices(
+        practice=practice,
+        appointment_type=appointment_type,
+        practitioners=practitioners,
+        online=online,
+        earliest=earliest,
+        latest=latest,
+        limit=1,
+    )
+    return found[0].starts_at if found else None
+
+
+def open_online_count(
+    patient: Patient, *, now: datetime, exclude: Appointment | None = None
+) -> int:
+    """Upcoming appointments this patient booked online (the practice caps them)."""
+    upcoming = Appointment.objects.filter(
+        patient=patient,
+        channel=BookingChannel.ONLINE,
+        status=AppointmentStatus.BOOKED,
+        starts_at__gt=now,
+    )
+    if exclude is not None:
+        upcoming = upcoming.exclude(pk=exclude.pk)
+    return upcoming.count()
+
+
+def _with_parts(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    return appointments.select_related("practitioner__user", "appointment_type", "patient")
+
+
+def appointments_of_patient(patient: Patient) -> QuerySet[Appointment]:
+    return _with_parts(Appointment.objects.filter(patient=patient, practice_id=patient.practice_id))
+
+
+def get_own_appointment(user: User, public_id: object) -> Appointment:
+    """An appointment of the logged-in patient, or 404 (also for someone else's)."""
+    patient = patient_profile(user)
+    if patient is None:
+        raise Appointment.DoesNotExist
+    return get_object_or_404(appointments_of_patient(patient), public_id=public_id)
+
+
+def get_practice_appointment(user: User, public_id: object) -> Appointment:
+    """An appointment of the staff member's own practice, or 404."""
+    membership = active_membership(user)
+    if membership is None:
+        raise Appointment.DoesNotExist
+    return get_object_or_404(
+        _with_parts(Appointment.objects.filter(practice_id=membership.practice_id)),
+        public_id=public_id,
+    )
+
+
+def get_practice_slot(practice: Practice, public_id: object) -> Slot:
+    return get_object_or_404(
+        Slot.objects.select_related("practitioner__user"), practice=practice, public_id=public_id
+    )
+
+
+@dataclass
+class AgendaRow:
+    """One line of a practitioner's day: a free slot or an appointment."""
+
+    starts_at: datetime
+    ends_at: datetime
+    slot: Slot | None = None
+    appointment: Appointment | None = None
+
+
+@dataclass
+class PractitionerDay:
+    practitioner: Membership
+    day: date
+    rows: list[AgendaRow] = field(default_factory=list)
+
+    @property
+    def booked(self) -> int:
+        return sum(1 for row in self.rows if row.appointment is not None)
+
+    @property
+    def free(self) -> int:
+        return sum(1 for row in self.rows if row.appointment is None)
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+    return start, start + timedelta(days=1)
+
+
+def agenda_days(
+    *, practice: Practice, days: Iterable[date], practitioners: Sequence[Membership]
+) -> list[PractitionerDay]:
+    """Slots and appointments (not cancelled) per practitioner per day, in two queries."""
+    day_list = sorted(days)
+    if not day_list or not practitioners:
+        return []
+    start, _ = _day_bounds(day_list[0])
+    _, end = _day_bounds(day_list[-1])
+    ids = [m.pk for m in practitioners]
+    appointments = list(
+        _with_parts(
+            Appointment.objects.filter(
+                practice=practice,
+                practitioner_id__in=ids,
+                starts_at__gte=start,
+                starts_at__lt=end,
+            ).exclude(status=AppointmentStatus.CANCELLED)
+        )
+    )
+    free_slots = Slot.objects.filter(
+        practice=practice,
+        practitioner_id__in=ids,
+        starts_at__gte=start,
+        starts_at__lt=end,
+        appointment__isnull=True,
+    ).order_by("starts_at")
+    grid: dict[tuple[int, date], PractitionerDay] = {
+        (m.pk, day): PractitionerDay(m, day) for m in practitioners for day in day_list
+    }
+    for appointment in appointments:
+        key = (appointment.practitioner_id, timezone.localtime(appointment.starts_at).date())
+        if key in grid:
+            grid[key].rows.append(
+                AgendaRow(appointment.starts_at, appointment.ends_at, appointment=appointment)
+            )
+    for slot in free_slots:
+        key = (slot.practitioner_id, timezone.localtime(slot.starts_at).date())
+        if key in grid:
+            grid[key].rows.append(AgendaRow(slot.starts_at, slot.ends_at, slot=slot))
+    for entry in grid.values():
+        entry.rows.sort(key=lambda row: row.starts_at)
+    return [grid[(m.pk, day)] for day in day_list for m in practitioners]
+
+
+def appointment_ids(days: Iterable[PractitionerDay]) -> list[str]:
+    return [
+        str(row.appointment.public_id)
+        for day in days
+        for row in day.rows
+        if row.appointment is not None
+    ]
+
+
+@dataclass(frozen=True)
+class WaitingRoomCall:
+    practitioner_label: str
+    number: int
+    called_at: datetime
+
+
+def practitioner_label(membership: Membership) -> str:
+    """How the waiting-room screen names a practitioner: role and name, never a patient."""
+    from django.utils.translation import gettext as _
+
+    if membership.role == StaffRole.HUISARTS:
+        name = re.sub(r"^(dr\.?|dokter)\s+", "", membership.user.full_name, flags=re.IGNORECASE)
+        return _("Dokter %(name)s") % {"name": name}
+    if membership.role == StaffRole.POH:
+        return _("Praktijkondersteuner %(name)s") % {"name": membership.user.full_name}
+    return _("Assistent %(name)s") % {"name": membership.user.full_name}
+
+
+WAITING_ROOM_SHOWS_CALLS_FOR = timedelta(minutes=10)
+
+
+def waiting_room_calls(
+    practice: Practice, *, now: datetime, limit: int = 3
+) -> list[WaitingRoomCall]:
+    """The latest calls of the last minutes: practitioner and queue number only."""
+    rows = (
+        Appointment.objects.filter(
+            practice=practice,
+            called_at__gte=now - WAITING_ROOM_SHOWS_CALLS_FOR,
+            queue_number__isnull=False,
+        )
+        .select_related("practitioner__user")
+        .only("queue_number", "called_at", "practitioner__role", "practitioner__user__full_name")
+        .order_by("-called_at")[:limit]
+    )
+    return [
+        WaitingRoomCall(practitioner_label(row.practitioner), row.queue_number or 0, row.called_at)  # type: ignore[arg-type]
+        for row in rows
+    ]
+
+
+def waiting_patients(practice: Practice, *, day: date) -> dict[int, list[Appointment]]:
+    """Arrived but not yet called, per practitioner: for the 'call next' buttons."""
+    start, end = _day_bounds(day)
+    waiting: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in Appointment.objects.filter(
+        practice=practice,
+        starts_at__gte=start,
+        starts_at__lt=end,
+        status=AppointmentStatus.ARRIVED,
+        called_at__isnull=True,
+    ).order_by("arrived_at"):
+        waiting[appointment.practitioner_id].append(appointment)
+    return waiting

@@ -1,0 +1,418 @@
+"""Booking, cancelling and moving appointments: the rules of the webagenda.
+
+Lock order, everywhere: the patient row, then the appointment being changed, then slot
+rows by start time. Slots are re-read under lock, so a slot shown a second ago may turn
+out to be taken: that is `SlotTaken`, a normal outcome with a Dutch message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import active_membership, patient_profile
+from spreekuur.agenda import capabilities, notifications, selectors
+from spreekuur.agenda.models import (
+    Appointment,
+    AppointmentStatus,
+    AppointmentType,
+    BookingChannel,
+    BookingRules,
+    RedFlag,
+    Slot,
+)
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditAction, Practice
+from spreekuur.patients.models import Patient
+
+MAX_REASON_LENGTH = 300
+
+
+class SlotTaken(BusinessRuleError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("Dit tijdstip is net door iemand anders geboekt. Kies een van de andere tijden.")
+        )
+
+
+class RedFlagRaised(BusinessRuleError):
+    """A red-flag answer: this complaint must not be booked online."""
+
+    def __init__(self, flag: RedFlag) -> None:
+        self.flag = flag
+        super().__init__(_("Bij deze klacht kunt u niet online een afspraak maken."))
+
+
+class TriageIncomplete(BusinessRuleError):
+    def __init__(self) -> None:
+        super().__init__(_("Beantwoord eerst alle vragen over spoed."))
+
+
+def check_triage(
+    practice_flags: list[RedFlag], answers: Mapping[str, bool]
+) -> list[dict[str, Any]]:
+    """Every red-flag question answered, and each with "no"; returns what was asked.
+
+    A "yes" raises RedFlagRaised with the first flag (in asking order) that was raised."""
+    for flag in practice_flags:
+        if flag.code not in answers or not isinstance(answers[flag.code], bool):
+            raise TriageIncomplete
+    for flag in practice_flags:
+        if answers[flag.code]:
+            raise RedFlagRaised(flag)
+    return [
+        {"code": flag.code, "question": flag.question, "answer": answers[flag.code]}
+        for flag in practice_flags
+    ]
+
+
+def _patient_locked(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().get(pk=patient.pk)
+
+
+def _slots_for_booking(
+    slot: Slot, appointment_type: AppointmentType, *, online: bool
+) -> list[Slot]:
+    """Lock and return the back-to-back free slots the appointment needs, or SlotTaken."""
+    needed_until = slot.starts_at + timedelta(minutes=appointment_type.duration_minutes)
+    run = list(
+        Slot.objects.select_for_update()
+        .filter(
+            practitioner_id=slot.practitioner_id,
+            starts_at__gte=slot.starts_at,
+            starts_at__lt=needed_until,
+        )
+        .order_by("starts_at")
+    )
+    if not run or run[0].starts_at != slot.starts_at:
+        raise SlotTaken  # the slot itself is gone (the template changed)
+    covered = run[0].starts_at
+    for part in run:
+        if part.starts_at != covered or part.appointment_id is not None:
+            raise SlotTaken
+        if online and not part.online:
+            raise SlotTaken
+        covered = part.ends_at
+    if covered < needed_until:
+        raise SlotTaken
+    return run
+
+
+def _check_online_rules(
+    *,
+    rules: BookingRules,
+    patient: Patient,
+    slot: Slot,
+    appointment_type: AppointmentType,
+    now: datetime,
+    moving: Appointment | None,
+) -> None:
+    if not rules.online_booking_enabled:
+        raise BusinessRuleError(_("Deze praktijk biedt nu geen online afspraken aan."))
+    if not appointment_type.online_bookable or not appointment_type.active:
+        raise BusinessRuleError(_("Deze soort afspraak kunt u niet online maken."))
+    if appointment_type.duration_minutes > rules.max_online_minutes:
+        raise BusinessRuleError(_("Deze soort afspraak kunt u niet online maken."))
+    window = selectors.online_window(rules, now)
+    if slot.starts_at < window.earliest:
+        raise BusinessRuleError(
+            _("Een online afspraak maakt u minimaal %(minutes)s minuten van tevoren.")
+            % {"minutes": rules.min_notice_minutes}
+        )
+    if slot.starts_at >= window.latest:
+        raise BusinessRuleError(
+            _("Online kunt u tot %(days)s dagen vooruit een afspraak maken.")
+            % {"days": rules.horizon_days}
+        )
+    if selectors.open_online_count(patient, now=now, exclude=moving) >= rules.max_open_online:
+        raise BusinessRuleError(
+            _(
+                "U heeft al %(count)s online afspraken staan. Dat is het maximum van uw praktijk;"
+                " annuleer er een of bel de praktijk."
+            )
+            % {"count": rules.max_open_online}
+        )
+
+
+def _lead_time_minutes(
+    *,
+    rules: BookingRules,
+    appointment_type: AppointmentType,
+    slot: Slot,
+    online: bool,
+    now: datetime,
+) -> int | None:
+    """Minutes from now to the first free start for this practitioner and type."""
+    latest = now + timedelta(days=selectors.STAFF_SEARCH_DAYS)
+    earliest = now
+    if online:
+        window = selectors.online_window(rules, now)
+        earliest, latest = window.earliest, window.latest
+    first = selectors.first_free_start(
+        practice=slot.practitioner.practice,
+        appointment_type=appointment_type,
+        practitioners=[slot.practitioner],
+        online=online,
+        earliest=earliest,
+        latest=latest,
+    )
+    if first is None:
+        return None
+    return max(0, int((first - now).total_seconds() // 60))
+
+
+def _channel_for(by: User, patient: Patient, channel: str) -> str:
+    """Who may book in which channel: the patient online, staff by phone or at the desk."""
+    if patient_profile(by) is not None:
+        if not capabilities.can_book_online(by) or patient.user_id != by.pk:
+            raise PermissionDenied
+        return BookingChannel.ONLINE
+    membership = active_membership(by)
+    if (
+        membership is None
+        or not capabilities.can_use_agenda(by)
+        or membership.practice_id != patient.practice_id
+    ):
+        raise PermissionDenied
+    if channel not in (BookingChannel.PHONE, BookingChannel.DESK):
+        raise BusinessRuleError(_("Kies of de afspraak telefonisch of aan de balie is gemaakt."))
+    return channel
+
+
+@transaction.atomic
+def book_appointment(
+    *,
+    patient: Patient,
+    slot: Slot,
+    appointment_type: AppointmentType,
+    reason: str,
+    by: User,
+    triage_answers: Mapping[str, bool] | None = None,
+    channel: str = BookingChannel.ONLINE,
+    now: datetime | None = None,
+    _moving: Appointment | None = None,
+) -> Appointment:
+    """Book a slot (and the ones after it, for a longer type) for a patient.
+
+    Online (the patient themselves): the red-flag answers must all be "no", and the
+    practice's release rules hold. Staff book any free slot of their own practice."""
+    now = now or timezone.now()
+    channel = _channel_for(by, patient, channel)
+    online = channel == BookingChannel.ONLINE
+    if (
+        slot.practice_id != patient.practice_id
+        or appointment_type.practice_id != patient.practice_id
+    ):
+        raise PermissionDenied
+    if not appointment_type.active:
+        raise BusinessRuleError(_("Deze soort afspraak is niet meer in gebruik."))
+    if not appointment_type.offered_by_role(slot.practitioner.role):
+        raise BusinessRuleError(
+            _("Deze zorgverlener heeft geen spreekuur voor deze soort afspraak.")
+        )
+    reason = reason.strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise BusinessRuleError(
+            _("Houd de reden kort: hoogstens %(max)s tekens.") % {"max": MAX_REASON_LENGTH}
+        )
+    asked: list[dict[str, Any]] = []
+    rules = selectors.booking_rules_for(patient.practice)
+    if online:
+        if not reason:
+            raise BusinessRuleError(_("Vertel kort waarvoor u de afspraak maakt."))
+        asked = check_triage(selectors.red_flags_for(patient.practice), triage_answers or {})
+    patient = _patient_locked(patient)
+    if online:
+        _check_online_rules(
+            rules=rules,
+            patient=patient,
+            slot=slot,
+            appointment_type=appointment_type,
+            now=now,
+            moving=_moving,
+        )
+    elif slot.starts_at < now - timedelta(hours=12):
+        raise BusinessRuleError(_("Dit tijdstip ligt in het verleden."))
+    lead_time = _lead_time_minutes(
+        rules=rules, appointment_type=appointment_type, slot=slot, online=online, now=now
+    )
+    run = _slots_for_booking(slot, appointment_type, online=online)
+    try:
+        with transaction.atomic():
+            appointment = Appointment.objects.create(
+                practice_id=patient.practice_id,
+                patient=patient,
+                practitioner_id=slot.practitioner_id,
+                appointment_type=appointment_type,
+                starts_at=run[0].starts_at,
+                ends_at=run[0].starts_at + timedelta(minutes=appointment_type.duration_minutes),
+                channel=channel,
+                reason=reason,
+                triage_answers={"asked": asked},
+                booked_by=by,
+                booked_at=now,
+                lead_time_minutes=lead_time,
+                rescheduled_from=_moving,
+            )
+    except IntegrityError as error:
+        # The exclusion or unique constraint: another booking overlaps (a slot made by
+        # hand, or a race the row locks did not cover). Never a server error.
+        raise SlotTaken from error
+    Slot.objects.filter(pk__in=[part.pk for part in run]).update(appointment=appointment)
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="appointment",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[appointment.public_id],
+    )
+    if _moving is None:
+        transaction.on_commit(lambda: notifications.send_booked(appointment))
+    return appointment
+
+
+def can_change_online(appointment: Appointment, *, rules: BookingRules, now: datetime) -> bool:
+    """A patient cancels or moves online until the practice's cut-off before the start."""
+    return appointment.status == AppointmentStatus.BOOKED and appointment.starts_at - now >= (
+        timedelta(hours=rules.change_cutoff_hours)
+    )
+
+
+def _check_may_change(appointment: Appointment, *, by: User, now: datetime) -> None:
+    patient = patient_profile(by)
+    if patient is not None:
+        if appointment.patient_id != patient.pk:
+            raise PermissionDenied
+        rules = selectors.booking_rules_for(appointment.patient.practice)
+        if not can_change_online(appointment, rules=rules, now=now):
+            raise BusinessRuleError(
+                _(
+                    "Deze afspraak kunt u niet meer online wijzigen. Bel de praktijk als u "
+                    "niet kunt komen."
+                )
+            )
+        return
+    membership = active_membership(by)
+    if (
+        membership is None
+        or not capabilities.can_use_agenda(by)
+        or membership.practice_id != appointment.practice_id
+    ):
+        raise PermissionDenied
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BusinessRuleError(_("Alleen een geplande afspraak kan worden gewijzigd."))
+
+
+def _locked_appointment(appointment: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("patient__practice", "practitioner__user", "appointment_type")
+        .get(pk=appointment.pk)
+    )
+
+
+def _free_slots_of(appointment: Appointment) -> None:
+    Slot.objects.filter(appointment=appointment).update(appointment=None)
+
+
+@transaction.atomic
+def cancel_appointment(
+    *, appointment: Appointment, by: User, now: datetime | None = None, notify: bool = True
+) -> Appointment:
+    now = now or timezone.now()
+    _patient_locked(appointment.patient)
+    appointment = _locked_appointment(appointment)
+    _check_may_change(appointment, by=by, now=now)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.cancelled_by = by
+    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    _free_slots_of(appointment)
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="appointment",
+        practice=appointment.patient.practice,
+        patient=appointment.patient,
+        object_ids=[appointment.public_id],
+        detail="geannuleerd",
+    )
+    if notify:
+        cancelled = appointment
+        transaction.on_commit(lambda: notifications.send_cancelled(cancelled))
+    return appointment
+
+
+@transaction.atomic
+def reschedule_appointment(
+    *, appointment: Appointment, slot: Slot, by: User, now: datetime | None = None
+) -> Appointment:
+    """Move to another slot in one transaction: the new booking and the old cancellation
+    stand or fall together, so a lost race leaves the old appointment as it was."""
+    now = now or timezone.now()
+    _patient_locked(appointment.patient)
+    appointment = _locked_appointment(appointment)
+    _check_may_change(appointment, by=by, now=now)
+    triage = appointment.triage_answers.get("asked", [])
+    by_patient = patient_profile(by) is not None
+    staff_channel = (
+        appointment.channel
+        if appointment.channel != BookingChannel.ONLINE
+        else BookingChannel.PHONE
+    )
+    new = book_appointment(
+        patient=appointment.patient,
+        slot=slot,
+        appointment_type=appointment.appointment_type,
+        reason=appointment.reason,
+        by=by,
+        triage_answers={item["code"]: item["answer"] for item in triage},
+        channel=BookingChannel.ONLINE if by_patient else staff_channel,
+        now=now,
+        _moving=appointment,
+    )
+    if new.channel != appointment.channel:
+        # A move keeps the channel the appointment was first made in (for the figures).
+        new.channel = appointment.channel
+        new.triage_answers = appointment.triage_answers
+        new.save(update_fields=["channel", "triage_answers"])
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.cancelled_by = by
+    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    _free_slots_of(appointment)
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="appointment",
+        practice=appointment.patient.practice,
+        patient=appointment.patient,
+        object_ids=[appointment.public_id, new.public_id],
+        detail="verzet",
+    )
+    transaction.on_commit(lambda: notifications.send_booked(new, moved=True))
+    return new
+
+
+def record_appointments_read(
+    *, by: User, practice: Practice, patient: Patient | None, appointments: list[Appointment]
+) -> None:
+    """One log entry per page: the patient's own list, or a staff agenda view."""
+    if not appointments:
+        return
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind="appointment",
+        practice=practice,
+        patient=patient,
+        object_ids=[a.public_id for a in appointments],
+    )

@@ -1,0 +1,214 @@
+"""The manager's agenda settings: release rules, types, red flags, schedules and absences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.selectors import practice_of
+from spreekuur.agenda import capabilities, selectors, services
+from spreekuur.agenda.forms import (
+    AbsenceForm,
+    AppointmentTypeForm,
+    BookingRulesForm,
+    RedFlagForm,
+    ScheduleBlockForm,
+)
+from spreekuur.agenda.models import AppointmentType, RedFlag, ScheduleBlock, ScheduleException
+from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.models import Practice
+
+
+def _manager(request: HttpRequest) -> tuple[User, Practice]:
+    user = acting_user(request, capabilities.can_manage_agenda)
+    practice = practice_of(user)
+    if practice is None:
+        raise PermissionDenied
+    return user, practice
+
+
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user, practice = _manager(request)
+    rules = selectors.booking_rules_for(practice)
+    form_name = request.POST.get("formulier", "")
+    rules_form = BookingRulesForm(request.POST if form_name == "regels" else None, instance=rules)
+    type_form = AppointmentTypeForm(request.POST if form_name == "soort" else None)
+    flag_form = RedFlagForm(request.POST if form_name == "spoedvraag" else None)
+    if request.method == "POST":
+        try:
+            if form_name == "regels" and rules_form.is_valid():
+                services.update_booking_rules(
+                    practice=practice,
+                    by=user,
+                    **{
+                        name: rules_form.cleaned_data[name]
+                        for name in services.schedule.RULE_FIELDS
+                    },
+                )
+                messages.success(request, _("De regels voor online afspraken zijn opgeslagen."))
+                return redirect("agenda:settings")
+            if form_name == "soort" and type_form.is_valid():
+                services.save_appointment_type(practice=practice, by=user, **type_form.cleaned_data)
+                messages.success(request, _("De soort afspraak is toegevoegd."))
+                return redirect("agenda:settings")
+            if form_name == "spoedvraag" and flag_form.is_valid():
+                services.add_red_flag(practice=practice, by=user, **flag_form.cleaned_data)
+                messages.success(request, _("De vraag is toegevoegd aan de spoedvragen."))
+                return redirect("agenda:settings")
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+    return render(
+        request,
+        "agenda/settings.html",
+        {
+            "rules_form": rules_form,
+            "type_form": type_form,
+            "flag_form": flag_form,
+            "types": selectors.appointment_types_of(practice),
+            "flags": selectors.red_flags_with_switched_off(practice),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def edit_type(request: HttpRequest, public_id: str) -> HttpResponse:
+    user, practice = _manager(request)
+    appointment_type = get_object_or_404(AppointmentType, practice=practice, public_id=public_id)
+    initial = {
+        name: getattr(appointment_type, name)
+        for name in (
+            "name",
+            "description",
+            "mode",
+            "duration_minutes",
+            "offered_by",
+            "online_bookable",
+            "active",
+        )
+    }
+    form = AppointmentTypeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_appointment_type(
+                practice=practice, by=user, appointment_type=appointment_type, **form.cleaned_data
+            )
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("De soort afspraak is opgeslagen."))
+            return redirect("agenda:settings")
+    return render(
+        request, "agenda/edit_type.html", {"form": form, "appointment_type": appointment_type}
+    )
+
+
+@require_POST
+def switch_off_flag(request: HttpRequest, public_id: str) -> HttpResponse:
+    user, practice = _manager(request)
+    flag = get_object_or_404(RedFlag, practice=practice, public_id=public_id)
+    services.switch_off_red_flag(flag=flag, by=user)
+    messages.success(request, _("De vraag is uitgezet."))
+    return redirect("agenda:settings")
+
+
+def _practitioner_choices(practice: Practice) -> list[tuple[str, str]]:
+    return [
+        (str(m.public_id), f"{m.user.full_name} ({m.get_role_display()})")
+        for m in selectors.practitioners_of(practice)
+    ]
+
+
+def _practitioner(practice: Practice, public_id: str) -> Membership:
+    return selectors.get_practitioner(practice, public_id)
+
+
+@require_http_methods(["GET", "POST"])
+def schedule_view(request: HttpRequest) -> HttpResponse:
+    user, practice = _manager(request)
+    choices = _practitioner_choices(practice)
+    form_name = request.POST.get("formulier", "")
+    block_form = ScheduleBlockForm(
+        request.POST if form_name == "dagdeel" else None, practitioners=choices
+    )
+    absence_form = AbsenceForm(
+        request.POST if form_name == "afwezig" else None, practitioners=choices
+    )
+    if request.method == "POST":
+        try:
+            if form_name == "dagdeel" and block_form.is_valid():
+                data = block_form.cleaned_data
+                services.add_schedule_block(
+                    practitioner=_practitioner(practice, data["zorgverlener"]),
+                    weekday=data["weekday"],
+                    starts=data["starts"],
+                    ends=data["ends"],
+                    slot_minutes=data["slot_minutes"],
+                    online_per_hour=data["online_per_hour"],
+                    by=user,
+                )
+                messages.success(
+                    request, _("Het dagdeel is toegevoegd; de tijdsloten zijn gemaakt.")
+                )
+                return redirect("agenda:schedule")
+            if form_name == "afwezig" and absence_form.is_valid():
+                data = absence_form.cleaned_data
+                _absence, standing = services.add_absence(
+                    practitioner=_practitioner(practice, data["zorgverlener"]),
+                    starts_on=data["starts_on"],
+                    ends_on=data["ends_on"],
+                    kind=data["kind"],
+                    note=data["note"],
+                    by=user,
+                )
+                messages.success(request, _("De afwezigheid is vastgelegd."))
+                if standing:
+                    messages.warning(
+                        request,
+                        _(
+                            "Er staan nog %(count)s afspraken in deze periode; "
+                            "laat de balie ze verzetten."
+                        )
+                        % {"count": standing},
+                    )
+                return redirect("agenda:schedule")
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+    blocks = ScheduleBlock.objects.filter(practice=practice).select_related("practitioner__user")
+    absences = ScheduleException.objects.filter(
+        practice=practice, ends_on__gte=timezone.localdate()
+    ).select_related("practitioner__user")
+    context: dict[str, Any] = {
+        "block_form": block_form,
+        "absence_form": absence_form,
+        "blocks": blocks.order_by("practitioner__user__full_name", "weekday", "starts"),
+        "absences": absences,
+    }
+    return render(request, "agenda/schedule.html", context)
+
+
+@require_POST
+def remove_block(request: HttpRequest, public_id: str) -> HttpResponse:
+    user, practice = _manager(request)
+    block = get_object_or_404(ScheduleBlock, practice=practice, public_id=public_id)
+    services.remove_schedule_block(block=block, by=user)
+    messages.success(request, _("Het dagdeel is verwijderd; vrije tijdsloten zijn weggehaald."))
+    return redirect("agenda:schedule")
+
+
+@require_POST
+def remove_absence(request: HttpRequest, public_id: str) -> HttpResponse:
+    user, practice = _manager(request)
+    absence = get_object_or_404(ScheduleException, practice=practice, public_id=public_id)
+    services.remove_absence(absence=absence, by=user)
+    messages.success(request, _("De afwezigheid is verwijderd."))
+    return redirect("agenda:schedule")

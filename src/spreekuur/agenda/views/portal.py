@@ -1,0 +1,360 @@
+"""The patient's side: book behind the triage gate, see, cancel and move appointments."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import patient_profile
+from spreekuur.agenda import capabilities, selectors, services
+from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm
+from spreekuur.agenda.ics import appointment_calendar
+from spreekuur.agenda.models import Appointment, AppointmentMode, AppointmentStatus, BookingRules
+from spreekuur.agenda.selectors import SlotChoice
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.models import AuditAction
+from spreekuur.patients.models import Patient
+
+SESSION_DRAFT = "spreekuur_booking"
+DRAFT_SECONDS = 30 * 60
+SLOTS_SHOWN = 12
+
+
+@dataclass
+class Portal:
+    user: User
+    patient: Patient
+    rules: BookingRules
+
+
+def _portal(request: HttpRequest) -> Portal:
+    user = acting_user(request, capabilities.can_book_online)
+    patient = patient_profile(user)
+    if patient is None:
+        raise PermissionDenied
+    return Portal(user, patient, selectors.booking_rules_for(patient.practice))
+
+
+def _draft(request: HttpRequest) -> dict[str, Any] | None:
+    draft = request.session.get(SESSION_DRAFT)
+    if not isinstance(draft, dict) or time.time() - draft.get("at", 0) > DRAFT_SECONDS:
+        return None
+    return draft
+
+
+def by_day(choices: list[SlotChoice]) -> list[tuple[object, list[SlotChoice]]]:
+    return [
+        (day, list(group))
+        for day, group in groupby(choices, key=lambda c: timezone.localtime(c.starts_at).date())
+    ]
+
+
+@require_http_methods(["GET"])
+def my_appointments(request: HttpRequest) -> HttpResponse:
+    portal = _portal(request)
+    now = timezone.now()
+    mine = selectors.appointments_of_patient(portal.patient)
+    upcoming = list(
+        mine.filter(
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED],
+            ends_at__gte=now,
+        ).order_by("starts_at")
+    )
+    past = list(mine.exclude(pk__in=[a.pk for a in upcoming]).order_by("-starts_at")[:20])
+    services.record_appointments_read(
+        by=portal.user,
+        practice=portal.patient.practice,
+        patient=portal.patient,
+        appointments=upcoming + past,
+    )
+    return render(
+        request,
+        "agenda/my_appointments.html",
+        {
+            "upcoming": upcoming,
+            "past": past,
+            "rules": portal.rules,
+            "open_online": selectors.open_online_count(portal.patient, now=now),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def book_start(request: HttpRequest) -> HttpResponse:
+    """Step 1: the reason and the red-flag questions. A 'yes' stops here."""
+    portal = _portal(request)
+    practice = portal.patient.practice
+    flags = selectors.red_flags_for(practice)
+    form = TriageForm(request.POST or None, flags=flags)
+    context: dict[str, Any] = {"form": form, "rules": portal.rules, "practice": practice}
+    if not portal.rules.online_booking_enabled:
+        return render(request, "agenda/book_unavailable.html", context)
+    full = (
+        selectors.open_online_count(portal.patient, now=timezone.now())
+        >= portal.rules.max_open_online
+    )
+    context["full"] = full
+    if request.method == "POST" and not full and form.is_valid():
+        try:
+            services.check_triage(flags, form.answers())
+        except services.RedFlagRaised as raised:
+            request.session.pop(SESSION_DRAFT, None)
+            return render(
+                request, "agenda/red_flag_stop.html", {"flag": raised.flag, "practice": practice}
+            )
+        request.session[SESSION_DRAFT] = {
+            "reason": form.cleaned_data["reason"],
+            "answers": form.answers(),
+            "at": time.time(),
+        }
+        return redirect("agenda:book_choose")
+    return render(request, "agenda/book_start.html", context)
+
+
+def _type_choices(portal: Portal) -> list[tuple[str, str]]:
+    return [
+        (str(t.public_id), f"{t.name} ({t.duration_minutes} min)")
+        for t in selectors.online_types_for(portal.patient.practice, portal.rules)
+    ]
+
+
+def _slot_list_context(
+    portal: Portal, type_id: str, practitioner_id: str, *, moving: Appointment | None = None
+) -> dict[str, Any]:
+    practice = portal.patient.practice
+    appointment_type = selectors.get_online_type(practice, type_id, portal.rules)
+    offering = selectors.practitioners_offering(
+        practice, appointment_type, own_gp=portal.patient.gp
+    )
+    if practitioner_id and practitioner_id != ANYONE:
+        offering = [m for m in offering if str(m.public_id) == practitioner_id]
+    window = selectors.online_window(portal.rules, timezone.now())
+    choices = selectors.free_slot_choices(
+        practice=practice,
+        appointment_type=appointment_type,
+        practitioners=offering,
+        online=True,
+        earliest=window.earliest,
+        latest=window.latest,
+        limit=SLOTS_SHOWN,
+    )
+    return {
+        "appointment_type": appointment_type,
+        "days": by_day(choices),
+        "moving": moving,
+        "horizon_days": portal.rules.horizon_days,
+    }
+
+
+@require_http_methods(["GET"])
+def book_choose(request: HttpRequest) -> HttpResponse:
+    """Step 2: the kind of appointment and with whom (own GP first), then the first free times."""
+    portal = _portal(request)
+    if _draft(request) is None:
+        return redirect("agenda:book_start")
+    types = _type_choices(portal)
+    practice = portal.patient.practice
+    online_types = selectors.online_types_for(practice, portal.rules)
+    offering = [
+        m
+        for m in selectors.practitioners_of(practice)
+        if any(t.offered_by_role(m.role) for t in online_types)
+    ]
+    offering.sort(key=lambda m: m.user_id != portal.patient.gp_id)  # own GP first
+    practitioners = [(str(m.public_id), selectors.practitioner_label(m)) for m in offering]
+    initial = {
+        "soort": types[0][0] if types else "",
+        "zorgverlener": practitioners[0][0] if practitioners else "",
+    }
+    form = ChooseTypeForm(request.GET or initial, types=types, practitioners=practitioners)
+    context: dict[str, Any] = {"form": form, "types": types}
+    if types and form.is_valid():
+        context.update(
+            _slot_list_context(
+                portal, form.cleaned_data["soort"], form.cleaned_data["zorgverlener"]
+            )
+        )
+    template = "agenda/_slot_list.html" if request.htmx else "agenda/book_choose.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 3: check and confirm. The booking service re-checks every rule."""
+    portal = _portal(request)
+    draft = _draft(request)
+    if draft is None:
+        messages.info(request, _("Begin opnieuw: de vragen over spoed zijn verlopen."))
+        return redirect("agenda:book_start")
+    data = request.POST if request.method == "POST" else request.GET
+    practice = portal.patient.practice
+    appointment_type = selectors.get_online_type(practice, data.get("soort", ""), portal.rules)
+    slot = selectors.get_practice_slot(practice, data.get("tijd", ""))
+    context: dict[str, Any] = {
+        "slot": slot,
+        "appointment_type": appointment_type,
+        "practitioner_label": selectors.practitioner_label(slot.practitioner),
+        "reason": draft["reason"],
+    }
+    if request.method == "POST":
+        try:
+            appointment = services.book_appointment(
+                patient=portal.patient,
+                slot=slot,
+                appointment_type=appointment_type,
+                reason=draft["reason"],
+                by=portal.user,
+                triage_answers=draft["answers"],
+            )
+        except services.SlotTaken as taken:
+            context = _slot_list_context(portal, str(appointment_type.public_id), "")
+            context["taken"] = str(taken)
+            return render(request, "agenda/book_taken.html", context, status=409)
+        except (services.TriageIncomplete, services.RedFlagRaised):
+            request.session.pop(SESSION_DRAFT, None)
+            messages.info(request, _("Beantwoord de vragen over spoed opnieuw."))
+            return redirect("agenda:book_start")
+        except BusinessRuleError as refused:
+            context["error"] = str(refused)
+            return render(request, "agenda/book_confirm.html", context, status=422)
+        request.session.pop(SESSION_DRAFT, None)
+        messages.success(request, _("Uw afspraak is gemaakt."))
+        return redirect("agenda:my_appointment", public_id=appointment.public_id)
+    return render(request, "agenda/book_confirm.html", context)
+
+
+@require_http_methods(["GET"])
+def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
+    portal = _portal(request)
+    appointment = selectors.get_own_appointment(portal.user, public_id)
+    services.record_appointments_read(
+        by=portal.user,
+        practice=portal.patient.practice,
+        patient=portal.patient,
+        appointments=[appointment],
+    )
+    now = timezone.now()
+    upcoming = appointment.status == AppointmentStatus.BOOKED and appointment.ends_at >= now
+    qr_svg = ""
+    if upcoming and appointment.appointment_type.mode == AppointmentMode.IN_PERSON:
+        import segno
+
+        qr_svg = segno.make(f"SPREEKUUR:{appointment.checkin_code}", error="m").svg_inline(
+            scale=5, title=_("QR-code om u aan te melden bij de aanmeldzuil")
+        )
+    return render(
+        request,
+        "agenda/my_appointment.html",
+        {
+            "appointment": appointment,
+            "practice": portal.patient.practice,
+            "practitioner_label": selectors.practitioner_label(appointment.practitioner),
+            "upcoming": upcoming,
+            "can_change": services.can_change_online(appointment, rules=portal.rules, now=now),
+            "rules": portal.rules,
+            "qr_svg": qr_svg,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def my_appointment_ics(request: HttpRequest, public_id: str) -> HttpResponse:
+    portal = _portal(request)
+    appointment = selectors.get_own_appointment(portal.user, public_id)
+    record_access(
+        actor=portal.user,
+        action=AuditAction.EXPORT,
+        object_kind="appointment",
+        practice=portal.patient.practice,
+        patient=portal.patient,
+        object_ids=[appointment.public_id],
+        detail="ics",
+    )
+    response = HttpResponse(
+        appointment_calendar(
+            appointment, label=selectors.practitioner_label(appointment.practitioner)
+        ),
+        content_type="text/calendar; charset=utf-8",
+    )
+    response["Content-Disposition"] = 'attachment; filename="afspraak.ics"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def cancel_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
+    portal = _portal(request)
+    appointment = selectors.get_own_appointment(portal.user, public_id)
+    if request.method == "POST":
+        try:
+            services.cancel_appointment(appointment=appointment, by=portal.user)
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+            return redirect("agenda:my_appointment", public_id=appointment.public_id)
+        messages.success(request, _("Uw afspraak is geannuleerd."))
+        return redirect("agenda:my_appointments")
+    return render(
+        request,
+        "agenda/cancel_confirm.html",
+        {
+            "appointment": appointment,
+            "practitioner_label": selectors.practitioner_label(appointment.practitioner),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
+    portal = _portal(request)
+    appointment = selectors.get_own_appointment(portal.user, public_id)
+    now = timezone.now()
+    if not services.can_change_online(appointment, rules=portal.rules, now=now):
+        messages.error(
+            request, _("Deze afspraak kunt u niet meer online verzetten. Bel de praktijk.")
+        )
+        return redirect("agenda:my_appointment", public_id=appointment.public_id)
+    type_id = str(appointment.appointment_type.public_id)
+    status = 200
+    error = ""
+    if request.method == "POST":
+        slot = selectors.get_practice_slot(portal.patient.practice, request.POST.get("tijd", ""))
+        try:
+            moved = services.reschedule_appointment(
+                appointment=appointment, slot=slot, by=portal.user
+            )
+        except services.SlotTaken as taken:
+            error, status = str(taken), 409
+        except BusinessRuleError as refused:
+            error, status = str(refused), 422
+        else:
+            messages.success(request, _("Uw afspraak is verzet."))
+            return redirect("agenda:my_appointment", public_id=moved.public_id)
+    try:
+        context = _slot_list_context(portal, type_id, "", moving=appointment)
+    except Http404:  # the type is no longer bookable online: the practice moves it
+        context = {
+            "days": [],
+            "moving": appointment,
+            "appointment_type": appointment.appointment_type,
+            "horizon_days": portal.rules.horizon_days,
+        }
+    context.update(
+        {
+            "appointment": appointment,
+            "practitioner_label": selectors.practitioner_label(appointment.practitioner),
+            "error": error,
+        }
+    )
+    return render(request, "agenda/reschedule.html", context, status=status)
