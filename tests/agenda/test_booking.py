@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from itertools import pairwise
 
 import pytest
@@ -17,15 +16,13 @@ from spreekuur.agenda import services
 from spreekuur.agenda.models import (
     Appointment,
     AppointmentStatus,
-    AppointmentType,
     BookingChannel,
     BookingRules,
-    Slot,
 )
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
 from spreekuur.patients.models import Patient
-from tests.conftest import Cast
+from tests.agenda.conftest import Agenda, book_online, next_weekday
 from tests.factories import (
     PatientFactory,
     UserFactory,
@@ -33,53 +30,6 @@ from tests.factories import (
     add_slots,
     no_red_flags,
 )
-
-
-@dataclass
-class Agenda:
-    cast: Cast
-    gp: Membership
-    poh: Membership
-    types: dict[str, AppointmentType]
-    slots: list[Slot]
-    day: date
-
-
-def next_weekday(after: date, *, days: int = 1) -> date:
-    day = after + timedelta(days=days)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
-@pytest.fixture
-def agenda(cast: Cast) -> Agenda:
-    day = next_weekday(timezone.localdate(), days=2)
-    gp = Membership.objects.get(user=cast.gp_a)
-    return Agenda(
-        cast=cast,
-        gp=gp,
-        poh=Membership.objects.get(user=cast.poh_a),
-        types=add_appointment_types(cast.practice_a),
-        slots=add_slots(gp, day=day, count=6),
-        day=day,
-    )
-
-
-def book_online(
-    agenda: Agenda, slot: Slot, patient: Patient | None = None, **extra: object
-) -> Appointment:
-    patient = patient or agenda.cast.patient_a
-    arguments: dict[str, object] = {
-        "patient": patient,
-        "slot": slot,
-        "appointment_type": agenda.types["consult"],
-        "reason": "Pijnlijke knie sinds een week",
-        "by": patient.user,
-        "triage_answers": no_red_flags(patient.practice),
-    }
-    arguments.update(extra)
-    return services.book_appointment(**arguments)  # type: ignore[arg-type]
 
 
 def test_patient_books_a_released_slot_and_it_is_logged(agenda: Agenda) -> None:

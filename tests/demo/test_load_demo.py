@@ -97,3 +97,23 @@ def test_family_name_prefixes_are_split_longest_first() -> None:
     assert generator._split_family_name("van der Meer") == ("van der", "Meer")
     assert generator._split_family_name("'t Hart") == ("'t", "Hart")
     assert generator._split_family_name("Jansen") == ("", "Jansen")
+
+
+def test_demo_practice_has_a_month_of_appointments_without_double_bookings(db: None) -> None:
+    from spreekuur.agenda.models import Appointment, AppointmentStatus, Slot
+
+    generator.load(demo_patients=600)
+    practice = Practice.objects.get(slug="de-linde")
+    appointments = Appointment.objects.filter(practice=practice)
+    now = timezone.now()
+    assert appointments.filter(starts_at__lt=now).count() > 500
+    assert appointments.filter(starts_at__gt=now).count() > 200
+    channels = Counter(appointments.values_list("channel", flat=True))
+    assert set(channels) == {"online", "telefoon", "balie"}
+    assert appointments.filter(status=AppointmentStatus.NO_SHOW).exists()
+    assert Slot.objects.filter(practice=practice, online=True, appointment__isnull=True).exists()
+    active = appointments.exclude(status=AppointmentStatus.CANCELLED)
+    starts = Counter(active.values_list("practitioner_id", "starts_at"))
+    assert max(starts.values()) == 1
+    portal = Patient.objects.get(user__email=generator.DEMO_PATIENT_EMAIL)
+    assert portal.appointments.filter(starts_at__gt=now).exists()

@@ -313,7 +313,7 @@ def _check_may_change(appointment: Appointment, *, by: User, now: datetime) -> N
 
 def _locked_appointment(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient__practice", "practitioner__user", "appointment_type")
         .get(pk=appointment.pk)
     )

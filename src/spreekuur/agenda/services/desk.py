@@ -33,7 +33,7 @@ def _staff_locked(appointment: Appointment, by: User) -> Appointment:
     ):
         raise PermissionDenied
     return (
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient__practice", "practitioner__user")
         .get(pk=appointment.pk)
     )
@@ -89,7 +89,9 @@ def mark_no_show(*, appointment: Appointment, by: User, now: datetime | None = N
     now = now or timezone.now()
     appointment = _staff_locked(appointment, by)
     if appointment.status != AppointmentStatus.BOOKED:
-        raise BusinessRuleError(_("Alleen een geplande afspraak kan op niet verschenen."))
+        raise BusinessRuleError(
+            _("Alleen een geplande afspraak kan op 'niet verschenen' worden gezet.")
+        )
     if appointment.starts_at > now:
         raise BusinessRuleError(_("Deze afspraak is nog niet begonnen."))
     appointment.status = AppointmentStatus.NO_SHOW
@@ -102,7 +104,7 @@ def mark_no_show(*, appointment: Appointment, by: User, now: datetime | None = N
 def mark_completed(*, appointment: Appointment, by: User) -> Appointment:
     appointment = _staff_locked(appointment, by)
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED):
-        raise BusinessRuleError(_("Deze afspraak kan niet op afgerond."))
+        raise BusinessRuleError(_("Deze afspraak kan niet op 'afgerond' worden gezet."))
     appointment.status = AppointmentStatus.COMPLETED
     appointment.save(update_fields=["status"])
     _log_change(appointment, by, "afgerond")
@@ -138,7 +140,7 @@ def normalise_house_number(value: str) -> str:
 
 def _kiosk_candidates(kiosk: KioskDevice, now: datetime, **match: object) -> list[Appointment]:
     return list(
-        Appointment.objects.select_for_update()
+        Appointment.objects.select_for_update(of=("self",))
         .select_related("patient__practice")
         .filter(
             practice_id=kiosk.practice_id,

@@ -253,7 +253,9 @@ def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
         import segno
 
         qr_svg = segno.make(f"SPREEKUUR:{appointment.checkin_code}", error="m").svg_inline(
-            scale=5, title=_("QR-code om u aan te melden bij de aanmeldzuil")
+            scale=5,
+            title=_("QR-code om u aan te melden bij de aanmeldzuil"),
+            omitsize=True,  # a viewBox, so the CSS size scales the code instead of cropping
         )
     return render(
         request,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ class Command(BaseCommand):
                 time.sleep(1)
 
     def _run(self, job: Job) -> None:
-        close_old_connections()
+        if not connection.in_atomic_block:
+            close_old_connections()  # a long-lived process drops stale connections
         function: Callable[[], object] = import_string(job.path)
         try:
             result = function()
