@@ -404,3 +404,13 @@ def test_parallel_clients_racing_for_few_slots_get_one_booking_each() -> None:
     ordered = list(active.order_by("starts_at"))
     for earlier, later in pairwise(ordered):
         assert earlier.ends_at <= later.starts_at, "a practitioner is booked twice at once"
+
+
+def test_a_deleted_national_red_flag_is_put_back_before_anyone_is_asked(agenda: Agenda) -> None:
+    from spreekuur.agenda.models import RedFlag
+    from spreekuur.agenda.selectors import red_flags_for
+
+    RedFlag.objects.filter(practice__isnull=True, code="beroerte").delete()
+    codes = [flag.code for flag in red_flags_for(agenda.cast.practice_a)]
+    assert "beroerte" in codes
+    assert len(codes) == 8

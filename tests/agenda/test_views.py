@@ -539,3 +539,26 @@ def test_no_mail_text_carries_the_reason(
     for message in mail.outbox:
         assert "knie" not in message.body.lower()
         assert agenda.cast.patient_a.family_name not in message.body
+
+
+def test_week_overview_of_the_whole_practice_shows_counts_and_no_names(agenda: Agenda) -> None:
+    book_online(agenda, agenda.slots[0])
+    client = verified_client(agenda.cast.assistant_a)
+    page = client.get(
+        reverse("agenda:week"), {"week": agenda.day.isoformat(), "zorgverlener": "iedereen"}
+    ).content.decode()
+    assert "de hele praktijk" in page
+    assert "1 / 5" in page
+    assert agenda.cast.patient_a.display_name not in page
+    single = client.get(reverse("agenda:week"), {"week": agenda.day.isoformat()}).content.decode()
+    assert agenda.cast.patient_a.display_name in single
+
+
+def test_choosing_a_patient_to_book_for_is_logged_as_a_read(agenda: Agenda) -> None:
+    client = verified_client(agenda.cast.assistant_a)
+    client.post(
+        reverse("agenda:book_for_patient", args=[agenda.slots[2].public_id]),
+        {"stap": "kiezen", "patient": str(agenda.cast.other_patient_a.public_id)},
+    )
+    entry = AuditEntry.objects.get(action="read")
+    assert entry.patient == agenda.cast.other_patient_a

@@ -56,18 +56,18 @@ class FirstFree:
     any_channel: datetime | None
 
     @property
-    def online_hours(self) -> float | None:
-        return _hours_from_now(self.online)
+    def online_wait(self) -> str:
+        return _wait_from_now(self.online)
 
     @property
-    def any_hours(self) -> float | None:
-        return _hours_from_now(self.any_channel)
+    def any_wait(self) -> str:
+        return _wait_from_now(self.any_channel)
 
 
-def _hours_from_now(moment: datetime | None) -> float | None:
+def _wait_from_now(moment: datetime | None) -> str:
     if moment is None:
-        return None
-    return round((moment - timezone.now()).total_seconds() / 3600, 1)
+        return ""
+    return lead_text(max(0, int((moment - timezone.now()).total_seconds() // 60)))
 
 
 @dataclass(frozen=True)

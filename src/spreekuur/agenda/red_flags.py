@@ -3,6 +3,7 @@
 Practices add their own red flags in the agenda settings; these they cannot switch off.
 The texts are marked for translation, so the English portal asks them in English."""
 
+from django.db import transaction
 from django.utils.translation import gettext_noop as _
 
 # (code, question, advice: "112" or "spoedlijn", extra advice shown when it applies)
@@ -50,3 +51,25 @@ BASELINE: list[tuple[str, str, str, str]] = [
     ),
     ("hevige-buikpijn", _("Heeft u plotseling hevige buikpijn?"), "spoedlijn", ""),
 ]
+
+
+BASELINE_CODES = frozenset(code for code, _question, _advice, _extra in BASELINE)
+
+
+@transaction.atomic
+def restore_baseline() -> None:
+    """Put back any national red flag that is missing (a wiped or hand-edited table): the
+    list may be extended by a practice, never weakened by accident."""
+    from spreekuur.agenda.models import RedFlag
+
+    for order, (code, question, advice, extra) in enumerate(BASELINE):
+        RedFlag.objects.get_or_create(
+            practice=None,
+            code=code,
+            defaults={
+                "question": question,
+                "advice": advice,
+                "extra_advice": extra,
+                "sort_order": order,
+            },
+        )

@@ -24,6 +24,7 @@ from spreekuur.agenda.models import (
     RedFlag,
     Slot,
 )
+from spreekuur.agenda.red_flags import BASELINE_CODES, restore_baseline
 from spreekuur.agenda.slots import FreeSlot, runs_that_fit
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
@@ -38,12 +39,18 @@ def booking_rules_for(practice: Practice) -> BookingRules:
 
 
 def red_flags_for(practice: Practice) -> list[RedFlag]:
-    """The national baseline plus the practice's own active red flags, in asking order."""
-    return list(
-        RedFlag.objects.filter(
-            Q(practice__isnull=True) | Q(practice=practice, active=True)
-        ).order_by(F("practice_id").asc(nulls_first=True), "sort_order", "id")
-    )
+    """The national baseline plus the practice's own active red flags, in asking order.
+
+    Should a national flag be missing from the table, it is put back before anything is
+    asked: the gate never runs with fewer questions than the baseline."""
+    query = RedFlag.objects.filter(
+        Q(practice__isnull=True) | Q(practice=practice, active=True)
+    ).order_by(F("practice_id").asc(nulls_first=True), "sort_order", "id")
+    flags = list(query)
+    if not BASELINE_CODES.issubset(flag.code for flag in flags if flag.practice_id is None):
+        restore_baseline()
+        flags = list(query.all())
+    return flags
 
 
 def red_flags_with_switched_off(practice: Practice) -> list[RedFlag]:

@@ -254,6 +254,7 @@ def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
 
         qr_svg = segno.make(f"SPREEKUUR:{appointment.checkin_code}", error="m").svg_inline(
             scale=5,
+            light="white",
             title=_("QR-code om u aan te melden bij de aanmeldzuil"),
             omitsize=True,  # a viewBox, so the CSS size scales the code instead of cropping
         )

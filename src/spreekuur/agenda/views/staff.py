@@ -33,6 +33,7 @@ from spreekuur.patients import services as patient_services
 from spreekuur.patients.forms import PatientSearchForm
 
 SEARCH_LIMIT = 20
+WHOLE_PRACTICE = "iedereen"
 
 
 def _staff(request: HttpRequest) -> tuple[User, Practice]:
@@ -98,28 +99,44 @@ def day_view(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def week_view(request: HttpRequest) -> HttpResponse:
+    """One practitioner's week with names, or the whole practice as counts per day."""
     user, practice = _staff(request)
     start = _day_from(request, "week")
     start -= timedelta(days=start.weekday())
-    everyone, chosen, chosen_id = _chosen_practitioners(request, practice, default_all=False)
     days = [start + timedelta(days=offset) for offset in range(7)]
+    whole_practice = request.GET.get("zorgverlener") == WHOLE_PRACTICE
+    everyone, chosen, chosen_id = _chosen_practitioners(request, practice, default_all=False)
+    if whole_practice:
+        chosen, chosen_id = everyone, WHOLE_PRACTICE
     columns = selectors.agenda_days(practice=practice, days=days, practitioners=chosen)
-    shown = [row.appointment for c in columns for row in c.rows if row.appointment is not None]
-    services.record_appointments_read(by=user, practice=practice, patient=None, appointments=shown)
-    return render(
-        request,
-        "agenda/week.html",
-        {
-            "start": start,
-            "previous_week": start - timedelta(days=7),
-            "next_week": start + timedelta(days=7),
-            "columns": [c for c in columns if c.rows],
-            "practitioners": everyone,
-            "chosen": chosen[0] if chosen else None,
-            "chosen_id": chosen_id or (str(chosen[0].public_id) if chosen else ""),
-            "back": request.get_full_path(),
-        },
-    )
+    context: dict[str, Any] = {
+        "start": start,
+        "days": days,
+        "previous_week": start - timedelta(days=7),
+        "next_week": start + timedelta(days=7),
+        "practitioners": everyone,
+        "whole_practice": whole_practice,
+        "chosen": chosen[0] if chosen and not whole_practice else None,
+        "chosen_id": chosen_id or (str(chosen[0].public_id) if chosen else ""),
+        "back": request.get_full_path(),
+    }
+    if whole_practice:
+        # Counts only, no names: nothing of a patient is shown, so nothing to log.
+        by_practitioner: dict[int, list[selectors.PractitionerDay]] = {}
+        for column in columns:
+            by_practitioner.setdefault(column.practitioner.pk, []).append(column)
+        context["overview"] = [
+            (m, by_practitioner.get(m.pk, []))
+            for m in everyone
+            if any(c.rows for c in by_practitioner.get(m.pk, []))
+        ]
+    else:
+        shown = [r.appointment for c in columns for r in c.rows if r.appointment is not None]
+        services.record_appointments_read(
+            by=user, practice=practice, patient=None, appointments=shown
+        )
+        context["columns"] = [c for c in columns if c.rows]
+    return render(request, "agenda/week.html", context)
 
 
 @require_http_methods(["GET"])
@@ -213,6 +230,8 @@ def book_for_patient(request: HttpRequest, public_id: str) -> HttpResponse:
     elif request.POST.get("stap") in ("kiezen", "boeken"):
         patient = patient_selectors.get_patient_for(user, request.POST.get("patient", ""))
         context["patient"] = patient
+        if request.POST.get("stap") == "kiezen":
+            patient_services.record_patient_read(patient=patient, by=user)
         if request.POST.get("stap") == "boeken" and booking.is_valid():
             appointment_type = AppointmentType.objects.get(
                 practice=practice, public_id=booking.cleaned_data["soort"]
