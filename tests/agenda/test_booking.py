@@ -18,6 +18,7 @@ from spreekuur.agenda.models import (
     AppointmentStatus,
     BookingChannel,
     BookingRules,
+    Slot,
 )
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
@@ -414,3 +415,52 @@ def test_a_deleted_national_red_flag_is_put_back_before_anyone_is_asked(agenda: 
     codes = [flag.code for flag in red_flags_for(agenda.cast.practice_a)]
     assert "beroerte" in codes
     assert len(codes) == 8
+
+
+def test_a_slot_made_over_a_booking_is_refused_on_every_database(agenda: Agenda) -> None:
+    """A template change can make a 09:05 slot over a 09:00-09:10 booking (PostgreSQL
+    refuses the slot; SQLite has no exclusion constraint, so the service checks)."""
+    book_online(agenda, agenda.slots[0])
+    start = agenda.slots[0].starts_at + timedelta(minutes=5)
+    try:
+        with transaction.atomic():
+            overlapping = Slot.objects.create(
+                practice=agenda.cast.practice_a,
+                practitioner=agenda.gp,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=10),
+                online=True,
+            )
+    except IntegrityError:
+        assert connection.vendor == "postgresql"
+        return
+    other = PatientFactory(practice=agenda.cast.practice_a, user=UserFactory())
+    with pytest.raises(services.SlotTaken):
+        book_online(agenda, overlapping, patient=other)
+
+
+def test_a_practice_flag_never_takes_a_national_code(agenda: Agenda) -> None:
+    flag = services.add_red_flag(
+        practice=agenda.cast.practice_a,
+        question="Pijn op de borst bij inspanning?",
+        advice="spoedlijn",
+        by=agenda.cast.manager_a,
+    )
+    assert flag.code.startswith("praktijk-")
+    from spreekuur.agenda.selectors import red_flags_for
+
+    codes = [f.code for f in red_flags_for(agenda.cast.practice_a)]
+    assert len(codes) == len(set(codes)) == 9
+
+
+def test_staff_who_are_also_patients_book_for_others_as_staff(agenda: Agenda) -> None:
+    PatientFactory(practice=agenda.cast.practice_a, user=agenda.cast.assistant_a)
+    appointment = services.book_appointment(
+        patient=agenda.cast.other_patient_a,
+        slot=agenda.slots[0],
+        appointment_type=agenda.types["consult"],
+        reason="",
+        by=agenda.cast.assistant_a,
+        channel=BookingChannel.PHONE,
+    )
+    assert appointment.channel == BookingChannel.PHONE

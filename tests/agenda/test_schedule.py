@@ -379,3 +379,26 @@ def test_no_show_rate_counts_past_appointments_that_were_seen_or_missed(agenda: 
     result = figures.agenda_figures(agenda.cast.practice_a, since=yesterday, until=yesterday)
     assert (result.attended, result.no_shows) == (3, 1)
     assert result.no_show_rate == 25.0
+
+
+def test_a_changed_template_makes_no_slot_over_a_booked_one(agenda: Agenda) -> None:
+    """Slots kept for a booking stay; new slots that would overlap them are not made
+    (on SQLite too, which has no exclusion constraint)."""
+    booked_day = agenda.day
+    ScheduleBlock.objects.create(
+        practice=agenda.cast.practice_a,
+        practitioner=agenda.gp,
+        weekday=booked_day.weekday(),
+        dagdeel="ochtend",
+        starts=time(9, 5),
+        ends=time(9, 45),
+        slot_minutes=10,
+    )
+    appointment = book_online(agenda, agenda.slots[0])  # 09:00-09:10
+    services.sync_slots(practitioner=agenda.gp, start=booked_day, days=1)
+    starts = sorted(
+        timezone.localtime(s.starts_at).strftime("%H:%M")
+        for s in Slot.objects.filter(practitioner=agenda.gp)
+    )
+    assert starts == ["09:00", "09:15", "09:25", "09:35"]
+    assert Slot.objects.get(appointment=appointment).starts_at == appointment.starts_at

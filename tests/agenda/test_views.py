@@ -497,13 +497,13 @@ def test_a_revoked_kiosk_is_off(agenda: Agenda) -> None:
     assert kiosk_client(kiosk).get(reverse("agenda:kiosk", args=["praktijk-a"])).status_code == 403
 
 
-def test_kiosk_stops_guessing_after_twenty_misses(agenda: Agenda) -> None:
+def test_kiosk_stops_guessing_after_sixty_attempts(agenda: Agenda) -> None:
     kiosk = services.register_kiosk(
         practice=agenda.cast.practice_a, name="Zuil", by=agenda.cast.manager_a
     )
     client = kiosk_client(kiosk)
     url = reverse("agenda:kiosk", args=["praktijk-a"])
-    for _ in range(20):
+    for _ in range(60):
         response = client.post(url, {"manier": "code", "qr-code": "NIETBESTAAND"})
         assert "geen afspraak" in response.content.decode()
     assert client.post(url, {"manier": "code", "qr-code": "NIETBESTAAND"}).status_code == 429
@@ -562,3 +562,153 @@ def test_choosing_a_patient_to_book_for_is_logged_as_a_read(agenda: Agenda) -> N
     )
     entry = AuditEntry.objects.get(action="read")
     assert entry.patient == agenda.cast.other_patient_a
+
+
+# --- found in review ---------------------------------------------------------------------
+
+
+def test_a_yes_stops_even_when_the_rest_of_the_form_is_incomplete_and_drops_an_old_draft(
+    agenda: Agenda, patient_client: Client
+) -> None:
+    patient_client.post(reverse("agenda:book_start"), triage_post(agenda))
+    assert SESSION_DRAFT in patient_client.session
+    response = patient_client.post(
+        reverse("agenda:book_start"), {"reason": "", "flag_pijn-op-de-borst": "ja"}
+    )
+    assert "Bel nu 112" in response.content.decode()
+    assert SESSION_DRAFT not in patient_client.session
+    confirm = patient_client.post(reverse("agenda:book_confirm"), confirm_post(agenda))
+    assert confirm["Location"] == reverse("agenda:book_start")
+    assert not Appointment.objects.exists()
+
+
+def test_an_expired_draft_is_removed_from_the_session(
+    agenda: Agenda, patient_client: Client
+) -> None:
+    patient_client.post(reverse("agenda:book_start"), triage_post(agenda))
+    session = patient_client.session
+    session[SESSION_DRAFT]["at"] = 0
+    session.save()
+    patient_client.get(reverse("agenda:book_choose"))
+    assert SESSION_DRAFT not in patient_client.session
+
+
+def test_switching_a_kiosk_on_logs_the_staff_member_out(agenda: Agenda) -> None:
+    client = verified_client(agenda.cast.assistant_a)
+    client.post(reverse("agenda:kiosks"), {"name": "Zuil 1"})
+    response = client.get(reverse("agenda:day"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_the_waiting_room_screen_does_not_keep_a_session_alive(agenda: Agenda) -> None:
+    from spreekuur.accounts.middleware import SESSION_LAST_SEEN
+
+    client = verified_client(agenda.cast.assistant_a)
+    client.get(reverse("agenda:day"))
+    session = client.session
+    stale = (timezone.now() - timedelta(minutes=14)).isoformat()
+    session[SESSION_LAST_SEEN] = stale
+    session.save()
+    client.get(reverse("agenda:waiting_room_calls", args=["praktijk-a"]))
+    assert client.session[SESSION_LAST_SEEN] == stale
+
+
+def test_ambiguous_kiosk_matches_check_in_nobody(
+    agenda: Agenda, today_appointment: Appointment
+) -> None:
+    twin = PatientFactory(
+        practice=agenda.cast.practice_a,
+        date_of_birth=agenda.cast.patient_a.date_of_birth,
+        house_number="12",
+    )
+    soon = today_appointment.starts_at + timedelta(minutes=10)
+    slot = add_slots(
+        agenda.gp,
+        day=timezone.localtime(soon).date(),
+        start=timezone.localtime(soon).time(),
+        count=1,
+    )[0]
+    services.book_appointment(
+        patient=twin,
+        slot=slot,
+        appointment_type=agenda.types["consult"],
+        reason="",
+        by=agenda.cast.assistant_a,
+        channel="balie",
+    )
+    kiosk = services.register_kiosk(
+        practice=agenda.cast.practice_a, name="Zuil", by=agenda.cast.manager_a
+    )
+    born = agenda.cast.patient_a.date_of_birth
+    page = (
+        kiosk_client(kiosk)
+        .post(
+            reverse("agenda:kiosk", args=["praktijk-a"]),
+            {
+                "manier": "geboortedatum",
+                "gb-date_of_birth_dag": str(born.day),
+                "gb-date_of_birth_maand": str(born.month),
+                "gb-date_of_birth_jaar": str(born.year),
+                "gb-house_number": "12",
+            },
+        )
+        .content.decode()
+    )
+    assert "meer dan één afspraak" in page
+    assert not Appointment.objects.filter(status=AppointmentStatus.ARRIVED).exists()
+
+
+@pytest.mark.parametrize("name", ["day", "week", "figures"])
+def test_an_impossible_date_in_the_query_is_not_an_error(agenda: Agenda, name: str) -> None:
+    client = verified_client(agenda.cast.gp_a)
+    for parameter in ("dag", "week", "van", "tot"):
+        assert client.get(reverse(f"agenda:{name}"), {parameter: "2025-02-30"}).status_code == 200
+
+
+def test_a_mail_outage_does_not_undo_or_fail_a_booking(
+    agenda: Agenda, patient_client: Client, settings
+) -> None:
+    settings.EMAIL_BACKEND = "tests.agenda.test_views.FailingMailBackend"
+    patient_client.post(reverse("agenda:book_start"), triage_post(agenda))
+    response = patient_client.post(reverse("agenda:book_confirm"), confirm_post(agenda))
+    assert response.status_code == 302
+    assert Appointment.objects.count() == 1
+
+
+class FailingMailBackend:
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def send_messages(self, messages: object) -> int:
+        raise ConnectionRefusedError("smtp down")
+
+
+def test_refused_appointment_ids_are_logged(agenda: Agenda) -> None:
+    other = PatientFactory(practice=agenda.cast.practice_a, user=UserFactory())
+    appointment = book_online(agenda, agenda.slots[0], patient=other)
+    client = verified_client(agenda.cast.patient_user_a)
+    client.get(reverse("agenda:my_appointment", args=[appointment.public_id]))
+    entry = AuditEntry.objects.get(outcome="denied")
+    assert entry.object_ids == [str(appointment.public_id)]
+    assert entry.actor == agenda.cast.patient_user_a
+
+
+def test_a_patient_moves_an_appointment_the_desk_made(
+    agenda: Agenda, patient_client: Client
+) -> None:
+    desk_made = services.book_appointment(
+        patient=agenda.cast.patient_a,
+        slot=agenda.slots[0],
+        appointment_type=agenda.types["consult"],
+        reason="",
+        by=agenda.cast.assistant_a,
+        channel="telefoon",
+    )
+    response = patient_client.post(
+        reverse("agenda:reschedule_my_appointment", args=[desk_made.public_id]),
+        {"tijd": str(agenda.slots[3].public_id)},
+    )
+    assert response.status_code == 302
+    moved = Appointment.objects.get(rescheduled_from=desk_made)
+    assert moved.channel == "telefoon"

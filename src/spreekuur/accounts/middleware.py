@@ -27,25 +27,33 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if user.is_authenticated:
-            now = timezone.now()
-            timeout = (
-                settings.STAFF_IDLE_TIMEOUT
-                if is_staff_member(user)
-                else settings.PATIENT_IDLE_TIMEOUT
-            )
-            raw = request.session.get(SESSION_LAST_SEEN)
-            last_seen = datetime.fromisoformat(raw) if raw else now
-            if now - last_seen > timeout:
-                logout(request)
-                messages.info(
-                    request, _("U bent automatisch uitgelogd omdat u een tijd niet actief was.")
-                )
-                return redirect(settings.LOGIN_URL)
-            if raw is None or (now - last_seen).total_seconds() > _TOUCH_INTERVAL_SECONDS:
-                request.session[SESSION_LAST_SEEN] = now.isoformat()
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
+    ) -> HttpResponse | None:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        if getattr(view_func, "login_required", True) is False:
+            # A public page (the waiting-room screen polling every few seconds, the kiosk)
+            # is not activity: it must not keep a forgotten staff session alive.
+            return None
+        now = timezone.now()
+        timeout = (
+            settings.STAFF_IDLE_TIMEOUT if is_staff_member(user) else settings.PATIENT_IDLE_TIMEOUT
+        )
+        raw = request.session.get(SESSION_LAST_SEEN)
+        last_seen = datetime.fromisoformat(raw) if raw else now
+        if now - last_seen > timeout:
+            logout(request)
+            messages.info(
+                request, _("U bent automatisch uitgelogd omdat u een tijd niet actief was.")
+            )
+            return redirect(settings.LOGIN_URL)
+        if raw is None or (now - last_seen).total_seconds() > _TOUCH_INTERVAL_SECONDS:
+            request.session[SESSION_LAST_SEEN] = now.isoformat()
+        return None
 
 
 class SecondFactorRequiredMiddleware:

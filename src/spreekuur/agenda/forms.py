@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -30,6 +31,15 @@ def set_choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
     if not isinstance(field, forms.ChoiceField):
         raise TypeError("choices belong to a choice field")
     field.choices = choices
+
+
+def first_raised_flag(flags: list[RedFlag], data: Mapping[str, Any]) -> RedFlag | None:
+    """The first red flag (in asking order) answered "yes" in the posted data, if any:
+    checked before anything else on the form, so a "yes" always reaches the advice."""
+    for flag in flags:
+        if data.get(f"flag_{flag.code}") == YES:
+            return flag
+    return None
 
 
 class TriageForm(StyledForm):

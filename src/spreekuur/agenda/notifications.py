@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
@@ -10,7 +12,18 @@ from django.utils.translation import gettext as _
 
 from spreekuur.agenda.models import Appointment
 from spreekuur.agenda.selectors import practitioner_label
+from spreekuur.core.roles import StaffRole
 from spreekuur.core.sms import send_sms
+
+logger = logging.getLogger(__name__)
+
+
+def _who(appointment: Appointment) -> str:
+    """'Dokter X' for a GP; other practitioners by name only, without the role: a message
+    saying "praktijkondersteuner GGZ" would tell a reader more than when and where."""
+    if appointment.practitioner.role == StaffRole.HUISARTS:
+        return practitioner_label(appointment.practitioner)
+    return appointment.practitioner.user.full_name
 
 
 def _when_and_who(appointment: Appointment) -> dict[str, str]:
@@ -18,7 +31,7 @@ def _when_and_who(appointment: Appointment) -> dict[str, str]:
     return {
         "day": formats.date_format(local, "l j F Y"),
         "time": formats.time_format(local, "H:i"),
-        "who": practitioner_label(appointment.practitioner),
+        "who": _who(appointment),
         "practice": appointment.patient.practice.name,
     }
 
@@ -37,7 +50,11 @@ def _send(appointment: Appointment, subject: str, line: str) -> None:
                 _("Met vriendelijke groet,\n%(practice)s") % {"practice": patient.practice.name},
             ]
         )
-        send_mail(subject, body, None, [user.email])
+        try:
+            send_mail(subject, body, None, [user.email])
+        except Exception as error:
+            # The booking stands; the portal shows it. Only the kind of failure is logged.
+            logger.error("Appointment e-mail not sent: %s", type(error).__name__)
     if patient.phone:
         send_sms(patient.phone, f"{line} {patient.practice.name}")
 

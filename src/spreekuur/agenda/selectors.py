@@ -7,8 +7,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -236,28 +239,44 @@ def appointments_of_patient(patient: Patient) -> QuerySet[Appointment]:
     return _with_parts(Appointment.objects.filter(patient=patient, practice_id=patient.practice_id))
 
 
-def get_own_appointment(user: User, public_id: object) -> Appointment:
+def _found_or_denied(
+    user: User, queryset: QuerySet[Appointment], public_id: UUID | str
+) -> Appointment:
+    """The appointment, or 404 with the refused attempt in the log (the requested id only)."""
+    try:
+        return queryset.get(public_id=public_id)
+    except (Appointment.DoesNotExist, ValidationError):
+        from spreekuur.core.audit import record_denied
+
+        record_denied(actor=user, object_kind="appointment", object_ids=[public_id])
+        raise Http404 from None
+
+
+def get_own_appointment(user: User, public_id: UUID | str) -> Appointment:
     """An appointment of the logged-in patient, or 404 (also for someone else's)."""
     patient = patient_profile(user)
     if patient is None:
-        raise Appointment.DoesNotExist
-    return get_object_or_404(appointments_of_patient(patient), public_id=public_id)
+        raise Http404
+    return _found_or_denied(user, appointments_of_patient(patient), public_id)
 
 
-def get_practice_appointment(user: User, public_id: object) -> Appointment:
+def get_practice_appointment(user: User, public_id: UUID | str) -> Appointment:
     """An appointment of the staff member's own practice, or 404."""
     membership = active_membership(user)
     if membership is None:
-        raise Appointment.DoesNotExist
-    return get_object_or_404(
-        _with_parts(Appointment.objects.filter(practice_id=membership.practice_id)),
-        public_id=public_id,
+        raise Http404
+    return _found_or_denied(
+        user, _with_parts(Appointment.objects.filter(practice_id=membership.practice_id)), public_id
     )
 
 
 def get_practice_slot(practice: Practice, public_id: object) -> Slot:
+    """A slot of this practice with a practitioner still at work there, or 404."""
     return get_object_or_404(
-        Slot.objects.select_related("practitioner__user"), practice=practice, public_id=public_id
+        Slot.objects.select_related("practitioner__user"),
+        practice=practice,
+        practitioner__active=True,
+        public_id=public_id,
     )
 
 

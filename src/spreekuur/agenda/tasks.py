@@ -52,10 +52,14 @@ def send_due_reminders(*, now: datetime | None = None, batch: int = 200) -> int:
                 appointment.reminder_sent_at = now
                 appointment.save(update_fields=["reminder_sent_at"])
         for appointment in due:
+            appointment.refresh_from_db(fields=["status"])
+            if appointment.status != AppointmentStatus.BOOKED:
+                continue  # cancelled between claiming and sending
             try:
                 notifications.send_reminder(appointment)
-            except Exception:
-                logger.exception("Reminder could not be sent")
+            except Exception as error:
+                logger.error("Reminder not sent: %s", type(error).__name__)
+                continue
             sent += 1
 
 

@@ -12,11 +12,14 @@ from spreekuur.core import request_context
 
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")  # a BSN, wherever it appears
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# Dutch phone numbers: +31 or 0031 or 0, then 9 digits, with spaces or dashes between.
+_PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)(?:[ -]?\d){9}(?!\d)")
 _KEY_VALUES = re.compile(r"(Key \([^)]*\)=)\([^)]*\)")  # PostgreSQL's duplicate-key detail
 
 
 def mask(text: str) -> str:
     text = _KEY_VALUES.sub(r"\1(…)", text)
+    text = _PHONE.sub("<telefoon>", text)
     text = _NINE_DIGITS.sub("<9 cijfers>", text)
     return _EMAIL.sub("<e-mail>", text)
 

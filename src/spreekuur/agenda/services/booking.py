@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,7 +90,7 @@ def _slots_for_booking(
             starts_at__gte=slot.starts_at,
             starts_at__lt=needed_until,
         )
-        .order_by("starts_at")
+        .order_by("starts_at", "id")
     )
     if not run or run[0].starts_at != slot.starts_at:
         raise SlotTaken  # the slot itself is gone (the template changed)
@@ -169,21 +170,38 @@ def _lead_time_minutes(
 
 
 def _channel_for(by: User, patient: Patient, channel: str) -> str:
-    """Who may book in which channel: the patient online, staff by phone or at the desk."""
-    if patient_profile(by) is not None:
-        if not capabilities.can_book_online(by) or patient.user_id != by.pk:
-            raise PermissionDenied
-        return BookingChannel.ONLINE
+    """Who may book in which channel: staff by phone or at the desk, the patient online.
+
+    Staff come first: a doctor who is also a patient of the practice books for others
+    as staff, and their own portal booking goes through a patient account."""
     membership = active_membership(by)
-    if (
-        membership is None
-        or not capabilities.can_use_agenda(by)
-        or membership.practice_id != patient.practice_id
-    ):
+    if membership is not None:
+        if not capabilities.can_use_agenda(by) or membership.practice_id != patient.practice_id:
+            raise PermissionDenied
+        if channel not in (BookingChannel.PHONE, BookingChannel.DESK):
+            raise BusinessRuleError(
+                _("Kies of de afspraak telefonisch of aan de balie is gemaakt.")
+            )
+        return channel
+    if patient_profile(by) is None or not capabilities.can_book_online(by):
         raise PermissionDenied
-    if channel not in (BookingChannel.PHONE, BookingChannel.DESK):
-        raise BusinessRuleError(_("Kies of de afspraak telefonisch of aan de balie is gemaakt."))
-    return channel
+    if patient.user_id != by.pk:
+        raise PermissionDenied
+    return BookingChannel.ONLINE
+
+
+def _check_no_overlap(slot: Slot, ends_at: datetime) -> None:
+    """No other active appointment of this practitioner in this time. PostgreSQL's
+    exclusion constraint says the same; this check holds on SQLite too (its writers are
+    serialised), for instance after a template change made slots that overlap a booking."""
+    if (
+        Appointment.objects.filter(
+            practitioner_id=slot.practitioner_id, starts_at__lt=ends_at, ends_at__gt=slot.starts_at
+        )
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exists()
+    ):
+        raise SlotTaken
 
 
 @transaction.atomic
@@ -224,7 +242,9 @@ def book_appointment(
         )
     asked: list[dict[str, Any]] = []
     rules = selectors.booking_rules_for(patient.practice)
-    if online:
+    # A move keeps the reason and the triage of the appointment it replaces (online, or
+    # by the desk on the phone); a new online booking answers both now.
+    if online and _moving is None:
         if not reason:
             raise BusinessRuleError(_("Vertel kort waarvoor u de afspraak maakt."))
         asked = check_triage(selectors.red_flags_for(patient.practice), triage_answers or {})
@@ -244,6 +264,8 @@ def book_appointment(
         rules=rules, appointment_type=appointment_type, slot=slot, online=online, now=now
     )
     run = _slots_for_booking(slot, appointment_type, online=online)
+    ends_at = run[0].starts_at + timedelta(minutes=appointment_type.duration_minutes)
+    _check_no_overlap(run[0], ends_at)
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
@@ -252,7 +274,7 @@ def book_appointment(
                 practitioner_id=slot.practitioner_id,
                 appointment_type=appointment_type,
                 starts_at=run[0].starts_at,
-                ends_at=run[0].starts_at + timedelta(minutes=appointment_type.duration_minutes),
+                ends_at=ends_at,
                 channel=channel,
                 reason=reason,
                 triage_answers={"asked": asked},
@@ -275,7 +297,7 @@ def book_appointment(
         object_ids=[appointment.public_id],
     )
     if _moving is None:
-        transaction.on_commit(lambda: notifications.send_booked(appointment))
+        transaction.on_commit(lambda: notifications.send_booked(appointment), robust=True)
     return appointment
 
 
@@ -347,7 +369,7 @@ def cancel_appointment(
     )
     if notify:
         cancelled = appointment
-        transaction.on_commit(lambda: notifications.send_cancelled(cancelled))
+        transaction.on_commit(lambda: notifications.send_cancelled(cancelled), robust=True)
     return appointment
 
 
@@ -361,8 +383,22 @@ def reschedule_appointment(
     _patient_locked(appointment.patient)
     appointment = _locked_appointment(appointment)
     _check_may_change(appointment, by=by, now=now)
-    triage = appointment.triage_answers.get("asked", [])
-    by_patient = patient_profile(by) is not None
+    # Old and new slot rows locked together, in start order, before any write: the same
+    # order every booking uses, so a move and a booking cannot deadlock.
+    needed_until = slot.starts_at + timedelta(minutes=appointment.appointment_type.duration_minutes)
+    list(
+        Slot.objects.select_for_update()
+        .filter(
+            Q(appointment=appointment)
+            | Q(
+                practitioner_id=slot.practitioner_id,
+                starts_at__gte=slot.starts_at,
+                starts_at__lt=needed_until,
+            )
+        )
+        .order_by("starts_at", "id")
+    )
+    by_patient = active_membership(by) is None
     staff_channel = (
         appointment.channel
         if appointment.channel != BookingChannel.ONLINE
@@ -374,7 +410,6 @@ def reschedule_appointment(
         appointment_type=appointment.appointment_type,
         reason=appointment.reason,
         by=by,
-        triage_answers={item["code"]: item["answer"] for item in triage},
         channel=BookingChannel.ONLINE if by_patient else staff_channel,
         now=now,
         _moving=appointment,
@@ -398,7 +433,7 @@ def reschedule_appointment(
         object_ids=[appointment.public_id, new.public_id],
         detail="verzet",
     )
-    transaction.on_commit(lambda: notifications.send_booked(new, moved=True))
+    transaction.on_commit(lambda: notifications.send_booked(new, moved=True), robust=True)
     return new
 
 

@@ -127,6 +127,7 @@ def call_in(*, appointment: Appointment, by: User, now: datetime | None = None) 
 @dataclass(frozen=True)
 class CheckIn:
     numbers: list[int]
+    ambiguous: bool = False  # more than one person matched: the desk sorts it out
 
     @property
     def found(self) -> bool:
@@ -178,6 +179,10 @@ def check_in_by_birth_date(
         for appointment in _kiosk_candidates(kiosk, now, patient__date_of_birth=born)
         if normalise_house_number(appointment.patient.house_number) == wanted
     ]
+    if len({appointment.patient_id for appointment in matches}) > 1:
+        # Twins at one address, or two streets with the same number: checking in both
+        # would tell each a number that is not theirs.
+        return CheckIn([], ambiguous=True)
     return _check_in_all(matches, kiosk, now)
 
 

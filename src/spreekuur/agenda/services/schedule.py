@@ -5,6 +5,7 @@ the rows where it matters (absences, kiosks)."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -105,6 +106,13 @@ def desired_slots(
     return wanted
 
 
+def _overlaps(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> bool:
+    """Whether [start, end) overlaps one of the sorted, non-overlapping intervals."""
+    index = bisect_left(intervals, (start, start))
+    neighbours = intervals[max(0, index - 1) : index + 1]
+    return any(other_start < end and start < other_end for other_start, other_end in neighbours)
+
+
 @transaction.atomic
 def sync_slots(*, practitioner: Membership, start: date, days: int) -> SlotSync:
     """Make this practitioner's free slots on these days match the template; booked slots
@@ -143,6 +151,7 @@ def sync_slots(*, practitioner: Membership, start: date, days: int) -> SlotSync:
         ]
         if flip:
             changed += Slot.objects.filter(pk__in=flip).update(online=online)
+    kept = sorted((slot.starts_at, slot.ends_at) for slot in existing if slot.pk not in stale_set)
     new = [
         Slot(
             practice_id=practitioner.practice_id,
@@ -152,7 +161,8 @@ def sync_slots(*, practitioner: Membership, start: date, days: int) -> SlotSync:
             online=slot.online,
         )
         for starts_at, slot in wanted.items()
-        if starts_at not in have or have[starts_at].pk in stale_set
+        if (starts_at not in have or have[starts_at].pk in stale_set)
+        and not _overlaps(kept, slot.starts_at, slot.ends_at)
     ]
     # Conflicts (a booked slot that overlaps a new one) are skipped, not errors.
     created = len(Slot.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000))
@@ -352,7 +362,8 @@ def add_red_flag(*, practice: Practice, question: str, advice: str, by: User) ->
     question = question.strip()
     if len(question) < 10:
         raise BusinessRuleError(_("Schrijf de vraag voluit, zodat een patiënt hem begrijpt."))
-    base = slugify(question)[:30] or "vraag"
+    # The "praktijk-" prefix keeps a practice's code apart from the national ones.
+    base = "praktijk-" + (slugify(question)[:30] or "vraag")
     code, counter = base, 1
     while RedFlag.objects.filter(practice=practice, code=code).exists():
         counter += 1

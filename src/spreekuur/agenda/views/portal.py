@@ -19,7 +19,7 @@ from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import patient_profile
 from spreekuur.agenda import capabilities, selectors, services
-from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm
+from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm, first_raised_flag
 from spreekuur.agenda.ics import appointment_calendar
 from spreekuur.agenda.models import Appointment, AppointmentMode, AppointmentStatus, BookingRules
 from spreekuur.agenda.selectors import SlotChoice
@@ -51,6 +51,7 @@ def _portal(request: HttpRequest) -> Portal:
 def _draft(request: HttpRequest) -> dict[str, Any] | None:
     draft = request.session.get(SESSION_DRAFT)
     if not isinstance(draft, dict) or time.time() - draft.get("at", 0) > DRAFT_SECONDS:
+        request.session.pop(SESSION_DRAFT, None)  # the reason does not linger in the session
         return None
     return draft
 
@@ -107,14 +108,16 @@ def book_start(request: HttpRequest) -> HttpResponse:
         >= portal.rules.max_open_online
     )
     context["full"] = full
-    if request.method == "POST" and not full and form.is_valid():
-        try:
-            services.check_triage(flags, form.answers())
-        except services.RedFlagRaised as raised:
-            request.session.pop(SESSION_DRAFT, None)
+    if request.method == "POST":
+        # A new answer replaces the old one: never book on an earlier, calmer draft.
+        request.session.pop(SESSION_DRAFT, None)
+        raised = first_raised_flag(flags, request.POST)
+        if raised is not None:
+            # A "yes" stops here, whatever else the form lacks.
             return render(
-                request, "agenda/red_flag_stop.html", {"flag": raised.flag, "practice": practice}
+                request, "agenda/red_flag_stop.html", {"flag": raised, "practice": practice}
             )
+    if request.method == "POST" and not full and form.is_valid():
         request.session[SESSION_DRAFT] = {
             "reason": form.cleaned_data["reason"],
             "answers": form.answers(),
@@ -308,6 +311,12 @@ def cancel_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
             return redirect("agenda:my_appointment", public_id=appointment.public_id)
         messages.success(request, _("Uw afspraak is geannuleerd."))
         return redirect("agenda:my_appointments")
+    services.record_appointments_read(
+        by=portal.user,
+        practice=portal.patient.practice,
+        patient=portal.patient,
+        appointments=[appointment],
+    )
     return render(
         request,
         "agenda/cancel_confirm.html",
@@ -359,5 +368,11 @@ def reschedule_my_appointment(request: HttpRequest, public_id: str) -> HttpRespo
             "practitioner_label": selectors.practitioner_label(appointment.practitioner),
             "error": error,
         }
+    )
+    services.record_appointments_read(
+        by=portal.user,
+        practice=portal.patient.practice,
+        patient=portal.patient,
+        appointments=[appointment],
     )
     return render(request, "agenda/reschedule.html", context, status=status)

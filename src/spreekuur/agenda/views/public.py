@@ -8,6 +8,7 @@ date-of-birth check is not a public oracle; failures are throttled per device.""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -29,8 +30,19 @@ from spreekuur.core.selectors import published_news, schedule_for
 KIOSK_COOKIE = "spreekuur_kiosk"
 KIOSK_SALT = "spreekuur.agenda.kiosk"
 KIOSK_COOKIE_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
-KIOSK_FAILURES = 20  # per device per 10 minutes, then "please go to the desk"
+KIOSK_ATTEMPTS = 60  # per device per 10 minutes (a busy morning is ~20), then the desk
 KIOSK_WINDOW = 600
+
+
+def _attempts(key: str) -> int:
+    """Count this attempt in the device's window and return the count so far."""
+    if cache.add(key, 1, KIOSK_WINDOW):
+        return 1
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window ended between add and incr
+        cache.set(key, 1, KIOSK_WINDOW)
+        return 1
 
 
 def _kiosk_for(request: HttpRequest, practice: Practice) -> KioskDevice | None:
@@ -52,6 +64,8 @@ def kiosks_view(request: HttpRequest) -> HttpResponse:
     form = KioskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         kiosk = services.register_kiosk(practice=practice, name=form.cleaned_data["name"], by=user)
+        # The tablet stays in the waiting room: it must not keep this person logged in.
+        logout(request)
         response = redirect("agenda:kiosk", slug=practice.slug)
         response.set_signed_cookie(
             KIOSK_COOKIE,
@@ -61,10 +75,6 @@ def kiosks_view(request: HttpRequest) -> HttpResponse:
             httponly=True,
             secure=request.is_secure(),
             samesite="Strict",
-        )
-        messages.success(
-            request,
-            _("Dit apparaat is nu de aanmeldzuil. Log uit voordat u het in de wachtkamer zet."),
         )
         return response
     return render(
@@ -94,7 +104,7 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     device = _kiosk_for(request, practice)
     if device is None:
         return render(request, "agenda/kiosk_off.html", {"practice": practice}, status=403)
-    failures_key = f"kiosk-failures:{device.pk}"
+    attempts_key = f"kiosk-attempts:{device.pk}"
     method = request.POST.get("manier", "")
     birth_form = KioskBirthDateForm(
         request.POST if method == "geboortedatum" else None, prefix="gb"
@@ -102,7 +112,9 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     code_form = KioskCodeForm(request.POST if method == "code" else None, prefix="qr")
     context = {"practice": practice, "birth_form": birth_form, "code_form": code_form}
     if request.method == "POST":
-        if cache.get(failures_key, 0) >= KIOSK_FAILURES:
+        # Every attempt counts, found or not: the form must not become a way to test
+        # dates of birth against house numbers.
+        if _attempts(attempts_key) > KIOSK_ATTEMPTS:
             return render(request, "agenda/kiosk.html", {**context, "blocked": True}, status=429)
         result = None
         if method == "geboortedatum" and birth_form.is_valid():
@@ -118,9 +130,7 @@ def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
                 request, "agenda/kiosk_done.html", {"practice": practice, "numbers": result.numbers}
             )
         if result is not None:
-            cache.add(failures_key, 0, KIOSK_WINDOW)
-            cache.incr(failures_key)
-            context["not_found"] = True
+            context["ambiguous" if result.ambiguous else "not_found"] = True
     return render(request, "agenda/kiosk.html", context)
 
 

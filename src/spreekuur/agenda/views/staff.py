@@ -44,8 +44,16 @@ def _staff(request: HttpRequest) -> tuple[User, Practice]:
     return user, practice
 
 
+def date_param(request: HttpRequest, name: str) -> date | None:
+    """A date from the query string; a malformed or impossible one (30 February) is None."""
+    try:
+        return parse_date(request.GET.get(name, "") or "")
+    except ValueError:
+        return None
+
+
 def _day_from(request: HttpRequest, name: str = "dag") -> date:
-    return parse_date(request.GET.get(name, "") or "") or timezone.localdate()
+    return date_param(request, name) or timezone.localdate()
 
 
 def _chosen_practitioners(
@@ -230,8 +238,7 @@ def book_for_patient(request: HttpRequest, public_id: str) -> HttpResponse:
     elif request.POST.get("stap") in ("kiezen", "boeken"):
         patient = patient_selectors.get_patient_for(user, request.POST.get("patient", ""))
         context["patient"] = patient
-        if request.POST.get("stap") == "kiezen":
-            patient_services.record_patient_read(patient=patient, by=user)
+        status = 200
         if request.POST.get("stap") == "boeken" and booking.is_valid():
             appointment_type = AppointmentType.objects.get(
                 practice=practice, public_id=booking.cleaned_data["soort"]
@@ -248,10 +255,13 @@ def book_for_patient(request: HttpRequest, public_id: str) -> HttpResponse:
             except BusinessRuleError as refused:
                 context["error"] = str(refused)
                 status = 409 if isinstance(refused, services.SlotTaken) else 422
-                return render(request, "agenda/book_for_patient.html", context, status=status)
-            messages.success(request, _("De afspraak is gemaakt."))
-            day = timezone.localtime(appointment.starts_at).date()
-            return redirect(f"{reverse('agenda:day')}?dag={day.isoformat()}")
+            else:
+                messages.success(request, _("De afspraak is gemaakt."))
+                day = timezone.localtime(appointment.starts_at).date()
+                return redirect(f"{reverse('agenda:day')}?dag={day.isoformat()}")
+        # The page shows the patient's name and date of birth: that is a read.
+        patient_services.record_patient_read(patient=patient, by=user)
+        return render(request, "agenda/book_for_patient.html", context, status=status)
     return render(request, "agenda/book_for_patient.html", context)
 
 
@@ -304,8 +314,8 @@ def figures_view(request: HttpRequest) -> HttpResponse:
     practice = practice_of(user)
     if practice is None:
         raise PermissionDenied
-    until = parse_date(request.GET.get("tot", "") or "") or timezone.localdate()
-    since = parse_date(request.GET.get("van", "") or "") or until - timedelta(days=29)
+    until = date_param(request, "tot") or timezone.localdate()
+    since = date_param(request, "van") or until - timedelta(days=29)
     if since > until:
         since, until = until, since
     since = max(since, until - timedelta(days=366))  # one year at most per view
