@@ -464,3 +464,66 @@ def test_staff_who_are_also_patients_book_for_others_as_staff(agenda: Agenda) ->
         channel=BookingChannel.PHONE,
     )
     assert appointment.channel == BookingChannel.PHONE
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_booking_and_an_audited_read_of_the_same_patient_do_not_deadlock() -> None:
+    """The booking holds the patient row while a GP's read of that patient commits its
+    audit entry (whose foreign key to the patient is checked at commit, with the
+    practice's audit chain held); the booking then needs that chain. With a plain
+    FOR UPDATE on the patient this was a deadlock."""
+    if connection.vendor != "postgresql":
+        pytest.skip("lock modes are PostgreSQL's")
+    import time
+
+    from spreekuur.agenda.services.booking import _patient_locked
+    from spreekuur.core.audit import record_access
+    from tests.factories import MembershipFactory, PracticeFactory
+
+    practice = PracticeFactory()
+    gp = MembershipFactory(practice=practice).user
+    patient = PatientFactory(practice=practice, user=UserFactory())
+    locked = threading.Event()
+    errors: list[BaseException] = []
+
+    def booking() -> None:
+        try:
+            with transaction.atomic():
+                _patient_locked(patient)
+                locked.set()
+                time.sleep(0.5)  # ordering only: the read reaches its commit first
+                record_access(
+                    actor=patient.user,
+                    action="create",
+                    object_kind="appointment",
+                    practice=practice,
+                    patient=patient,
+                )
+        except BaseException as error:  # pragma: no cover - reported by the assert
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def gp_reads() -> None:
+        try:
+            locked.wait(5)
+            record_access(
+                actor=gp,
+                action="read",
+                object_kind="personal_data",
+                practice=practice,
+                patient=patient,
+            )
+        except BaseException as error:  # pragma: no cover
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=booking), threading.Thread(target=gp_reads)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert AuditEntry.objects.filter(patient=patient).count() == 2

@@ -126,11 +126,11 @@ def change_staff_member(
     # Lock the practice's active managers too, so two managers demoting each other at the
     # same moment cannot leave the practice without one.
     managers = list(
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(no_key=True)
         .filter(practice=membership.practice, role=StaffRole.PRAKTIJKMANAGER, active=True)
         .values_list("pk", flat=True)
     )
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(no_key=True).get(pk=membership.pk)
     stays_manager = active and role == StaffRole.PRAKTIJKMANAGER
     other_managers = [pk for pk in managers if pk != membership.pk]
     if membership.role == StaffRole.PRAKTIJKMANAGER and not stays_manager and not other_managers:

@@ -34,7 +34,7 @@ def send_due_reminders(*, now: datetime | None = None, batch: int = 200) -> int:
     while True:
         with transaction.atomic():
             due = list(
-                Appointment.objects.select_for_update(skip_locked=True, of=("self",))
+                Appointment.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
                 .select_related("patient__practice", "patient__user", "practitioner__user")
                 .filter(
                     status=AppointmentStatus.BOOKED,

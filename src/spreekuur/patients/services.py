@@ -89,7 +89,7 @@ def check_activation_code(*, code: str, date_of_birth: date) -> PortalActivation
     with transaction.atomic():
         activation = (
             PortalActivation.objects.usable()
-            .select_for_update()
+            .select_for_update(no_key=True, of=("self",))
             .select_related("patient", "practice")
             .filter(code_hash=_hash_code(code))
             .first()
@@ -119,9 +119,11 @@ def open_portal_account(
 ) -> User:
     """Create the patient's login; the code is used up in the same transaction."""
     activation = (
-        PortalActivation.objects.select_for_update().select_related("patient").get(pk=activation.pk)
+        PortalActivation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("patient")
+        .get(pk=activation.pk)
     )
-    patient = Patient.objects.select_for_update().get(pk=activation.patient_id)
+    patient = Patient.objects.select_for_update(no_key=True).get(pk=activation.patient_id)
     if activation.used_at is not None or activation.revoked_at is not None or patient.user_id:
         raise ActivationFailed(_("Deze activeringscode is al gebruikt."))
     email = email.strip().lower()

@@ -75,7 +75,11 @@ def check_triage(
 
 
 def _patient_locked(patient: Patient) -> Patient:
-    return Patient.objects.select_for_update().get(pk=patient.pk)
+    """Serialises one patient's bookings (the maximum of open appointments). NO KEY: the
+    key does not change, and a plain FOR UPDATE would block, until this transaction ends,
+    the foreign-key check of any audit entry about this patient committing meanwhile,
+    which holds the practice's audit chain that this transaction needs next: a deadlock."""
+    return Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
 
 
 def _slots_for_booking(
@@ -335,7 +339,7 @@ def _check_may_change(appointment: Appointment, *, by: User, now: datetime) -> N
 
 def _locked_appointment(appointment: Appointment) -> Appointment:
     return (
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("patient__practice", "practitioner__user", "appointment_type")
         .get(pk=appointment.pk)
     )

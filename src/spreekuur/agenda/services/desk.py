@@ -33,7 +33,7 @@ def _staff_locked(appointment: Appointment, by: User) -> Appointment:
     ):
         raise PermissionDenied
     return (
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("patient__practice", "practitioner__user")
         .get(pk=appointment.pk)
     )
@@ -141,7 +141,7 @@ def normalise_house_number(value: str) -> str:
 
 def _kiosk_candidates(kiosk: KioskDevice, now: datetime, **match: object) -> list[Appointment]:
     return list(
-        Appointment.objects.select_for_update(of=("self",))
+        Appointment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("patient__practice")
         .filter(
             practice_id=kiosk.practice_id,
