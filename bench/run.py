@@ -6,6 +6,7 @@
 2. Base-UI pages: a real gunicorn worker serving the demo practice (inside that region
    database), sequential requests per page; p50/p95/p99 against /healthz (the cheapest
    Django request) as the baseline; the worker's resident memory afterwards.
+3. The agenda's booking storm and sustained booking load (bench/booking.py), same database.
 
 Every run is bounded: a fixed number of requests and a timeout on each step.
 """
@@ -44,6 +45,18 @@ def psql(sql: str) -> None:
 def database_url() -> str:
     admin = urlparse(ADMIN_URL)
     return admin._replace(path=f"/{BENCH_DB}").geturl()
+
+
+def bench_env() -> dict[str, str]:
+    """The environment of every Spreekuur process the benchmark starts."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "SPREEKUUR_ENV": "development",
+        "DEBUG": "false",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
 
 
 def run(cmd: list[str], env: dict[str, str], timeout: int) -> float:
@@ -248,13 +261,7 @@ def bench_pages(
 def main() -> None:
     if shutil.which("pgbench") is None or shutil.which("psql") is None:
         sys.exit("make bench needs psql and pgbench (Debian: postgresql-client)")
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "SPREEKUUR_ENV": "development",
-        "DEBUG": "false",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = bench_env()
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print("generating the region ...", flush=True)
     generation = bench_generation(env)
@@ -303,6 +310,9 @@ def main() -> None:
     with out.open("a") as handle:
         handle.write(text)
     print(text)
+    import booking  # here, not at the top: booking imports this module
+
+    booking.bench_booking(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

@@ -37,7 +37,12 @@ STAFF_SEARCH_DAYS = 42  # how far ahead the desk looks for a free slot
 
 
 def booking_rules_for(practice: Practice) -> BookingRules:
+    """The practice's rules, read once per practice object (one request, one booking)."""
+    cached = getattr(practice, "_booking_rules", None)
+    if isinstance(cached, BookingRules):
+        return cached
     rules, _created = BookingRules.objects.get_or_create(practice=practice)
+    practice._booking_rules = rules  # type: ignore[attr-defined]
     return rules
 
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -79,7 +79,13 @@ def _patient_locked(patient: Patient) -> Patient:
     key does not change, and a plain FOR UPDATE would block, until this transaction ends,
     the foreign-key check of any audit entry about this patient committing meanwhile,
     which holds the practice's audit chain that this transaction needs next: a deadlock."""
-    return Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
+    locked = Patient.objects.select_for_update(no_key=True).get(pk=patient.pk)
+    # Keep the practice and portal user already loaded: they cannot change under the lock
+    # that matters here, and each would cost a query again (audit entry, notification).
+    locked.practice = patient.practice
+    if Patient.user.is_cached(patient):
+        locked.user = patient.user
+    return locked
 
 
 def _slots_for_booking(
@@ -269,13 +275,14 @@ def book_appointment(
     )
     run = _slots_for_booking(slot, appointment_type, online=online)
     ends_at = run[0].starts_at + timedelta(minutes=appointment_type.duration_minutes)
-    _check_no_overlap(run[0], ends_at)
+    if connection.vendor != "postgresql":
+        _check_no_overlap(run[0], ends_at)  # PostgreSQL's exclusion constraint does this
     try:
         with transaction.atomic():
             appointment = Appointment.objects.create(
                 practice_id=patient.practice_id,
                 patient=patient,
-                practitioner_id=slot.practitioner_id,
+                practitioner=slot.practitioner,
                 appointment_type=appointment_type,
                 starts_at=run[0].starts_at,
                 ends_at=ends_at,

@@ -309,6 +309,7 @@ def update_booking_rules(*, practice: Practice, by: User, **values: Any) -> Book
         setattr(rules, name, value)
     rules.full_clean()
     rules.save()
+    practice._booking_rules = rules  # type: ignore[attr-defined]  # the selector's cache
     return rules
 
 
