@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "spreekuur.accounts",
     "spreekuur.patients",
     "spreekuur.agenda",
+    "spreekuur.dossier",
     "spreekuur.demo",
 ]
 

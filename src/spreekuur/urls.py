@@ -6,6 +6,7 @@ urlpatterns = [
     path("account/passkey/", include("spreekuur.accounts.passkey_urls")),
     path("", include("spreekuur.patients.urls")),
     path("", include("spreekuur.agenda.urls")),
+    path("", include("spreekuur.dossier.urls")),
 ]
 
 handler404 = "spreekuur.core.views.not_found"

@@ -292,3 +292,21 @@ def test_audit_pages_page_without_counting(cast: Cast) -> None:
     # 55 reads plus the patient's own first visit to this page
     assert len(second.context["entries"]) == 6 and not second.context["page"].has_next
     assert client.get(reverse("core:my_audit_log"), {"pagina": "nonsense"}).status_code == 200
+
+
+def test_manager_opens_the_record_online_from_a_date(cast: Cast) -> None:
+    client = verified_client(cast.manager_a)
+    page = client.get(reverse("core:practice_details")).content.decode()
+    assert "Dossier online vanaf" in page
+    data = {
+        "phone_main": "010-1234567",
+        "phone_urgent": "010-7654321",
+        "hap_name": "Huisartsenpost Test",
+        "hap_phone": "0900-1111111",
+        "brand_colour": "#154273",
+        "records_online_from": "2020-07-01",
+        "hours_0": "08:00-17:00",
+    }
+    assert client.post(reverse("core:practice_details"), data).status_code == 302
+    cast.practice_a.refresh_from_db()
+    assert cast.practice_a.records_online_from == date(2020, 7, 1)

@@ -117,3 +117,21 @@ def test_demo_practice_has_a_month_of_appointments_without_double_bookings(db: N
     assert max(starts.values()) == 1
     portal = Patient.objects.get(user__email=generator.DEMO_PATIENT_EMAIL)
     assert portal.appointments.filter(starts_at__gt=now).exists()
+
+
+def test_demo_patients_have_a_record_and_the_demo_patient_a_shielded_line(db: None) -> None:
+    from spreekuur.dossier.models import Episode, JournalEntry, Medication
+    from spreekuur.dossier.selectors import record_online
+
+    generator.load(demo_patients=600)
+    practice = Practice.objects.get(slug="de-linde")
+    assert Episode.objects.filter(practice=practice).values("patient").distinct().count() > 300
+    assert JournalEntry.objects.filter(practice=practice).count() > 600
+    assert Medication.objects.filter(practice=practice, chronic=True).exists()
+    codes = set(Episode.objects.filter(practice=practice).values_list("icpc_code", flat=True))
+    assert {"K86", "T90", "R74"} <= codes
+    portal = Patient.objects.get(user__email=generator.DEMO_PATIENT_EMAIL)
+    online = record_online(portal)
+    assert online.journal and online.medication
+    assert JournalEntry.objects.filter(patient=portal, shielded=True).exists()
+    assert all(not line.shielded for line in online.journal)

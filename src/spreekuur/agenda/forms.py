@@ -20,17 +20,17 @@ from spreekuur.agenda.models import (
     Weekday,
 )
 from spreekuur.agenda.services.booking import MAX_REASON_LENGTH
-from spreekuur.core.forms import DateInput, DatePartsField, StyledForm, StyledFormMixin
+from spreekuur.core.forms import (
+    DateInput,
+    DatePartsField,
+    StyledForm,
+    StyledFormMixin,
+    set_choices,
+)
 from spreekuur.core.roles import StaffRole
 
 YES, NO = "ja", "nee"
 ANYONE = "iedereen"
-
-
-def set_choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
-    if not isinstance(field, forms.ChoiceField):
-        raise TypeError("choices belong to a choice field")
-    field.choices = choices
 
 
 def first_raised_flag(flags: list[RedFlag], data: Mapping[str, Any]) -> RedFlag | None:

@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if capabilities.is_portal_user(user):
         items += [
             NavItem(str(_("Afspraken")), reverse("agenda:my_appointments")),
+            NavItem(str(_("Mijn dossier")), reverse("dossier:my_record")),
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]

@@ -42,6 +42,12 @@ class StyledForm(StyledFormMixin, forms.Form):
     pass
 
 
+def set_choices(field: forms.Field, choices: list[tuple[str, str]]) -> None:
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError("choices belong to a choice field")
+    field.choices = choices
+
+
 class DatePartsWidget(forms.MultiWidget):
     """Day, month and year as three small boxes: easier than a date picker for many
     patients, and the pattern Dutch government sites use for a date of birth."""
@@ -201,6 +207,16 @@ class PracticeDetailsForm(StyledForm):
         label=_("Huiskleur"),
         max_length=7,
         help_text=_("Bijvoorbeeld #154273. Witte tekst moet goed leesbaar blijven."),
+    )
+    records_online_from = forms.DateField(
+        label=_("Dossier online vanaf"),
+        required=False,
+        widget=DateInput(),
+        help_text=_(
+            "Patiënten zien hun dossier online vanaf deze datum (conclusie en plan van "
+            "contacten, episodes, medicatie, allergieën). Leeg: het dossier staat nog niet "
+            "online."
+        ),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

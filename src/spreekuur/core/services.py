@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ EDITABLE_PRACTICE_FIELDS = (
     "hap_address",
     "website_intro",
     "brand_colour",
+    "records_online_from",
 )
 
 
@@ -122,7 +123,7 @@ def set_opening_exception(
 def update_practice_details(
     *,
     practice: Practice,
-    details: dict[str, str],
+    details: dict[str, Any],
     weekly: dict[int, list[tuple[time, time]]],
     by: User,
 ) -> Practice:
@@ -136,7 +137,7 @@ def update_practice_details(
         if phone_field in details:
             validate_phone(details[phone_field])
     for field, value in details.items():
-        setattr(practice, field, value.strip())
+        setattr(practice, field, value.strip() if isinstance(value, str) else value)
     practice.save(update_fields=sorted(details))
     practice.opening_hours.all().delete()
     OpeningHours.objects.bulk_create(

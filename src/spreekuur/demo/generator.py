@@ -24,6 +24,7 @@ from spreekuur.accounts.models import Membership, User
 from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
+from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
 
@@ -386,6 +387,9 @@ def load(
                 made = build_demo_agenda(practice, today=today)
                 portal_patient = Patient.objects.get(user__email=DEMO_PATIENT_EMAIL)
                 give_portal_patient_appointments(portal_patient, today=today)
+                lines = build_demo_records(practice, today=today)
+                give_portal_patient_record(portal_patient, today=today)
+                progress(f"dossiers van {spec.name}: {lines} journaalregels")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

@@ -1,0 +1,76 @@
+"""Record input with Dutch messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.forms import DateInput, StyledForm, set_choices
+from spreekuur.dossier.models import AllergyKind, ContactKind, validate_icpc
+
+
+class JournalEntryForm(StyledForm):
+    contact_on = forms.DateField(label=_("Datum contact"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
+    episode = forms.ChoiceField(label=_("Episode"), required=False)
+    subjective = forms.CharField(
+        label=_("S: wat de patiënt vertelt"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    objective = forms.CharField(
+        label=_("O: wat er is gevonden"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evaluation = forms.CharField(
+        label=_("E: conclusie"),
+        help_text=_("Zichtbaar voor de patiënt in het portaal, tenzij afgeschermd."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    plan = forms.CharField(
+        label=_("P: plan"),
+        help_text=_("Zichtbaar voor de patiënt in het portaal, tenzij afgeschermd."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, episodes: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"contact_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["episode"], [("", str(_("Geen episode"))), *episodes])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not any(cleaned.get(name) for name in ("subjective", "objective", "evaluation", "plan")):
+            raise forms.ValidationError(_("Vul minstens één van de regels S, O, E of P in."))
+        return cleaned
+
+
+class EpisodeForm(StyledForm):
+    icpc_code = forms.CharField(
+        label=_("ICPC-code"),
+        max_length=3,
+        validators=[validate_icpc],
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": "4"}),
+    )
+    title = forms.CharField(label=_("Omschrijving"), max_length=120)
+    started_on = forms.DateField(label=_("Begonnen op"), widget=DateInput())
+
+    def clean_icpc_code(self) -> str:
+        return str(self.cleaned_data["icpc_code"]).strip().upper()
+
+
+class MedicationForm(StyledForm):
+    name = forms.CharField(label=_("Geneesmiddel"), max_length=150)
+    dosage = forms.CharField(label=_("Dosering"), max_length=150)
+    started_on = forms.DateField(label=_("Gestart op"), widget=DateInput())
+    chronic = forms.BooleanField(label=_("Chronisch gebruik"), required=False)
+
+
+class AllergyForm(StyledForm):
+    substance = forms.CharField(label=_("Stof of geneesmiddel"), max_length=150)
+    kind = forms.ChoiceField(label=_("Soort"), choices=AllergyKind.choices)
+    reaction = forms.CharField(label=_("Reactie"), max_length=200, required=False)

@@ -1,0 +1,166 @@
+"""The medical record: episodes (ICPC), journal entries per contact in SOEP form,
+medication and allergies, each of which a GP can shield from online access.
+
+Clinical rows are never silently overwritten (DESIGN.md §5.6): a correction is a new row
+that names the one it replaces, and readers skip replaced rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.models import Practice
+from spreekuur.patients.models import Patient
+
+# ICPC-1 NL (NHG-Tabel 24): a chapter letter and two digits; 01-29 symptoms, 70-99 diseases.
+ICPC_CHAPTERS = "ABDFHKLNPRSTUWXYZ"
+validate_icpc = RegexValidator(
+    rf"^[{ICPC_CHAPTERS}](0[1-9]|[1-9][0-9])$",
+    _("Een ICPC-code is een hoofdstukletter en twee cijfers, bijvoorbeeld T90 of R05."),
+)
+
+
+class ClinicalRow(models.Model):
+    """What every record row has: its practice and patient, who wrote it and when,
+    and whether a GP shielded it from the portal."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    shielded = models.BooleanField(_("afgeschermd"), default=False)
+    shielded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Episode(ClinicalRow):
+    icpc_code = models.CharField(_("ICPC-code"), max_length=3, validators=[validate_icpc])
+    title = models.CharField(_("omschrijving"), max_length=120)
+    started_on = models.DateField(_("begonnen op"))
+    ended_on = models.DateField(_("afgesloten op"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="episode_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "patient", "started_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.icpc_code} {self.title}"
+
+    @property
+    def active(self) -> bool:
+        return self.ended_on is None
+
+
+class ContactKind(models.TextChoices):
+    CONSULT = "consult", _("consult")
+    PHONE = "telefonisch", _("telefonisch consult")
+    VISIT = "visite", _("visite")
+    ECONSULT = "e-consult", _("e-consult")
+    VIDEO = "beeldbellen", _("beeldbellen")
+    OTHER = "overig", _("overig")
+
+
+class JournalEntry(ClinicalRow):
+    """One contact in SOEP form. The portal shows the E (evaluation) and P (plan) lines;
+    S and O are the GP's working notes (NHG guidance on online access)."""
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
+    contact_on = models.DateField(_("datum contact"))
+    kind = models.CharField(_("soort contact"), max_length=12, choices=ContactKind.choices)
+    subjective = models.TextField(_("S: wat de patiënt vertelt"), blank=True)
+    objective = models.TextField(_("O: wat er is gevonden"), blank=True)
+    evaluation = models.TextField(_("E: conclusie"), blank=True)
+    plan = models.TextField(_("P: plan"), blank=True)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+
+    class Meta:
+        ordering = ["-contact_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(subjective="", objective="", evaluation="", plan=""),
+                name="journal_entry_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "patient", "contact_on"])]
+
+    def __str__(self) -> str:
+        return f"journal {self.public_id}"
+
+
+class Medication(ClinicalRow):
+    name = models.CharField(_("geneesmiddel"), max_length=150)
+    dosage = models.CharField(_("dosering"), max_length=150)
+    started_on = models.DateField(_("gestart op"))
+    ended_on = models.DateField(_("gestopt op"), null=True, blank=True)
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voorschrijver"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    chronic = models.BooleanField(_("chronisch"), default=False)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="medication_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "patient", "started_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def active(self) -> bool:
+        return self.ended_on is None
+
+
+class AllergyKind(models.TextChoices):
+    ALLERGY = "allergie", _("allergie")
+    INTOLERANCE = "intolerantie", _("intolerantie")
+
+
+class Allergy(ClinicalRow):
+    substance = models.CharField(_("stof of geneesmiddel"), max_length=150)
+    kind = models.CharField(_("soort"), max_length=12, choices=AllergyKind.choices)
+    reaction = models.CharField(_("reactie"), max_length=200, blank=True)
+    recorded_on = models.DateField(_("vastgelegd op"))
+
+    class Meta:
+        ordering = ["substance", "id"]
+        indexes = [models.Index(fields=["practice", "patient"])]
+
+    def __str__(self) -> str:
+        return self.substance

@@ -1,0 +1,122 @@
+"""Reads of the record: the whole record for staff, and what the patient may see online.
+
+The online view is built here and nowhere else: from the practice's "records online
+from" date, nothing shielded (nor any line of a shielded episode), the E and P lines of
+the journal only, and never a row that a correction replaced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import active_membership
+from spreekuur.dossier.models import Allergy, ClinicalRow, Episode, JournalEntry, Medication
+from spreekuur.patients.models import Patient
+
+JOURNAL_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Record:
+    episodes: list[Episode]
+    journal: list[JournalEntry]
+    more_journal: bool
+    medication: list[Medication]
+    allergies: list[Allergy]
+    online_from: date | None = None
+
+
+def _journal(patient: Patient) -> QuerySet[JournalEntry]:
+    return (
+        JournalEntry.objects.filter(practice_id=patient.practice_id, patient=patient)
+        .filter(replaced_by__isnull=True)
+        .select_related("episode", "created_by")
+    )
+
+
+def _page(queryset: QuerySet[JournalEntry], page: int) -> tuple[list[JournalEntry], bool]:
+    start = max(0, page - 1) * JOURNAL_PAGE
+    rows = list(queryset[start : start + JOURNAL_PAGE + 1])
+    return rows[:JOURNAL_PAGE], len(rows) > JOURNAL_PAGE
+
+
+def record_for_staff(patient: Patient, *, page: int = 1) -> Record:
+    episodes = list(Episode.objects.filter(practice_id=patient.practice_id, patient=patient))
+    journal, more = _page(_journal(patient), page)
+    return Record(
+        episodes=episodes,
+        journal=journal,
+        more_journal=more,
+        medication=list(
+            Medication.objects.filter(
+                practice_id=patient.practice_id, patient=patient
+            ).select_related("prescriber")
+        ),
+        allergies=list(Allergy.objects.filter(practice_id=patient.practice_id, patient=patient)),
+    )
+
+
+def record_online(patient: Patient, *, page: int = 1) -> Record:
+    """What the patient sees in the portal; empty until the practice opens its records."""
+    online_from = patient.practice.records_online_from
+    if online_from is None:
+        return Record([], [], False, [], [], None)
+    mine = {"practice_id": patient.practice_id, "patient": patient, "shielded": False}
+    episodes = list(
+        Episode.objects.filter(**mine).filter(
+            Q(ended_on__isnull=True) | Q(ended_on__gte=online_from)
+        )
+    )
+    journal = (
+        _journal(patient)
+        .filter(shielded=False, contact_on__gte=online_from)
+        .filter(Q(episode__isnull=True) | Q(episode__shielded=False))
+        .exclude(evaluation="", plan="")
+    )
+    entries, more = _page(journal, page)
+    medication = list(
+        Medication.objects.filter(**mine)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=online_from))
+        .select_related("prescriber")
+    )
+    return Record(
+        episodes=episodes,
+        journal=entries,
+        more_journal=more,
+        medication=medication,
+        allergies=list(Allergy.objects.filter(**mine)),
+        online_from=online_from,
+    )
+
+
+def object_ids(record: Record) -> list[str]:
+    rows: list[ClinicalRow] = [*record.episodes, *record.journal, *record.medication]
+    rows += record.allergies
+    return [str(row.public_id) for row in rows]
+
+
+SHIELDABLE: dict[str, type[ClinicalRow]] = {
+    "episode": Episode,
+    "journaal": JournalEntry,
+    "medicatie": Medication,
+    "allergie": Allergy,
+}
+
+
+def get_record_item(user: User, kind: str, public_id: object) -> ClinicalRow:
+    """A record row of the staff member's own practice, or 404."""
+    membership = active_membership(user)
+    model = SHIELDABLE.get(kind)
+    if membership is None or model is None:
+        from django.http import Http404
+
+        raise Http404
+    return get_object_or_404(
+        model._default_manager.select_related("patient__practice"),
+        practice_id=membership.practice_id,
+        public_id=public_id,
+    )

@@ -1,0 +1,197 @@
+"""Writes to the record: each checks the writer's capability and practice, validates,
+and logs the change (NEN 7513) in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import active_membership
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditAction
+from spreekuur.dossier import capabilities
+from spreekuur.dossier.models import Allergy, ClinicalRow, Episode, JournalEntry, Medication
+from spreekuur.patients.models import Patient
+
+
+def _require(by: User, patient: Patient, allowed: bool) -> None:
+    membership = active_membership(by)
+    if not allowed or membership is None or membership.practice_id != patient.practice_id:
+        raise PermissionDenied
+
+
+def _save(row: ClinicalRow, *, by: User, detail: str = "") -> None:
+    try:
+        row.full_clean(exclude=["practice", "patient", "created_by", "shielded_by"])
+    except DjangoValidationError as error:
+        raise BusinessRuleError(" ".join(error.messages)) from error
+    created = row.pk is None
+    row.save()
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE if created else AuditAction.CHANGE,
+        object_kind=type(row).__name__.lower(),
+        practice=row.patient.practice,
+        patient=row.patient,
+        object_ids=[row.public_id],
+        detail=detail,
+    )
+
+
+def _not_in_future(day: date) -> None:
+    if day > timezone.localdate():
+        raise BusinessRuleError(_("Een datum in de toekomst kan hier niet."))
+
+
+@transaction.atomic
+def record_episode(
+    *, patient: Patient, icpc_code: str, title: str, started_on: date, by: User
+) -> Episode:
+    _require(by, patient, capabilities.can_write_journal(by))
+    _not_in_future(started_on)
+    episode = Episode(
+        practice_id=patient.practice_id,
+        patient=patient,
+        icpc_code=icpc_code.strip().upper(),
+        title=title.strip(),
+        started_on=started_on,
+        created_by=by,
+    )
+    _save(episode, by=by)
+    return episode
+
+
+@transaction.atomic
+def close_episode(*, episode: Episode, ended_on: date, by: User) -> Episode:
+    _require(by, episode.patient, capabilities.can_write_journal(by))
+    _not_in_future(ended_on)
+    episode.ended_on = ended_on
+    _save(episode, by=by, detail="afgesloten")
+    return episode
+
+
+@transaction.atomic
+def record_journal_entry(
+    *,
+    patient: Patient,
+    contact_on: date,
+    kind: str,
+    subjective: str = "",
+    objective: str = "",
+    evaluation: str = "",
+    plan: str = "",
+    episode: Episode | None = None,
+    by: User,
+) -> JournalEntry:
+    _require(by, patient, capabilities.can_write_journal(by))
+    _not_in_future(contact_on)
+    if episode is not None and episode.patient_id != patient.pk:
+        raise PermissionDenied
+    texts = [text.strip() for text in (subjective, objective, evaluation, plan)]
+    if not any(texts):
+        raise BusinessRuleError(_("Vul minstens één van de regels S, O, E of P in."))
+    entry = JournalEntry(
+        practice_id=patient.practice_id,
+        patient=patient,
+        episode=episode,
+        contact_on=contact_on,
+        kind=kind,
+        subjective=texts[0],
+        objective=texts[1],
+        evaluation=texts[2],
+        plan=texts[3],
+        created_by=by,
+    )
+    _save(entry, by=by)
+    return entry
+
+
+@transaction.atomic
+def record_medication(
+    *,
+    patient: Patient,
+    name: str,
+    dosage: str,
+    started_on: date,
+    chronic: bool = False,
+    by: User,
+) -> Medication:
+    _require(by, patient, capabilities.can_record_medication(by))
+    medication = Medication(
+        practice_id=patient.practice_id,
+        patient=patient,
+        name=name.strip(),
+        dosage=dosage.strip(),
+        started_on=started_on,
+        chronic=chronic,
+        prescriber=by,
+        created_by=by,
+    )
+    _save(medication, by=by)
+    return medication
+
+
+@transaction.atomic
+def stop_medication(*, medication: Medication, ended_on: date, by: User) -> Medication:
+    _require(by, medication.patient, capabilities.can_record_medication(by))
+    _not_in_future(ended_on)
+    medication.ended_on = ended_on
+    _save(medication, by=by, detail="gestopt")
+    return medication
+
+
+@transaction.atomic
+def record_allergy(
+    *, patient: Patient, substance: str, kind: str, reaction: str = "", by: User
+) -> Allergy:
+    _require(by, patient, capabilities.can_write_journal(by))
+    allergy = Allergy(
+        practice_id=patient.practice_id,
+        patient=patient,
+        substance=substance.strip(),
+        kind=kind,
+        reaction=reaction.strip(),
+        recorded_on=timezone.localdate(),
+        created_by=by,
+    )
+    _save(allergy, by=by)
+    return allergy
+
+
+@transaction.atomic
+def set_shielded(*, item: ClinicalRow, shielded: bool, by: User) -> ClinicalRow:
+    """Shield an item (or a whole episode, with its journal lines) from the portal."""
+    _require(by, item.patient, capabilities.can_shield(by))
+    item.shielded = shielded
+    item.shielded_by = by if shielded else None
+    item.save(update_fields=["shielded", "shielded_by"])
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind=type(item).__name__.lower(),
+        practice=item.patient.practice,
+        patient=item.patient,
+        object_ids=[item.public_id],
+        detail="afgeschermd" if shielded else "afscherming opgeheven",
+    )
+    return item
+
+
+def record_read(*, by: User, patient: Patient, detail: str = "", **extra: Any) -> None:
+    """One log entry for a page of the record (staff or the patient themselves)."""
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind="record",
+        practice=patient.practice,
+        patient=patient,
+        detail=detail,
+        **extra,
+    )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from spreekuur.dossier import views
+
+app_name = "dossier"
+
+urlpatterns = [
+    path("mijn-dossier/", views.my_record, name="my_record"),
+    path("patienten/<uuid:public_id>/dossier/", views.patient_record, name="patient_record"),
+    path("dossier/<slug:kind>/<uuid:public_id>/afscherming/", views.shield, name="shield"),
+]

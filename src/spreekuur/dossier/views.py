@@ -1,0 +1,106 @@
+"""The record over HTTP: the staff record page with its forms, the patient's own record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.selectors import patient_profile
+from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.dossier import capabilities, selectors, services
+from spreekuur.dossier.forms import AllergyForm, EpisodeForm, JournalEntryForm, MedicationForm
+from spreekuur.dossier.models import Episode
+from spreekuur.patients.selectors import get_patient_for
+
+
+def _page_number(request: HttpRequest) -> int:
+    value = request.GET.get("pagina", "1")
+    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
+
+
+@require_http_methods(["GET", "POST"])
+def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The whole record for care staff, with forms to add to it."""
+    user = acting_user(request, capabilities.can_read_record)
+    patient = get_patient_for(user, public_id)
+    episodes = Episode.objects.filter(practice_id=patient.practice_id, patient=patient)
+    episode_choices = [(str(e.public_id), f"{e.icpc_code} {e.title}") for e in episodes]
+    chosen = request.POST.get("formulier", "")
+    forms: dict[str, Any] = {
+        "journaal": JournalEntryForm(
+            request.POST if chosen == "journaal" else None, episodes=episode_choices
+        ),
+        "episode": EpisodeForm(request.POST if chosen == "episode" else None),
+        "medicatie": MedicationForm(request.POST if chosen == "medicatie" else None),
+        "allergie": AllergyForm(request.POST if chosen == "allergie" else None),
+    }
+    form = forms.get(chosen)
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            if chosen == "journaal":
+                episode_id = data.pop("episode")
+                episode = next((e for e in episodes if str(e.public_id) == episode_id), None)
+                services.record_journal_entry(patient=patient, episode=episode, by=user, **data)
+            elif chosen == "episode":
+                services.record_episode(patient=patient, by=user, **data)
+            elif chosen == "medicatie":
+                services.record_medication(patient=patient, by=user, **data)
+            else:
+                services.record_allergy(patient=patient, by=user, **data)
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Vastgelegd in het dossier."))
+            return redirect("dossier:patient_record", public_id=patient.public_id)
+    record = selectors.record_for_staff(patient, page=_page_number(request))
+    services.record_read(by=user, patient=patient, object_ids=selectors.object_ids(record))
+    return render(
+        request,
+        "dossier/patient_record.html",
+        {
+            "patient": patient,
+            "record": record,
+            "forms": forms,
+            "page": _page_number(request),
+            "can_shield": capabilities.can_shield(user),
+            "can_prescribe": capabilities.can_record_medication(user),
+        },
+    )
+
+
+@require_POST
+def shield(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
+    user = acting_user(request, capabilities.can_shield)
+    item = selectors.get_record_item(user, kind, public_id)
+    services.set_shielded(item=item, shielded=request.POST.get("afschermen") == "ja", by=user)
+    messages.success(
+        request,
+        _("Afgeschermd: niet meer zichtbaar in het portaal.")
+        if item.shielded
+        else _("Afscherming opgeheven."),
+    )
+    return redirect("dossier:patient_record", public_id=item.patient.public_id)
+
+
+@require_http_methods(["GET"])
+def my_record(request: HttpRequest) -> HttpResponse:
+    """The patient's own record, as the practice opened it online."""
+    user = acting_user(request, capabilities.can_view_own_record)
+    patient = patient_profile(user)
+    if patient is None:
+        raise PermissionDenied
+    record = selectors.record_online(patient, page=_page_number(request))
+    services.record_read(by=user, patient=patient, object_ids=selectors.object_ids(record))
+    return render(
+        request,
+        "dossier/my_record.html",
+        {"record": record, "practice": patient.practice, "page": _page_number(request)},
+    )

@@ -1,0 +1,274 @@
+"""The record: what staff record, what the patient sees online, and what never shows."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditEntry
+from spreekuur.dossier import selectors, services
+from spreekuur.dossier.models import Episode, JournalEntry
+from tests.conftest import Cast, verified_client
+
+pytestmark = pytest.mark.django_db
+
+OPEN_FROM = date(2020, 7, 1)
+
+
+@pytest.fixture
+def opened(cast: Cast) -> Cast:
+    cast.practice_a.records_online_from = OPEN_FROM
+    cast.practice_a.save(update_fields=["records_online_from"])
+    return cast
+
+
+def entry(cast: Cast, **values: object) -> JournalEntry:
+    defaults: dict[str, object] = {
+        "patient": cast.patient_a,
+        "contact_on": timezone.localdate() - timedelta(days=3),
+        "kind": "consult",
+        "subjective": "Hoofdpijn sinds gisteren (werkaantekening)",
+        "objective": "Nekstijfheid afwezig",
+        "evaluation": "Spanningshoofdpijn",
+        "plan": "Paracetamol, terug bij verergering",
+        "by": cast.gp_a,
+    }
+    defaults.update(values)
+    return services.record_journal_entry(**defaults)  # type: ignore[arg-type]
+
+
+def portal_page(cast: Cast) -> str:
+    return verified_client(cast.patient_user_a).get(reverse("dossier:my_record")).content.decode()
+
+
+def test_the_portal_shows_conclusion_and_plan_but_not_the_working_notes(opened: Cast) -> None:
+    entry(opened)
+    page = portal_page(opened)
+    assert "Spanningshoofdpijn" in page and "Paracetamol" in page
+    assert "werkaantekening" not in page and "Nekstijfheid" not in page
+
+
+def test_a_shielded_entry_is_never_shown_online(opened: Cast) -> None:
+    line = entry(opened, evaluation="Geheime conclusie")
+    services.set_shielded(item=line, shielded=True, by=opened.gp_a)
+    assert "Geheime conclusie" not in portal_page(opened)
+    assert line.public_id not in [
+        e.public_id for e in selectors.record_online(opened.patient_a).journal
+    ]
+    services.set_shielded(item=line, shielded=False, by=opened.gp_a)
+    assert "Geheime conclusie" in portal_page(opened)
+
+
+def test_a_shielded_episode_hides_itself_and_all_its_lines(opened: Cast) -> None:
+    episode = services.record_episode(
+        patient=opened.patient_a,
+        icpc_code="p76",
+        title="Somberheid",
+        started_on=date(2024, 1, 5),
+        by=opened.gp_a,
+    )
+    assert episode.icpc_code == "P76"
+    entry(opened, episode=episode, evaluation="Depressieve klachten")
+    services.set_shielded(item=episode, shielded=True, by=opened.gp_a)
+    page = portal_page(opened)
+    assert "Somberheid" not in page and "Depressieve klachten" not in page
+
+
+def test_nothing_before_the_practices_online_date_and_nothing_before_it_opens(cast: Cast) -> None:
+    entry(cast, contact_on=date(2019, 5, 1), evaluation="Oude conclusie")
+    entry(cast, evaluation="Nieuwe conclusie")
+    page = portal_page(cast)
+    assert "nog niet online opengezet" in page
+    assert "Nieuwe conclusie" not in page
+    cast.practice_a.records_online_from = OPEN_FROM
+    cast.practice_a.save()
+    page = portal_page(cast)
+    assert "Nieuwe conclusie" in page and "Oude conclusie" not in page
+
+
+def test_lines_with_only_working_notes_are_not_shown(opened: Cast) -> None:
+    entry(opened, evaluation="", plan="", subjective="Alleen S")
+    assert selectors.record_online(opened.patient_a).journal == []
+
+
+def test_a_replaced_line_is_not_shown(opened: Cast) -> None:
+    old = entry(opened, evaluation="Eerste versie")
+    new = entry(opened, evaluation="Verbeterde versie")
+    new.replaces = old
+    new.save()
+    page = portal_page(opened)
+    assert "Verbeterde versie" in page and "Eerste versie" not in page
+
+
+def test_medication_and_allergies_are_shown_unless_shielded(opened: Cast) -> None:
+    pill = services.record_medication(
+        patient=opened.patient_a,
+        name="Amlodipine 5 mg",
+        dosage="1 keer per dag",
+        started_on=date(2023, 3, 1),
+        chronic=True,
+        by=opened.gp_a,
+    )
+    services.record_allergy(
+        patient=opened.patient_a,
+        substance="Penicilline",
+        kind="allergie",
+        reaction="Uitslag",
+        by=opened.assistant_a,
+    )
+    page = portal_page(opened)
+    assert "Amlodipine 5 mg" in page and "Penicilline" in page
+    services.set_shielded(item=pill, shielded=True, by=opened.gp_a)
+    assert "Amlodipine" not in portal_page(opened)
+
+
+def test_a_patient_sees_only_their_own_record(opened: Cast) -> None:
+    entry(opened, patient=opened.other_patient_a, evaluation="Van een ander")
+    assert "Van een ander" not in portal_page(opened)
+
+
+def test_reading_the_record_is_logged_for_patient_and_staff(opened: Cast) -> None:
+    line = entry(opened)
+    portal_page(opened)
+    verified_client(opened.gp_a).get(
+        reverse("dossier:patient_record", args=[opened.patient_a.public_id])
+    )
+    reads = AuditEntry.objects.filter(action="read", object_kind="record")
+    assert reads.count() == 2
+    assert all(r.patient_id == opened.patient_a.pk for r in reads)
+    assert all(str(line.public_id) in r.object_ids for r in reads)
+
+
+def test_staff_see_the_whole_record_including_shielded_lines(opened: Cast) -> None:
+    line = entry(opened, evaluation="Afgeschermde conclusie")
+    services.set_shielded(item=line, shielded=True, by=opened.gp_a)
+    page = (
+        verified_client(opened.poh_a)
+        .get(reverse("dossier:patient_record", args=[opened.patient_a.public_id]))
+        .content.decode()
+    )
+    assert "Afgeschermde conclusie" in page and "werkaantekening" in page
+    assert "afgeschermd" in page
+
+
+@pytest.mark.parametrize("who", ["manager_a", "patient_user_a", "gp_b"])
+def test_the_staff_record_page_refuses_others(opened: Cast, who: str) -> None:
+    response = verified_client(getattr(opened, who)).get(
+        reverse("dossier:patient_record", args=[opened.patient_a.public_id])
+    )
+    assert response.status_code in (403, 404)
+
+
+def test_staff_add_a_journal_line_through_the_page(opened: Cast) -> None:
+    url = reverse("dossier:patient_record", args=[opened.patient_a.public_id])
+    response = verified_client(opened.assistant_a).post(
+        url,
+        {
+            "formulier": "journaal",
+            "contact_on": timezone.localdate().isoformat(),
+            "kind": "telefonisch",
+            "evaluation": "Hechtingen verwijderd",
+        },
+    )
+    assert response.status_code == 302
+    assert JournalEntry.objects.get().created_by == opened.assistant_a
+
+
+def test_an_empty_soep_line_gets_a_dutch_error_and_is_refused_by_the_database(opened: Cast) -> None:
+    url = reverse("dossier:patient_record", args=[opened.patient_a.public_id])
+    page = (
+        verified_client(opened.gp_a)
+        .post(url, {"formulier": "journaal", "contact_on": "2025-01-01", "kind": "consult"})
+        .content.decode()
+    )
+    assert "Vul minstens één van de regels S, O, E of P in." in page
+    with pytest.raises(IntegrityError), transaction.atomic():
+        JournalEntry.objects.create(
+            practice=opened.practice_a,
+            patient=opened.patient_a,
+            contact_on=date(2025, 1, 1),
+            kind="consult",
+            created_by=opened.gp_a,
+        )
+
+
+def test_bad_icpc_codes_and_future_dates_are_refused(opened: Cast) -> None:
+    with pytest.raises(BusinessRuleError, match="ICPC-code"):
+        services.record_episode(
+            patient=opened.patient_a,
+            icpc_code="Q12",
+            title="x",
+            started_on=date(2024, 1, 1),
+            by=opened.gp_a,
+        )
+    with pytest.raises(BusinessRuleError, match="toekomst"):
+        entry(opened, contact_on=timezone.localdate() + timedelta(days=1))
+
+
+@pytest.mark.parametrize("who", ["assistant_a", "poh_a", "manager_a", "gp_b"])
+def test_only_a_gp_of_the_practice_prescribes(opened: Cast, who: str) -> None:
+    with pytest.raises(PermissionDenied):
+        services.record_medication(
+            patient=opened.patient_a,
+            name="X",
+            dosage="1x",
+            started_on=date(2024, 1, 1),
+            by=getattr(opened, who),
+        )
+
+
+@pytest.mark.parametrize("who", ["assistant_a", "poh_a", "gp_b"])
+def test_only_a_gp_of_the_practice_shields(opened: Cast, who: str) -> None:
+    line = entry(opened)
+    with pytest.raises(PermissionDenied):
+        services.set_shielded(item=line, shielded=True, by=getattr(opened, who))
+
+
+def test_shielding_over_http_and_other_practices_items_are_404(opened: Cast) -> None:
+    line = entry(opened)
+    url = reverse("dossier:shield", args=["journaal", line.public_id])
+    assert verified_client(opened.assistant_a).post(url, {"afschermen": "ja"}).status_code == 403
+    assert verified_client(opened.gp_b).post(url, {"afschermen": "ja"}).status_code == 404
+    verified_client(opened.gp_a).post(url, {"afschermen": "ja"})
+    line.refresh_from_db()
+    assert line.shielded and line.shielded_by == opened.gp_a
+    assert AuditEntry.objects.filter(action="change", detail="afgeschermd").count() == 1
+
+
+def test_the_portal_page_costs_the_same_queries_for_a_long_record(opened: Cast) -> None:
+    entry(opened)
+    client = verified_client(opened.patient_user_a)
+    client.get(reverse("dossier:my_record"))  # the first visit also creates the audit chain
+    with CaptureQueriesContext(connection) as small:
+        client.get(reverse("dossier:my_record"))
+    episode = Episode.objects.create(
+        practice=opened.practice_a,
+        patient=opened.patient_a,
+        icpc_code="K86",
+        title="Hoge bloeddruk",
+        started_on=date(2021, 1, 1),
+        created_by=opened.gp_a,
+    )
+    JournalEntry.objects.bulk_create(
+        JournalEntry(
+            practice=opened.practice_a,
+            patient=opened.patient_a,
+            episode=episode,
+            contact_on=date(2021, 1, 1) + timedelta(days=i),
+            kind="consult",
+            evaluation=f"Controle {i}",
+            created_by=opened.gp_a,
+        )
+        for i in range(300)
+    )
+    with CaptureQueriesContext(connection) as big:
+        page = client.get(reverse("dossier:my_record")).content.decode()
+    assert len(big.captured_queries) == len(small.captured_queries)
+    assert page.count('class="spreekuur-journal"') == selectors.JOURNAL_PAGE
+    assert "Oudere contacten" in page
