@@ -77,4 +77,7 @@ def test_gp_records_and_shields_and_the_patient_sees_only_what_is_open(
     assert "Werkaantekening" not in content
     assert "Gevoelige conclusie" not in content
     assert "Penicilline" in content and "Amlodipine 5 mg" in content
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download als PDF").click()
+    assert download.value.suggested_filename == "dossier.pdf"
     ui.screenshot("dossier-portal-phone")

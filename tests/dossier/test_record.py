@@ -272,3 +272,59 @@ def test_the_portal_page_costs_the_same_queries_for_a_long_record(opened: Cast) 
     assert len(big.captured_queries) == len(small.captured_queries)
     assert page.count('class="spreekuur-journal"') == selectors.JOURNAL_PAGE
     assert "Oudere contacten" in page
+
+
+def pdf_text(content: bytes) -> str:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+
+
+def test_the_pdf_holds_what_the_portal_shows_and_nothing_more(opened: Cast) -> None:
+    entry(opened, evaluation="Spanningshoofdpijn")
+    hidden = entry(opened, evaluation="Afgeschermde regel")
+    services.set_shielded(item=hidden, shielded=True, by=opened.gp_a)
+    services.record_allergy(
+        patient=opened.patient_a, substance="Penicilline", kind="allergie", by=opened.gp_a
+    )
+    response = verified_client(opened.patient_user_a).get(reverse("dossier:my_record_pdf"))
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="dossier.pdf"'
+    text = pdf_text(response.content)
+    assert "Spanningshoofdpijn" in text and "Penicilline" in text
+    assert "Afgeschermde regel" not in text and "werkaantekening" not in text
+    assert opened.patient_a.family_name in text
+    export = AuditEntry.objects.get(action="export", object_kind="record")
+    assert export.patient == opened.patient_a
+    assert str(hidden.public_id) not in export.object_ids
+
+
+def test_the_pdf_holds_every_contact_not_only_the_first_page(opened: Cast) -> None:
+    JournalEntry.objects.bulk_create(
+        JournalEntry(
+            practice=opened.practice_a,
+            patient=opened.patient_a,
+            contact_on=date(2022, 1, 1) + timedelta(days=i),
+            kind="consult",
+            evaluation=f"Controle nummer {i}",
+            created_by=opened.gp_a,
+        )
+        for i in range(60)
+    )
+    text = pdf_text(
+        verified_client(opened.patient_user_a).get(reverse("dossier:my_record_pdf")).content
+    )
+    assert "Controle nummer 0" in text and "Controle nummer 59" in text
+
+
+def test_no_pdf_before_the_practice_opens_its_records(cast: Cast) -> None:
+    response = verified_client(cast.patient_user_a).get(reverse("dossier:my_record_pdf"))
+    assert response["Location"] == reverse("dossier:my_record")
+
+
+@pytest.mark.parametrize("who", ["gp_a", "manager_a"])
+def test_the_pdf_is_for_the_patient_only(opened: Cast, who: str) -> None:
+    response = verified_client(getattr(opened, who)).get(reverse("dossier:my_record_pdf"))
+    assert response.status_code == 403

@@ -38,7 +38,10 @@ def _journal(patient: Patient) -> QuerySet[JournalEntry]:
     )
 
 
-def _page(queryset: QuerySet[JournalEntry], page: int) -> tuple[list[JournalEntry], bool]:
+def _page(queryset: QuerySet[JournalEntry], page: int | None) -> tuple[list[JournalEntry], bool]:
+    """One page of 50, or every line (page None: the PDF)."""
+    if page is None:
+        return list(queryset), False
     start = max(0, page - 1) * JOURNAL_PAGE
     rows = list(queryset[start : start + JOURNAL_PAGE + 1])
     return rows[:JOURNAL_PAGE], len(rows) > JOURNAL_PAGE
@@ -60,7 +63,7 @@ def record_for_staff(patient: Patient, *, page: int = 1) -> Record:
     )
 
 
-def record_online(patient: Patient, *, page: int = 1) -> Record:
+def record_online(patient: Patient, *, page: int | None = 1) -> Record:
     """What the patient sees in the portal; empty until the practice opens its records."""
     online_from = patient.practice.records_online_from
     if online_from is None:

@@ -6,6 +6,7 @@ app_name = "dossier"
 
 urlpatterns = [
     path("mijn-dossier/", views.my_record, name="my_record"),
+    path("mijn-dossier/dossier.pdf", views.my_record_pdf, name="my_record_pdf"),
     path("patienten/<uuid:public_id>/dossier/", views.patient_record, name="patient_record"),
     path("dossier/<slug:kind>/<uuid:public_id>/afscherming/", views.shield, name="shield"),
 ]

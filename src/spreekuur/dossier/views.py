@@ -8,15 +8,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.selectors import patient_profile
+from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.models import AuditAction
 from spreekuur.dossier import capabilities, selectors, services
 from spreekuur.dossier.forms import AllergyForm, EpisodeForm, JournalEntryForm, MedicationForm
 from spreekuur.dossier.models import Episode
+from spreekuur.dossier.pdf import record_pdf
 from spreekuur.patients.selectors import get_patient_for
 
 
@@ -104,3 +108,29 @@ def my_record(request: HttpRequest) -> HttpResponse:
         "dossier/my_record.html",
         {"record": record, "practice": patient.practice, "page": _page_number(request)},
     )
+
+
+@require_http_methods(["GET"])
+def my_record_pdf(request: HttpRequest) -> HttpResponse:
+    """The same online record as a PDF to keep or print (an export in the access log)."""
+    user = acting_user(request, capabilities.can_view_own_record)
+    patient = patient_profile(user)
+    if patient is None:
+        raise PermissionDenied
+    record = selectors.record_online(patient, page=None)
+    if record.online_from is None:
+        return redirect("dossier:my_record")
+    record_access(
+        actor=user,
+        action=AuditAction.EXPORT,
+        object_kind="record",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=selectors.object_ids(record),
+        detail="pdf",
+    )
+    response = HttpResponse(
+        record_pdf(patient, record, today=timezone.localdate()), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = 'attachment; filename="dossier.pdf"'
+    return response

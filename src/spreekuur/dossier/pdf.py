@@ -1,0 +1,162 @@
+"""The patient's online record as a printable PDF (ReportLab), with exactly what the
+portal shows: it is built from the same selector, so nothing shielded can slip in."""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import Flowable
+
+from spreekuur.dossier.selectors import Record
+from spreekuur.patients.models import Patient
+
+_STYLES = getSampleStyleSheet()
+BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=10, leading=13)
+HEAD = ParagraphStyle("head", parent=BODY, fontName="Helvetica-Bold")
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=8.5, leading=11, textColor=colors.grey)
+H1 = ParagraphStyle("h1", parent=_STYLES["Heading1"], fontSize=17, spaceAfter=4)
+H2 = ParagraphStyle("h2", parent=_STYLES["Heading2"], fontSize=13, spaceBefore=10)
+GRID = TableStyle(
+    [
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.lightgrey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
+
+
+def _text(value: str, style: ParagraphStyle = BODY) -> Paragraph:
+    return Paragraph(escape(value).replace("\n", "<br/>"), style)
+
+
+def _day(value: date | None) -> str:
+    return formats.date_format(value, "j F Y") if value else ""
+
+
+def _table(header: list[str], rows: list[list[str]], widths: list[float]) -> Table:
+    data = [[_text(cell, HEAD) for cell in header]] + [
+        [_text(cell) for cell in row] for row in rows
+    ]
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(GRID)
+    return table
+
+
+def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
+    practice = patient.practice
+    buffer = BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=_("Dossier"),
+        author=practice.name,
+        subject=_("Uitdraai van het dossier uit het patiëntenportaal"),
+        lang="nl",
+    )
+    width = document.width
+    story: list[Flowable] = [
+        Paragraph(escape(_("Mijn dossier")), H1),
+        _text(
+            _("%(name)s, geboren %(born)s")
+            % {"name": patient.formal_name, "born": _day(patient.date_of_birth)}
+        ),
+        _text(f"{practice.name}, {practice.street}, {practice.city}. {practice.phone_main}"),
+        _text(
+            _("Gegevens vanaf %(since)s, uitgedraaid op %(today)s.")
+            % {"since": _day(record.online_from), "today": _day(today)},
+            SMALL,
+        ),
+        Spacer(0, 4 * mm),
+    ]
+    story.append(Paragraph(escape(_("Allergieën en intoleranties")), H2))
+    if record.allergies:
+        story.append(
+            _table(
+                [_("Stof of geneesmiddel"), _("Soort"), _("Reactie")],
+                [[a.substance, str(a.get_kind_display()), a.reaction] for a in record.allergies],
+                [width * 0.4, width * 0.2, width * 0.4],
+            )
+        )
+    else:
+        story.append(_text(_("Geen allergieën of intoleranties bekend.")))
+    story.append(Paragraph(escape(_("Klachten en ziekten")), H2))
+    if record.episodes:
+        story.append(
+            _table(
+                [_("Omschrijving"), _("Code"), _("Sinds"), _("Afgesloten")],
+                [
+                    [e.title, e.icpc_code, _day(e.started_on), _day(e.ended_on) or _("actueel")]
+                    for e in record.episodes
+                ],
+                [width * 0.46, width * 0.12, width * 0.21, width * 0.21],
+            )
+        )
+    else:
+        story.append(_text(_("Geen klachten of ziekten om te tonen.")))
+    story.append(Paragraph(escape(_("Medicijnen")), H2))
+    if record.medication:
+        story.append(
+            _table(
+                [_("Geneesmiddel"), _("Dosering"), _("Sinds"), _("Gestopt")],
+                [
+                    [m.name, m.dosage, _day(m.started_on), _day(m.ended_on)]
+                    for m in record.medication
+                ],
+                [width * 0.34, width * 0.3, width * 0.18, width * 0.18],
+            )
+        )
+    else:
+        story.append(_text(_("Geen medicijnen om te tonen.")))
+    story.append(Paragraph(escape(_("Contacten met de praktijk")), H2))
+    if record.journal:
+        story.append(
+            _table(
+                [_("Datum"), _("Contact"), _("Conclusie"), _("Plan")],
+                [
+                    [
+                        _day(line.contact_on),
+                        str(line.get_kind_display())
+                        + (f" · {line.episode.title}" if line.episode else ""),
+                        line.evaluation,
+                        line.plan,
+                    ]
+                    for line in record.journal
+                ],
+                [width * 0.16, width * 0.2, width * 0.32, width * 0.32],
+            )
+        )
+    else:
+        story.append(_text(_("Geen contacten om te tonen.")))
+
+    def footer(canvas: object, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()  # type: ignore[attr-defined]
+        canvas.setFont("Helvetica", 8)  # type: ignore[attr-defined]
+        canvas.drawString(  # type: ignore[attr-defined]
+            18 * mm,
+            10 * mm,
+            _("%(practice)s · pagina %(page)s") % {"practice": practice.name, "page": doc.page},
+        )
+        canvas.restoreState()  # type: ignore[attr-defined]
+
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
