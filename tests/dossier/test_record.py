@@ -328,3 +328,12 @@ def test_no_pdf_before_the_practice_opens_its_records(cast: Cast) -> None:
 def test_the_pdf_is_for_the_patient_only(opened: Cast, who: str) -> None:
     response = verified_client(getattr(opened, who)).get(reverse("dossier:my_record_pdf"))
     assert response.status_code == 403
+
+
+def test_the_patient_sees_in_plain_dutch_who_read_their_record(opened: Cast) -> None:
+    verified_client(opened.gp_a).get(
+        reverse("dossier:patient_record", args=[opened.patient_a.public_id])
+    )
+    page = verified_client(opened.patient_user_a).get(reverse("core:my_audit_log")).content.decode()
+    assert "Dokter A" in page
+    assert "dossier (episodes, journaal, medicatie, allergieën)" in page

@@ -17,6 +17,12 @@ OBJECT_KIND_LABELS = {
     "news_item": _("nieuwsbericht"),
     "opening_exception": _("afwijkende openingstijd"),
     "practice_details": _("praktijkgegevens en openingstijden"),
+    "appointment": _("afspraak"),
+    "record": _("dossier (episodes, journaal, medicatie, allergieën)"),
+    "episode": _("episode in het dossier"),
+    "journalentry": _("journaalregel"),
+    "medication": _("medicatie"),
+    "allergy": _("allergie of intolerantie"),
 }
 
 
