@@ -337,3 +337,109 @@ def test_the_patient_sees_in_plain_dutch_who_read_their_record(opened: Cast) -> 
     page = verified_client(opened.patient_user_a).get(reverse("core:my_audit_log")).content.decode()
     assert "Dokter A" in page
     assert "dossier (episodes, journaal, medicatie, allergieën)" in page
+
+
+# --- found in review ---------------------------------------------------------------------
+
+
+def test_a_date_still_to_come_opens_nothing(cast: Cast) -> None:
+    cast.practice_a.records_online_from = timezone.localdate() + timedelta(days=60)
+    cast.practice_a.save()
+    services.record_allergy(
+        patient=cast.patient_a, substance="Penicilline", kind="allergie", by=cast.gp_a
+    )
+    assert "Penicilline" not in portal_page(cast)
+    response = verified_client(cast.patient_user_a).get(reverse("dossier:my_record_pdf"))
+    assert response.status_code == 302
+
+
+def test_the_manager_cannot_choose_a_future_date_and_the_change_is_logged(cast: Cast) -> None:
+    from spreekuur.core.services import update_practice_details
+
+    with pytest.raises(BusinessRuleError, match="toekomst"):
+        update_practice_details(
+            practice=cast.practice_a,
+            details={"records_online_from": timezone.localdate() + timedelta(days=1)},
+            weekly={},
+            by=cast.manager_a,
+        )
+    update_practice_details(
+        practice=cast.practice_a,
+        details={"records_online_from": OPEN_FROM},
+        weekly={},
+        by=cast.manager_a,
+    )
+    entry_ = AuditEntry.objects.get(object_kind="records_online_from")
+    assert entry_.detail == "- -> 2020-07-01"
+
+
+def test_the_patients_access_log_does_not_tell_that_something_was_shielded(opened: Cast) -> None:
+    line = entry(opened)
+    services.set_shielded(item=line, shielded=True, by=opened.gp_a)
+    page = verified_client(opened.patient_user_a).get(reverse("core:my_audit_log")).content.decode()
+    assert "afgeschermd" not in page
+    assert "journaalregel" not in page
+    assert "gegevens in uw dossier" in page
+    manager_view = verified_client(opened.manager_a).get(
+        reverse("core:audit_search"), {"patient": str(opened.patient_a.public_id)}
+    )
+    assert manager_view.status_code == 200
+
+
+def test_a_very_long_plan_still_makes_a_pdf(opened: Cast) -> None:
+    entry(opened, plan="Uitgebreid plan. " * 400)
+    response = verified_client(opened.patient_user_a).get(reverse("dossier:my_record_pdf"))
+    assert response.status_code == 200
+    assert "Uitgebreid plan." in pdf_text(response.content)
+
+
+def test_a_closed_episode_or_stopped_medication_is_not_closed_again(opened: Cast) -> None:
+    episode = services.record_episode(
+        patient=opened.patient_a,
+        icpc_code="R74",
+        title="Verkoudheid",
+        started_on=date(2024, 1, 1),
+        by=opened.gp_a,
+    )
+    services.close_episode(episode=episode, ended_on=date(2024, 1, 20), by=opened.gp_a)
+    with pytest.raises(BusinessRuleError, match="al afgesloten"):
+        services.close_episode(episode=episode, ended_on=date(2024, 3, 1), by=opened.assistant_a)
+    pill = services.record_medication(
+        patient=opened.patient_a,
+        name="X",
+        dosage="1x",
+        started_on=date(2024, 1, 1),
+        by=opened.gp_a,
+    )
+    services.stop_medication(medication=pill, ended_on=date(2024, 2, 1), by=opened.gp_a)
+    with pytest.raises(BusinessRuleError, match="al gestopt"):
+        services.stop_medication(medication=pill, ended_on=date(2024, 5, 1), by=opened.gp_a)
+    with pytest.raises(BusinessRuleError, match="toekomst"):
+        services.record_medication(
+            patient=opened.patient_a,
+            name="Y",
+            dosage="1x",
+            started_on=timezone.localdate() + timedelta(days=400),
+            by=opened.gp_a,
+        )
+
+
+def test_odd_page_numbers_and_missing_shield_choices_are_not_errors(opened: Cast) -> None:
+    client = verified_client(opened.patient_user_a)
+    assert client.get(reverse("dossier:my_record"), {"pagina": "²"}).status_code == 200
+    line = entry(opened)
+    services.set_shielded(item=line, shielded=True, by=opened.gp_a)
+    url = reverse("dossier:shield", args=["journaal", line.public_id])
+    assert verified_client(opened.gp_a).post(url, {}).status_code == 400
+    line.refresh_from_db()
+    assert line.shielded
+
+
+def test_shielding_another_practices_item_is_logged_as_refused(opened: Cast) -> None:
+    line = entry(opened)
+    verified_client(opened.gp_b).post(
+        reverse("dossier:shield", args=["journaal", line.public_id]), {"afschermen": "nee"}
+    )
+    refused = AuditEntry.objects.get(outcome="denied")
+    assert refused.actor == opened.gp_b
+    assert refused.object_ids == [str(line.public_id)]

@@ -23,8 +23,20 @@ OBJECT_KIND_LABELS = {
     "journalentry": _("journaalregel"),
     "medication": _("medicatie"),
     "allergy": _("allergie of intolerantie"),
+    "records_online_from": _("datum vanaf wanneer het dossier online staat"),
 }
 
 
 def object_kind_label(kind: str) -> str:
     return str(OBJECT_KIND_LABELS.get(kind, kind))
+
+
+# Record rows a GP may shield: the patient's own log names them only as "your record",
+# without detail, so the log never tells that (or when) something hidden exists.
+CLINICAL_KINDS = frozenset({"episode", "journalentry", "medication", "allergy"})
+
+
+def patient_object_kind_label(kind: str) -> str:
+    if kind in CLINICAL_KINDS:
+        return str(_("gegevens in uw dossier"))
+    return object_kind_label(kind)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.validators import validate_phone
@@ -232,6 +233,14 @@ class PracticeDetailsForm(StyledForm):
                     attrs={"class": "utrecht-textbox utrecht-textbox--html-input"}
                 ),
             )
+
+    def clean_records_online_from(self) -> date | None:
+        value: date | None = self.cleaned_data.get("records_online_from")
+        if value is not None and value > timezone.localdate():
+            raise forms.ValidationError(
+                _("Kies vandaag of een datum in het verleden: het dossier gaat direct online.")
+            )
+        return value
 
     def detail_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if not name.startswith("hours_")]

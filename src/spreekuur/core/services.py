@@ -6,6 +6,7 @@ from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts import capabilities
@@ -136,6 +137,10 @@ def update_practice_details(
     for phone_field in ("phone_main", "phone_urgent", "hap_phone"):
         if phone_field in details:
             validate_phone(details[phone_field])
+    online_from = details.get("records_online_from", practice.records_online_from)
+    if online_from is not None and online_from > timezone.localdate():
+        raise BusinessRuleError(_("Het dossier kan niet online vanaf een datum in de toekomst."))
+    opened_from = practice.records_online_from
     for field, value in details.items():
         setattr(practice, field, value.strip() if isinstance(value, str) else value)
     practice.save(update_fields=sorted(details))
@@ -152,6 +157,16 @@ def update_practice_details(
         practice=practice,
         object_ids=[practice.public_id],
     )
+    if practice.records_online_from != opened_from:
+        # Who opened the records online, and from when, is a decision worth its own line.
+        record_access(
+            actor=by,
+            action=AuditAction.CHANGE,
+            object_kind="records_online_from",
+            practice=practice,
+            object_ids=[practice.public_id],
+            detail=f"{opened_from or '-'} -> {practice.records_online_from or '-'}",
+        )
     return practice
 
 

@@ -22,7 +22,11 @@ from spreekuur.accounts.selectors import (
 )
 from spreekuur.core import selectors, services
 from spreekuur.core.audit import record_denied
-from spreekuur.core.audit_labels import object_kind_label
+from spreekuur.core.audit_labels import (
+    CLINICAL_KINDS,
+    object_kind_label,
+    patient_object_kind_label,
+)
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.forms import (
     AuditSearchForm,
@@ -120,9 +124,15 @@ def practice_page(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _with_labels(entries: list[AuditEntry]) -> list[AuditEntry]:
+def _with_labels(entries: list[AuditEntry], *, for_patient: bool = False) -> list[AuditEntry]:
     for entry in entries:
-        entry.object_label = object_kind_label(entry.object_kind)  # type: ignore[attr-defined]
+        hide = for_patient and entry.object_kind in CLINICAL_KINDS
+        entry.object_label = (  # type: ignore[attr-defined]
+            patient_object_kind_label(entry.object_kind)
+            if for_patient
+            else object_kind_label(entry.object_kind)
+        )
+        entry.detail_label = "" if hide else entry.detail  # type: ignore[attr-defined]
         entry.role_label = role_label(entry.actor_role)  # type: ignore[attr-defined]
     return entries
 
@@ -137,7 +147,8 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
     page = light_page(
         selectors.audit_entries_about(patient), request.GET.get("pagina"), AUDIT_PAGE_SIZE
     )
-    entries = _with_labels(page.object_list)  # read before this visit is itself logged
+    # Read before this visit is itself logged.
+    entries = _with_labels(page.object_list, for_patient=True)
     services.record_audit_log_read(patient=patient, by=user)
     return render(
         request, "core/my_audit_log.html", {"page": page, "entries": entries, "patient": patient}

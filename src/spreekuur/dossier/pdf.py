@@ -128,24 +128,19 @@ def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
     else:
         story.append(_text(_("Geen medicijnen om te tonen.")))
     story.append(Paragraph(escape(_("Contacten met de praktijk")), H2))
-    if record.journal:
-        story.append(
-            _table(
-                [_("Datum"), _("Contact"), _("Conclusie"), _("Plan")],
-                [
-                    [
-                        _day(line.contact_on),
-                        str(line.get_kind_display())
-                        + (f" · {line.episode.title}" if line.episode else ""),
-                        line.evaluation,
-                        line.plan,
-                    ]
-                    for line in record.journal
-                ],
-                [width * 0.16, width * 0.2, width * 0.32, width * 0.32],
-            )
-        )
-    else:
+    # One block per contact, in paragraphs (not table rows): a long plan flows on to the
+    # next page instead of breaking the layout.
+    for line in record.journal:
+        heading = f"{_day(line.contact_on)} · {line.get_kind_display()}"
+        if line.episode:
+            heading += f" · {line.episode.title}"
+        story.append(_text(heading, HEAD))
+        if line.evaluation:
+            story.append(_text(f"{_('Conclusie')}: {line.evaluation}"))
+        if line.plan:
+            story.append(_text(f"{_('Plan')}: {line.plan}"))
+        story.append(Spacer(0, 2 * mm))
+    if not record.journal:
         story.append(_text(_("Geen contacten om te tonen.")))
 
     def footer(canvas: object, doc: SimpleDocTemplate) -> None:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 from django.db.models import Q, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.utils import timezone
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
+from spreekuur.core.audit import record_denied
 from spreekuur.dossier.models import Allergy, ClinicalRow, Episode, JournalEntry, Medication
 from spreekuur.patients.models import Patient
 
@@ -66,7 +69,8 @@ def record_for_staff(patient: Patient, *, page: int = 1) -> Record:
 def record_online(patient: Patient, *, page: int | None = 1) -> Record:
     """What the patient sees in the portal; empty until the practice opens its records."""
     online_from = patient.practice.records_online_from
-    if online_from is None:
+    if online_from is None or online_from > timezone.localdate():
+        # Not opened yet (a date still to come counts as not yet): nothing at all.
         return Record([], [], False, [], [], None)
     mine = {"practice_id": patient.practice_id, "patient": patient, "shielded": False}
     episodes = list(
@@ -110,16 +114,16 @@ SHIELDABLE: dict[str, type[ClinicalRow]] = {
 }
 
 
-def get_record_item(user: User, kind: str, public_id: object) -> ClinicalRow:
+def get_record_item(user: User, kind: str, public_id: UUID | str) -> ClinicalRow:
     """A record row of the staff member's own practice, or 404."""
     membership = active_membership(user)
     model = SHIELDABLE.get(kind)
     if membership is None or model is None:
-        from django.http import Http404
-
         raise Http404
-    return get_object_or_404(
-        model._default_manager.select_related("patient__practice"),
-        practice_id=membership.practice_id,
-        public_id=public_id,
-    )
+    try:
+        return model._default_manager.select_related("patient__practice").get(
+            practice_id=membership.practice_id, public_id=public_id
+        )
+    except model.DoesNotExist:
+        record_denied(actor=user, object_kind=model.__name__.lower(), object_ids=[public_id])
+        raise Http404 from None

@@ -72,6 +72,8 @@ def record_episode(
 def close_episode(*, episode: Episode, ended_on: date, by: User) -> Episode:
     _require(by, episode.patient, capabilities.can_write_journal(by))
     _not_in_future(ended_on)
+    if episode.ended_on is not None:
+        raise BusinessRuleError(_("Deze episode is al afgesloten."))
     episode.ended_on = ended_on
     _save(episode, by=by, detail="afgesloten")
     return episode
@@ -124,6 +126,7 @@ def record_medication(
     by: User,
 ) -> Medication:
     _require(by, patient, capabilities.can_record_medication(by))
+    _not_in_future(started_on)
     medication = Medication(
         practice_id=patient.practice_id,
         patient=patient,
@@ -142,6 +145,8 @@ def record_medication(
 def stop_medication(*, medication: Medication, ended_on: date, by: User) -> Medication:
     _require(by, medication.patient, capabilities.can_record_medication(by))
     _not_in_future(ended_on)
+    if medication.ended_on is not None:
+        raise BusinessRuleError(_("Deze medicatie is al gestopt."))
     medication.ended_on = ended_on
     _save(medication, by=by, detail="gestopt")
     return medication

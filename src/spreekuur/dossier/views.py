@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,9 @@ from spreekuur.patients.selectors import get_patient_for
 
 def _page_number(request: HttpRequest) -> int:
     value = request.GET.get("pagina", "1")
-    return int(value) if value.isdigit() and 0 < int(value) < 10_000 else 1
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return int(value) if 0 < int(value) < 10_000 else 1
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,7 +86,10 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
 def shield(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     user = acting_user(request, capabilities.can_shield)
     item = selectors.get_record_item(user, kind, public_id)
-    services.set_shielded(item=item, shielded=request.POST.get("afschermen") == "ja", by=user)
+    choice = request.POST.get("afschermen")
+    if choice not in ("ja", "nee"):  # lifting a shield must be asked for, never a default
+        return HttpResponseBadRequest()
+    services.set_shielded(item=item, shielded=choice == "ja", by=user)
     messages.success(
         request,
         _("Afgeschermd: niet meer zichtbaar in het portaal.")
@@ -120,6 +125,8 @@ def my_record_pdf(request: HttpRequest) -> HttpResponse:
     record = selectors.record_online(patient, page=None)
     if record.online_from is None:
         return redirect("dossier:my_record")
+    content = record_pdf(patient, record, today=timezone.localdate())
+    # Logged once the PDF exists: the log never names an export that did not happen.
     record_access(
         actor=user,
         action=AuditAction.EXPORT,
@@ -129,8 +136,6 @@ def my_record_pdf(request: HttpRequest) -> HttpResponse:
         object_ids=selectors.object_ids(record),
         detail="pdf",
     )
-    response = HttpResponse(
-        record_pdf(patient, record, today=timezone.localdate()), content_type="application/pdf"
-    )
+    response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="dossier.pdf"'
     return response
