@@ -443,3 +443,53 @@ def test_shielding_another_practices_item_is_logged_as_refused(opened: Cast) -> 
     refused = AuditEntry.objects.get(outcome="denied")
     assert refused.actor == opened.gp_b
     assert refused.object_ids == [str(line.public_id)]
+
+
+def test_a_correction_replaces_online_keeps_history_for_staff_and_keeps_the_shield(
+    opened: Cast,
+) -> None:
+    old = entry(opened, evaluation="Eerste conclusie")
+    fixed = services.correct_journal_entry(
+        original=old,
+        subjective="",
+        objective="",
+        evaluation="Verbeterde conclusie",
+        plan="Nieuw plan",
+        by=opened.gp_a,
+    )
+    assert fixed.replaces == old and fixed.contact_on == old.contact_on
+    page = portal_page(opened)
+    assert "Verbeterde conclusie" in page and "Eerste conclusie" not in page
+    staff_page = (
+        verified_client(opened.gp_a)
+        .get(reverse("dossier:patient_record", args=[opened.patient_a.public_id]))
+        .content.decode()
+    )
+    assert "Eerste conclusie" in staff_page and "vervangen door een verbetering" in staff_page
+    with pytest.raises(BusinessRuleError, match="al verbeterd"):
+        services.correct_journal_entry(
+            original=old, subjective="", objective="", evaluation="x", plan="", by=opened.gp_a
+        )
+    hidden = entry(opened, evaluation="Afgeschermd origineel")
+    services.set_shielded(item=hidden, shielded=True, by=opened.gp_a)
+    services.correct_journal_entry(
+        original=hidden,
+        subjective="",
+        objective="",
+        evaluation="Afgeschermde verbetering",
+        plan="",
+        by=opened.gp_a,
+    )
+    assert "Afgeschermde verbetering" not in portal_page(opened)
+
+
+def test_corrections_over_http_are_scoped_to_the_patient_and_practice(opened: Cast) -> None:
+    line = entry(opened, patient=opened.other_patient_a, evaluation="Van een ander")
+    url = reverse("dossier:patient_record", args=[opened.patient_a.public_id])
+    form = {"formulier": "verbeteren", "regel": str(line.public_id), "evaluation": "Verbeterd door de assistent"}
+    assert verified_client(opened.gp_a).post(url, form).status_code == 404
+    assert verified_client(opened.gp_b).post(url, form).status_code == 404
+    mine = entry(opened)
+    form["regel"] = str(mine.public_id)
+    assert verified_client(opened.assistant_a).post(url, form).status_code == 302
+    assert JournalEntry.objects.get(replaces=mine).evaluation == "Verbeterd door de assistent"

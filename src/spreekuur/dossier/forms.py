@@ -74,3 +74,22 @@ class AllergyForm(StyledForm):
     substance = forms.CharField(label=_("Stof of geneesmiddel"), max_length=150)
     kind = forms.ChoiceField(label=_("Soort"), choices=AllergyKind.choices)
     reaction = forms.CharField(label=_("Reactie"), max_length=200, required=False)
+
+
+class CorrectionForm(StyledForm):
+    """A corrected version of a journal line (the old one stays, marked as replaced)."""
+
+    subjective = forms.CharField(
+        label=_("S: wat de patiënt vertelt"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    objective = forms.CharField(
+        label=_("O: wat er is gevonden"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    evaluation = forms.CharField(
+        label=_("E: conclusie"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    plan = forms.CharField(
+        label=_("P: plan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -33,12 +33,11 @@ class Record:
     online_from: date | None = None
 
 
-def _journal(patient: Patient) -> QuerySet[JournalEntry]:
-    return (
-        JournalEntry.objects.filter(practice_id=patient.practice_id, patient=patient)
-        .filter(replaced_by__isnull=True)
-        .select_related("episode", "created_by")
-    )
+def _journal(patient: Patient, *, with_replaced: bool = False) -> QuerySet[JournalEntry]:
+    lines = JournalEntry.objects.filter(practice_id=patient.practice_id, patient=patient)
+    if not with_replaced:
+        lines = lines.filter(replaced_by__isnull=True)
+    return lines.select_related("episode", "created_by", "replaced_by")
 
 
 def _page(queryset: QuerySet[JournalEntry], page: int | None) -> tuple[list[JournalEntry], bool]:
@@ -52,7 +51,8 @@ def _page(queryset: QuerySet[JournalEntry], page: int | None) -> tuple[list[Jour
 
 def record_for_staff(patient: Patient, *, page: int = 1) -> Record:
     episodes = list(Episode.objects.filter(practice_id=patient.practice_id, patient=patient))
-    journal, more = _page(_journal(patient), page)
+    # Staff see the history too: a replaced line stays, marked as replaced.
+    journal, more = _page(_journal(patient, with_replaced=True), page)
     return Record(
         episodes=episodes,
         journal=journal,

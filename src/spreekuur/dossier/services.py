@@ -116,6 +116,45 @@ def record_journal_entry(
 
 
 @transaction.atomic
+def correct_journal_entry(
+    *,
+    original: JournalEntry,
+    subjective: str,
+    objective: str,
+    evaluation: str,
+    plan: str,
+    by: User,
+) -> JournalEntry:
+    """A correction is a new line that replaces the old one; the old one stays (for staff,
+    marked as replaced) and a shield on it carries over, so a correction never reveals."""
+    _require(by, original.patient, capabilities.can_write_journal(by))
+    original = JournalEntry.objects.select_for_update(no_key=True).get(pk=original.pk)
+    if JournalEntry.objects.filter(replaces=original).exists():
+        raise BusinessRuleError(_("Deze regel is al verbeterd; verbeter de nieuwste versie."))
+    texts = [text.strip() for text in (subjective, objective, evaluation, plan)]
+    if not any(texts):
+        raise BusinessRuleError(_("Vul minstens één van de regels S, O, E of P in."))
+    correction = JournalEntry(
+        practice_id=original.practice_id,
+        patient_id=original.patient_id,
+        episode=original.episode,
+        contact_on=original.contact_on,
+        kind=original.kind,
+        subjective=texts[0],
+        objective=texts[1],
+        evaluation=texts[2],
+        plan=texts[3],
+        replaces=original,
+        shielded=original.shielded,
+        shielded_by=original.shielded_by,
+        created_by=by,
+    )
+    correction.patient = original.patient
+    _save(correction, by=by, detail=f"verbetering van {original.public_id}")
+    return correction
+
+
+@transaction.atomic
 def record_medication(
     *,
     patient: Patient,

@@ -6,21 +6,29 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.dossier import capabilities, selectors, services
-from spreekuur.dossier.forms import AllergyForm, EpisodeForm, JournalEntryForm, MedicationForm
-from spreekuur.dossier.models import Episode
+from spreekuur.dossier.forms import (
+    AllergyForm,
+    CorrectionForm,
+    EpisodeForm,
+    JournalEntryForm,
+    MedicationForm,
+)
+from spreekuur.dossier.models import Episode, JournalEntry
 from spreekuur.dossier.pdf import record_pdf
+from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import get_patient_for
 
 
@@ -47,6 +55,8 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
         "medicatie": MedicationForm(request.POST if chosen == "medicatie" else None),
         "allergie": AllergyForm(request.POST if chosen == "allergie" else None),
     }
+    if request.method == "POST" and chosen == "verbeteren":
+        return _correct(request, user, patient)
     form = forms.get(chosen)
     if request.method == "POST" and form is not None and form.is_valid():
         data = dict(form.cleaned_data)
@@ -80,6 +90,21 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_prescribe": capabilities.can_record_medication(user),
         },
     )
+
+
+def _correct(request: HttpRequest, user: User, patient: Patient) -> HttpResponse:
+    original = selectors.get_record_item(user, "journaal", request.POST.get("regel", ""))
+    if not isinstance(original, JournalEntry) or original.patient_id != patient.pk:
+        raise Http404
+    form = CorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.correct_journal_entry(original=original, by=user, **form.cleaned_data)
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("De verbeterde regel staat in het dossier."))
+    return redirect("dossier:patient_record", public_id=patient.public_id)
 
 
 @require_POST
