@@ -527,3 +527,12 @@ def test_a_booking_and_an_audited_read_of_the_same_patient_do_not_deadlock() -> 
         thread.join()
     assert errors == []
     assert AuditEntry.objects.filter(patient=patient).count() == 2
+
+
+def test_staff_who_are_also_patients_cancel_for_others_as_staff(agenda: Agenda) -> None:
+    PatientFactory(practice=agenda.cast.practice_a, user=agenda.cast.assistant_a)
+    appointment = book_online(agenda, agenda.slots[0])
+    late = appointment.starts_at - timedelta(hours=1)  # past the patients' cut-off
+    services.cancel_appointment(appointment=appointment, by=agenda.cast.assistant_a, now=late)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED

@@ -486,7 +486,11 @@ def test_a_correction_replaces_online_keeps_history_for_staff_and_keeps_the_shie
 def test_corrections_over_http_are_scoped_to_the_patient_and_practice(opened: Cast) -> None:
     line = entry(opened, patient=opened.other_patient_a, evaluation="Van een ander")
     url = reverse("dossier:patient_record", args=[opened.patient_a.public_id])
-    form = {"formulier": "verbeteren", "regel": str(line.public_id), "evaluation": "Verbeterd door de assistent"}
+    form = {
+        "formulier": "verbeteren",
+        "regel": str(line.public_id),
+        "evaluation": "Verbeterd door de assistent",
+    }
     assert verified_client(opened.gp_a).post(url, form).status_code == 404
     assert verified_client(opened.gp_b).post(url, form).status_code == 404
     mine = entry(opened)

@@ -320,28 +320,26 @@ def can_change_online(appointment: Appointment, *, rules: BookingRules, now: dat
 
 
 def _check_may_change(appointment: Appointment, *, by: User, now: datetime) -> None:
-    patient = patient_profile(by)
-    if patient is not None:
-        if appointment.patient_id != patient.pk:
-            raise PermissionDenied
-        rules = selectors.booking_rules_for(appointment.patient.practice)
-        if not can_change_online(appointment, rules=rules, now=now):
-            raise BusinessRuleError(
-                _(
-                    "Deze afspraak kunt u niet meer online wijzigen. Bel de praktijk als u "
-                    "niet kunt komen."
-                )
-            )
-        return
+    """Staff of the practice change a booked appointment; the patient changes their own
+    until the cut-off. Staff come first, as in booking."""
     membership = active_membership(by)
-    if (
-        membership is None
-        or not capabilities.can_use_agenda(by)
-        or membership.practice_id != appointment.practice_id
-    ):
+    if membership is not None:
+        if not capabilities.can_use_agenda(by) or membership.practice_id != appointment.practice_id:
+            raise PermissionDenied
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise BusinessRuleError(_("Alleen een geplande afspraak kan worden gewijzigd."))
+        return
+    patient = patient_profile(by)
+    if patient is None or appointment.patient_id != patient.pk:
         raise PermissionDenied
-    if appointment.status != AppointmentStatus.BOOKED:
-        raise BusinessRuleError(_("Alleen een geplande afspraak kan worden gewijzigd."))
+    rules = selectors.booking_rules_for(appointment.patient.practice)
+    if not can_change_online(appointment, rules=rules, now=now):
+        raise BusinessRuleError(
+            _(
+                "Deze afspraak kunt u niet meer online wijzigen. Bel de praktijk als u "
+                "niet kunt komen."
+            )
+        )
 
 
 def _locked_appointment(appointment: Appointment) -> Appointment:
