@@ -3,7 +3,7 @@
 Neither ever shows a name, a time or anything else about a patient: the kiosk answers
 with a queue number, the screen with "practitioner — number". The kiosk works only on a
 device that staff switched on as a kiosk (a signed cookie naming a KioskDevice), so its
-date-of-birth check is not a public oracle; failures are throttled per device."""
+date-of-birth check is not a public oracle; attempts are counted per device."""
 
 from __future__ import annotations
 
