@@ -497,3 +497,23 @@ def test_corrections_over_http_are_scoped_to_the_patient_and_practice(opened: Ca
     form["regel"] = str(mine.public_id)
     assert verified_client(opened.assistant_a).post(url, form).status_code == 302
     assert JournalEntry.objects.get(replaces=mine).evaluation == "Verbeterd door de assistent"
+
+
+def test_the_database_refuses_a_correction_of_another_patients_line(opened: Cast) -> None:
+    from django.db import DatabaseError
+
+    theirs = entry(opened, patient=opened.other_patient_a, evaluation="Van een ander")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        JournalEntry.objects.create(
+            practice=opened.practice_a,
+            patient=opened.patient_a,
+            contact_on=date(2025, 1, 1),
+            kind="consult",
+            evaluation="Verstopt de regel van een ander",
+            replaces=theirs,
+            created_by=opened.gp_a,
+        )
+    mine = entry(opened, evaluation="Eigen regel")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        JournalEntry.objects.filter(pk=mine.pk).update(replaces=theirs)
+    assert JournalEntry.objects.filter(replaces=theirs).count() == 0

@@ -1,0 +1,67 @@
+"""A correction must replace a line of the same patient and practice: the database refuses
+anything else, so a wrong `replaces` can never hide another patient's line online."""
+
+from django.db import migrations
+
+PG_FORWARD = """
+CREATE OR REPLACE FUNCTION spreekuur_correction_same_patient() RETURNS trigger AS $$
+BEGIN
+    IF NEW.replaces_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM dossier_journalentry replaced
+        WHERE replaced.id = NEW.replaces_id
+          AND replaced.patient_id = NEW.patient_id
+          AND replaced.practice_id = NEW.practice_id
+    ) THEN
+        RAISE EXCEPTION 'a correction replaces a line of the same patient only';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER dossier_journalentry_correction_same_patient
+    BEFORE INSERT OR UPDATE OF replaces_id ON dossier_journalentry
+    FOR EACH ROW EXECUTE FUNCTION spreekuur_correction_same_patient();
+"""
+PG_BACKWARD = """
+DROP TRIGGER IF EXISTS dossier_journalentry_correction_same_patient ON dossier_journalentry;
+DROP FUNCTION IF EXISTS spreekuur_correction_same_patient();
+"""
+SQLITE_CHECK = """
+    WHEN NEW.replaces_id IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM dossier_journalentry replaced
+        WHERE replaced.id = NEW.replaces_id
+          AND replaced.patient_id = NEW.patient_id
+          AND replaced.practice_id = NEW.practice_id)
+    BEGIN SELECT RAISE(ABORT, 'a correction replaces a line of the same patient only'); END;
+"""
+SQLITE_FORWARD = [
+    "CREATE TRIGGER dossier_correction_insert BEFORE INSERT ON dossier_journalentry"
+    + SQLITE_CHECK,
+    "CREATE TRIGGER dossier_correction_update BEFORE UPDATE OF replaces_id ON dossier_journalentry"
+    + SQLITE_CHECK,
+]
+SQLITE_BACKWARD = [
+    "DROP TRIGGER IF EXISTS dossier_correction_insert;",
+    "DROP TRIGGER IF EXISTS dossier_correction_update;",
+]
+
+
+def forward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_FORWARD, None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_FORWARD:
+            schema_editor.execute(statement)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(PG_BACKWARD, None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_BACKWARD:
+            schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("dossier", "0001_initial")]
+
+    operations = [migrations.RunPython(forward, backward)]
