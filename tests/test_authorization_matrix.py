@@ -1,0 +1,252 @@
+"""The authorisation matrix for every URL that touches patient data (patients, agenda,
+dossier): each role's answer checked against a declared policy. A new URL in these apps
+without a policy entry fails the suite. (The rest of the project joins with issue 8.)
+
+Expected answers: "ok" (200, or a redirect that is not to the login), "login" (redirect to
+the login page), 403, 404, or "skip" for a POST that would change data for an allowed
+role (its effect is tested where the feature is)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time, timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from spreekuur.accounts.models import Membership
+from spreekuur.agenda import services as agenda_services
+from spreekuur.agenda.models import KioskDevice, RedFlag, ScheduleBlock, ScheduleException
+from spreekuur.dossier import services as dossier_services
+from tests.conftest import Cast, verified_client
+from tests.factories import UserFactory, add_appointment_types, add_slots, no_red_flags
+from tests.test_url_walk import _routes
+
+ROLES = [
+    "anonymous",
+    "patient_a",
+    "other_patient_a",
+    "patient_b",
+    "assistant_a",
+    "gp_a",
+    "poh_a",
+    "manager_a",
+    "gp_b",
+    "manager_b",
+]
+PATIENTS = {"patient_a", "other_patient_a", "patient_b"}
+CARE_A = {"assistant_a", "gp_a", "poh_a"}
+
+
+def _expect(allowed: set[str], *, other_practice: str = "ok", method: str = "get") -> dict:
+    """Allowed roles get "ok"; staff of practice B in an allowed role get `other_practice`;
+    everyone else logged in gets 403; anonymous goes to the login."""
+    answers: dict[str, object] = {"anonymous": "login"}
+    for role in ROLES[1:]:
+        if role in allowed:
+            answers[role] = "ok"
+        elif (role == "gp_b" and {"gp_a"} & allowed) or (role == "manager_b" and "manager_a" in allowed) or (role == "patient_b" and "patient_a" in allowed):
+            answers[role] = other_practice
+        else:
+            answers[role] = 403
+    answers["method"] = method
+    return answers
+
+
+def patient_own() -> dict:
+    """A patient's own object: another patient (any practice) gets 404, staff 403."""
+    answers = _expect({"patient_a"}, other_practice=404)
+    answers["other_patient_a"] = 404
+    return answers
+
+
+POLICY: dict[str, dict] = {
+    # patients
+    "patients:list": _expect(CARE_A),
+    "patients:detail": _expect(CARE_A, other_practice=404),
+    "patients:issue_activation": _expect(CARE_A, other_practice=404),
+    "patients:my_details": _expect(PATIENTS),
+    # agenda: the patient's side
+    "agenda:my_appointments": _expect(PATIENTS),
+    "agenda:book_start": _expect(PATIENTS),
+    "agenda:book_choose": _expect(PATIENTS),
+    "agenda:book_confirm": _expect(PATIENTS),
+    "agenda:my_appointment": patient_own(),
+    "agenda:my_appointment_ics": patient_own(),
+    "agenda:cancel_my_appointment": patient_own(),
+    "agenda:reschedule_my_appointment": patient_own(),
+    # agenda: the practice
+    "agenda:day": _expect(CARE_A),
+    "agenda:week": _expect(CARE_A),
+    "agenda:figures": _expect({"gp_a", "manager_a"}),
+    "agenda:appointment": _expect(CARE_A, other_practice=404),
+    "agenda:reschedule": _expect(CARE_A, other_practice=404),
+    "agenda:change_status": {
+        **_expect(CARE_A, other_practice=404, method="post"),
+        **{role: "skip" for role in CARE_A},
+    },
+    "agenda:book_for_patient": _expect(CARE_A, other_practice=404),
+    "agenda:settings": _expect({"manager_a"}),
+    "agenda:edit_type": _expect({"manager_a"}, other_practice=404),
+    "agenda:switch_off_flag": {
+        **_expect({"manager_a"}, other_practice=404, method="post"),
+        "manager_a": "skip",
+    },
+    "agenda:schedule": _expect({"manager_a"}),
+    "agenda:remove_block": {
+        **_expect({"manager_a"}, other_practice=404, method="post"),
+        "manager_a": "skip",
+    },
+    "agenda:remove_absence": {
+        **_expect({"manager_a"}, other_practice=404, method="post"),
+        "manager_a": "skip",
+    },
+    "agenda:kiosks": {**_expect({"manager_a", "assistant_a"}), "manager_b": "ok"},
+    "agenda:revoke_kiosk": {
+        **_expect({"manager_a", "assistant_a"}, other_practice=404, method="post"),
+        "manager_a": "skip",
+        "assistant_a": "skip",
+    },
+    # dossier
+    "dossier:my_record": _expect(PATIENTS),
+    "dossier:my_record_pdf": _expect(PATIENTS),
+    "dossier:patient_record": _expect(CARE_A, other_practice=404),
+    "dossier:shield": {
+        **_expect({"gp_a"}, other_practice=404, method="post"),
+        "gp_a": "skip",
+    },
+}
+# Public pages of these apps (no patient data, or a device-bound kiosk); their rules are
+# tested in tests/agenda/test_views.py and tests/patients.
+PUBLIC = {
+    "patients:activate",
+    "patients:activate_account",
+    "agenda:kiosk",
+    "agenda:waiting_room",
+    "agenda:waiting_room_calls",
+}
+COVERED_APPS = ("patients:", "agenda:", "dossier:")
+
+
+def test_every_url_of_the_patient_data_apps_has_a_policy() -> None:
+    names = {name for _path, _view, name in _routes() if name.startswith(COVERED_APPS)}
+    missing = names - set(POLICY) - PUBLIC
+    assert not missing, f"URLs without an authorisation policy: {sorted(missing)}"
+    assert not (set(POLICY) - names), "policy entries for URLs that no longer exist"
+
+
+@dataclass
+class World:
+    cast: Cast
+    kwargs: dict[str, dict[str, object]]
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    practice = cast.practice_a
+    cast.other_patient_a.user = UserFactory()
+    cast.other_patient_a.save()
+    gp = Membership.objects.get(user=cast.gp_a)
+    types = add_appointment_types(practice)
+    day = timezone.localdate() + timedelta(days=3)
+    slots = add_slots(gp, day=day, count=4)
+    appointment = agenda_services.book_appointment(
+        patient=cast.patient_a,
+        slot=slots[0],
+        appointment_type=types["consult"],
+        reason="Knie",
+        by=cast.patient_user_a,
+        triage_answers=no_red_flags(practice),
+    )
+    flag = RedFlag.objects.create(
+        practice=practice,
+        code="praktijk-test",
+        question="Een vraag van de praktijk?",
+        advice="spoedlijn",
+    )
+    block = ScheduleBlock.objects.create(
+        practice=practice,
+        practitioner=gp,
+        weekday=6,
+        dagdeel="ochtend",
+        starts=time(8),
+        ends=time(9),
+    )
+    absence = ScheduleException.objects.create(
+        practice=practice,
+        practitioner=gp,
+        starts_on=day + timedelta(days=30),
+        ends_on=day + timedelta(days=31),
+        kind="verlof",
+        created_by=cast.manager_a,
+    )
+    kiosk = KioskDevice.objects.create(practice=practice, name="Zuil", created_by=cast.manager_a)
+    line = dossier_services.record_journal_entry(
+        patient=cast.patient_a,
+        contact_on=timezone.localdate(),
+        kind="consult",
+        evaluation="Conclusie",
+        by=cast.gp_a,
+    )
+    patient = {"public_id": cast.patient_a.public_id}
+    own = {"public_id": appointment.public_id}
+    return World(
+        cast,
+        {
+            "patients:detail": patient,
+            "patients:issue_activation": patient,
+            "agenda:my_appointment": own,
+            "agenda:my_appointment_ics": own,
+            "agenda:cancel_my_appointment": own,
+            "agenda:reschedule_my_appointment": own,
+            "agenda:appointment": own,
+            "agenda:reschedule": own,
+            "agenda:change_status": {**own, "action": "afgerond"},
+            "agenda:book_for_patient": {"public_id": slots[2].public_id},
+            "agenda:edit_type": {"public_id": types["consult"].public_id},
+            "agenda:switch_off_flag": {"public_id": flag.public_id},
+            "agenda:remove_block": {"public_id": block.public_id},
+            "agenda:remove_absence": {"public_id": absence.public_id},
+            "agenda:revoke_kiosk": {"public_id": kiosk.public_id},
+            "dossier:patient_record": patient,
+            "dossier:shield": {"kind": "journaal", "public_id": line.public_id},
+        },
+    )
+
+
+def _client(world: World, role: str) -> Client:
+    if role == "anonymous":
+        return Client()
+    user = {
+        "patient_a": world.cast.patient_user_a,
+        "other_patient_a": world.cast.other_patient_a.user,
+        "patient_b": world.cast.patient_user_b,
+    }.get(role) or getattr(world.cast, role)
+    return verified_client(user)
+
+
+def _outcome(response) -> object:  # type: ignore[no-untyped-def]
+    if response.status_code in (301, 302):
+        return "login" if "/account/inloggen/" in response["Location"] else "ok"
+    if response.status_code == 200:
+        return "ok"
+    return response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(POLICY))
+def test_each_role_gets_the_declared_answer(world: World, name: str) -> None:
+    policy = POLICY[name]
+    url = reverse(name, kwargs=world.kwargs.get(name, {}))
+    wrong = []
+    for role in ROLES:
+        expected = policy[role]
+        if expected == "skip":
+            continue
+        client = _client(world, role)
+        response = getattr(client, policy["method"])(url)
+        got = _outcome(response)
+        if got != expected:
+            wrong.append(f"{role}: expected {expected}, got {got}")
+    assert not wrong, f"{name}: " + "; ".join(wrong)
