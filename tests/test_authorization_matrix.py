@@ -47,7 +47,11 @@ def _expect(allowed: set[str], *, other_practice: str = "ok", method: str = "get
     for role in ROLES[1:]:
         if role in allowed:
             answers[role] = "ok"
-        elif (role == "gp_b" and {"gp_a"} & allowed) or (role == "manager_b" and "manager_a" in allowed) or (role == "patient_b" and "patient_a" in allowed):
+        elif (
+            (role == "gp_b" and {"gp_a"} & allowed)
+            or (role == "manager_b" and "manager_a" in allowed)
+            or (role == "patient_b" and "patient_a" in allowed)
+        ):
             answers[role] = other_practice
         else:
             answers[role] = 403
