@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import PATIENT, role_of
+from spreekuur.accounts.selectors import PATIENT, practice_of, role_of
+from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 
 CLINICAL_AND_DESK = {StaffRole.HUISARTS, StaffRole.ASSISTENT, StaffRole.POH}
@@ -20,6 +21,17 @@ def acting_user(request: HttpRequest, capability: Callable[[User], bool]) -> Use
     if not isinstance(user, User) or not capability(user):
         raise PermissionDenied
     return user
+
+
+def acting_user_in_practice(
+    request: HttpRequest, capability: Callable[[User], bool]
+) -> tuple[User, Practice]:
+    """The logged-in user with this capability and the practice they work in; 403 otherwise."""
+    user = acting_user(request, capability)
+    practice = practice_of(user)
+    if practice is None:
+        raise PermissionDenied
+    return user, practice
 
 
 def can_manage_staff(user: User | None) -> bool:

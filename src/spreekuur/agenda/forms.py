@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.agenda.models import (
+    BOOKING_RULE_FIELDS,
     PRACTITIONER_ROLES,
     AbsenceKind,
     AppointmentMode,
@@ -121,14 +122,7 @@ class StaffBookingForm(StyledForm):
 class BookingRulesForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = BookingRules
-        fields = (
-            "online_booking_enabled",
-            "horizon_days",
-            "min_notice_minutes",
-            "max_open_online",
-            "max_online_minutes",
-            "change_cutoff_hours",
-        )
+        fields = BOOKING_RULE_FIELDS
 
 
 ROLE_CHOICES = [(role.value, role.label) for role in StaffRole if role in PRACTITIONER_ROLES]

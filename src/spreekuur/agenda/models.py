@@ -75,6 +75,17 @@ class AppointmentType(models.Model):
         return role in self.offered_by
 
 
+# The rules a practice sets (the form shows them, the service accepts exactly these).
+BOOKING_RULE_FIELDS = (
+    "online_booking_enabled",
+    "horizon_days",
+    "min_notice_minutes",
+    "max_open_online",
+    "max_online_minutes",
+    "change_cutoff_hours",
+)
+
+
 class BookingRules(models.Model):
     """The practice's release rules for online booking (protocol deel 1.1, stap 1 en 2)."""
 

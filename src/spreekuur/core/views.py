@@ -204,11 +204,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
 
 
 def _page_manager(request: HttpRequest) -> tuple[User, Practice]:
-    user = capabilities.acting_user(request, capabilities.can_manage_practice_page)
-    practice = practice_of(user)
-    if practice is None:
-        raise PermissionDenied
-    return user, practice
+    return capabilities.acting_user_in_practice(request, capabilities.can_manage_practice_page)
 
 
 @require_http_methods(["GET", "POST"])

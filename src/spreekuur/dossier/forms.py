@@ -12,10 +12,9 @@ from spreekuur.core.forms import DateInput, StyledForm, set_choices
 from spreekuur.dossier.models import AllergyKind, ContactKind, validate_icpc
 
 
-class JournalEntryForm(StyledForm):
-    contact_on = forms.DateField(label=_("Datum contact"), widget=DateInput())
-    kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
-    episode = forms.ChoiceField(label=_("Episode"), required=False)
+class SoepForm(StyledForm):
+    """The four lines of a contact (a new one, or the corrected version of one)."""
+
     subjective = forms.CharField(
         label=_("S: wat de patiënt vertelt"),
         required=False,
@@ -36,6 +35,13 @@ class JournalEntryForm(StyledForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class JournalEntryForm(SoepForm):
+    contact_on = forms.DateField(label=_("Datum contact"), widget=DateInput())
+    kind = forms.ChoiceField(label=_("Soort contact"), choices=ContactKind.choices)
+    episode = forms.ChoiceField(label=_("Episode"), required=False)
+    field_order = ("contact_on", "kind", "episode")
 
     def __init__(self, *args: Any, episodes: list[tuple[str, str]], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"contact_on": timezone.localdate()})
@@ -76,20 +82,5 @@ class AllergyForm(StyledForm):
     reaction = forms.CharField(label=_("Reactie"), max_length=200, required=False)
 
 
-class CorrectionForm(StyledForm):
+class CorrectionForm(SoepForm):
     """A corrected version of a journal line (the old one stays, marked as replaced)."""
-
-    subjective = forms.CharField(
-        label=_("S: wat de patiënt vertelt"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    objective = forms.CharField(
-        label=_("O: wat er is gevonden"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    evaluation = forms.CharField(
-        label=_("E: conclusie"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    plan = forms.CharField(
-        label=_("P: plan"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )

@@ -13,6 +13,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Paragraph,
     SimpleDocTemplate,
@@ -58,6 +59,20 @@ def _table(header: list[str], rows: list[list[str]], widths: list[float]) -> Tab
     return table
 
 
+def _section(
+    story: list[Flowable],
+    title: str,
+    header: list[str],
+    rows: list[list[str]],
+    widths: list[float],
+    *,
+    empty: str,
+) -> None:
+    """A heading and its table, or a sentence saying there is nothing."""
+    story.append(Paragraph(escape(title), H2))
+    story.append(_table(header, rows, widths) if rows else _text(empty))
+
+
 def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
     practice = patient.practice
     buffer = BytesIO()
@@ -88,45 +103,33 @@ def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
         ),
         Spacer(0, 4 * mm),
     ]
-    story.append(Paragraph(escape(_("Allergieën en intoleranties")), H2))
-    if record.allergies:
-        story.append(
-            _table(
-                [_("Stof of geneesmiddel"), _("Soort"), _("Reactie")],
-                [[a.substance, str(a.get_kind_display()), a.reaction] for a in record.allergies],
-                [width * 0.4, width * 0.2, width * 0.4],
-            )
-        )
-    else:
-        story.append(_text(_("Geen allergieën of intoleranties bekend.")))
-    story.append(Paragraph(escape(_("Klachten en ziekten")), H2))
-    if record.episodes:
-        story.append(
-            _table(
-                [_("Omschrijving"), _("Code"), _("Sinds"), _("Afgesloten")],
-                [
-                    [e.title, e.icpc_code, _day(e.started_on), _day(e.ended_on) or _("actueel")]
-                    for e in record.episodes
-                ],
-                [width * 0.46, width * 0.12, width * 0.21, width * 0.21],
-            )
-        )
-    else:
-        story.append(_text(_("Geen klachten of ziekten om te tonen.")))
-    story.append(Paragraph(escape(_("Medicijnen")), H2))
-    if record.medication:
-        story.append(
-            _table(
-                [_("Geneesmiddel"), _("Dosering"), _("Sinds"), _("Gestopt")],
-                [
-                    [m.name, m.dosage, _day(m.started_on), _day(m.ended_on)]
-                    for m in record.medication
-                ],
-                [width * 0.34, width * 0.3, width * 0.18, width * 0.18],
-            )
-        )
-    else:
-        story.append(_text(_("Geen medicijnen om te tonen.")))
+    _section(
+        story,
+        _("Allergieën en intoleranties"),
+        [_("Stof of geneesmiddel"), _("Soort"), _("Reactie")],
+        [[a.substance, str(a.get_kind_display()), a.reaction] for a in record.allergies],
+        [width * 0.4, width * 0.2, width * 0.4],
+        empty=_("Geen allergieën of intoleranties bekend."),
+    )
+    _section(
+        story,
+        _("Klachten en ziekten"),
+        [_("Omschrijving"), _("Code"), _("Sinds"), _("Afgesloten")],
+        [
+            [e.title, e.icpc_code, _day(e.started_on), _day(e.ended_on) or _("actueel")]
+            for e in record.episodes
+        ],
+        [width * 0.46, width * 0.12, width * 0.21, width * 0.21],
+        empty=_("Geen klachten of ziekten om te tonen."),
+    )
+    _section(
+        story,
+        _("Medicijnen"),
+        [_("Geneesmiddel"), _("Dosering"), _("Sinds"), _("Gestopt")],
+        [[m.name, m.dosage, _day(m.started_on), _day(m.ended_on)] for m in record.medication],
+        [width * 0.34, width * 0.3, width * 0.18, width * 0.18],
+        empty=_("Geen medicijnen om te tonen."),
+    )
     story.append(Paragraph(escape(_("Contacten met de praktijk")), H2))
     # One block per contact, in paragraphs (not table rows): a long plan flows on to the
     # next page instead of breaking the layout.
@@ -143,15 +146,15 @@ def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
     if not record.journal:
         story.append(_text(_("Geen contacten om te tonen.")))
 
-    def footer(canvas: object, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont("Helvetica", 8)  # type: ignore[attr-defined]
-        canvas.drawString(  # type: ignore[attr-defined]
+    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont("Helvetica", 8)
+        canvas.drawString(
             18 * mm,
             10 * mm,
             _("%(practice)s · pagina %(page)s") % {"practice": practice.name, "page": doc.page},
         )
-        canvas.restoreState()  # type: ignore[attr-defined]
+        canvas.restoreState()
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()

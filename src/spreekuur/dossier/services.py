@@ -4,7 +4,6 @@ and logs the change (NEN 7513) in the same transaction."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -43,6 +42,14 @@ def _save(row: ClinicalRow, *, by: User, detail: str = "") -> None:
         object_ids=[row.public_id],
         detail=detail,
     )
+
+
+def _soep(*lines: str) -> list[str]:
+    """The S, O, E and P lines, trimmed; at least one must say something."""
+    texts = [line.strip() for line in lines]
+    if not any(texts):
+        raise BusinessRuleError(_("Vul minstens één van de regels S, O, E of P in."))
+    return texts
 
 
 def _not_in_future(day: date) -> None:
@@ -96,9 +103,7 @@ def record_journal_entry(
     _not_in_future(contact_on)
     if episode is not None and episode.patient_id != patient.pk:
         raise PermissionDenied
-    texts = [text.strip() for text in (subjective, objective, evaluation, plan)]
-    if not any(texts):
-        raise BusinessRuleError(_("Vul minstens één van de regels S, O, E of P in."))
+    texts = _soep(subjective, objective, evaluation, plan)
     entry = JournalEntry(
         practice_id=patient.practice_id,
         patient=patient,
@@ -131,9 +136,7 @@ def correct_journal_entry(
     original = JournalEntry.objects.select_for_update(no_key=True).get(pk=original.pk)
     if JournalEntry.objects.filter(replaces=original).exists():
         raise BusinessRuleError(_("Deze regel is al verbeterd; verbeter de nieuwste versie."))
-    texts = [text.strip() for text in (subjective, objective, evaluation, plan)]
-    if not any(texts):
-        raise BusinessRuleError(_("Vul minstens één van de regels S, O, E of P in."))
+    texts = _soep(subjective, objective, evaluation, plan)
     correction = JournalEntry(
         practice_id=original.practice_id,
         patient_id=original.patient_id,
@@ -228,14 +231,21 @@ def set_shielded(*, item: ClinicalRow, shielded: bool, by: User) -> ClinicalRow:
     return item
 
 
-def record_read(*, by: User, patient: Patient, detail: str = "", **extra: Any) -> None:
-    """One log entry for a page of the record (staff or the patient themselves)."""
+def record_read(
+    *,
+    by: User,
+    patient: Patient,
+    object_ids: list[str],
+    action: str = AuditAction.READ,
+    detail: str = "",
+) -> None:
+    """One log entry for a page of the record, or its PDF (staff or the patient)."""
     record_access(
         actor=by,
-        action=AuditAction.READ,
+        action=action,
         object_kind="record",
         practice=patient.practice,
         patient=patient,
+        object_ids=object_ids,
         detail=detail,
-        **extra,
     )

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import patient_profile
-from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.dossier import capabilities, selectors, services
@@ -124,13 +123,18 @@ def shield(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     return redirect("dossier:patient_record", public_id=item.patient.public_id)
 
 
-@require_http_methods(["GET"])
-def my_record(request: HttpRequest) -> HttpResponse:
-    """The patient's own record, as the practice opened it online."""
+def _own_record_reader(request: HttpRequest) -> tuple[User, Patient]:
     user = acting_user(request, capabilities.can_view_own_record)
     patient = patient_profile(user)
     if patient is None:
         raise PermissionDenied
+    return user, patient
+
+
+@require_http_methods(["GET"])
+def my_record(request: HttpRequest) -> HttpResponse:
+    """The patient's own record, as the practice opened it online."""
+    user, patient = _own_record_reader(request)
     record = selectors.record_online(patient, page=_page_number(request))
     services.record_read(by=user, patient=patient, object_ids=selectors.object_ids(record))
     return render(
@@ -143,22 +147,17 @@ def my_record(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def my_record_pdf(request: HttpRequest) -> HttpResponse:
     """The same online record as a PDF to keep or print (an export in the access log)."""
-    user = acting_user(request, capabilities.can_view_own_record)
-    patient = patient_profile(user)
-    if patient is None:
-        raise PermissionDenied
+    user, patient = _own_record_reader(request)
     record = selectors.record_online(patient, page=None)
     if record.online_from is None:
         return redirect("dossier:my_record")
     content = record_pdf(patient, record, today=timezone.localdate())
     # Logged once the PDF exists: the log never names an export that did not happen.
-    record_access(
-        actor=user,
-        action=AuditAction.EXPORT,
-        object_kind="record",
-        practice=patient.practice,
+    services.record_read(
+        by=user,
         patient=patient,
         object_ids=selectors.object_ids(record),
+        action=AuditAction.EXPORT,
         detail="pdf",
     )
     response = HttpResponse(content, content_type="application/pdf")

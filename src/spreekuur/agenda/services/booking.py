@@ -7,7 +7,7 @@ out to be taken: that is `SlotTaken`, a normal outcome with a Dutch message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -350,8 +350,34 @@ def _locked_appointment(appointment: Appointment) -> Appointment:
     )
 
 
-def _free_slots_of(appointment: Appointment) -> None:
+def _mark_cancelled(appointment: Appointment, *, by: User, now: datetime) -> None:
+    """Cancelled, by whom and when, and its slots free again."""
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelled_at = now
+    appointment.cancelled_by = by
+    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     Slot.objects.filter(appointment=appointment).update(appointment=None)
+
+
+def log_appointment_change(
+    appointment: Appointment,
+    by: User | None,
+    detail: str,
+    *,
+    also: Sequence[Appointment] = (),
+    channel: str | None = None,
+) -> None:
+    """The audit entry of a change to an appointment (and to the ones it led to)."""
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="appointment",
+        practice=appointment.patient.practice,
+        patient=appointment.patient,
+        object_ids=[appointment.public_id, *(other.public_id for other in also)],
+        detail=detail,
+        channel=channel,
+    )
 
 
 @transaction.atomic
@@ -362,20 +388,8 @@ def cancel_appointment(
     _patient_locked(appointment.patient)
     appointment = _locked_appointment(appointment)
     _check_may_change(appointment, by=by, now=now)
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = now
-    appointment.cancelled_by = by
-    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    _free_slots_of(appointment)
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="appointment",
-        practice=appointment.patient.practice,
-        patient=appointment.patient,
-        object_ids=[appointment.public_id],
-        detail="geannuleerd",
-    )
+    _mark_cancelled(appointment, by=by, now=now)
+    log_appointment_change(appointment, by, "geannuleerd")
     if notify:
         cancelled = appointment
         transaction.on_commit(lambda: notifications.send_cancelled(cancelled), robust=True)
@@ -428,35 +442,30 @@ def reschedule_appointment(
         new.channel = appointment.channel
         new.triage_answers = appointment.triage_answers
         new.save(update_fields=["channel", "triage_answers"])
-    appointment.status = AppointmentStatus.CANCELLED
-    appointment.cancelled_at = now
-    appointment.cancelled_by = by
-    appointment.save(update_fields=["status", "cancelled_at", "cancelled_by"])
-    _free_slots_of(appointment)
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="appointment",
-        practice=appointment.patient.practice,
-        patient=appointment.patient,
-        object_ids=[appointment.public_id, new.public_id],
-        detail="verzet",
-    )
+    _mark_cancelled(appointment, by=by, now=now)
+    log_appointment_change(appointment, by, "verzet", also=[new])
     transaction.on_commit(lambda: notifications.send_booked(new, moved=True), robust=True)
     return new
 
 
 def record_appointments_read(
-    *, by: User, practice: Practice, patient: Patient | None, appointments: list[Appointment]
+    *,
+    by: User,
+    practice: Practice,
+    patient: Patient | None,
+    appointments: list[Appointment],
+    action: str = AuditAction.READ,
+    detail: str = "",
 ) -> None:
-    """One log entry per page: the patient's own list, or a staff agenda view."""
+    """One log entry per page (the patient's own list, a staff agenda view) or export."""
     if not appointments:
         return
     record_access(
         actor=by,
-        action=AuditAction.READ,
+        action=action,
         object_kind="appointment",
         practice=practice,
         patient=patient,
         object_ids=[a.public_id for a in appointments],
+        detail=detail,
     )

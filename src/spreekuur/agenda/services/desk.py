@@ -14,9 +14,8 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.agenda import capabilities
 from spreekuur.agenda.models import Appointment, AppointmentStatus, KioskDevice, QueueCounter
-from spreekuur.core.audit import record_access
+from spreekuur.agenda.services.booking import log_appointment_change
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
-from spreekuur.core.models import AuditAction
 from spreekuur.core.roles import Channel
 
 # A patient can check in at the kiosk from this long before the start until the end.
@@ -58,21 +57,6 @@ def _arrive(appointment: Appointment, now: datetime) -> None:
     appointment.save(update_fields=["status", "arrived_at", "queue_number"])
 
 
-def _log_change(
-    appointment: Appointment, by: User | None, detail: str, channel: str | None = None
-) -> None:
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="appointment",
-        practice=appointment.patient.practice,
-        patient=appointment.patient,
-        object_ids=[appointment.public_id],
-        detail=detail,
-        channel=channel,
-    )
-
-
 @transaction.atomic
 def mark_arrived(*, appointment: Appointment, by: User, now: datetime | None = None) -> Appointment:
     now = now or timezone.now()
@@ -80,7 +64,7 @@ def mark_arrived(*, appointment: Appointment, by: User, now: datetime | None = N
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW):
         raise BusinessRuleError(_("Deze afspraak kan niet meer als aangemeld worden gezet."))
     _arrive(appointment, now)
-    _log_change(appointment, by, "aangemeld")
+    log_appointment_change(appointment, by, "aangemeld")
     return appointment
 
 
@@ -96,7 +80,7 @@ def mark_no_show(*, appointment: Appointment, by: User, now: datetime | None = N
         raise BusinessRuleError(_("Deze afspraak is nog niet begonnen."))
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save(update_fields=["status"])
-    _log_change(appointment, by, "niet verschenen")
+    log_appointment_change(appointment, by, "niet verschenen")
     return appointment
 
 
@@ -107,7 +91,7 @@ def mark_completed(*, appointment: Appointment, by: User) -> Appointment:
         raise BusinessRuleError(_("Deze afspraak kan niet op 'afgerond' worden gezet."))
     appointment.status = AppointmentStatus.COMPLETED
     appointment.save(update_fields=["status"])
-    _log_change(appointment, by, "afgerond")
+    log_appointment_change(appointment, by, "afgerond")
     return appointment
 
 
@@ -120,7 +104,7 @@ def call_in(*, appointment: Appointment, by: User, now: datetime | None = None) 
         raise BusinessRuleError(_("Alleen een aangemelde patiënt kan worden opgeroepen."))
     appointment.called_at = now
     appointment.save(update_fields=["called_at"])
-    _log_change(appointment, by, "opgeroepen")
+    log_appointment_change(appointment, by, "opgeroepen")
     return appointment
 
 
@@ -157,7 +141,9 @@ def _check_in_all(appointments: list[Appointment], kiosk: KioskDevice, now: date
     numbers = []
     for appointment in sorted(appointments, key=lambda a: a.starts_at):
         _arrive(appointment, now)
-        _log_change(appointment, None, f"aangemeld bij zuil {kiosk.public_id}", Channel.PUBLIC)
+        log_appointment_change(
+            appointment, None, f"aangemeld bij zuil {kiosk.public_id}", channel=Channel.PUBLIC
+        )
         numbers.append(appointment.queue_number or 0)
     return CheckIn(numbers)
 

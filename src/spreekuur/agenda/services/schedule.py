@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import capabilities
 from spreekuur.agenda.models import (
+    BOOKING_RULE_FIELDS,
     PRACTITIONER_ROLES,
     AbsenceKind,
     Appointment,
@@ -288,20 +289,10 @@ def remove_absence(*, absence: ScheduleException, by: User) -> None:
     sync_slots(practitioner=practitioner, start=start, days=days)
 
 
-RULE_FIELDS = (
-    "online_booking_enabled",
-    "horizon_days",
-    "min_notice_minutes",
-    "max_open_online",
-    "max_online_minutes",
-    "change_cutoff_hours",
-)
-
-
 @transaction.atomic
 def update_booking_rules(*, practice: Practice, by: User, **values: Any) -> BookingRules:
     _require(capabilities.can_manage_agenda(by) and _same_practice(by, practice.pk))
-    unknown = set(values) - set(RULE_FIELDS)
+    unknown = set(values) - set(BOOKING_RULE_FIELDS)
     if unknown:
         raise ValueError(f"Not a booking rule: {sorted(unknown)}")
     rules, _created = BookingRules.objects.select_for_update().get_or_create(practice=practice)

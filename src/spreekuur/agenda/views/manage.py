@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.capabilities import acting_user_in_practice
 from spreekuur.accounts.models import Membership, User
-from spreekuur.accounts.selectors import practice_of
 from spreekuur.agenda import capabilities, selectors, services
 from spreekuur.agenda.forms import (
     AbsenceForm,
@@ -29,11 +27,7 @@ from spreekuur.core.models import Practice
 
 
 def _manager(request: HttpRequest) -> tuple[User, Practice]:
-    user = acting_user(request, capabilities.can_manage_agenda)
-    practice = practice_of(user)
-    if practice is None:
-        raise PermissionDenied
-    return user, practice
+    return acting_user_in_practice(request, capabilities.can_manage_agenda)
 
 
 @require_http_methods(["GET", "POST"])
@@ -47,14 +41,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if form_name == "regels" and rules_form.is_valid():
-                services.update_booking_rules(
-                    practice=practice,
-                    by=user,
-                    **{
-                        name: rules_form.cleaned_data[name]
-                        for name in services.schedule.RULE_FIELDS
-                    },
-                )
+                services.update_booking_rules(practice=practice, by=user, **rules_form.cleaned_data)
                 messages.success(request, _("De regels voor online afspraken zijn opgeslagen."))
                 return redirect("agenda:settings")
             if form_name == "soort" and type_form.is_valid():
@@ -84,18 +71,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 def edit_type(request: HttpRequest, public_id: str) -> HttpResponse:
     user, practice = _manager(request)
     appointment_type = get_object_or_404(AppointmentType, practice=practice, public_id=public_id)
-    initial = {
-        name: getattr(appointment_type, name)
-        for name in (
-            "name",
-            "description",
-            "mode",
-            "duration_minutes",
-            "offered_by",
-            "online_bookable",
-            "active",
-        )
-    }
+    initial = {name: getattr(appointment_type, name) for name in AppointmentTypeForm.base_fields}
     form = AppointmentTypeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

@@ -21,9 +21,14 @@ from spreekuur.accounts.selectors import patient_profile
 from spreekuur.agenda import capabilities, selectors, services
 from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm, first_raised_flag
 from spreekuur.agenda.ics import appointment_calendar
-from spreekuur.agenda.models import Appointment, AppointmentMode, AppointmentStatus, BookingRules
+from spreekuur.agenda.models import (
+    Appointment,
+    AppointmentMode,
+    AppointmentStatus,
+    AppointmentType,
+    BookingRules,
+)
 from spreekuur.agenda.selectors import SlotChoice
-from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
@@ -38,6 +43,16 @@ class Portal:
     user: User
     patient: Patient
     rules: BookingRules
+
+    def log(self, appointments: list[Appointment], **entry: str) -> None:
+        """One access-log entry for the appointments this page shows (or exports)."""
+        services.record_appointments_read(
+            by=self.user,
+            practice=self.patient.practice,
+            patient=self.patient,
+            appointments=appointments,
+            **entry,
+        )
 
 
 def _portal(request: HttpRequest) -> Portal:
@@ -75,12 +90,7 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
         ).order_by("starts_at")
     )
     past = list(mine.exclude(pk__in=[a.pk for a in upcoming]).order_by("-starts_at")[:20])
-    services.record_appointments_read(
-        by=portal.user,
-        practice=portal.patient.practice,
-        patient=portal.patient,
-        appointments=upcoming + past,
-    )
+    portal.log(upcoming + past)
     return render(
         request,
         "agenda/my_appointments.html",
@@ -127,11 +137,8 @@ def book_start(request: HttpRequest) -> HttpResponse:
     return render(request, "agenda/book_start.html", context)
 
 
-def _type_choices(portal: Portal) -> list[tuple[str, str]]:
-    return [
-        (str(t.public_id), f"{t.name} ({t.duration_minutes} min)")
-        for t in selectors.online_types_for(portal.patient.practice, portal.rules)
-    ]
+def _type_choices(types: list[AppointmentType]) -> list[tuple[str, str]]:
+    return [(str(t.public_id), f"{t.name} ({t.duration_minutes} min)") for t in types]
 
 
 def _slot_list_context(
@@ -168,9 +175,9 @@ def book_choose(request: HttpRequest) -> HttpResponse:
     portal = _portal(request)
     if _draft(request) is None:
         return redirect("agenda:book_start")
-    types = _type_choices(portal)
     practice = portal.patient.practice
     online_types = selectors.online_types_for(practice, portal.rules)
+    types = _type_choices(online_types)
     offering = [
         m
         for m in selectors.practitioners_of(practice)
@@ -243,12 +250,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
 def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = _portal(request)
     appointment = selectors.get_own_appointment(portal.user, public_id)
-    services.record_appointments_read(
-        by=portal.user,
-        practice=portal.patient.practice,
-        patient=portal.patient,
-        appointments=[appointment],
-    )
+    portal.log([appointment])
     now = timezone.now()
     upcoming = appointment.status == AppointmentStatus.BOOKED and appointment.ends_at >= now
     qr_svg = ""
@@ -280,15 +282,7 @@ def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
 def my_appointment_ics(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = _portal(request)
     appointment = selectors.get_own_appointment(portal.user, public_id)
-    record_access(
-        actor=portal.user,
-        action=AuditAction.EXPORT,
-        object_kind="appointment",
-        practice=portal.patient.practice,
-        patient=portal.patient,
-        object_ids=[appointment.public_id],
-        detail="ics",
-    )
+    portal.log([appointment], action=AuditAction.EXPORT, detail="ics")
     response = HttpResponse(
         appointment_calendar(
             appointment, label=selectors.practitioner_label(appointment.practitioner)
@@ -311,12 +305,7 @@ def cancel_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
             return redirect("agenda:my_appointment", public_id=appointment.public_id)
         messages.success(request, _("Uw afspraak is geannuleerd."))
         return redirect("agenda:my_appointments")
-    services.record_appointments_read(
-        by=portal.user,
-        practice=portal.patient.practice,
-        patient=portal.patient,
-        appointments=[appointment],
-    )
+    portal.log([appointment])
     return render(
         request,
         "agenda/cancel_confirm.html",
@@ -369,10 +358,5 @@ def reschedule_my_appointment(request: HttpRequest, public_id: str) -> HttpRespo
             "error": error,
         }
     )
-    services.record_appointments_read(
-        by=portal.user,
-        practice=portal.patient.practice,
-        patient=portal.patient,
-        appointments=[appointment],
-    )
+    portal.log([appointment])
     return render(request, "agenda/reschedule.html", context, status=status)

@@ -11,15 +11,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from spreekuur.accounts.capabilities import acting_user
-from spreekuur.accounts.selectors import practice_of
+from spreekuur.accounts.capabilities import acting_user_in_practice
 from spreekuur.agenda import capabilities, selectors, services
 from spreekuur.agenda.forms import KioskBirthDateForm, KioskCodeForm, KioskForm
 from spreekuur.agenda.models import KioskDevice
@@ -57,10 +55,7 @@ def _kiosk_for(request: HttpRequest, practice: Practice) -> KioskDevice | None:
 @require_http_methods(["GET", "POST"])
 def kiosks_view(request: HttpRequest) -> HttpResponse:
     """Staff list and switch on kiosks; switching on makes *this* browser the kiosk."""
-    user = acting_user(request, capabilities.can_register_kiosk)
-    practice = practice_of(user)
-    if practice is None:
-        raise PermissionDenied
+    user, practice = acting_user_in_practice(request, capabilities.can_register_kiosk)
     form = KioskForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         kiosk = services.register_kiosk(practice=practice, name=form.cleaned_data["name"], by=user)
@@ -90,8 +85,8 @@ def kiosks_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def revoke_kiosk(request: HttpRequest, public_id: str) -> HttpResponse:
-    user = acting_user(request, capabilities.can_register_kiosk)
-    kiosk = get_object_or_404(KioskDevice, practice=practice_of(user), public_id=public_id)
+    user, practice = acting_user_in_practice(request, capabilities.can_register_kiosk)
+    kiosk = get_object_or_404(KioskDevice, practice=practice, public_id=public_id)
     services.revoke_kiosk(kiosk=kiosk, by=user)
     messages.success(request, _("De aanmeldzuil is uitgezet."))
     return redirect("agenda:kiosks")

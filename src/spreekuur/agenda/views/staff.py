@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.capabilities import acting_user_in_practice
 from spreekuur.accounts.models import Membership, User
-from spreekuur.accounts.selectors import practice_of
 from spreekuur.agenda import capabilities, figures, selectors, services
 from spreekuur.agenda.forms import StaffBookingForm
 from spreekuur.agenda.models import AppointmentStatus, AppointmentType
@@ -37,11 +35,7 @@ WHOLE_PRACTICE = "iedereen"
 
 
 def _staff(request: HttpRequest) -> tuple[User, Practice]:
-    user = acting_user(request, capabilities.can_use_agenda)
-    practice = practice_of(user)
-    if practice is None:
-        raise PermissionDenied
-    return user, practice
+    return acting_user_in_practice(request, capabilities.can_use_agenda)
 
 
 def date_param(request: HttpRequest, name: str) -> date | None:
@@ -310,10 +304,7 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_http_methods(["GET"])
 def figures_view(request: HttpRequest) -> HttpResponse:
-    user = acting_user(request, capabilities.can_view_agenda_figures)
-    practice = practice_of(user)
-    if practice is None:
-        raise PermissionDenied
+    _user, practice = acting_user_in_practice(request, capabilities.can_view_agenda_figures)
     until = date_param(request, "tot") or timezone.localdate()
     since = date_param(request, "van") or until - timedelta(days=29)
     if since > until:

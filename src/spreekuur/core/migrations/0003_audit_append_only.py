@@ -8,6 +8,8 @@ which finds the gap in the chain, because Django's test flush empties tables wit
 
 from django.db import migrations
 
+from spreekuur.core.migration_sql import sql_per_vendor
+
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION spreekuur_audit_refuse_change() RETURNS trigger AS $$
 BEGIN
@@ -31,23 +33,11 @@ SQLITE_BACKWARD = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD, None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("core", "0002_initial")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        sql_per_vendor(
+            postgresql=(PG_FORWARD, PG_BACKWARD), sqlite=(SQLITE_FORWARD, SQLITE_BACKWARD)
+        )
+    ]

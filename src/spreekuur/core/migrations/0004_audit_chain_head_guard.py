@@ -3,6 +3,8 @@ is refused in the database. PostgreSQL also refuses deleting a chain head."""
 
 from django.db import migrations
 
+from spreekuur.core.migration_sql import sql_per_vendor
+
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION spreekuur_audit_chain_forward_only() RETURNS trigger AS $$
 BEGIN
@@ -27,21 +29,15 @@ BEGIN SELECT RAISE(ABORT, 'audit chain head only moves forward (NEN 7513)'); END
 """
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, None)
-    elif schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute(SQLITE_FORWARD, None)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD, None)
-    elif schema_editor.connection.vendor == "sqlite":
-        schema_editor.execute("DROP TRIGGER IF EXISTS core_auditchain_forward_only;", None)
-
-
 class Migration(migrations.Migration):
     dependencies = [("core", "0003_audit_append_only")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        sql_per_vendor(
+            postgresql=(PG_FORWARD, PG_BACKWARD),
+            sqlite=(
+                [SQLITE_FORWARD],
+                ["DROP TRIGGER IF EXISTS core_auditchain_forward_only;"],
+            ),
+        )
+    ]

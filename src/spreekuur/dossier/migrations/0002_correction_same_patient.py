@@ -3,6 +3,8 @@ anything else, so a wrong `replaces` can never hide another patient's line onlin
 
 from django.db import migrations
 
+from spreekuur.core.migration_sql import sql_per_vendor
+
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION spreekuur_correction_same_patient() RETURNS trigger AS $$
 BEGIN
@@ -45,23 +47,11 @@ SQLITE_BACKWARD = [
 ]
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_FORWARD, None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_FORWARD:
-            schema_editor.execute(statement)
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(PG_BACKWARD, None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_BACKWARD:
-            schema_editor.execute(statement)
-
-
 class Migration(migrations.Migration):
     dependencies = [("dossier", "0001_initial")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        sql_per_vendor(
+            postgresql=(PG_FORWARD, PG_BACKWARD), sqlite=(SQLITE_FORWARD, SQLITE_BACKWARD)
+        )
+    ]
