@@ -450,3 +450,59 @@ def test_manager_sets_rules_red_flag_and_schedule(ui: UI, agenda: Agenda) -> Non
     first_free = page.get_by_role("region", name=re.compile("Eerste vrije plek nu"))
     assert "Anna Jansen" in first_free.inner_text()
     ui.screenshot("agenda-figures-phone")
+
+
+def test_a_slot_taken_meanwhile_offers_other_times(ui: UI, agenda: Agenda) -> None:
+    slots = add_slots(agenda.gp, day=booking_day(), count=3)
+    patient = portal_patient(agenda.practice, "Eva", "Smit")
+    rival = portal_patient(agenda.practice, "Ruben", "Mol")
+    log_in(ui, patient.user)
+    page = start_booking(ui)
+    page.get_by_label("Waarvoor wilt u een afspraak?").fill("Oorpijn")
+    answer_triage(page)
+    ui.submit(page.get_by_role("button", name="Verder"))
+    ui.submit(page.get_by_role("button", name="Kies deze tijd"))
+    book_online(rival, slots[0], agenda)  # someone else is quicker
+    ui.submit(page.get_by_role("button", name="Afspraak bevestigen"))
+    assert page.get_by_text("net door iemand anders geboekt").is_visible()
+    assert page.get_by_role("radio").count() == 2
+    # Chromium logs the page's own 409 (the answer for a lost race) as a console error.
+    conflict = "Failed to load resource: the server responded with a status of 409 (Conflict)"
+    assert ui.console_errors == [conflict]
+    ui.console_errors.clear()
+    ui.screenshot("agenda-taken-phone")
+
+
+def test_online_booking_switched_off_says_so(ui: UI, agenda: Agenda) -> None:
+    from spreekuur.agenda.models import BookingRules
+
+    BookingRules.objects.update_or_create(
+        practice=agenda.practice, defaults={"online_booking_enabled": False}
+    )
+    patient = portal_patient(agenda.practice, "Lotte", "Kok")
+    log_in(ui, patient.user)
+    page = ui.goto("/afspraken/maken/")
+    assert page.get_by_text("biedt op dit moment geen online afspraken aan").is_visible()
+
+
+def test_assistant_moves_an_appointment_and_manager_edits_a_type(ui: UI, agenda: Agenda) -> None:
+    slots = add_slots(agenda.gp, day=booking_day(), count=4)
+    patient = portal_patient(agenda.practice, "Bram", "Vos")
+    appointment = book_online(patient, slots[0], agenda)
+    assistant = staff(agenda.practice, StaffRole.ASSISTENT, "Sara Dekker")
+    manager = staff(agenda.practice, StaffRole.PRAKTIJKMANAGER, "Tom Wit")
+    page = ui.page
+    log_in(ui, assistant)
+    ui.goto(f"/agenda/afspraak/{appointment.public_id}/verzetten/")
+    page.get_by_role("radio").nth(1).check()
+    ui.submit(page.get_by_role("button", name="Verzet naar deze tijd"))
+    assert page.get_by_text("De afspraak is verzet.").is_visible()
+    ui.submit(page.get_by_role("button", name="Uitloggen"))
+
+    log_in(ui, manager)
+    consult = agenda.types["consult"]
+    ui.goto(f"/beheer/agenda/soort/{consult.public_id}/")
+    page.get_by_label("Duur (minuten)").fill("15")
+    ui.submit(page.get_by_role("button", name="Opslaan"))
+    consult.refresh_from_db()
+    assert consult.duration_minutes == 15

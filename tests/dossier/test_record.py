@@ -517,3 +517,53 @@ def test_the_database_refuses_a_correction_of_another_patients_line(opened: Cast
     with pytest.raises(DatabaseError), transaction.atomic():
         JournalEntry.objects.filter(pk=mine.pk).update(replaces=theirs)
     assert JournalEntry.objects.filter(replaces=theirs).count() == 0
+
+
+DOSSIER_WRITES = {
+    "record_episode": lambda c, by: services.record_episode(
+        patient=c.patient_a,
+        icpc_code="R74",
+        title="Verkoudheid",
+        started_on=date(2024, 1, 1),
+        by=by,
+    ),
+    "record_journal_entry": lambda c, by: services.record_journal_entry(
+        patient=c.patient_a, contact_on=date(2024, 1, 1), kind="consult", evaluation="x", by=by
+    ),
+    "record_allergy": lambda c, by: services.record_allergy(
+        patient=c.patient_a, substance="Latex", kind="allergie", by=by
+    ),
+    "close_episode": lambda c, by: services.close_episode(
+        episode=services.record_episode(
+            patient=c.patient_a,
+            icpc_code="R74",
+            title="V",
+            started_on=date(2024, 1, 1),
+            by=c.gp_a,
+        ),
+        ended_on=date(2024, 2, 1),
+        by=by,
+    ),
+    "correct_journal_entry": lambda c, by: services.correct_journal_entry(
+        original=entry(c), subjective="", objective="", evaluation="y", plan="", by=by
+    ),
+}
+
+
+@pytest.mark.parametrize("service", sorted(DOSSIER_WRITES))
+@pytest.mark.parametrize("who", ["manager_a", "patient_user_a", "gp_b"])
+def test_record_writes_refuse_the_wrong_role_and_practice(
+    opened: Cast, service: str, who: str
+) -> None:
+    with pytest.raises(PermissionDenied):
+        DOSSIER_WRITES[service](opened, getattr(opened, who))
+
+
+def test_an_empty_allergy_gets_a_dutch_error(opened: Cast) -> None:
+    from spreekuur.dossier.models import Allergy
+
+    with pytest.raises(BusinessRuleError, match="Dit veld"):
+        services.record_allergy(
+            patient=opened.patient_a, substance="  ", kind="allergie", by=opened.gp_a
+        )
+    assert not Allergy.objects.exists()

@@ -379,6 +379,8 @@ def switch_off_red_flag(*, flag: RedFlag, by: User) -> None:
 @transaction.atomic
 def register_kiosk(*, practice: Practice, name: str, by: User) -> KioskDevice:
     _require(capabilities.can_register_kiosk(by) and _same_practice(by, practice.pk))
+    if not name.strip():
+        raise BusinessRuleError(_("Geef de aanmeldzuil een naam."))
     return KioskDevice.objects.create(practice=practice, name=name.strip()[:60], created_by=by)
 
 
