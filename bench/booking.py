@@ -218,7 +218,7 @@ def prepare_in_django(clients: int) -> dict[str, Any]:
         user = by_id[patient.user_id]
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "spreekuur.accounts.backends.PracticeAwareBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session[DEVICE_ID_SESSION_KEY] = devices[user.pk].persistent_id
         session[SESSION_SECOND_FACTOR_AT] = time.time()

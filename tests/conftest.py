@@ -99,7 +99,7 @@ def cast(db: None) -> Cast:
 def verified_client(user: User, *, fresh: bool = True) -> Client:
     """A client logged in with password and second factor done (just now, unless fresh=False)."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="spreekuur.accounts.backends.PracticeAwareBackend")
     device = user.totpdevice_set.filter(confirmed=True).first()
     assert device is not None, "test users get a TOTP device from the factory"
     session = client.session

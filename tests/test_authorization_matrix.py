@@ -20,8 +20,12 @@ from spreekuur.accounts.models import Membership
 from spreekuur.agenda import services as agenda_services
 from spreekuur.agenda.models import KioskDevice, RedFlag, ScheduleBlock, ScheduleException
 from spreekuur.dossier import services as dossier_services
+from spreekuur.results import services as results_services
+from spreekuur.results.models import LabResult
+from spreekuur.results.services import receive_lab_message
 from tests.conftest import Cast, verified_client
 from tests.factories import UserFactory, add_appointment_types, add_slots, no_red_flags
+from tests.results.conftest import HBA1C_HIGH, oru
 from tests.test_url_walk import _routes
 
 ROLES = [
@@ -140,6 +144,14 @@ POLICY: dict[str, dict] = {
         **_expect({"gp_a"}, other_practice=404, method="post"),
         "gp_a": "skip",
     },
+    # results
+    "results:my_results": _expect(PATIENTS),
+    "results:my_test_results": patient_own(),
+    "results:review_list": _expect({"gp_a"}),
+    "results:result_detail": _expect(CARE_A, other_practice=404),
+    "results:patient_results": _expect(CARE_A, other_practice=404),
+    "results:worklist": _expect({"assistant_a", "gp_a"}),
+    "results:lab_message": _expect({"assistant_a", "gp_a"}, other_practice=404),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -162,6 +174,7 @@ PUBLIC = {
     "agenda:kiosk",
     "agenda:waiting_room",
     "agenda:waiting_room_calls",
+    "results:lab_inbox",  # a lab's machine door with its own token (tests/results)
 }
 # Per-person pages that only act on the logged-in user's own account, after a fresh
 # second factor or a POST with a device id; tested in tests/accounts.
@@ -244,6 +257,14 @@ def world(cast: Cast) -> World:
         published_on=timezone.localdate(),
         created_by=cast.manager_a,
     )
+    practice.records_online_from = timezone.localdate() - timedelta(days=365)
+    practice.save(update_fields=["records_online_from"])
+    outcome = receive_lab_message(
+        practice=practice, door="hl7v2", raw=oru(cast.patient_a, HBA1C_HIGH), source="matrix"
+    )
+    result = LabResult.objects.get(message__in=outcome.messages)
+    results_services.review_result(result=result, comment="Goed", release=True, by=cast.gp_a)
+    waiting = receive_lab_message(practice=practice, door="hl7v2", raw=b"MSH|x", source="m")
     assistant = Membership.objects.get(user=cast.assistant_a)
     patient = {"public_id": cast.patient_a.public_id}
     own = {"public_id": appointment.public_id}
@@ -270,6 +291,10 @@ def world(cast: Cast) -> World:
             "agenda:revoke_kiosk": {"public_id": kiosk.public_id},
             "dossier:patient_record": patient,
             "dossier:shield": {"kind": "journaal", "public_id": line.public_id},
+            "results:my_test_results": {"public_id": result.test.public_id},
+            "results:result_detail": {"public_id": result.public_id},
+            "results:patient_results": patient,
+            "results:lab_message": {"public_id": waiting.messages[0].public_id},
         },
     )
 

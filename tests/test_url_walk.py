@@ -108,6 +108,8 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "agenda:kiosk",
         "agenda:waiting_room",
         "agenda:waiting_room_calls",
+        # A lab's machine door: no session, its own bearer token per practice.
+        "results:lab_inbox",
     }
     assert login_steps == {
         "accounts:verify",

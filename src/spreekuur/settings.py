@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "spreekuur.patients",
     "spreekuur.agenda",
     "spreekuur.dossier",
+    "spreekuur.results",
     "spreekuur.demo",
 ]
 
@@ -160,7 +161,7 @@ CACHES = {
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "spreekuur.accounts.backends.PracticeAwareBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("spreekuur.patients.urls")),
     path("", include("spreekuur.agenda.urls")),
     path("", include("spreekuur.dossier.urls")),
+    path("", include("spreekuur.results.urls")),
 ]
 
 handler404 = "spreekuur.core.views.not_found"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 from spreekuur.agenda import capabilities as agenda_capabilities
+from spreekuur.results import capabilities as results_capabilities
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items += [
             NavItem(str(_("Afspraken")), reverse("agenda:my_appointments")),
             NavItem(str(_("Mijn dossier")), reverse("dossier:my_record")),
+            NavItem(str(_("Uitslagen")), reverse("results:my_results")),
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]
@@ -34,6 +36,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(NavItem(str(_("Agenda")), reverse("agenda:day")))
     if capabilities.can_view_patient_list(user):
         items.append(NavItem(str(_("Patiënten")), reverse("patients:list")))
+    if results_capabilities.can_review_results(user):
+        items.append(NavItem(str(_("Uitslagen")), reverse("results:review_list")))
+    if results_capabilities.can_handle_lab_messages(user):
+        items.append(NavItem(str(_("Labberichten")), reverse("results:worklist")))
     if agenda_capabilities.can_manage_agenda(user):
         items.append(NavItem(str(_("Agenda-instellingen")), reverse("agenda:settings")))
     if capabilities.can_manage_staff(user):

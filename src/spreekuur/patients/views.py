@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts import capabilities
+from spreekuur.accounts.backends import BACKEND
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.exceptions import BusinessRuleError, ValidationError
@@ -178,7 +179,7 @@ def activate_account_view(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(error))
         else:
             request.session.pop(SESSION_ACTIVATION, None)
-            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            auth_login(request, user, backend=BACKEND)
             messages.success(request, _("Uw account is aangemaakt. Stel nu de tweede stap in."))
             return redirect("accounts:setup_totp")
     return render(request, "patients/activate_account.html", {"form": form})

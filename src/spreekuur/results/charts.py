@@ -1,0 +1,120 @@
+"""A trend chart as plain SVG geometry, drawn by the template: no script, readable by
+screen readers through its title and the table of numbers beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import formats, timezone
+
+from spreekuur.results.models import LabResult
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 40
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    label: str
+    out_of_range: bool
+
+    @property
+    def corner_x(self) -> float:  # an out-of-range point is drawn as a 10 px square
+        return round(self.x - 5, 1)
+
+    @property
+    def corner_y(self) -> float:
+        return round(self.y - 5, 1)
+
+
+@dataclass(frozen=True)
+class Tick:
+    y: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    points: list[Point]
+    path: str
+    band: tuple[float, float] | None  # the reference range as a shaded band (top, height)
+    ticks: list[Tick]
+    first_label: str
+    last_label: str
+    left: int = LEFT
+    tick_x: int = LEFT - 6
+    right_edge: int = WIDTH - RIGHT
+    plot_width: int = WIDTH - LEFT - RIGHT
+    label_y: int = HEIGHT - 14
+
+
+def trend_chart(results: list[LabResult]) -> Chart | None:
+    """Numeric results in time order; None when there are fewer than two to draw."""
+    numeric = [r for r in results if r.value is not None]
+    if len(numeric) < 2:
+        return None
+    values = [float(r.value) for r in numeric if r.value is not None]
+    latest = numeric[-1]
+    bounds = [float(b) for b in (latest.reference_low, latest.reference_high) if b is not None]
+    low, high = min(values + bounds), max(values + bounds)
+    if high == low:
+        high, low = high + 1, low - 1
+    margin = (high - low) * 0.1
+    low, high = low - margin, high + margin
+    times = [r.observed_at.timestamp() for r in numeric]
+    start, end = times[0], times[-1]
+    span = (end - start) or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def y_of(value: float) -> float:
+        return round(TOP + (high - value) / (high - low) * plot_h, 1)
+
+    points = [
+        Point(
+            x=round(LEFT + (moment - start) / span * plot_w, 1),
+            y=y_of(value),
+            label=_label(result),
+            out_of_range=result.out_of_range,
+        )
+        for moment, value, result in zip(times, values, numeric, strict=True)
+    ]
+    band = None
+    if latest.reference_low is not None or latest.reference_high is not None:
+        top = y_of(float(latest.reference_high)) if latest.reference_high is not None else TOP
+        bottom = (
+            y_of(float(latest.reference_low))
+            if latest.reference_low is not None
+            else HEIGHT - BOTTOM
+        )
+        band = (max(top, TOP), max(0.0, min(bottom, HEIGHT - BOTTOM) - max(top, TOP)))
+    ticks = [
+        Tick(y=y_of(low + (high - low) * step / 4), label=_number(low + (high - low) * step / 4))
+        for step in range(5)
+    ]
+    return Chart(
+        width=WIDTH,
+        height=HEIGHT,
+        points=points,
+        path="M " + " L ".join(f"{p.x},{p.y}" for p in points),
+        band=band,
+        ticks=ticks,
+        first_label=_day(numeric[0]),
+        last_label=_day(numeric[-1]),
+    )
+
+
+def _day(result: LabResult) -> str:
+    return formats.date_format(timezone.localtime(result.observed_at), "j M Y")
+
+
+def _label(result: LabResult) -> str:
+    return f"{_day(result)}: {result.value_text} {result.unit}".strip()
+
+
+def _number(value: float) -> str:
+    return formats.number_format(Decimal(str(round(value, 1))), decimal_pos=1)

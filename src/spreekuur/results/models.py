@@ -1,0 +1,274 @@
+"""Lab results: the test table (NHG-Tabel 45, as data), what came in through the lab doors
+(kept whole, with a reason when it could not be used), and the results themselves with the
+GP's comment, without which nothing reaches the portal (DESIGN.md §3.1)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.models import Practice
+from spreekuur.patients.models import Patient
+
+
+class LabTest(models.Model):
+    """One test (bepaling) of NHG-Tabel 45. The table changes twice a year, so it is data:
+    `spreekuur load_lab_tests` refreshes it from the CSV in results/data/."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    nhg_code = models.CharField(_("NHG-bepalingnummer"), max_length=6, unique=True)
+    mnemonic = models.CharField(_("memocode"), max_length=8)
+    name = models.CharField(_("omschrijving"), max_length=120)
+    patient_name = models.CharField(_("naam voor de patiënt"), max_length=120)
+    about = models.CharField(_("uitleg voor de patiënt"), max_length=300, blank=True)
+    unit = models.CharField(_("eenheid"), max_length=20, blank=True)
+    loinc = models.CharField(_("LOINC-code"), max_length=12, blank=True, db_index=True)
+    decimals = models.PositiveSmallIntegerField(_("decimalen"), default=1)
+
+    class Meta:
+        ordering = ["patient_name"]
+
+    def __str__(self) -> str:
+        return f"{self.nhg_code} {self.mnemonic}"
+
+    def range_for(self, *, sex: str, age: int) -> ReferenceRange | None:
+        """The reference range for this sex and age, from the prefetched ranges."""
+        for candidate in self.ranges.all():
+            if candidate.applies_to(sex=sex, age=age):
+                return candidate
+        return None
+
+
+class ReferenceRange(models.Model):
+    """A normal range, by sex and age where they differ (empty sex: everyone)."""
+
+    test = models.ForeignKey(LabTest, on_delete=models.CASCADE, related_name="ranges")
+    sex = models.CharField(_("geslacht"), max_length=1, blank=True)
+    age_from = models.PositiveSmallIntegerField(_("vanaf leeftijd"), default=0)
+    age_below = models.PositiveSmallIntegerField(_("tot leeftijd"), null=True, blank=True)
+    low = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    high = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        # The most specific range first: sex-specific before "everyone".
+        ordering = ["test", "-sex", "age_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(low__isnull=False) | Q(high__isnull=False), name="range_has_a_bound"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.test_id} {self.sex or '*'} {self.age_from}-{self.age_below or ''}"
+
+    def applies_to(self, *, sex: str, age: int) -> bool:
+        if self.sex and self.sex != sex:
+            return False
+        return self.age_from <= age and (self.age_below is None or age < self.age_below)
+
+
+class Door(models.TextChoices):
+    HL7V2 = "hl7v2", _("HL7 v2")
+    FHIR = "fhir", _("FHIR")
+    CSV = "csv", _("CSV")
+
+
+class MessageStatus(models.TextChoices):
+    IMPORTED = "verwerkt", _("verwerkt")
+    PARTIAL = "gedeeltelijk", _("gedeeltelijk verwerkt")
+    UNMATCHED = "niet-gekoppeld", _("patiënt niet gevonden")
+    QUARANTINED = "quarantaine", _("in quarantaine")
+    HANDLED = "afgehandeld", _("afgehandeld")
+
+
+# What still needs someone at the practice.
+OPEN_STATUSES = (MessageStatus.PARTIAL, MessageStatus.UNMATCHED, MessageStatus.QUARANTINED)
+
+
+class LabMessage(models.Model):
+    """One report as received (one patient's part of a message), kept whole so that nothing
+    is lost: what could not be used waits here with its reason."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    door = models.CharField(_("ingang"), max_length=6, choices=Door.choices)
+    digest = models.CharField(max_length=64)
+    part = models.PositiveSmallIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(_("bron"), max_length=120, blank=True)
+    sender = models.CharField(_("laboratorium"), max_length=120, blank=True)
+    message_id = models.CharField(_("berichtnummer"), max_length=120, blank=True)
+    raw = models.TextField()
+    status = models.CharField(_("status"), max_length=16, choices=MessageStatus.choices)
+    reason = models.TextField(_("reden"), blank=True)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Who the lab says the patient is, for the work list when no patient matched.
+    identity = models.JSONField(default=dict, blank=True)
+    result_count = models.PositiveIntegerField(default=0)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "digest", "part"], name="lab_message_once_per_practice"
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "status", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"lab message {self.public_id}"
+
+    @staticmethod
+    def digest_of(raw: bytes) -> str:
+        return hashlib.sha256(raw).hexdigest()
+
+
+class Flag(models.TextChoices):
+    NORMAL = "", _("binnen de referentiewaarden")
+    LOW = "L", _("lager dan normaal")
+    HIGH = "H", _("hoger dan normaal")
+    CRITICAL_LOW = "LL", _("veel lager dan normaal")
+    CRITICAL_HIGH = "HH", _("veel hoger dan normaal")
+    ABNORMAL = "A", _("afwijkend")
+
+
+class LabResult(models.Model):
+    """One value of one test for one patient.
+
+    A result reaches the portal only when `released`; the database refuses a released row
+    without a GP's comment, reviewer and review time. A newer version from the lab (a
+    correction, or the final value after a preliminary one) is a new row that replaces the
+    old; readers skip replaced rows, and the new row needs the GP again."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    message = models.ForeignKey(LabMessage, on_delete=models.PROTECT, related_name="results")
+    test = models.ForeignKey(LabTest, on_delete=models.PROTECT, related_name="+")
+    # Same base key: the same test in the same lab order; the source key adds the content.
+    base_key = models.CharField(max_length=200)
+    source_key = models.CharField(max_length=220)
+    observed_at = models.DateTimeField(_("afgenomen op"))
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    comparator = models.CharField(max_length=2, blank=True)
+    value_text = models.CharField(_("uitslag"), max_length=60)
+    unit = models.CharField(_("eenheid"), max_length=20, blank=True)
+    reference_low = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    flag = models.CharField(_("afwijking"), max_length=2, choices=Flag.choices, blank=True)
+    preliminary = models.BooleanField(_("voorlopig"), default=False)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
+    )
+    # The GP whose list it lands on: the one who ordered it, else the patient's own GP.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(_("commentaar van de huisarts"), blank=True)
+    released = models.BooleanField(_("vrijgegeven"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "source_key"], name="lab_result_once_per_practice"
+            ),
+            # Domain rule 1: no release without a GP's comment (blank counts as none).
+            models.CheckConstraint(
+                condition=Q(released=False)
+                | (
+                    GreaterThan(Length(Trim("comment")), 0)
+                    & Q(reviewed_by__isnull=False, reviewed_at__isnull=False)
+                ),
+                name="lab_result_released_with_comment",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviewed_at__isnull=True) | Q(reviewed_by__isnull=False),
+                name="lab_result_reviewed_by_someone",
+            ),
+            models.CheckConstraint(condition=~Q(value_text=""), name="lab_result_has_a_value"),
+        ]
+        indexes = [
+            models.Index(fields=["practice", "patient", "test", "observed_at"]),
+            models.Index(fields=["practice", "base_key"]),
+            models.Index(
+                fields=["practice", "reviewer", "observed_at"],
+                condition=Q(reviewed_at__isnull=True),
+                name="lab_result_to_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lab result {self.public_id}"
+
+    @property
+    def out_of_range(self) -> bool:
+        return self.flag != Flag.NORMAL
+
+    @property
+    def reference_text(self) -> str:
+        low, high = self.reference_low, self.reference_high
+        if low is not None and high is not None:
+            return f"{_plain(low)} - {_plain(high)}"
+        if high is not None:
+            return f"< {_plain(high)}"
+        if low is not None:
+            return f"> {_plain(low)}"
+        return ""
+
+
+def _plain(number: Decimal) -> str:
+    """4.5000 → 4.5; 60.0000 → 60 (how a lab writes it)."""
+    text = format(number.normalize(), "f")
+    return text
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+class LabLink(models.Model):
+    """A lab's connection to one practice's HTTP door; only a hash of its token is kept."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("naam"), max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True)
+    active = models.BooleanField(_("actief"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(32)

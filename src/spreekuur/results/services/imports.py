@@ -1,0 +1,295 @@
+"""Receiving lab messages: idempotent, all-or-nothing per message, nothing lost.
+
+The same bytes twice are stored once (a digest per practice); the same result twice is
+stored once (a source key per practice), also when it comes through another door. What
+cannot be used waits as a `LabMessage` with its reason: unreadable (quarantine), no
+matching patient (the assistant's work list), or some results not usable (partial)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.core.audit import record_access
+from spreekuur.core.models import AuditAction, Practice
+from spreekuur.core.roles import Channel, StaffRole
+from spreekuur.patients.models import Patient
+from spreekuur.results.models import (
+    Flag,
+    LabMessage,
+    LabResult,
+    LabTest,
+    MessageStatus,
+    age_on,
+)
+from spreekuur.results.parsers import PARSERS, Parsed, Report, ReportedResult, Unreadable, decode
+from spreekuur.results.table import TestTable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportOutcome:
+    messages: list[LabMessage] = field(default_factory=list)
+    duplicate: bool = False
+    stored: int = 0
+
+    @property
+    def quarantined(self) -> bool:
+        return any(m.status == MessageStatus.QUARANTINED for m in self.messages)
+
+    @property
+    def reason(self) -> str:
+        return " ".join(m.reason for m in self.messages if m.reason)
+
+
+def _storable(raw: bytes) -> str:
+    # PostgreSQL text holds no NUL; the raw text is for people, the digest keeps the bytes.
+    return decode(raw).replace("\x00", "\ufffd")
+
+
+def receive_lab_message(
+    *,
+    practice: Practice,
+    door: str,
+    raw: bytes,
+    source: str,
+    by: User | None = None,
+    channel: str = Channel.TASK,
+    table: TestTable | None = None,
+) -> ImportOutcome:
+    """Take one message through one door (`hl7v2`, `fhir`, `csv`) into the practice."""
+    digest = LabMessage.digest_of(raw)
+    if LabMessage.objects.filter(practice=practice, digest=digest).exists():
+        return ImportOutcome(duplicate=True)
+    try:
+        parsed = PARSERS[door](raw)
+    except Unreadable as unreadable:
+        return _quarantine(practice, door, raw, digest, source, unreadable.reason)
+    try:
+        with transaction.atomic():
+            outcome = ImportOutcome()
+            for part, report in enumerate(parsed.reports):
+                message = LabMessage(
+                    practice=practice,
+                    door=door,
+                    digest=digest,
+                    part=part,
+                    source=source[:120],
+                    sender=parsed.sender,
+                    message_id=parsed.message_id,
+                    raw=_storable(raw),
+                    identity=report.patient.as_identity(),
+                )
+                outcome.stored += store_report(
+                    message,
+                    report,
+                    parsed=parsed,
+                    table=table or TestTable.load(),
+                    by=by,
+                    channel=channel,
+                )
+                outcome.messages.append(message)
+            return outcome
+    except IntegrityError:
+        if LabMessage.objects.filter(practice=practice, digest=digest).exists():
+            return ImportOutcome(duplicate=True)  # the same message, delivered at once twice
+        raise
+    except Exception as error:
+        # Nothing of it was written (the transaction rolled back); keep the message itself.
+        # Only the kind of failure is logged: messages carry patient data.
+        logger.error("Lab message not processed: %s", type(error).__name__)
+        return _quarantine(
+            practice,
+            door,
+            raw,
+            digest,
+            source,
+            _("Onverwachte fout bij het verwerken (%(kind)s).") % {"kind": type(error).__name__},
+        )
+
+
+def _quarantine(
+    practice: Practice, door: str, raw: bytes, digest: str, source: str, reason: str
+) -> ImportOutcome:
+    try:
+        with transaction.atomic():
+            message = LabMessage.objects.create(
+                practice=practice,
+                door=door,
+                digest=digest,
+                source=source[:120],
+                raw=_storable(raw),
+                status=MessageStatus.QUARANTINED,
+                reason=reason,
+            )
+    except IntegrityError:
+        return ImportOutcome(duplicate=True)
+    return ImportOutcome(messages=[message])
+
+
+def _match_patient(practice: Practice, report: Report) -> Patient | None:
+    patient = report.patient
+    if not patient.bsn or patient.birth_date is None:
+        return None
+    return (
+        Patient.objects.filter(practice=practice, bsn=patient.bsn, date_of_birth=patient.birth_date)
+        .select_related("practice")
+        .first()
+    )
+
+
+def _reviewer(practice: Practice, patient: Patient, agb: str) -> int | None:
+    """The GP who ordered the test, else the patient's own GP, else the whole practice."""
+    if agb:
+        user_id = (
+            Membership.objects.filter(
+                practice=practice, agb_code=agb, role=StaffRole.HUISARTS, active=True
+            )
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        if user_id is not None:
+            return user_id
+    return patient.gp_id
+
+
+def store_report(
+    message: LabMessage,
+    report: Report,
+    *,
+    parsed: Parsed,
+    table: TestTable,
+    by: User | None,
+    channel: str,
+    patient: Patient | None = None,
+) -> int:
+    """Store one patient's report (its message row is saved here); returns results stored."""
+    practice = message.practice
+    patient = patient or _match_patient(practice, report)
+    if patient is None:
+        message.status = MessageStatus.UNMATCHED
+        message.reason = _("Geen patiënt van de praktijk met dit BSN en deze geboortedatum.")
+        message.save()
+        return 0
+    message.patient = patient
+    problems: list[str] = []
+    usable: list[tuple[ReportedResult, LabTest]] = []
+    for result in report.results:
+        test = table.find(result.system, result.code)
+        if result.problem:
+            problems.append(f"{result.code or '?'}: {result.problem}")
+        elif test is None:
+            problems.append(
+                _("%(code)s: bepaling staat niet in de bepalingentabel") % {"code": result.code}
+            )
+        else:
+            usable.append((result, test))
+    message.status = MessageStatus.PARTIAL if problems else MessageStatus.IMPORTED
+    message.reason = "; ".join(problems)[:2000]
+    rows = _new_rows(
+        message, patient, usable, reviewer=_reviewer(practice, patient, report.ordered_by_agb)
+    )
+    message.result_count += len(rows)
+    message.save()
+    for row in rows:
+        row.message = message
+    LabResult.objects.bulk_create(rows)
+    if rows:
+        record_access(
+            actor=by,
+            action=AuditAction.CREATE,
+            object_kind="labresult",
+            practice=practice,
+            patient=patient,
+            object_ids=[row.public_id for row in rows],
+            channel=channel,
+            detail=f"{message.door} {parsed.sender}".strip(),
+        )
+    return len(rows)
+
+
+def _content_key(result: ReportedResult, test: LabTest) -> str:
+    content = "|".join(
+        str(part)
+        for part in (
+            test.nhg_code,
+            result.value_text,
+            result.unit,
+            result.reference_low,
+            result.reference_high,
+            result.flag,
+            result.preliminary,
+            result.observed_at.isoformat() if result.observed_at else "",
+        )
+    )
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _new_rows(
+    message: LabMessage,
+    patient: Patient,
+    usable: list[tuple[ReportedResult, LabTest]],
+    *,
+    reviewer: int | None,
+) -> list[LabResult]:
+    """Rows not stored before; a new version of a stored result replaces the latest one."""
+    base_keys = {result.order_key for result, _test in usable}
+    known = LabResult.objects.filter(practice=message.practice, base_key__in=base_keys)
+    seen = set(known.values_list("source_key", flat=True))
+    current = {
+        row.base_key: row for row in known.filter(replaced_by__isnull=True).only("id", "base_key")
+    }
+    rows: list[LabResult] = []
+    for result, test in usable:
+        if result.observed_at is None:  # pragma: no cover - the parsers flag it as a problem
+            continue
+        source_key = f"{result.order_key}|{_content_key(result, test)}"
+        if source_key in seen:
+            continue
+        seen.add(source_key)
+        low, high = result.reference_low, result.reference_high
+        if low is None and high is None:
+            reference = test.range_for(
+                sex=patient.sex, age=age_on(patient.date_of_birth, result.observed_at.date())
+            )
+            if reference is not None:
+                low, high = reference.low, reference.high
+        row = LabResult(
+            practice=message.practice,
+            patient=patient,
+            test=test,
+            base_key=result.order_key,
+            source_key=source_key,
+            observed_at=result.observed_at,
+            value=result.value,
+            comparator=result.comparator,
+            value_text=result.value_text,
+            unit=result.unit or test.unit,
+            reference_low=low,
+            reference_high=high,
+            flag=result.flag if result.flag is not None else compare(result, low, high),
+            preliminary=result.preliminary,
+            replaces=current.get(result.order_key),
+            reviewer_id=reviewer,
+        )
+        current[result.order_key] = row
+        rows.append(row)
+    return rows
+
+
+def compare(result: ReportedResult, low: object, high: object) -> str:
+    """The flag the lab did not give: below, above or within the range."""
+    value = result.value
+    if value is None or result.comparator:
+        return Flag.NORMAL
+    if low is not None and value < low:  # type: ignore[operator]
+        return Flag.LOW
+    if high is not None and value > high:  # type: ignore[operator]
+        return Flag.HIGH
+    return Flag.NORMAL

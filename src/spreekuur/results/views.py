@@ -1,0 +1,234 @@
+"""Results over HTTP: the GP's review list, a result with its history, the work list of
+lab messages, a patient's results for staff, the patient's own results, and the lab door."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from spreekuur.accounts.capabilities import acting_user
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import patient_profile
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.models import AuditAction
+from spreekuur.patients.models import Patient
+from spreekuur.patients.selectors import get_patient_for, search_patients
+from spreekuur.results import capabilities, selectors, services
+from spreekuur.results.charts import trend_chart
+from spreekuur.results.forms import CloseMessageForm, FindPatientForm, ReviewForm
+from spreekuur.results.models import OPEN_STATUSES, LabMessage, LabResult, MessageStatus
+
+PAGE_SIZE = 50
+
+
+def _log_read(user: User, kind: str, ids: list[object], patient: Patient | None = None) -> None:
+    record_access(
+        actor=user,
+        action=AuditAction.READ,
+        object_kind=kind,
+        practice=patient.practice if patient else user.membership.practice,
+        patient=patient,
+        object_ids=ids,
+    )
+
+
+@require_http_methods(["GET"])
+def review_list(request: HttpRequest) -> HttpResponse:
+    """'Uitslagen te beoordelen': far out of range first, then the oldest."""
+    user = acting_user(request, capabilities.can_review_results)
+    everyone = request.GET.get("iedereen") == "1"
+    page = Paginator(selectors.results_to_review(by=user, everyone=everyone), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    _log_read(user, "labresult", [row.public_id for row in page])
+    return render(
+        request,
+        "results/review_list.html",
+        {"page": page, "everyone": everyone, "query": "iedereen=1" if everyone else ""},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def result_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One result with the patient's earlier values; the GP comments and releases here."""
+    user = acting_user(request, capabilities.can_read_results)
+    result = selectors.get_result_for_staff(user, public_id)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not capabilities.can_review_results(user):
+            raise PermissionDenied
+        if form.is_valid():
+            release = request.POST.get("vrijgeven") != "nee"
+            try:
+                services.review_result(
+                    result=result, comment=form.cleaned_data["text"], release=release, by=user
+                )
+            except BusinessRuleError as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Vrijgegeven: de patiënt ziet de uitslag met uw commentaar.")
+                    if release
+                    else _("Beoordeeld; de uitslag blijft uit het portaal."),
+                )
+                following = selectors.results_to_review(by=user).first()
+                if following is not None:
+                    return redirect("results:result_detail", public_id=following.public_id)
+                return redirect("results:review_list")
+    history = selectors.history_for_staff(result)
+    _log_read(
+        user, "labresult", [result.public_id, *(r.public_id for r in history)], result.patient
+    )
+    return render(
+        request,
+        "results/result_detail.html",
+        {
+            "result": result,
+            "history": history,
+            "chart": trend_chart([*reversed(history), result]),
+            "form": form,
+            "can_review": capabilities.can_review_results(user) and result.reviewed_at is None,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def patient_results(request: HttpRequest, public_id: str) -> HttpResponse:
+    """All of one patient's results, with their review state (care and desk staff)."""
+    user = acting_user(request, capabilities.can_read_results)
+    patient = get_patient_for(user, public_id)
+    results = selectors.results_for_staff(patient)
+    _log_read(user, "labresult", [r.public_id for r in results], patient)
+    return render(request, "results/patient_results.html", {"patient": patient, "results": results})
+
+
+@require_http_methods(["GET"])
+def worklist(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request, capabilities.can_handle_lab_messages)
+    status = request.GET.get("status", "")
+    status = status if status in OPEN_STATUSES else ""
+    page = Paginator(selectors.lab_worklist(by=user, status=status), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    _log_read(user, "labmessage", [m.public_id for m in page])
+    return render(
+        request,
+        "results/worklist.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": [(s, MessageStatus(s).label) for s in OPEN_STATUSES],
+            "query": f"status={status}" if status else "",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def lab_message(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One message: what the lab sent, why it waits, and what can be done with it."""
+    user = acting_user(request, capabilities.can_handle_lab_messages)
+    message = selectors.get_lab_message(user, public_id)
+    close_form = CloseMessageForm(
+        request.POST if request.POST.get("actie") == "afhandelen" else None
+    )
+    if request.method == "POST":
+        action = request.POST.get("actie")
+        try:
+            if action == "koppelen":
+                patient = get_patient_for(user, request.POST.get("patient", ""))
+                stored = services.link_lab_message(message=message, patient=patient, by=user)
+                messages.success(
+                    request, _("Gekoppeld: %(count)s uitslagen opgeslagen.") % {"count": stored}
+                )
+            elif action == "opnieuw":
+                stored = services.retry_lab_message(message=message, by=user)
+                messages.success(
+                    request,
+                    _("Opnieuw verwerkt: %(count)s uitslagen erbij.") % {"count": stored},
+                )
+            elif action == "afhandelen" and close_form.is_valid():
+                services.close_lab_message(
+                    message=message, note=close_form.cleaned_data["note"], by=user
+                )
+                messages.success(request, _("Het bericht is afgehandeld."))
+            elif action != "afhandelen":
+                raise Http404
+            else:
+                return _message_page(request, user, message, close_form)
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        return redirect("results:lab_message", public_id=message.public_id)
+    return _message_page(request, user, message, close_form)
+
+
+def _message_page(
+    request: HttpRequest, user: User, message: LabMessage, close_form: CloseMessageForm
+) -> HttpResponse:
+    find = FindPatientForm(request.GET or None)
+    candidates: list[Patient] = []
+    if message.status == MessageStatus.UNMATCHED:
+        query = find.cleaned_data["query"] if find.is_valid() else ""
+        born = message.identity.get("geboortedatum") or None
+        if query or born:
+            candidates = list(
+                search_patients(by=user, query=query, born_on=None if query else born)[:20]
+            )
+    _log_read(user, "labmessage", [message.public_id], message.patient)
+    return render(
+        request,
+        "results/lab_message.html",
+        {
+            "message": message,
+            "candidates": candidates,
+            "find": find,
+            "close_form": close_form,
+            "open": message.status in OPEN_STATUSES,
+        },
+    )
+
+
+def _own_results_reader(request: HttpRequest) -> tuple[User, Patient]:
+    user = acting_user(request, capabilities.can_view_own_results)
+    patient = patient_profile(user)
+    if patient is None:
+        raise PermissionDenied
+    return user, patient
+
+
+@require_http_methods(["GET"])
+def my_results(request: HttpRequest) -> HttpResponse:
+    """The patient's results: per test the latest, with the GP's comment."""
+    user, patient = _own_results_reader(request)
+    summaries = selectors.results_online(patient)
+    _log_read(user, "labresult", [s.latest.public_id for s in summaries], patient)
+    return render(
+        request,
+        "results/my_results.html",
+        {"summaries": summaries, "practice": patient.practice},
+    )
+
+
+@require_http_methods(["GET"])
+def my_test_results(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One test over time: a chart and the same numbers in a table."""
+    user, patient = _own_results_reader(request)
+    test, results = selectors.test_online(patient, public_id)
+    _log_read(user, "labresult", [r.public_id for r in results], patient)
+    latest: LabResult = results[-1]
+    return render(
+        request,
+        "results/my_test_results.html",
+        {
+            "test": test,
+            "results": list(reversed(results)),
+            "latest": latest,
+            "chart": trend_chart(results),
+        },
+    )
