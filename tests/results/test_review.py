@@ -240,3 +240,18 @@ def test_query_counts_do_not_grow_with_the_record() -> None:
     counts = getattr(pytest, "results_query_counts", {})
     if len(counts) == 2:
         assert counts[3] == counts[60]
+
+
+def test_the_record_pdf_holds_released_results_only(opened: Cast) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    released(opened, SampleResult("2816", "61", "mmol/mol", "20-42", "H"))
+    receive(opened, oru(opened.patient_a, SampleResult("227", "987", "mg/l")))  # not reviewed
+    response = verified_client(opened.patient_user_a).get(reverse("dossier:my_record_pdf"))
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Uitslagen" in text and "61 mmol/mol" in text and "Normaal, geen actie nodig." in text
+    assert "987" not in text and "Ontstekingswaarde" not in text
+    export = AuditEntry.objects.filter(action="export").latest("seq")
+    assert str(LabResult.objects.get(test__nhg_code="2816").public_id) in export.object_ids

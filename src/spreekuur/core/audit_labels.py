@@ -24,6 +24,8 @@ OBJECT_KIND_LABELS = {
     "medication": _("medicatie"),
     "allergy": _("allergie of intolerantie"),
     "records_online_from": _("datum vanaf wanneer het dossier online staat"),
+    "labresult": _("uitslag van laboratoriumonderzoek"),
+    "labmessage": _("labbericht"),
 }
 
 
@@ -33,7 +35,11 @@ def object_kind_label(kind: str) -> str:
 
 # Record rows a GP may shield: the patient's own log names them only as "your record",
 # without detail, so the log never tells that (or when) something hidden exists.
-CLINICAL_KINDS = frozenset({"episode", "journalentry", "medication", "allergy"})
+# Results too: a result the GP has not released (or keeps off the portal) must not show
+# up in the log as "a result" before the patient can see it.
+CLINICAL_KINDS = frozenset(
+    {"episode", "journalentry", "medication", "allergy", "labresult", "labmessage"}
+)
 
 
 def patient_object_kind_label(kind: str) -> str:

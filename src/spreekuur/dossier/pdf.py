@@ -3,11 +3,13 @@ portal shows: it is built from the same selector, so nothing shielded can slip i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from io import BytesIO
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -25,6 +27,9 @@ from reportlab.platypus.flowables import Flowable
 
 from spreekuur.dossier.selectors import Record
 from spreekuur.patients.models import Patient
+
+if TYPE_CHECKING:
+    from spreekuur.results.models import LabResult
 
 _STYLES = getSampleStyleSheet()
 BODY = ParagraphStyle("body", parent=_STYLES["BodyText"], fontSize=10, leading=13)
@@ -73,7 +78,9 @@ def _section(
     story.append(_table(header, rows, widths) if rows else _text(empty))
 
 
-def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
+def record_pdf(
+    patient: Patient, record: Record, *, today: date, results: Sequence[LabResult] = ()
+) -> bytes:
     practice = patient.practice
     buffer = BytesIO()
     document = SimpleDocTemplate(
@@ -129,6 +136,31 @@ def record_pdf(patient: Patient, record: Record, *, today: date) -> bytes:
         [[m.name, m.dosage, _day(m.started_on), _day(m.ended_on)] for m in record.medication],
         [width * 0.34, width * 0.3, width * 0.18, width * 0.18],
         empty=_("Geen medicijnen om te tonen."),
+    )
+    _section(
+        story,
+        _("Uitslagen"),
+        [_("Datum"), _("Bepaling"), _("Uitslag"), _("Normaal"), _("Commentaar van de huisarts")],
+        [
+            [
+                _day(timezone.localdate(r.observed_at)),
+                r.test.patient_name,
+                " ".join(
+                    part
+                    for part in (
+                        r.value_text,
+                        r.unit,
+                        f"({r.get_flag_display()})" if r.flag else "",
+                    )
+                    if part
+                ),
+                r.reference_text,
+                r.comment,
+            ]
+            for r in results
+        ],
+        [width * 0.14, width * 0.24, width * 0.2, width * 0.12, width * 0.3],
+        empty=_("Geen uitslagen om te tonen."),
     )
     story.append(Paragraph(escape(_("Contacten met de praktijk")), H2))
     # One block per contact, in paragraphs (not table rows): a long plan flows on to the

@@ -29,6 +29,7 @@ from spreekuur.dossier.models import Episode, JournalEntry
 from spreekuur.dossier.pdf import record_pdf
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import get_patient_for
+from spreekuur.results import selectors as results_selectors
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -151,12 +152,13 @@ def my_record_pdf(request: HttpRequest) -> HttpResponse:
     record = selectors.record_online(patient, page=None)
     if record.online_from is None:
         return redirect("dossier:my_record")
-    content = record_pdf(patient, record, today=timezone.localdate())
+    results = results_selectors.all_results_online(patient)
+    content = record_pdf(patient, record, today=timezone.localdate(), results=results)
     # Logged once the PDF exists: the log never names an export that did not happen.
     services.record_read(
         by=user,
         patient=patient,
-        object_ids=selectors.object_ids(record),
+        object_ids=selectors.object_ids(record) + [str(r.public_id) for r in results],
         action=AuditAction.EXPORT,
         detail="pdf",
     )

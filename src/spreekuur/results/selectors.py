@@ -138,6 +138,15 @@ def results_online(patient: Patient) -> list[TestSummary]:
     return sorted(summaries.values(), key=lambda summary: summary.test.patient_name)
 
 
+def all_results_online(patient: Patient) -> list[LabResult]:
+    """Every released result, for the PDF of the record: by test, newest first."""
+    return list(
+        _online(patient)
+        .select_related("test")
+        .order_by("test__patient_name", "-observed_at", "-id")
+    )
+
+
 def test_online(patient: Patient, test_public_id: UUID | str) -> tuple[LabTest, list[LabResult]]:
     """One test's released results for the patient, oldest first (for the chart); 404 when
     the patient has none online, so a guessed test id tells nothing."""
