@@ -95,6 +95,11 @@ POLICY: dict[str, dict] = {
     "patients:detail": _expect(CARE_A, other_practice=404),
     "patients:issue_activation": _expect(CARE_A, other_practice=404),
     "patients:my_details": _expect(PATIENTS),
+    "patients:acting_for": _expect(PATIENTS),
+    "patients:representations": {
+        **_expect(CARE_A, other_practice=404, method="post"),
+        **{role: "skip" for role in CARE_A},
+    },
     # agenda: the patient's side
     "agenda:my_appointments": _expect(PATIENTS),
     "agenda:book_start": _expect(PATIENTS),
@@ -276,6 +281,7 @@ def world(cast: Cast) -> World:
             "accounts:reset_second_factor": {"public_id": assistant.public_id},
             "patients:detail": patient,
             "patients:issue_activation": patient,
+            "patients:representations": patient,
             "agenda:my_appointment": own,
             "agenda:my_appointment_ics": own,
             "agenda:cancel_my_appointment": own,

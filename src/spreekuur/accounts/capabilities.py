@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import PATIENT, practice_of, role_of
+from spreekuur.accounts.selectors import GEMACHTIGDE, PATIENT, practice_of, role_of
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 
@@ -58,3 +58,13 @@ def can_issue_portal_activation(user: User | None) -> bool:
 
 def is_portal_user(user: User | None) -> bool:
     return role_of(user) == PATIENT
+
+
+def can_record_representation(user: User | None) -> bool:
+    """Parents and gemachtigden are recorded by the practice's care and desk staff."""
+    return role_of(user) in CLINICAL_AND_DESK
+
+
+def uses_portal(user: User | None) -> bool:
+    """A patient, or someone who may act for a patient (the portal's own pages)."""
+    return role_of(user) in (PATIENT, GEMACHTIGDE)

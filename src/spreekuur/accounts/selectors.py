@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from spreekuur.patients.models import Patient
 
 PATIENT = "patient"
+GEMACHTIGDE = "gemachtigde"  # acts for a patient (parent or authorised), has no record here
 ANONYMOUS = "anoniem"
 NO_ROLE = "geen"
 
@@ -52,6 +53,8 @@ def role_of(user: User | None) -> str:
         return membership.role
     if patient_profile(user) is not None:
         return PATIENT
+    if user.representations.filter(revoked_at__isnull=True).exists():
+        return GEMACHTIGDE
     return NO_ROLE
 
 

@@ -95,8 +95,11 @@ def record_access(
     acting_for: User | None = None,
     channel: str | None = None,
     detail: str = "",
+    actor_role: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the practice's chain (one per request and object kind)."""
+    """Append one entry to the practice's chain (one per request and object kind).
+    `actor_role` names the capacity when it is not the actor's own role: a parent or
+    gemachtigde acting for a patient."""
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}")
     if patient is not None and (practice is None or patient.practice_id != practice.pk):
@@ -112,7 +115,7 @@ def record_access(
         outcome=outcome,
         actor=actor,
         actor_name=actor.full_name if actor is not None else "",
-        actor_role=role,
+        actor_role=actor_role or role,
         acting_for=acting_for,
         patient=patient,
         object_kind=object_kind,

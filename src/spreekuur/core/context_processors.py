@@ -32,6 +32,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]
+    elif capabilities.uses_portal(user):  # acts for others only (parent, gemachtigde)
+        items += [
+            NavItem(str(_("Namens wie")), reverse("patients:acting_for")),
+            NavItem(str(_("Dossier")), reverse("dossier:my_record")),
+            NavItem(str(_("Uitslagen")), reverse("results:my_results")),
+            NavItem(str(_("Wie keek in het dossier")), reverse("core:my_audit_log")),
+        ]
     if agenda_capabilities.can_use_agenda(user):
         items.append(NavItem(str(_("Agenda")), reverse("agenda:day")))
     if capabilities.can_view_patient_list(user):

@@ -22,6 +22,7 @@ class Channel(models.TextChoices):
 _OTHER_ROLE_LABELS = {
     "patient": _("patiënt"),
     "gemachtigde": _("gemachtigde"),
+    "ouder": _("ouder of voogd"),
     "anoniem": _("niet ingelogd"),
     "geen": _("geen rol"),
 }

@@ -170,7 +170,9 @@ def update_practice_details(
     return practice
 
 
-def record_audit_log_read(*, patient: Patient, by: User) -> None:
+def record_audit_log_read(
+    *, patient: Patient, by: User, actor_role: str | None = None, detail: str = ""
+) -> None:
     """Reading "wie heeft mijn dossier bekeken" is itself an access to the record."""
     record_access(
         actor=by,
@@ -179,6 +181,8 @@ def record_audit_log_read(*, patient: Patient, by: User) -> None:
         practice=patient.practice,
         patient=patient,
         object_ids=[patient.public_id],
+        actor_role=actor_role,
+        detail=detail,
     )
 
 

@@ -73,15 +73,24 @@ def start(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     practice = practice_of(user)
     if practice is None:
+        if capabilities.uses_portal(user):  # acts for others only: choose for whom
+            return redirect("patients:acting_for")
         raise PermissionDenied
     schedule = selectors.schedule_for(practice)
     state = open_state(schedule, timezone.localtime())
     patient = patient_profile(user)
     if patient is not None:
+        from spreekuur.patients.portal import representations_of
+
         return render(
             request,
             "core/start_patient.html",
-            {"patient": patient, "practice": practice, "state": state},
+            {
+                "patient": patient,
+                "practice": practice,
+                "state": state,
+                "represents": representations_of(user),
+            },
         )
     from spreekuur.patients.selectors import open_activations, patients_for_staff
 
@@ -140,18 +149,20 @@ def _with_labels(entries: list[AuditEntry], *, for_patient: bool = False) -> lis
 @require_GET
 def my_audit_log(request: HttpRequest) -> HttpResponse:
     """'Wie heeft mijn dossier bekeken': the patient's own access log (reading it is logged)."""
-    user: User = request.user  # type: ignore[assignment]
-    patient = patient_profile(user)
-    if patient is None:
-        raise PermissionDenied
+    from spreekuur.patients.portal import portal_subject
+
+    subject = portal_subject(request)
+    user, patient = subject.user, subject.patient
     page = light_page(
         selectors.audit_entries_about(patient), request.GET.get("pagina"), AUDIT_PAGE_SIZE
     )
     # Read before this visit is itself logged.
     entries = _with_labels(page.object_list, for_patient=True)
-    services.record_audit_log_read(patient=patient, by=user)
+    services.record_audit_log_read(patient=patient, by=user, **subject.audit())
     return render(
-        request, "core/my_audit_log.html", {"page": page, "entries": entries, "patient": patient}
+        request,
+        "core/my_audit_log.html",
+        {"page": page, "entries": entries, "patient": patient, "subject": subject},
     )
 
 

@@ -238,8 +238,10 @@ def record_read(
     object_ids: list[str],
     action: str = AuditAction.READ,
     detail: str = "",
+    actor_role: str | None = None,
 ) -> None:
-    """One log entry for a page of the record, or its PDF (staff or the patient)."""
+    """One log entry for a page of the record, or its PDF (staff, the patient, or a
+    parent or gemachtigde acting for the patient: `actor_role`)."""
     record_access(
         actor=by,
         action=action,
@@ -248,4 +250,5 @@ def record_read(
         patient=patient,
         object_ids=object_ids,
         detail=detail,
+        actor_role=actor_role,
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.dossier import capabilities, selectors, services
@@ -28,6 +26,7 @@ from spreekuur.dossier.forms import (
 from spreekuur.dossier.models import Episode, JournalEntry
 from spreekuur.dossier.pdf import record_pdf
 from spreekuur.patients.models import Patient
+from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for
 from spreekuur.results import selectors as results_selectors
 
@@ -124,31 +123,32 @@ def shield(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     return redirect("dossier:patient_record", public_id=item.patient.public_id)
 
 
-def _own_record_reader(request: HttpRequest) -> tuple[User, Patient]:
-    user = acting_user(request, capabilities.can_view_own_record)
-    patient = patient_profile(user)
-    if patient is None:
-        raise PermissionDenied
-    return user, patient
-
-
 @require_http_methods(["GET"])
 def my_record(request: HttpRequest) -> HttpResponse:
-    """The patient's own record, as the practice opened it online."""
-    user, patient = _own_record_reader(request)
+    """The patient's own record (or of whom they act for), as the practice opened it."""
+    subject = portal_subject(request)
+    patient = subject.patient
     record = selectors.record_online(patient, page=_page_number(request))
-    services.record_read(by=user, patient=patient, object_ids=selectors.object_ids(record))
+    services.record_read(
+        by=subject.user, patient=patient, object_ids=selectors.object_ids(record), **subject.audit()
+    )
     return render(
         request,
         "dossier/my_record.html",
-        {"record": record, "practice": patient.practice, "page": _page_number(request)},
+        {
+            "record": record,
+            "practice": patient.practice,
+            "page": _page_number(request),
+            "subject": subject,
+        },
     )
 
 
 @require_http_methods(["GET"])
 def my_record_pdf(request: HttpRequest) -> HttpResponse:
     """The same online record as a PDF to keep or print (an export in the access log)."""
-    user, patient = _own_record_reader(request)
+    subject = portal_subject(request)
+    user, patient = subject.user, subject.patient
     record = selectors.record_online(patient, page=None)
     if record.online_from is None:
         return redirect("dossier:my_record")
@@ -161,6 +161,7 @@ def my_record_pdf(request: HttpRequest) -> HttpResponse:
         object_ids=selectors.object_ids(record) + [str(r.public_id) for r in results],
         action=AuditAction.EXPORT,
         detail="pdf",
+        actor_role=subject.audit().get("actor_role"),
     )
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="dossier.pdf"'

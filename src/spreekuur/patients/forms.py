@@ -35,3 +35,23 @@ class ActivationCodeForm(StyledForm):
 
 class PortalAccountForm(NewPasswordForm):
     pass
+
+
+class RepresentationForm(StyledForm):
+    kind = forms.ChoiceField(
+        label=_("Soort"),
+        choices=[
+            ("ouder", _("Ouder of voogd (kind tot 16 jaar)")),
+            ("gemachtigde", _("Gemachtigde")),
+        ],
+    )
+    email = forms.EmailField(
+        label=_("E-mailadres van het portaalaccount van de vertegenwoordiger"), max_length=254
+    )
+    valid_from = forms.DateField(label=_("Geldig vanaf"), widget=DateInput())
+    valid_until = forms.DateField(
+        label=_("Geldig tot en met"),
+        help_text=_("Verplicht voor een gemachtigde: de patiënt machtigt tot die datum."),
+        required=False,
+        widget=DateInput(),
+    )

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -116,3 +117,81 @@ class PortalActivation(models.Model):
 
     def __str__(self) -> str:
         return f"activation {self.public_id}"
+
+
+class RepresentationKind(models.TextChoices):
+    PARENT = "ouder", _("ouder of voogd")
+    GEMACHTIGDE = "gemachtigde", _("gemachtigde")
+
+
+# WGBO: a parent acts for a child under 12; from 12 to 16 only with the child's consent;
+# from 16 the patient alone.
+CONSENT_FROM_AGE = 12
+ALONE_FROM_AGE = 16
+
+
+class Representation(models.Model):
+    """Someone with a portal account who may act for a patient, as the practice recorded
+    it: a parent (by the child's age, and the child's consent from 12) or a gemachtigde
+    the patient authorised (until an end date). Never deleted: revoked."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="representations")
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="representations"
+    )
+    kind = models.CharField(_("soort"), max_length=12, choices=RepresentationKind.choices)
+    valid_from = models.DateField(_("vanaf"))
+    valid_until = models.DateField(_("tot en met"), null=True, blank=True)
+    child_consent_on = models.DateField(_("toestemming van het kind op"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "representative"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_open_representation_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
+                name="representation_ends_after_start",
+            ),
+            # A gemachtigde always has an end date (the patient authorised until then).
+            models.CheckConstraint(
+                condition=~Q(kind="gemachtigde") | Q(valid_until__isnull=False),
+                name="gemachtigde_has_end_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["representative", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"representation {self.public_id}"
+
+    def refusal(self, today: date) -> str:
+        """Why this person may not act for the patient today; "" when they may."""
+        if self.revoked_at is not None:
+            return str(_("ingetrokken"))
+        if today < self.valid_from:
+            return str(_("nog niet geldig"))
+        if self.valid_until is not None and today > self.valid_until:
+            return str(_("verlopen"))
+        if self.kind == RepresentationKind.PARENT:
+            age = self.patient.age_on(today)
+            if age >= ALONE_FROM_AGE:
+                return str(_("vanaf 16 jaar ziet alleen de patiënt zelf het dossier"))
+            if age >= CONSENT_FROM_AGE and self.child_consent_on is None:
+                return str(_("vanaf 12 jaar alleen met toestemming van het kind"))
+        return ""
+
+    def allows(self, today: date) -> bool:
+        return not self.refusal(today)

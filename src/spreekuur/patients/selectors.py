@@ -14,7 +14,7 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership, patient_profile
 from spreekuur.core.audit import record_denied
 from spreekuur.patients.bsn import normalise_bsn
-from spreekuur.patients.models import Patient, PortalActivation
+from spreekuur.patients.models import Patient, PortalActivation, Representation
 
 
 def patients_for_staff(*, by: User) -> QuerySet[Patient]:
@@ -99,3 +99,23 @@ def open_activations(*, by: User) -> QuerySet[PortalActivation]:
     if membership is None:
         return PortalActivation.objects.none()
     return PortalActivation.objects.open().filter(practice_id=membership.practice_id)
+
+
+def representations_for_staff(patient: Patient) -> list[Representation]:
+    """Everyone recorded for this patient, revoked ones too (for the history)."""
+    return list(
+        Representation.objects.filter(practice_id=patient.practice_id, patient=patient)
+        .select_related("representative", "recorded_by", "revoked_by")
+        .order_by("revoked_at", "-recorded_at")
+    )
+
+
+def get_representation_for(user: User, patient: Patient, public_id: str) -> Representation:
+    """A representation of this patient (already in the user's practice), or 404."""
+    try:
+        return Representation.objects.select_related("patient__practice").get(
+            practice_id=patient.practice_id, patient=patient, public_id=public_id
+        )
+    except (Representation.DoesNotExist, ValidationError, ValueError):
+        record_denied(actor=user, object_kind="representation", object_ids=[public_id])
+        raise Http404 from None

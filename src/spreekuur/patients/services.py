@@ -16,12 +16,18 @@ from django.utils.translation import gettext as _
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import practice_of
+from spreekuur.accounts.selectors import is_staff_member, practice_of
 from spreekuur.accounts.services import send_email_confirmation
 from spreekuur.core.audit import record_access, record_denied
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
-from spreekuur.patients.models import Patient, PortalActivation
+from spreekuur.patients.models import (
+    CONSENT_FROM_AGE,
+    Patient,
+    PortalActivation,
+    Representation,
+    RepresentationKind,
+)
 
 # No 0/O, 1/I/L: read aloud and typed from paper without mistakes.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -177,3 +183,127 @@ def record_patient_search(*, by: User, shown: Sequence[Patient]) -> None:
         object_ids=[patient.public_id for patient in shown],
         detail=f"{len(shown)} resultaten",
     )
+
+
+def _may_record_for(by: User, patient: Patient) -> None:
+    if not capabilities.can_record_representation(by) or practice_of(by) != patient.practice:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def record_representation(
+    *,
+    patient: Patient,
+    representative_email: str,
+    kind: str,
+    valid_from: date,
+    valid_until: date | None,
+    by: User,
+) -> Representation:
+    """Record a parent or a gemachtigde, who must already have a portal account."""
+    _may_record_for(by, patient)
+    if kind not in RepresentationKind.values:
+        raise BusinessRuleError(_("Kies ouder of gemachtigde."))
+    representative = User.objects.filter(email__iexact=representative_email.strip()).first()
+    if representative is None or not representative.is_active:
+        raise BusinessRuleError(
+            _(
+                "Er is geen portaalaccount met dit e-mailadres. Laat de vertegenwoordiger eerst "
+                "zelf een account openen."
+            )
+        )
+    if representative.pk == patient.user_id:
+        raise BusinessRuleError(_("Een patiënt kan niet zijn eigen vertegenwoordiger zijn."))
+    if is_staff_member(representative):
+        raise BusinessRuleError(_("Een medewerkersaccount kan geen vertegenwoordiger zijn."))
+    today = timezone.localdate()
+    if kind == RepresentationKind.GEMACHTIGDE:
+        if valid_until is None:
+            raise BusinessRuleError(_("Een machtiging heeft een einddatum."))
+        if valid_until < today or valid_until < valid_from:
+            raise BusinessRuleError(_("De einddatum ligt voor de begindatum of in het verleden."))
+        if valid_until > today + timedelta(days=5 * 366):
+            raise BusinessRuleError(_("Een machtiging geldt hooguit vijf jaar."))
+    elif patient.age_on(today) >= 16:
+        raise BusinessRuleError(
+            _("Vanaf 16 jaar beslist de patiënt zelf: leg een machtiging vast.")
+        )
+    representation = Representation(
+        practice=patient.practice,
+        patient=patient,
+        representative=representative,
+        kind=kind,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        recorded_by=by,
+    )
+    try:
+        with transaction.atomic():
+            representation.save()
+    except IntegrityError as error:
+        raise BusinessRuleError(
+            _("Deze persoon is al vertegenwoordiger van deze patiënt.")
+        ) from error
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="representation",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[representation.public_id],
+        detail=str(representation.get_kind_display()),
+    )
+    return representation
+
+
+def _locked(representation: Representation) -> Representation:
+    return (
+        Representation.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("patient__practice")
+        .get(pk=representation.pk)
+    )
+
+
+@transaction.atomic
+def set_child_consent(*, representation: Representation, consent: bool, by: User) -> Representation:
+    """The child (12 to 16) agrees to, or withdraws, a parent's access; the practice
+    records it after speaking with the child."""
+    _may_record_for(by, representation.patient)
+    representation = _locked(representation)
+    if representation.kind != RepresentationKind.PARENT or representation.revoked_at is not None:
+        raise BusinessRuleError(_("Toestemming van het kind hoort alleen bij een ouder."))
+    if consent and representation.patient.age_on(timezone.localdate()) < CONSENT_FROM_AGE:
+        raise BusinessRuleError(_("Toestemming van het kind wordt vastgelegd vanaf 12 jaar."))
+    representation.child_consent_on = timezone.localdate() if consent else None
+    representation.save(update_fields=["child_consent_on"])
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="representation",
+        practice=representation.patient.practice,
+        patient=representation.patient,
+        object_ids=[representation.public_id],
+        detail="toestemming kind" if consent else "toestemming kind ingetrokken",
+    )
+    return representation
+
+
+@transaction.atomic
+def revoke_representation(*, representation: Representation, by: User) -> Representation:
+    _may_record_for(by, representation.patient)
+    representation = _locked(representation)
+    if representation.revoked_at is not None:
+        raise BusinessRuleError(_("Deze vertegenwoordiging is al ingetrokken."))
+    representation.revoked_at = timezone.now()
+    representation.revoked_by = by
+    representation.save(update_fields=["revoked_at", "revoked_by"])
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="representation",
+        practice=representation.patient.practice,
+        patient=representation.patient,
+        object_ids=[representation.public_id],
+        detail="ingetrokken",
+    )
+    return representation

@@ -15,4 +15,10 @@ urlpatterns = [
     path("activeren/", views.activate_view, name="activate"),
     path("activeren/account/", views.activate_account_view, name="activate_account"),
     path("mijn-gegevens/", views.my_details_view, name="my_details"),
+    path("namens/", views.acting_for_view, name="acting_for"),
+    path(
+        "patienten/<uuid:public_id>/vertegenwoordigers/",
+        views.representations_view,
+        name="representations",
+    ),
 ]

@@ -8,10 +8,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.backends import BACKEND
@@ -20,7 +21,13 @@ from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.exceptions import BusinessRuleError, ValidationError
 from spreekuur.core.middleware import client_ip
 from spreekuur.patients import selectors, services
-from spreekuur.patients.forms import ActivationCodeForm, PatientSearchForm, PortalAccountForm
+from spreekuur.patients.forms import (
+    ActivationCodeForm,
+    PatientSearchForm,
+    PortalAccountForm,
+    RepresentationForm,
+)
+from spreekuur.patients.portal import SESSION_KEY, choose, representations_of
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50
@@ -61,6 +68,9 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
     patient = selectors.get_patient_for(user, public_id)
     services.record_patient_read(patient=patient, by=user)
     activation = selectors.latest_open_activation(patient)
+    representations = selectors.representations_for_staff(patient)
+    for representation in representations:
+        representation.refusal_today = representation.refusal(timezone.localdate())  # type: ignore[attr-defined]
     return render(
         request,
         "patients/patient_detail.html",
@@ -68,6 +78,73 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "patient": patient,
             "activation": activation,
             "can_issue": capabilities.can_issue_portal_activation(user),
+            "representations": representations,
+            "representation_form": RepresentationForm(initial={"valid_from": timezone.localdate()}),
+        },
+    )
+
+
+@require_POST
+def representations_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Record a parent or gemachtigde, the child's consent, or a revocation."""
+    user = capabilities.acting_user(request, capabilities.can_record_representation)
+    patient = selectors.get_patient_for(user, public_id)
+    action = request.POST.get("actie")
+    try:
+        if action == "toevoegen":
+            form = RepresentationForm(request.POST)
+            if not form.is_valid():
+                for errors in form.errors.values():
+                    messages.error(request, " ".join(str(error) for error in errors))
+                return redirect("patients:detail", public_id=patient.public_id)
+            services.record_representation(
+                patient=patient,
+                representative_email=form.cleaned_data["email"],
+                kind=form.cleaned_data["kind"],
+                valid_from=form.cleaned_data["valid_from"],
+                valid_until=form.cleaned_data["valid_until"],
+                by=user,
+            )
+            messages.success(
+                request, _("Vastgelegd. De vertegenwoordiger kiest in het portaal 'Namens'.")
+            )
+        elif action in ("toestemming", "geen-toestemming", "intrekken"):
+            representation = selectors.get_representation_for(
+                user, patient, request.POST.get("vertegenwoordiging", "")
+            )
+            if action == "intrekken":
+                services.revoke_representation(representation=representation, by=user)
+                messages.success(request, _("Ingetrokken: de toegang stopt direct."))
+            else:
+                services.set_child_consent(
+                    representation=representation, consent=action == "toestemming", by=user
+                )
+                messages.success(request, _("De toestemming van het kind is bijgewerkt."))
+        else:
+            raise Http404
+    except BusinessRuleError as refused:
+        messages.error(request, str(refused))
+    return redirect("patients:detail", public_id=patient.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+def acting_for_view(request: HttpRequest) -> HttpResponse:
+    """'Namens': for whom this person uses the portal now (oneself, a child, or someone
+    who authorised them), with the reason where the rules say no."""
+    user = capabilities.acting_user(request, capabilities.uses_portal)
+    if request.method == "POST":
+        chosen = request.POST.get("patient", "")
+        choose(request, user, None if chosen == "zelf" else chosen)
+        return redirect("dossier:my_record")
+    today = timezone.localdate()
+    options = [(r, r.refusal(today)) for r in representations_of(user)]
+    return render(
+        request,
+        "patients/acting_for.html",
+        {
+            "own": patient_profile(user),
+            "options": options,
+            "current": request.session.get(SESSION_KEY),
         },
     )
 

@@ -3,6 +3,8 @@ lab messages, a patient's results for staff, the patient's own results, and the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,11 +15,11 @@ from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
+from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for, search_patients
 from spreekuur.results import capabilities, selectors, services
 from spreekuur.results.charts import trend_chart
@@ -27,7 +29,15 @@ from spreekuur.results.models import OPEN_STATUSES, LabMessage, LabResult, Messa
 PAGE_SIZE = 50
 
 
-def _log_read(user: User, kind: str, ids: list[object], patient: Patient | None = None) -> None:
+def _log_read(
+    user: User,
+    kind: str,
+    ids: Sequence[object],
+    patient: Patient | None = None,
+    *,
+    actor_role: str | None = None,
+    detail: str = "",
+) -> None:
     record_access(
         actor=user,
         action=AuditAction.READ,
@@ -35,6 +45,8 @@ def _log_read(user: User, kind: str, ids: list[object], patient: Patient | None 
         practice=patient.practice if patient else user.membership.practice,
         patient=patient,
         object_ids=ids,
+        actor_role=actor_role,
+        detail=detail,
     )
 
 
@@ -194,33 +206,27 @@ def _message_page(
     )
 
 
-def _own_results_reader(request: HttpRequest) -> tuple[User, Patient]:
-    user = acting_user(request, capabilities.can_view_own_results)
-    patient = patient_profile(user)
-    if patient is None:
-        raise PermissionDenied
-    return user, patient
-
-
 @require_http_methods(["GET"])
 def my_results(request: HttpRequest) -> HttpResponse:
     """The patient's results: per test the latest, with the GP's comment."""
-    user, patient = _own_results_reader(request)
-    summaries = selectors.results_online(patient)
-    _log_read(user, "labresult", [s.latest.public_id for s in summaries], patient)
+    subject = portal_subject(request)
+    summaries = selectors.results_online(subject.patient)
+    shown = [s.latest.public_id for s in summaries]
+    _log_read(subject.user, "labresult", shown, subject.patient, **subject.audit())
     return render(
         request,
         "results/my_results.html",
-        {"summaries": summaries, "practice": patient.practice},
+        {"summaries": summaries, "practice": subject.patient.practice, "subject": subject},
     )
 
 
 @require_http_methods(["GET"])
 def my_test_results(request: HttpRequest, public_id: str) -> HttpResponse:
     """One test over time: a chart and the same numbers in a table."""
-    user, patient = _own_results_reader(request)
-    test, results = selectors.test_online(patient, public_id)
-    _log_read(user, "labresult", [r.public_id for r in results], patient)
+    subject = portal_subject(request)
+    test, results = selectors.test_online(subject.patient, public_id)
+    shown = [r.public_id for r in results]
+    _log_read(subject.user, "labresult", shown, subject.patient, **subject.audit())
     latest: LabResult = results[-1]
     return render(
         request,
@@ -230,5 +236,6 @@ def my_test_results(request: HttpRequest, public_id: str) -> HttpResponse:
             "results": list(reversed(results)),
             "latest": latest,
             "chart": trend_chart(results),
+            "subject": subject,
         },
     )

@@ -1,0 +1,111 @@
+"""Whose portal is this request about: the logged-in patient themself, or the patient they
+chose to act for ("namens"), as a parent or gemachtigde the practice recorded.
+
+The choice lives in the session and is checked again on every request against the rules
+of the day (a birthday, an end date, a revocation), so access stops the day it should.
+Every portal page that shows patient data takes its patient from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils import timezone
+
+from spreekuur.accounts.capabilities import acting_user, uses_portal
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import patient_profile
+from spreekuur.core.audit import record_denied
+from spreekuur.patients.models import Patient, Representation
+
+SESSION_KEY = "spreekuur_namens"
+SESSION_NAME = "spreekuur_namens_naam"  # for the banner, without a query on every page
+
+
+@dataclass(frozen=True)
+class PortalSubject:
+    user: User
+    patient: Patient
+    representation: Representation | None = None
+
+    @property
+    def for_someone_else(self) -> bool:
+        return self.representation is not None
+
+    def audit(self) -> dict[str, Any]:
+        """What an access-log entry adds when someone acts for the patient: their role
+        (parent or gemachtigde) beside their own name."""
+        if self.representation is None:
+            return {}
+        return {"actor_role": self.representation.kind, "detail": "namens de patiënt"}
+
+
+def representations_of(user: User) -> list[Representation]:
+    """Everyone this person was recorded to act for, valid today or not (with the reason)."""
+    return list(
+        Representation.objects.filter(representative=user, revoked_at__isnull=True)
+        .select_related("patient__practice")
+        .order_by("patient__given_name", "id")
+    )
+
+
+def choose(
+    request: HttpRequest, user: User, patient_public_id: str | None
+) -> Representation | None:
+    """Act for this patient from now on (None: for oneself again)."""
+    if patient_public_id is None:
+        request.session.pop(SESSION_KEY, None)
+        request.session.pop(SESSION_NAME, None)
+        return None
+    representation = _valid(user, patient_public_id)
+    request.session[SESSION_KEY] = str(representation.patient.public_id)
+    request.session[SESSION_NAME] = representation.patient.given_name
+    return representation
+
+
+def _valid(user: User, patient_public_id: str) -> Representation:
+    try:
+        patient_uuid = UUID(patient_public_id)
+    except ValueError:
+        patient_uuid = None
+    representation = (
+        Representation.objects.filter(
+            representative=user, patient__public_id=patient_uuid, revoked_at__isnull=True
+        )
+        .select_related("patient__practice")
+        .first()
+        if patient_uuid is not None
+        else None
+    )
+    if representation is None or not representation.allows(timezone.localdate()):
+        record_denied(
+            actor=user,
+            object_kind="representation",
+            object_ids=[patient_public_id],
+            patient=representation.patient if representation is not None else None,
+            detail="namens: niet (meer) toegestaan",
+        )
+        raise PermissionDenied
+    return representation
+
+
+def portal_subject(request: HttpRequest) -> PortalSubject:
+    """The patient this portal request is about; 403 for anyone else."""
+    user = acting_user(request, uses_portal)
+    chosen = request.session.get(SESSION_KEY)
+    if chosen:
+        try:
+            representation = _valid(user, str(chosen))
+        except PermissionDenied:
+            # The right ended (a birthday, an end date): back to oneself, refused this once.
+            request.session.pop(SESSION_KEY, None)
+            request.session.pop(SESSION_NAME, None)
+            raise
+        return PortalSubject(user, representation.patient, representation)
+    patient = patient_profile(user)
+    if patient is None:
+        raise PermissionDenied
+    return PortalSubject(user, patient)

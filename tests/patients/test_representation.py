@@ -1,0 +1,291 @@
+"""Acting for someone else: parents by the child's age and consent (WGBO), gemachtigden
+until their end date, and every access logged under the representative's own name."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditEntry
+from spreekuur.dossier import services as dossier_services
+from spreekuur.patients import services
+from spreekuur.patients.models import Representation
+from tests.conftest import Cast, verified_client
+from tests.factories import PatientFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _years_ago(years: int, *, days: int = 0) -> date:
+    """The date of birth of someone who turns `years` exactly `days` days from today."""
+    today = timezone.localdate()
+    try:
+        born = today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        born = today.replace(year=today.year - years, day=28)
+    return born + timedelta(days=days)
+
+
+def _child(cast: Cast, born: date):
+    return PatientFactory(practice=cast.practice_a, given_name="Noor", date_of_birth=born)
+
+
+def _parent_of(cast: Cast, child, **extra: object) -> Representation:
+    return Representation.objects.create(
+        practice=cast.practice_a,
+        patient=child,
+        representative=cast.patient_user_a,
+        kind="ouder",
+        valid_from=timezone.localdate() - timedelta(days=1),
+        recorded_by=cast.assistant_a,
+        **extra,
+    )
+
+
+# --- The rules, to the day ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("born", "consent", "allowed"),
+    [
+        (_years_ago(12, days=1), False, True),  # 11, turns 12 tomorrow
+        (_years_ago(12), False, False),  # the 12th birthday: consent needed from today
+        (_years_ago(12), True, True),
+        (_years_ago(16, days=1), True, True),  # 15, turns 16 tomorrow
+        (_years_ago(16), True, False),  # the 16th birthday: the patient alone
+        (_years_ago(3), False, True),
+    ],
+)
+def test_a_parent_by_the_childs_age_and_consent(
+    cast: Cast, born: date, consent: bool, allowed: bool
+) -> None:
+    representation = _parent_of(
+        cast, _child(cast, born), child_consent_on=timezone.localdate() if consent else None
+    )
+    assert representation.allows(timezone.localdate()) is allowed
+
+
+def test_a_gemachtigde_until_and_including_the_end_date(cast: Cast) -> None:
+    today = timezone.localdate()
+    representation = Representation.objects.create(
+        practice=cast.practice_a,
+        patient=cast.other_patient_a,
+        representative=cast.patient_user_a,
+        kind="gemachtigde",
+        valid_from=today,
+        valid_until=today + timedelta(days=10),
+        recorded_by=cast.assistant_a,
+    )
+    assert representation.allows(today) and representation.allows(today + timedelta(days=10))
+    assert not representation.allows(today + timedelta(days=11))
+    assert not representation.allows(today - timedelta(days=1))
+    representation.revoked_at = timezone.now()
+    assert representation.refusal(today) == "ingetrokken"
+
+
+# --- Recording --------------------------------------------------------------------------------
+
+
+def _record(cast: Cast, patient, **values: object) -> Representation:
+    defaults: dict[str, object] = {
+        "representative_email": cast.patient_user_a.email,
+        "kind": "ouder",
+        "valid_from": timezone.localdate(),
+        "valid_until": None,
+        "by": cast.assistant_a,
+    }
+    return services.record_representation(patient=patient, **(defaults | values))
+
+
+def test_the_assistant_records_a_parent_and_it_is_logged(cast: Cast) -> None:
+    child = _child(cast, _years_ago(5))
+    representation = _record(cast, child)
+    assert representation.representative == cast.patient_user_a
+    entry = AuditEntry.objects.get(object_kind="representation")
+    assert entry.patient == child and entry.actor == cast.assistant_a
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"representative_email": "niemand@voorbeeld.example"}, "geen portaalaccount"),
+        ({"kind": "gemachtigde"}, "einddatum"),
+        ({"kind": "gemachtigde", "valid_until": date(2020, 1, 1)}, "verleden"),
+        (
+            {"kind": "gemachtigde", "valid_until": timezone.localdate() + timedelta(days=2000)},
+            "vijf jaar",
+        ),
+        ({"kind": "baas"}, "ouder of gemachtigde"),
+    ],
+)
+def test_bad_representations_are_refused_in_dutch(cast: Cast, values: dict, message: str) -> None:
+    with pytest.raises(BusinessRuleError, match=message):
+        _record(cast, _child(cast, _years_ago(5)), **values)
+    assert Representation.objects.count() == 0
+
+
+def test_no_parent_for_a_patient_of_16_and_no_one_for_themself_or_staff(cast: Cast) -> None:
+    with pytest.raises(BusinessRuleError, match="16 jaar"):
+        _record(cast, _child(cast, _years_ago(16)))
+    with pytest.raises(BusinessRuleError, match="eigen vertegenwoordiger"):
+        _record(cast, cast.patient_a, kind="gemachtigde", valid_until=timezone.localdate())
+    with pytest.raises(BusinessRuleError, match="medewerkersaccount"):
+        _record(cast, _child(cast, _years_ago(5)), representative_email=cast.gp_a.email)
+
+
+def test_the_same_person_twice_is_refused(cast: Cast) -> None:
+    child = _child(cast, _years_ago(5))
+    _record(cast, child)
+    with pytest.raises(BusinessRuleError, match="al vertegenwoordiger"):
+        _record(cast, child)
+
+
+@pytest.mark.parametrize("role", ["manager_a", "gp_b", "patient_user_a"])
+def test_only_care_and_desk_staff_of_the_practice_record(cast: Cast, role: str) -> None:
+    with pytest.raises(PermissionDenied):
+        _record(cast, _child(cast, _years_ago(5)), by=getattr(cast, role))
+
+
+def test_consent_is_recorded_from_12_and_only_for_parents(cast: Cast) -> None:
+    young = _parent_of(cast, _child(cast, _years_ago(11)))
+    with pytest.raises(BusinessRuleError, match="vanaf 12"):
+        services.set_child_consent(representation=young, consent=True, by=cast.assistant_a)
+    older = _child(cast, _years_ago(13))
+    representation = Representation.objects.create(
+        practice=cast.practice_a,
+        patient=older,
+        representative=UserFactory(),
+        kind="ouder",
+        valid_from=timezone.localdate(),
+        recorded_by=cast.assistant_a,
+    )
+    assert not representation.allows(timezone.localdate())
+    services.set_child_consent(representation=representation, consent=True, by=cast.assistant_a)
+    representation.refresh_from_db()
+    assert representation.allows(timezone.localdate())
+
+
+# --- In the portal ------------------------------------------------------------------------------
+
+
+def test_a_parent_reads_the_childs_record_logged_under_their_own_name(cast: Cast) -> None:
+    cast.practice_a.records_online_from = date(2020, 7, 1)
+    cast.practice_a.save()
+    child = _child(cast, _years_ago(7))
+    dossier_services.record_journal_entry(
+        patient=child,
+        contact_on=timezone.localdate(),
+        kind="consult",
+        evaluation="Waterpokken",
+        by=cast.gp_a,
+    )
+    _parent_of(cast, child)
+    client = verified_client(cast.patient_user_a)
+    assert (
+        client.post(reverse("patients:acting_for"), {"patient": str(child.public_id)}).status_code
+        == 302
+    )
+    page = client.get(reverse("dossier:my_record")).content.decode()
+    assert "Waterpokken" in page and "namens Noor" in page
+    entry = AuditEntry.objects.filter(object_kind="record").latest("seq")
+    assert entry.patient == child and entry.actor == cast.patient_user_a
+    assert entry.actor_role == "ouder" and entry.detail == "namens de patiënt"
+    # The parent's own record is untouched by this; back to oneself:
+    client.post(reverse("patients:acting_for"), {"patient": "zelf"})
+    assert "Waterpokken" not in client.get(reverse("dossier:my_record")).content.decode()
+
+
+def test_the_right_ends_on_the_12th_birthday_without_consent(cast: Cast) -> None:
+    child = _child(cast, _years_ago(12, days=1))
+    _parent_of(cast, child)
+    client = verified_client(cast.patient_user_a)
+    client.post(reverse("patients:acting_for"), {"patient": str(child.public_id)})
+    assert client.get(reverse("results:my_results")).status_code == 200
+    child.date_of_birth = _years_ago(12)  # the birthday has come
+    child.save()
+    assert client.get(reverse("results:my_results")).status_code == 403
+    assert AuditEntry.objects.filter(outcome="denied", object_kind="representation").exists()
+    # Back to one's own portal on the next request, not stuck.
+    assert client.get(reverse("results:my_results")).status_code == 200
+
+
+def test_choosing_someone_one_does_not_represent_is_refused_and_logged(cast: Cast) -> None:
+    client = verified_client(cast.patient_user_a)
+    response = client.post(
+        reverse("patients:acting_for"), {"patient": str(cast.other_patient_a.public_id)}
+    )
+    assert response.status_code == 403
+    assert client.post(reverse("patients:acting_for"), {"patient": "geen-uuid"}).status_code == 403
+    assert AuditEntry.objects.filter(outcome="denied", object_kind="representation").count() == 2
+
+
+def test_someone_who_only_acts_for_others_starts_at_the_choice(cast: Cast) -> None:
+    grandparent = UserFactory(full_name="Opa")
+    Representation.objects.create(
+        practice=cast.practice_a,
+        patient=cast.other_patient_a,
+        representative=grandparent,
+        kind="gemachtigde",
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate() + timedelta(days=30),
+        recorded_by=cast.assistant_a,
+    )
+    client = verified_client(grandparent)
+    response = client.get(reverse("core:start"))
+    assert response.status_code == 302 and response["Location"] == reverse("patients:acting_for")
+    assert client.get(reverse("dossier:my_record")).status_code == 403  # nothing chosen yet
+    client.post(reverse("patients:acting_for"), {"patient": str(cast.other_patient_a.public_id)})
+    assert client.get(reverse("dossier:my_record")).status_code == 200
+    log = client.get(reverse("core:my_audit_log")).content.decode()
+    assert "U zelf" in log and "(gemachtigde)" in log and "namens de patiënt" in log
+    entry = AuditEntry.objects.filter(object_kind="record").latest("seq")
+    assert entry.actor_name == "Opa" and entry.actor_role == "gemachtigde"
+    assert client.get(reverse("agenda:my_appointments")).status_code == 403  # own data only
+
+
+def test_the_staff_page_records_and_revokes(cast: Cast) -> None:
+    child = _child(cast, _years_ago(13))
+    client = verified_client(cast.assistant_a)
+    url = reverse("patients:representations", args=[child.public_id])
+    client.post(
+        url,
+        {
+            "actie": "toevoegen",
+            "kind": "ouder",
+            "email": cast.patient_user_a.email,
+            "valid_from": timezone.localdate().isoformat(),
+        },
+    )
+    representation = Representation.objects.get()
+    detail = client.get(reverse("patients:detail", args=[child.public_id])).content.decode()
+    assert "toestemming van het kind" in detail
+    client.post(url, {"actie": "toestemming", "vertegenwoordiging": str(representation.public_id)})
+    representation.refresh_from_db()
+    assert representation.child_consent_on == timezone.localdate()
+    client.post(url, {"actie": "intrekken", "vertegenwoordiging": str(representation.public_id)})
+    representation.refresh_from_db()
+    assert representation.revoked_at is not None and representation.revoked_by == cast.assistant_a
+
+
+def test_a_tampered_representation_id_is_404(cast: Cast) -> None:
+    other_child = PatientFactory(practice=cast.practice_b, date_of_birth=_years_ago(5))
+    foreign = Representation.objects.create(
+        practice=cast.practice_b,
+        patient=other_child,
+        representative=cast.patient_user_b,
+        kind="ouder",
+        valid_from=timezone.localdate(),
+        recorded_by=cast.gp_b,
+    )
+    child = _child(cast, _years_ago(5))
+    response = verified_client(cast.assistant_a).post(
+        reverse("patients:representations", args=[child.public_id]),
+        {"actie": "intrekken", "vertegenwoordiging": str(foreign.public_id)},
+    )
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.revoked_at is None
