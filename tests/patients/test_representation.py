@@ -8,12 +8,14 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
 from spreekuur.dossier import services as dossier_services
 from spreekuur.patients import services
-from spreekuur.patients.models import Representation
+from spreekuur.patients.models import Patient, Representation
 from tests.conftest import Cast, verified_client
 from tests.factories import PatientFactory, UserFactory
 
@@ -289,3 +291,30 @@ def test_a_tampered_representation_id_is_404(cast: Cast) -> None:
     assert response.status_code == 404
     foreign.refresh_from_db()
     assert foreign.revoked_at is None
+
+
+def _birthday(born: date, years: int) -> date:
+    """The day someone turns `years`: a 29 February child has it on 1 March in other years."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)
+
+
+@given(
+    born=st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+    offset=st.integers(min_value=0, max_value=20 * 366),
+    consent=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_parent_rule_matches_counting_birthdays(born: date, offset: int, consent: bool) -> None:
+    """Property: against an independent reference that counts birthdays, not ages."""
+    today = born + timedelta(days=offset)
+    representation = Representation(
+        kind="ouder",
+        valid_from=born,
+        patient=Patient(date_of_birth=born),
+        child_consent_on=born if consent else None,
+    )
+    expected = today < _birthday(born, 12) or (consent and today < _birthday(born, 16))
+    assert representation.allows(today) is expected
