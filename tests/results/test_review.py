@@ -3,6 +3,7 @@ by which the patient could see a result."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -204,6 +205,7 @@ def test_the_test_page_has_a_chart_and_a_table_with_the_comment(opened: Cast) ->
     )
     page = response.content.decode()
     assert response.status_code == 200 and "<svg" in page and 'role="img"' in page
+    assert re.findall(r'c[xy]="[0-9.]+"', page) and not re.findall(r'c[xy]="[0-9]+,', page)
     assert (
         page.count("<circle")
         + page.count('class="spreekuur-chart__point spreekuur-chart__point--out"')

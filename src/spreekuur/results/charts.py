@@ -3,6 +3,7 @@ screen readers through its title and the table of numbers beside it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -61,11 +62,7 @@ def trend_chart(results: list[LabResult]) -> Chart | None:
     values = [float(r.value) for r in numeric if r.value is not None]
     latest = numeric[-1]
     bounds = [float(b) for b in (latest.reference_low, latest.reference_high) if b is not None]
-    low, high = min(values + bounds), max(values + bounds)
-    if high == low:
-        high, low = high + 1, low - 1
-    margin = (high - low) * 0.1
-    low, high = low - margin, high + margin
+    low, high, step = _nice_axis(min(values + bounds), max(values + bounds))
     times = [r.observed_at.timestamp() for r in numeric]
     start, end = times[0], times[-1]
     span = (end - start) or 1.0
@@ -92,10 +89,11 @@ def trend_chart(results: list[LabResult]) -> Chart | None:
             else HEIGHT - BOTTOM
         )
         band = (max(top, TOP), max(0.0, min(bottom, HEIGHT - BOTTOM) - max(top, TOP)))
-    ticks = [
-        Tick(y=y_of(low + (high - low) * step / 4), label=_number(low + (high - low) * step / 4))
-        for step in range(5)
-    ]
+    ticks = []
+    tick = low
+    while tick <= high + step / 2:
+        ticks.append(Tick(y=y_of(tick), label=_number(tick)))
+        tick += step
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -108,6 +106,17 @@ def trend_chart(results: list[LabResult]) -> Chart | None:
     )
 
 
+def _nice_axis(low: float, high: float) -> tuple[float, float, float]:
+    """Round axis ends and a step of 1, 2 or 5 times a power of ten (about four steps),
+    so the axis reads 40, 50, 60 rather than 36.5, 46.4."""
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    raw = (high - low) / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return math.floor(low / step) * step, math.ceil(high / step) * step, step
+
+
 def _day(result: LabResult) -> str:
     return formats.date_format(timezone.localtime(result.observed_at), "j M Y")
 
@@ -117,4 +126,6 @@ def _label(result: LabResult) -> str:
 
 
 def _number(value: float) -> str:
-    return formats.number_format(Decimal(str(round(value, 1))), decimal_pos=1)
+    rounded = round(value, 2)
+    decimals = 0 if rounded == int(rounded) else (1 if round(value, 1) == rounded else 2)
+    return formats.number_format(Decimal(str(rounded)), decimal_pos=decimals)

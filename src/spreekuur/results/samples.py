@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 NHG_URI = "https://referentiemodel.nhg.org/tabellen/nhg-tabel-45-diagnostische-bepalingen"
 
@@ -41,7 +44,8 @@ def hl7_oru(
     lab: str = "SALTRO",
     ordered_by_agb: str = "",
 ) -> bytes:
-    stamp = taken.strftime("%Y%m%d%H%M")
+    # HL7 v2 times carry no zone here: the lab writes Dutch local time.
+    stamp = (taken.astimezone(AMSTERDAM) if taken.tzinfo else taken).strftime("%Y%m%d%H%M")
     doctor = f"{ordered_by_agb}^Huisarts^^^^^^^VEKTIS" if ordered_by_agb else ""
     segments = [
         f"MSH|^~\\&|LIS|{lab}|HIS|PRAKTIJK|{stamp}||ORU^R01^ORU_R01|{control_id}|P|2.5"

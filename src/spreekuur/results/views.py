@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -202,6 +203,7 @@ def _message_page(
             "find": find,
             "close_form": close_form,
             "open": message.status in OPEN_STATUSES,
+            "identity_born": parse_date(message.identity.get("geboortedatum") or ""),
         },
     )
 
