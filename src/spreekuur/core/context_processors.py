@@ -32,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]
+        if request.session.get("spreekuur_vertegenwoordiger"):  # set by the start page
+            items.append(NavItem(str(_("Namens wie")), reverse("patients:acting_for")))
     elif capabilities.uses_portal(user):  # acts for others only (parent, gemachtigde)
         items += [
             NavItem(str(_("Namens wie")), reverse("patients:acting_for")),

@@ -80,8 +80,11 @@ def start(request: HttpRequest) -> HttpResponse:
     state = open_state(schedule, timezone.localtime())
     patient = patient_profile(user)
     if patient is not None:
-        from spreekuur.patients.portal import representations_of
+        from spreekuur.patients.portal import SESSION_REPRESENTS, representations_of
 
+        represents = representations_of(user)
+        # Remembered for the menu, so other pages need no query to show "Namens wie".
+        request.session[SESSION_REPRESENTS] = bool(represents)
         return render(
             request,
             "core/start_patient.html",
@@ -89,7 +92,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 "patient": patient,
                 "practice": practice,
                 "state": state,
-                "represents": representations_of(user),
+                "represents": represents,
             },
         )
     from spreekuur.patients.selectors import open_activations, patients_for_staff

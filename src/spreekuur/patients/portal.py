@@ -23,6 +23,7 @@ from spreekuur.patients.models import Patient, Representation
 
 SESSION_KEY = "spreekuur_namens"
 SESSION_NAME = "spreekuur_namens_naam"  # for the banner, without a query on every page
+SESSION_REPRESENTS = "spreekuur_vertegenwoordiger"  # for the menu
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
+from spreekuur.core.notify import notify_new_in_portal
 from spreekuur.results import capabilities
 from spreekuur.results.models import LabResult
 
@@ -67,8 +68,6 @@ def review_result(*, result: LabResult, comment: str, release: bool, by: User) -
         detail="beoordeeld en vrijgegeven" if release else "beoordeeld, niet online",
     )
     if release:
-        from spreekuur.results.notifications import send_result_released
-
         patient = locked.patient
-        transaction.on_commit(lambda: send_result_released(patient))
+        transaction.on_commit(lambda: notify_new_in_portal(patient))
     return locked

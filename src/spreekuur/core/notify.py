@@ -1,4 +1,7 @@
-"""Content-free notices about results: never which test, never a value (DESIGN.md §3.6)."""
+"""A content-free notice to a patient: "there is something new in your portal", by e-mail
+(confirmed addresses only) and SMS (Dutch mobile numbers only). Never what it is about:
+not a test, a medicine, or a reason (DESIGN.md §3.6). A failing mail server or gateway
+never undoes what caused the notice; only the kind of failure is logged."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from spreekuur.patients.models import Patient
 logger = logging.getLogger(__name__)
 
 
-def send_result_released(patient: Patient) -> None:
+def notify_new_in_portal(patient: Patient) -> None:
     with translation.override("nl"):
         line = _("Er staat een nieuw bericht voor u in het patiëntenportaal.")
         user = patient.user
@@ -34,6 +37,6 @@ def send_result_released(patient: Patient) -> None:
             try:
                 send_mail(_("Nieuw bericht in het portaal"), body, None, [user.email])
             except Exception as error:
-                logger.error("Result notice not sent: %s", type(error).__name__)
+                logger.error("Portal notice not sent: %s", type(error).__name__)
         if user is not None and patient.phone:
             send_sms(patient.phone, f"{line} {patient.practice.name}")
