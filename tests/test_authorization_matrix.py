@@ -149,6 +149,10 @@ POLICY: dict[str, dict] = {
         **_expect({"gp_a"}, other_practice=404, method="post"),
         "gp_a": "skip",
     },
+    "dossier:repeat": {
+        **_expect({"gp_a"}, other_practice=404, method="post"),
+        "gp_a": "skip",
+    },
     # results
     "results:my_results": _expect(PATIENTS),
     "results:my_test_results": patient_own(),
@@ -253,6 +257,13 @@ def world(cast: Cast) -> World:
         evaluation="Conclusie",
         by=cast.gp_a,
     )
+    medication = dossier_services.record_medication(
+        patient=cast.patient_a,
+        name="Metformine 500 mg",
+        dosage="2 keer per dag",
+        started_on=timezone.localdate(),
+        by=cast.gp_a,
+    )
     from spreekuur.core.models import NewsItem
 
     news = NewsItem.objects.create(
@@ -297,6 +308,7 @@ def world(cast: Cast) -> World:
             "agenda:revoke_kiosk": {"public_id": kiosk.public_id},
             "dossier:patient_record": patient,
             "dossier:shield": {"kind": "journaal", "public_id": line.public_id},
+            "dossier:repeat": {"public_id": medication.public_id},
             "results:my_test_results": {"public_id": result.test.public_id},
             "results:result_detail": {"public_id": result.public_id},
             "results:patient_results": patient,

@@ -570,3 +570,80 @@ def test_an_empty_allergy_gets_a_dutch_error(opened: Cast) -> None:
             patient=opened.patient_a, substance="  ", kind="allergie", by=opened.gp_a
         )
     assert not Allergy.objects.exists()
+
+
+# --- The repeat list (issue 6 builds on it) ------------------------------------------------
+
+
+def _medication(cast: Cast):
+    return services.record_medication(
+        patient=cast.patient_a,
+        name="Metformine 500 mg",
+        dosage="2 keer per dag 1 tablet",
+        started_on=date(2022, 1, 1),
+        chronic=True,
+        by=cast.gp_a,
+    )
+
+
+def test_the_gp_puts_a_medicine_on_the_repeat_list(cast: Cast) -> None:
+    medication = _medication(cast)
+    due = timezone.localdate() + timedelta(days=90)
+    services.set_repeat(
+        medication=medication,
+        repeatable=True,
+        quantity="180 tabletten",
+        control_due_on=due,
+        by=cast.gp_a,
+    )
+    medication.refresh_from_db()
+    assert medication.repeatable and medication.quantity == "180 tabletten"
+    assert medication.control_due_on == due
+    services.set_repeat(medication=medication, repeatable=False, by=cast.gp_a)
+    medication.refresh_from_db()
+    assert not medication.repeatable and medication.control_due_on is None
+
+
+@pytest.mark.parametrize("role", ["assistant_a", "poh_a", "gp_b", "patient_user_a"])
+def test_only_a_gp_of_the_practice_sets_the_repeat_list(cast: Cast, role: str) -> None:
+    medication = _medication(cast)
+    with pytest.raises(PermissionDenied):
+        services.set_repeat(
+            medication=medication, repeatable=True, quantity="90", by=getattr(cast, role)
+        )
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"quantity": ""}, "hoeveelheid"),
+        ({"quantity": "90", "control_due_on": date(2020, 1, 1)}, "verleden"),
+    ],
+)
+def test_bad_repeat_input_is_refused(cast: Cast, values: dict, message: str) -> None:
+    medication = _medication(cast)
+    with pytest.raises(BusinessRuleError, match=message):
+        services.set_repeat(medication=medication, repeatable=True, by=cast.gp_a, **values)
+
+
+def test_the_database_refuses_a_repeatable_medicine_without_quantity(cast: Cast) -> None:
+    medication = _medication(cast)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(medication).objects.filter(pk=medication.pk).update(repeatable=True, quantity="")
+
+
+def test_the_repeat_form_on_the_record_page(cast: Cast) -> None:
+    medication = _medication(cast)
+    client = verified_client(cast.gp_a)
+    response = client.post(
+        reverse("dossier:repeat", args=[medication.public_id]), {"quantity": "90 tabletten"}
+    )
+    assert response.status_code == 302
+    medication.refresh_from_db()
+    assert medication.repeatable
+    assert (
+        verified_client(cast.assistant_a)
+        .post(reverse("dossier:repeat", args=[medication.public_id]), {"herhaalbaar": "nee"})
+        .status_code
+        == 403
+    )

@@ -114,7 +114,7 @@ def test_the_assistant_records_a_parent_and_it_is_logged(cast: Cast) -> None:
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({"representative_email": "niemand@voorbeeld.example"}, "geen portaalaccount"),
+        ({"representative_email": "niemand@voorbeeld.example"}, "portaalaccount"),
         ({"kind": "gemachtigde"}, "einddatum"),
         ({"kind": "gemachtigde", "valid_until": date(2020, 1, 1)}, "verleden"),
         (
@@ -319,3 +319,20 @@ def test_the_parent_rule_matches_counting_birthdays(born: date, offset: int, con
     )
     expected = today < _birthday(born, 12) or (consent and today < _birthday(born, 16))
     assert representation.allows(today) is expected
+
+
+def test_a_representative_needs_a_confirmed_address(cast: Cast) -> None:
+    unconfirmed = UserFactory(email_confirmed_at=None)
+    with pytest.raises(BusinessRuleError, match="bevestigd"):
+        _record(cast, _child(cast, _years_ago(5)), representative_email=unconfirmed.email)
+
+
+def test_a_page_about_oneself_says_so_while_acting_for_someone(cast: Cast) -> None:
+    child = _child(cast, _years_ago(7))
+    _parent_of(cast, child)
+    client = verified_client(cast.patient_user_a)
+    client.post(reverse("patients:acting_for"), {"patient": str(child.public_id)})
+    page = client.get(reverse("patients:my_details")).content.decode()
+    assert "maar deze pagina gaat over uzelf" in page
+    record = client.get(reverse("dossier:my_record")).content.decode()
+    assert "maar deze pagina gaat over uzelf" not in record and "namens Noor" in record

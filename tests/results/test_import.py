@@ -415,3 +415,110 @@ def test_nothing_is_stored_twice_when_two_doors_deliver_the_same_message_at_once
         == "niet-gekoppeld"
     )
     assert LabResult.objects.count() == 2  # the other practice has no such patient
+
+
+# --- Found in the security review: keys, fan-out, hostile escapes --------------------------
+
+
+def _fhir_without_identifiers(patient, result: SampleResult, when) -> bytes:
+    import json
+
+    bundle = json.loads(fhir_bundle(sample_patient(patient), [result], bundle_id="x", taken=when))
+    bundle.pop("identifier")
+    bundle.pop("meta")
+    for entry in bundle["entry"]:
+        if entry["resource"]["resourceType"] == "Observation":
+            entry["resource"].pop("identifier", None)
+    return json.dumps(bundle).encode()
+
+
+def test_another_patients_result_under_a_reused_order_number_replaces_nothing(cast: Cast) -> None:
+    receive(cast, oru(cast.patient_a, HBA1C_HIGH, order="ORD1"))
+    receive(cast, oru(cast.other_patient_a, SampleResult("2816", "40", "mmol/mol"), order="ORD1"))
+    theirs = LabResult.objects.get(patient=cast.other_patient_a)
+    assert theirs.replaces is None
+    assert LabResult.objects.filter(patient=cast.patient_a, replaced_by__isnull=True).count() == 1
+
+
+def test_fhir_without_identifiers_keeps_each_patients_and_each_days_result(cast: Cast) -> None:
+    same = SampleResult("2816", "40", "mmol/mol")
+    receive(cast, _fhir_without_identifiers(cast.patient_a, same, taken(3)), door="fhir")
+    receive(cast, _fhir_without_identifiers(cast.other_patient_a, same, taken(3)), door="fhir")
+    receive(cast, _fhir_without_identifiers(cast.patient_a, same, taken(1)), door="fhir")
+    assert LabResult.objects.filter(patient=cast.other_patient_a).count() == 1
+    mine = LabResult.objects.filter(patient=cast.patient_a)
+    assert mine.count() == 2 and not mine.filter(replaces__isnull=False).exists()
+
+
+def test_two_samples_of_one_test_in_one_order_are_both_stored(cast: Cast) -> None:
+    raw = oru(
+        cast.patient_a, SampleResult("372", "5.1", "mmol/l"), SampleResult("372", "8.3", "mmol/l")
+    )
+    # A day curve: the second sample an hour later (OBX-14).
+    text = raw.decode().split("\r")
+    obx = text[-2].split("|")
+    hour = (int(obx[14][-4:-2]) + 1) % 24
+    obx[14] = f"{obx[14][:-4]}{hour:02d}{obx[14][-2:]}"
+    text[-2] = "|".join(obx)
+    outcome = receive(cast, "\r".join(text).encode())
+    assert outcome.stored == 2 and not outcome.quarantined
+
+
+def test_patient_segments_without_results_store_nothing(cast: Cast) -> None:
+    segments = oru(cast.patient_a, HBA1C_HIGH).decode().split("\r")
+    raw = "\r".join([segments[0], *["PID|||1"] * 50, *segments[1:]])
+    outcome = receive(cast, raw.encode())
+    assert len(outcome.messages) == 1 and LabMessage.objects.count() == 1
+
+
+def test_too_many_patients_in_one_message_is_quarantined(cast: Cast) -> None:
+    segments = oru(cast.patient_a, HBA1C_HIGH).decode().split("\r")
+    raw = "\r".join([segments[0], *(segments[1:5] * 101)])
+    outcome = receive(cast, raw.encode())
+    assert outcome.quarantined and "patiënten" in outcome.reason
+
+
+def test_a_repeated_whitespace_escape_is_refused_before_parsing(cast: Cast) -> None:
+    raw = oru(cast.patient_a, SampleResult("2816", "58\\.in400000000\\", "mmol/mol"))
+    outcome = receive(cast, raw)
+    assert outcome.quarantined and "opmaakcode" in outcome.reason
+
+
+def test_each_part_of_a_message_keeps_only_its_own_patient(cast: Cast) -> None:
+    first = oru(cast.patient_a, HBA1C_HIGH).decode()
+    second = oru(cast.other_patient_a, LDL).decode()
+    combined = first + "\r".join(s for s in second.split("\r") if not s.startswith("MSH"))
+    mine, theirs = receive(cast, combined.encode()).messages
+    assert cast.other_patient_a.bsn not in mine.raw and cast.patient_a.bsn in mine.raw
+    assert cast.patient_a.bsn not in theirs.raw and theirs.raw.startswith("MSH|")
+
+
+def test_a_ten_digit_number_is_not_read_as_a_bsn(cast: Cast) -> None:
+    raw = oru(cast.patient_a).replace(
+        cast.patient_a.bsn.encode(), cast.patient_a.bsn.encode() + b"7"
+    )
+    assert receive(cast, raw).messages[0].status == MessageStatus.UNMATCHED
+
+
+def test_a_value_is_never_copied_into_the_reason(cast: Cast) -> None:
+    raw = oru(cast.patient_a, SampleResult("523", "positief-geheim", "umol/l"))
+    message = receive(cast, raw.replace(b"|ST|523", b"|NM|523")).messages[0]
+    assert "geheim" not in message.reason and "geen getal" in message.reason
+
+
+def test_the_lab_door_wants_a_length_and_logs_refused_tokens(cast: Cast, client, caplog) -> None:
+    token = _link(cast)
+    url = reverse("results:lab_inbox", args=["hl7v2"])
+    response = client.post(
+        url, b"x", content_type="text/plain", headers={"Authorization": "Bearer nope"}
+    )
+    assert (
+        response.status_code == 401 and "refused token" in caplog.text and "nope" not in caplog.text
+    )
+    response = client.post(
+        url,
+        b"x",
+        content_type="text/plain",
+        headers={"Authorization": f"Bearer {token}", "Content-Length": "veel"},
+    )
+    assert response.status_code == 411

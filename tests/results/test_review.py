@@ -155,7 +155,7 @@ def test_the_portal_shows_no_unreleased_replaced_early_or_other_results(opened: 
         oru(
             cast.patient_a,
             SampleResult("227", "30", "mg/l", status="C"),
-            order=correction_of.base_key.split("|")[1],
+            order=correction_of.base_key.split("|")[2],
         ),
     )
     # Before the practice opened its records: not online.

@@ -31,7 +31,7 @@ def test_the_review_list_shows_the_gps_own_and_unowned_results_far_out_first(cas
     everyone = client.get(reverse("results:review_list") + "?iedereen=1").content.decode()
     assert theirs in everyone
     entry = AuditEntry.objects.filter(object_kind="labresult", action="read").latest("seq")
-    assert len(entry.object_ids) == 3 and entry.patient is None
+    assert len(entry.object_ids) == 5 and entry.patient is None  # 3 results, 2 patients
 
 
 def test_the_gp_releases_with_a_standard_phrase_and_goes_to_the_next(cast: Cast) -> None:
@@ -183,3 +183,15 @@ def test_staff_see_a_patients_results_with_their_state(cast: Cast) -> None:
         .content.decode()
     )
     assert "nog niet beoordeeld" in page and "2.6" in page
+
+
+def test_finding_a_patient_for_a_message_is_a_logged_post_search(cast: Cast) -> None:
+    raw = oru(cast.patient_a, LDL).replace(cast.patient_a.bsn.encode(), b"111222333")
+    message = receive(cast, raw).messages[0]
+    client = verified_client(cast.assistant_a)
+    url = reverse("results:lab_message", args=[message.public_id])
+    page = client.post(url, {"actie": "zoeken", "query": cast.other_patient_a.family_name})
+    assert page.status_code == 200 and cast.other_patient_a.family_name in page.content.decode()
+    search = AuditEntry.objects.filter(action="search", object_kind="patient").latest("seq")
+    assert str(cast.other_patient_a.public_id) in search.object_ids
+    assert 'method="get"' not in page.content.decode().split("koppel-kop", 1)[1]

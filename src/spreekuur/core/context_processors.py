@@ -58,4 +58,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if capabilities.can_search_audit_log(user):
         items.append(NavItem(str(_("Logboek")), reverse("core:audit_search")))
     items.append(NavItem(str(_("Beveiliging")), reverse("accounts:security")))
-    return {"nav_items": items, "nav_practice": practice_of(user), "nav_role": role_of(user)}
+    return {
+        "nav_items": items,
+        "nav_practice": practice_of(user),
+        "nav_role": role_of(user),
+        # Set in the session when one chooses to act for someone (patients/portal.py).
+        "acting_for_name": request.session.get("spreekuur_namens_naam", ""),
+    }

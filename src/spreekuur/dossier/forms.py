@@ -84,3 +84,14 @@ class AllergyForm(StyledForm):
 
 class CorrectionForm(SoepForm):
     """A corrected version of a journal line (the old one stays, marked as replaced)."""
+
+
+class RepeatForm(StyledForm):
+    quantity = forms.CharField(
+        label=_("Hoeveelheid per uitgifte"),
+        max_length=60,
+        widget=forms.TextInput(attrs={"placeholder": "90 tabletten"}),
+    )
+    control_due_on = forms.DateField(
+        label=_("Volgende controle"), required=False, widget=DateInput()
+    )

@@ -128,6 +128,10 @@ class Medication(ClinicalRow):
         related_name="+",
     )
     chronic = models.BooleanField(_("chronisch"), default=False)
+    # The repeat list: a GP marks chronic medication the patient may request again.
+    repeatable = models.BooleanField(_("herhaalbaar"), default=False)
+    quantity = models.CharField(_("hoeveelheid per uitgifte"), max_length=60, blank=True)
+    control_due_on = models.DateField(_("volgende controle"), null=True, blank=True)
 
     class Meta:
         ordering = ["-started_on", "-id"]
@@ -135,6 +139,10 @@ class Medication(ClinicalRow):
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="medication_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(repeatable=False) | ~Q(quantity=""),
+                name="repeatable_medication_has_quantity",
             ),
         ]
         indexes = [models.Index(fields=["practice", "patient", "started_on"])]

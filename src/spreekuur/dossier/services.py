@@ -252,3 +252,32 @@ def record_read(
         detail=detail,
         actor_role=actor_role,
     )
+
+
+@transaction.atomic
+def set_repeat(
+    *,
+    medication: Medication,
+    repeatable: bool,
+    quantity: str = "",
+    control_due_on: date | None = None,
+    by: User,
+) -> Medication:
+    """Put a medicine on the patient's repeat list (with the quantity per issue and when
+    the next control is due), or take it off. The prescriber's call."""
+    _require(by, medication.patient, capabilities.can_record_medication(by))
+    quantity = quantity.strip()
+    if repeatable:
+        if medication.ended_on is not None:
+            raise BusinessRuleError(_("Gestopte medicatie kan niet herhaald worden."))
+        if not quantity or len(quantity) > 60:
+            raise BusinessRuleError(
+                _("Vul de hoeveelheid per uitgifte in, bijvoorbeeld 90 tabletten.")
+            )
+        if control_due_on is not None and control_due_on < timezone.localdate():
+            raise BusinessRuleError(_("De volgende controle ligt in het verleden."))
+    medication.repeatable = repeatable
+    medication.quantity = quantity if repeatable else medication.quantity
+    medication.control_due_on = control_due_on if repeatable else None
+    _save(medication, by=by, detail="herhaalbaar" if repeatable else "niet meer herhaalbaar")
+    return medication

@@ -9,4 +9,5 @@ urlpatterns = [
     path("mijn-dossier/dossier.pdf", views.my_record_pdf, name="my_record_pdf"),
     path("patienten/<uuid:public_id>/dossier/", views.patient_record, name="patient_record"),
     path("dossier/<slug:kind>/<uuid:public_id>/afscherming/", views.shield, name="shield"),
+    path("dossier/medicatie/<uuid:public_id>/herhaal/", views.repeat, name="repeat"),
 ]

@@ -22,8 +22,9 @@ from spreekuur.dossier.forms import (
     EpisodeForm,
     JournalEntryForm,
     MedicationForm,
+    RepeatForm,
 )
-from spreekuur.dossier.models import Episode, JournalEntry
+from spreekuur.dossier.models import Episode, JournalEntry, Medication
 from spreekuur.dossier.pdf import record_pdf
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
@@ -87,6 +88,7 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
             "page": _page_number(request),
             "can_shield": capabilities.can_shield(user),
             "can_prescribe": capabilities.can_record_medication(user),
+            "repeat_form": RepeatForm(),
         },
     )
 
@@ -104,6 +106,33 @@ def _correct(request: HttpRequest, user: User, patient: Patient) -> HttpResponse
         else:
             messages.success(request, _("De verbeterde regel staat in het dossier."))
     return redirect("dossier:patient_record", public_id=patient.public_id)
+
+
+@require_POST
+def repeat(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The GP puts a medicine on the repeat list, or takes it off."""
+    user = acting_user(request, capabilities.can_record_medication)
+    medication = selectors.get_record_item(user, "medicatie", public_id)
+    if not isinstance(medication, Medication):  # pragma: no cover - the kind is fixed
+        raise Http404
+    if request.POST.get("herhaalbaar") == "nee":
+        services.set_repeat(medication=medication, repeatable=False, by=user)
+        messages.success(request, _("Van de herhaallijst gehaald."))
+        return redirect("dossier:patient_record", public_id=medication.patient.public_id)
+    form = RepeatForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
+    else:
+        try:
+            services.set_repeat(
+                medication=medication, repeatable=True, by=user, **form.cleaned_data
+            )
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Op de herhaallijst: de patiënt kan het online aanvragen."))
+    return redirect("dossier:patient_record", public_id=medication.patient.public_id)
 
 
 @require_POST
@@ -160,7 +189,7 @@ def my_record_pdf(request: HttpRequest) -> HttpResponse:
         patient=patient,
         object_ids=selectors.object_ids(record) + [str(r.public_id) for r in results],
         action=AuditAction.EXPORT,
-        detail="pdf",
+        detail="pdf, namens de patiënt" if subject.for_someone_else else "pdf",
         actor_role=subject.audit().get("actor_role"),
     )
     response = HttpResponse(content, content_type="application/pdf")

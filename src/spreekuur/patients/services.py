@@ -205,11 +205,18 @@ def record_representation(
     if kind not in RepresentationKind.values:
         raise BusinessRuleError(_("Kies ouder of gemachtigde."))
     representative = User.objects.filter(email__iexact=representative_email.strip()).first()
-    if representative is None or not representative.is_active:
+    if (
+        representative is None
+        or not representative.is_active
+        or representative.email_confirmed_at is None
+    ):
+        # Only a confirmed address: whoever registered a parent's address first must not
+        # get the child's record.
         raise BusinessRuleError(
             _(
-                "Er is geen portaalaccount met dit e-mailadres. Laat de vertegenwoordiger eerst "
-                "zelf een account openen."
+                "Dit e-mailadres hoort niet bij een portaalaccount met een bevestigd "
+                "e-mailadres. De vertegenwoordiger opent eerst zelf een account en bevestigt "
+                "het adres."
             )
         )
     if representative.pk == patient.user_id:

@@ -145,6 +145,7 @@ def acting_for_view(request: HttpRequest) -> HttpResponse:
             "own": patient_profile(user),
             "options": options,
             "current": request.session.get(SESSION_KEY),
+            "subject": True,  # this page is about the choice itself: no "about yourself" note
         },
     )
 

@@ -7,6 +7,7 @@ message in quarantine is still in our keeping, so the lab should not send it aga
 from __future__ import annotations
 
 import json
+import logging
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,8 @@ from spreekuur.core.roles import Channel
 from spreekuur.results.models import Door, LabLink
 from spreekuur.results.parsers import MAX_MESSAGE_BYTES
 from spreekuur.results.services import ImportOutcome, receive_lab_message
+
+security_log = logging.getLogger("spreekuur.security")
 
 
 def _link(request: HttpRequest) -> LabLink | None:
@@ -40,11 +43,16 @@ def lab_inbox(request: HttpRequest, door: str) -> HttpResponse:
         return HttpResponse(status=404)
     link = _link(request)
     if link is None:
+        # Never the token itself; the request id and address are in the log line's context.
+        security_log.warning("lab door: refused token", extra={"door": door})
         response = HttpResponse("Niet aangemeld.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="spreekuur-lab"'
         return response
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > MAX_MESSAGE_BYTES:
+    declared = request.headers.get("Content-Length", "")
+    if not (declared.isascii() and declared.isdigit()):
+        # Without a length (chunked) the body would read as empty: ask for a length.
+        return HttpResponse("Content-Length ontbreekt.\n", status=411, content_type="text/plain")
+    if int(declared) > MAX_MESSAGE_BYTES:
         # Refused before the body is read.
         return HttpResponse("Bericht groter dan 2 MB.\n", status=413, content_type="text/plain")
     raw = request.body

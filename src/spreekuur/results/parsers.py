@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from spreekuur.patients.bsn import is_valid_bsn
+
 # python-hl7 logs the raw field (patient data) when an escape sequence is broken, on
 # loggers named after its own files. Those lines must never be written; our parser
 # reports what it cannot read itself.
@@ -30,7 +33,9 @@ for _module in (hl7.util, hl7.containers):
     logging.getLogger(_module.__file__).setLevel(logging.CRITICAL + 1)
 
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+MAX_HL7_BYTES = 512 * 1024  # a real ORU^R01 is a few kB; python-hl7 is slow on huge ones
 MAX_RESULTS = 2_000
+MAX_PATIENTS = 100  # per message: more is a batch file, which `import_lab` splits
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 NHG = "nhg"
@@ -102,6 +107,8 @@ class Report:
     patient: ReportedPatient
     results: list[ReportedResult] = field(default_factory=list)
     ordered_by_agb: str = ""
+    # This patient's own part of the message (kept as received, never another patient's).
+    raw: str = ""
 
 
 @dataclass
@@ -117,6 +124,12 @@ def decode(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+def _bsn(text: str) -> str:
+    """Nine ASCII digits that pass the elfproef, or nothing (no match on a near-BSN)."""
+    text = text.strip()
+    return text if text.isascii() and is_valid_bsn(text) else ""
 
 
 def _check_size(raw: bytes) -> None:
@@ -163,7 +176,7 @@ def _value(result: ReportedResult, text: str, numeric: bool) -> None:
     elif numeric or parse_number(text) is not None:
         number = parse_number(text)
         if number is None:
-            result.problem = _("waarde '%(value)s' is geen getal") % {"value": text[:20]}
+            result.problem = _("de waarde is geen getal")
         else:
             result.comparator, result.value = number
 
@@ -205,7 +218,7 @@ def _hl7_patient(pid: hl7.Segment) -> ReportedPatient:
             break
     born = _hl7_datetime(_hl7_field(pid, 7))
     return ReportedPatient(
-        bsn=bsn[:9] if bsn.isdigit() else "",
+        bsn=_bsn(bsn),
         birth_date=born.date() if born else None,
         family_name=_hl7_field(pid, 5, 1, 1)[:150],
         given_name=_hl7_field(pid, 5, 1, 2)[:100],
@@ -213,11 +226,28 @@ def _hl7_patient(pid: hl7.Segment) -> ReportedPatient:
     )
 
 
+def _hl7_prechecks(text: str) -> None:
+    """Refuse what would make python-hl7 slow or huge before it parses: too large, too
+    many results or patients, and the formatting escapes that repeat whitespace N times
+    (\\.in400000000\\ would become 1.6 GB)."""
+    if len(text) > MAX_HL7_BYTES:
+        raise Unreadable(_("Het HL7-bericht is groter dan 512 kB."))
+    if text.count("\rOBX|") > MAX_RESULTS:
+        raise Unreadable(_("Meer dan %(max)s uitslagen in één bericht.") % {"max": MAX_RESULTS})
+    if text.count("\rPID|") > MAX_PATIENTS:
+        raise Unreadable(_("Meer dan %(max)s patiënten in één bericht.") % {"max": MAX_PATIENTS})
+    escape = re.escape(text[6]) if len(text) > 6 else re.escape("\\")
+    counted = re.compile(escape + r"\.(?:sp|in|ti|sk)\s*[+-]?(\d+)")
+    if any(int(count) > 100 for count in counted.findall(text)):
+        raise Unreadable(_("Het bericht bevat een opmaakcode met een te grote herhaling."))
+
+
 def parse_hl7v2(raw: bytes) -> Parsed:
     _check_size(raw)
     text = decode(raw).strip().replace("\r\n", "\r").replace("\n", "\r")
     if not text.startswith("MSH") or len(text) < 8:
         raise Unreadable(_("Geen HL7 v2-bericht: het begint niet met MSH."))
+    _hl7_prechecks(text)
     try:
         message = hl7.parse(text)
         msh = message.segment("MSH")
@@ -236,13 +266,16 @@ def parse_hl7v2(raw: bytes) -> Parsed:
     sender = (_hl7_field(msh, 4) or _hl7_field(msh, 3))[:120]
     sent_at = _hl7_datetime(_hl7_field(msh, 7))
     reports: list[Report] = []
+    parts: list[list[str]] = []
     report: Report | None = None
     order_key, order_time, count = "", sent_at, 0
+    header = str(msh)
     for segment in message:
         name = str(segment[0]).strip()
         if name == "PID":
             report = Report(patient=_hl7_patient(segment))
             reports.append(report)
+            parts.append([header])
             order_key = ""
         elif name in ("ORC", "OBR") and report is not None:
             if name == "OBR":
@@ -261,7 +294,13 @@ def parse_hl7v2(raw: bytes) -> Parsed:
                     _("Meer dan %(max)s uitslagen in één bericht.") % {"max": MAX_RESULTS}
                 )
             report.results.append(_hl7_result(segment, sender, order_key, order_time))
-    if not reports or not any(report.results for report in reports):
+        if parts and name != "MSH":
+            parts[-1].append(str(segment))
+    for report, part in zip(reports, parts, strict=True):
+        report.raw = "\r".join(part) + "\r"
+    # A patient segment without results is nothing to store (and no work-list entry).
+    reports = [report for report in reports if report.results]
+    if not reports:
         raise Unreadable(_("Het bericht bevat geen patiënt met uitslagen."))
     return Parsed(sender=sender, message_id=message_id, reports=reports)
 
@@ -326,8 +365,9 @@ def parse_fhir(raw: bytes) -> Parsed:
     sender = str(bundle.meta.source)[:120] if bundle.meta and bundle.meta.source else ""
     message_id = str(bundle.identifier.value)[:120] if bundle.identifier else ""
     patients: dict[str, ReportedPatient] = {}
+    patient_entry: dict[str, int] = {}
     observations = []
-    for entry in bundle.entry or []:
+    for index, entry in enumerate(bundle.entry or []):
         resource = entry.resource
         if resource is None:
             continue
@@ -338,21 +378,31 @@ def parse_fhir(raw: bytes) -> Parsed:
         if kind == "Patient":
             for key in keys:
                 patients[key] = _fhir_patient(resource)
+                patient_entry[key] = index
         elif kind == "Observation":
-            observations.append(resource)
+            observations.append((index, resource))
     if not observations:
         raise Unreadable(_("De bundel bevat geen uitslagen (Observation)."))
     if len(observations) > MAX_RESULTS:
         raise Unreadable(_("Meer dan %(max)s uitslagen in één bericht.") % {"max": MAX_RESULTS})
     reports: dict[ReportedPatient, Report] = {}
-    for observation in observations:
+    entries: dict[ReportedPatient, list[int]] = {}
+    for index, observation in observations:
         subject = getattr(observation, "subject", None)
-        reference = subject.reference if subject is not None else None
-        patient = patients.get(str(reference or ""))
+        reference = str(subject.reference or "") if subject is not None else ""
+        patient = patients.get(reference)
         if patient is None:
             raise Unreadable(_("Een uitslag verwijst niet naar een patiënt in de bundel."))
         report = reports.setdefault(patient, Report(patient=patient))
         report.results.append(_fhir_result(observation, sender, message_id))
+        entries.setdefault(patient, [patient_entry[reference]]).append(index)
+    if len(reports) > MAX_PATIENTS:
+        raise Unreadable(_("Meer dan %(max)s patiënten in één bericht.") % {"max": MAX_PATIENTS})
+    # Each patient's part is a bundle of only their own entries.
+    document = json.loads(raw)
+    for patient, report in reports.items():
+        own = [document["entry"][i] for i in entries[patient]]
+        report.raw = json.dumps({**document, "entry": own}, ensure_ascii=False)
     return Parsed(sender=sender, message_id=message_id, reports=list(reports.values()))
 
 
@@ -368,7 +418,7 @@ def _fhir_patient(resource: object) -> ReportedPatient:
     names = getattr(resource, "name", None) or []
     birth = getattr(resource, "birthDate", None)
     return ReportedPatient(
-        bsn=bsn[:9] if bsn.isdigit() else "",
+        bsn=_bsn(bsn),
         birth_date=birth if isinstance(birth, date) else None,
         family_name=str(names[0].family or "")[:150] if names else "",
         given_name=str((names[0].given or [""])[0])[:100] if names else "",
@@ -396,7 +446,13 @@ def _fhir_result(observation: object, sender: str, message_id: str) -> ReportedR
     if isinstance(effective, datetime) and effective.tzinfo is None:
         effective = effective.replace(tzinfo=AMSTERDAM)
     identifiers = getattr(obs, "identifier", None) or []
-    key = f"{identifiers[0].system}|{identifiers[0].value}" if identifiers else message_id
+    moment = effective.isoformat() if isinstance(effective, datetime) else ""
+    # Without an identifier, the sample time tells one value from another (a trend).
+    key = (
+        f"{identifiers[0].system}|{identifiers[0].value}"
+        if identifiers
+        else f"{message_id}|{moment}"
+    )
     status = str(getattr(obs, "status", ""))
     result = ReportedResult(
         code=code,
@@ -483,6 +539,8 @@ def parse_csv(raw: bytes) -> Parsed:
     if len(rows) > MAX_CSV_ROWS:
         raise Unreadable(_("Meer dan %(max)s regels in één bestand.") % {"max": MAX_CSV_ROWS})
     reports: dict[ReportedPatient, Report] = {}
+    lines: dict[ReportedPatient, list[str]] = {}
+    source_lines = text.splitlines()
     errors: list[str] = []
     for number, row in enumerate(rows, start=2):
         cells = {
@@ -492,12 +550,18 @@ def parse_csv(raw: bytes) -> Parsed:
         }
         born = _csv_date(cells.get("geboortedatum", ""))
         bsn = cells.get("bsn", "")
-        if born is None or not (bsn.isdigit() and len(bsn) == 9):
+        if born is None or not _bsn(bsn):
             errors.append(_("regel %(row)s: BSN of geboortedatum onleesbaar") % {"row": number})
             continue
         patient = ReportedPatient(bsn=bsn, birth_date=born, family_name=cells.get("achternaam", ""))
         report = reports.setdefault(patient, Report(patient=patient))
         report.results.append(_csv_result(cells))
+        if number - 1 < len(source_lines):
+            lines.setdefault(patient, [header]).append(source_lines[number - 1])
+    if len(reports) > MAX_PATIENTS:
+        raise Unreadable(_("Meer dan %(max)s patiënten in één bestand.") % {"max": MAX_PATIENTS})
+    for patient, report in reports.items():
+        report.raw = "\n".join(lines.get(patient, [header])) + "\n"
     if errors:
         raise Unreadable("; ".join(errors[:10]) + ("; …" if len(errors) > 10 else ""))
     return Parsed(sender="", message_id="", reports=list(reports.values()))

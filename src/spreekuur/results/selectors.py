@@ -83,7 +83,11 @@ def results_for_staff(patient: Patient, *, limit: int = 200) -> list[LabResult]:
 def lab_worklist(*, by: User, status: str = "") -> QuerySet[LabMessage]:
     """Messages that still need someone: unmatched, quarantined or partly used."""
     statuses = [status] if status in OPEN_STATUSES else list(OPEN_STATUSES)
-    return LabMessage.objects.filter(practice_id=_practice_id(by), status__in=statuses).defer("raw")
+    return (
+        LabMessage.objects.filter(practice_id=_practice_id(by), status__in=statuses)
+        .select_related("patient")
+        .defer("raw")
+    )
 
 
 def get_lab_message(user: User, public_id: UUID | str) -> LabMessage:

@@ -22,6 +22,7 @@ from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for, search_patients
+from spreekuur.patients.services import record_patient_search
 from spreekuur.results import capabilities, selectors, services
 from spreekuur.results.charts import trend_chart
 from spreekuur.results.forms import CloseMessageForm, FindPatientForm, ReviewForm
@@ -59,7 +60,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.results_to_review(by=user, everyone=everyone), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
-    _log_read(user, "labresult", [row.public_id for row in page])
+    # The patients shown are named too, as in any list (their ids with the results').
+    shown = [row.public_id for row in page] + list({row.patient.public_id for row in page})
+    _log_read(user, "labresult", shown)
     return render(
         request,
         "results/review_list.html",
@@ -130,7 +133,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.lab_worklist(by=user, status=status), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
-    _log_read(user, "labmessage", [m.public_id for m in page])
+    shown = [m.public_id for m in page] + list({m.patient.public_id for m in page if m.patient})
+    _log_read(user, "labmessage", shown)
     return render(
         request,
         "results/worklist.html",
@@ -171,6 +175,9 @@ def lab_message(request: HttpRequest, public_id: str) -> HttpResponse:
                     message=message, note=close_form.cleaned_data["note"], by=user
                 )
                 messages.success(request, _("Het bericht is afgehandeld."))
+            elif action == "zoeken":
+                # By POST: a typed name or BSN never lands in a URL or a log of URLs.
+                return _message_page(request, user, message, close_form)
             elif action != "afhandelen":
                 raise Http404
             else:
@@ -184,15 +191,17 @@ def lab_message(request: HttpRequest, public_id: str) -> HttpResponse:
 def _message_page(
     request: HttpRequest, user: User, message: LabMessage, close_form: CloseMessageForm
 ) -> HttpResponse:
-    find = FindPatientForm(request.GET or None)
+    searching = request.POST.get("actie") == "zoeken"
+    find = FindPatientForm(request.POST if searching else None)
     candidates: list[Patient] = []
     if message.status == MessageStatus.UNMATCHED:
         query = find.cleaned_data["query"] if find.is_valid() else ""
-        born = message.identity.get("geboortedatum") or None
+        born = parse_date(message.identity.get("geboortedatum") or "")
         if query or born:
             candidates = list(
                 search_patients(by=user, query=query, born_on=None if query else born)[:20]
             )
+            record_patient_search(by=user, shown=candidates)
     _log_read(user, "labmessage", [message.public_id], message.patient)
     return render(
         request,

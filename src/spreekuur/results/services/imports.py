@@ -71,35 +71,21 @@ def receive_lab_message(
         parsed = PARSERS[door](raw)
     except Unreadable as unreadable:
         return _quarantine(practice, door, raw, digest, source, unreadable.reason)
+    table = table or TestTable.load()
     try:
-        with transaction.atomic():
-            outcome = ImportOutcome()
-            for part, report in enumerate(parsed.reports):
-                message = LabMessage(
-                    practice=practice,
-                    door=door,
-                    digest=digest,
-                    part=part,
-                    source=source[:120],
-                    sender=parsed.sender,
-                    message_id=parsed.message_id,
-                    raw=_storable(raw),
-                    identity=report.patient.as_identity(),
+        for attempt in (1, 2):
+            try:
+                return _store_parsed(
+                    practice, door, digest, source, parsed, table=table, by=by, channel=channel
                 )
-                outcome.stored += store_report(
-                    message,
-                    report,
-                    parsed=parsed,
-                    table=table or TestTable.load(),
-                    by=by,
-                    channel=channel,
-                )
-                outcome.messages.append(message)
-            return outcome
-    except IntegrityError:
-        if LabMessage.objects.filter(practice=practice, digest=digest).exists():
-            return ImportOutcome(duplicate=True)  # the same message, delivered at once twice
-        raise
+            except IntegrityError:
+                if LabMessage.objects.filter(practice=practice, digest=digest).exists():
+                    return ImportOutcome(duplicate=True)  # the same bytes, at once, twice
+                if attempt == 2:
+                    raise
+                # Another delivery stored a version of the same result at the same moment;
+                # now that it has, this one is read again as a newer (or the same) version.
+        raise AssertionError("unreachable")  # pragma: no cover
     except Exception as error:
         # Nothing of it was written (the transaction rolled back); keep the message itself.
         # Only the kind of failure is logged: messages carry patient data.
@@ -112,6 +98,39 @@ def receive_lab_message(
             source,
             _("Onverwachte fout bij het verwerken (%(kind)s).") % {"kind": type(error).__name__},
         )
+
+
+def _store_parsed(
+    practice: Practice,
+    door: str,
+    digest: str,
+    source: str,
+    parsed: Parsed,
+    *,
+    table: TestTable,
+    by: User | None,
+    channel: str,
+) -> ImportOutcome:
+    with transaction.atomic():
+        outcome = ImportOutcome()
+        for part, report in enumerate(parsed.reports):
+            message = LabMessage(
+                practice=practice,
+                door=door,
+                digest=digest,
+                part=part,
+                source=source[:120],
+                sender=parsed.sender,
+                message_id=parsed.message_id,
+                # Only this patient's part: the work list never shows another patient.
+                raw=_storable(report.raw.encode("utf-8")),
+                identity=report.patient.as_identity(),
+            )
+            outcome.stored += store_report(
+                message, report, parsed=parsed, table=table, by=by, channel=channel
+            )
+            outcome.messages.append(message)
+        return outcome
 
 
 def _quarantine(
@@ -214,6 +233,14 @@ def store_report(
     return len(rows)
 
 
+def _base_key(patient: Patient, result: ReportedResult) -> str:
+    """The same result of the same patient: a newer version (a correction, the final
+    value after a preliminary one) has this key, another patient's never does, nor a
+    second sample of the same day curve (the sample time is part of it)."""
+    moment = result.observed_at.isoformat() if result.observed_at else ""
+    return f"{patient.pk}|{result.order_key}|{moment}"[:200]
+
+
 def _content_key(result: ReportedResult, test: LabTest) -> str:
     content = "|".join(
         str(part)
@@ -239,17 +266,21 @@ def _new_rows(
     reviewer: int | None,
 ) -> list[LabResult]:
     """Rows not stored before; a new version of a stored result replaces the latest one."""
-    base_keys = {result.order_key for result, _test in usable}
-    known = LabResult.objects.filter(practice=message.practice, base_key__in=base_keys)
+    keyed = [(_base_key(patient, result), result, test) for result, test in usable]
+    base_keys = {key for key, _result, _test in keyed}
+    known = LabResult.objects.filter(
+        practice=message.practice, patient=patient, base_key__in=base_keys
+    )
     seen = set(known.values_list("source_key", flat=True))
+    # Stored rows a newer version may replace (each at most once).
     current = {
         row.base_key: row for row in known.filter(replaced_by__isnull=True).only("id", "base_key")
     }
     rows: list[LabResult] = []
-    for result, test in usable:
+    for base_key, result, test in keyed:
         if result.observed_at is None:  # pragma: no cover - the parsers flag it as a problem
             continue
-        source_key = f"{result.order_key}|{_content_key(result, test)}"
+        source_key = f"{base_key}|{_content_key(result, test)}"
         if source_key in seen:
             continue
         seen.add(source_key)
@@ -264,7 +295,7 @@ def _new_rows(
             practice=message.practice,
             patient=patient,
             test=test,
-            base_key=result.order_key,
+            base_key=base_key,
             source_key=source_key,
             observed_at=result.observed_at,
             value=result.value,
@@ -275,10 +306,9 @@ def _new_rows(
             reference_high=high,
             flag=result.flag if result.flag is not None else compare(result, low, high),
             preliminary=result.preliminary,
-            replaces=current.get(result.order_key),
+            replaces=current.pop(base_key, None),
             reviewer_id=reviewer,
         )
-        current[result.order_key] = row
         rows.append(row)
     return rows
 

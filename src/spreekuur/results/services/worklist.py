@@ -39,8 +39,8 @@ def _locked(message: LabMessage, by: User) -> LabMessage:
 def _reprocess(message: LabMessage, *, patient: Patient | None, by: User) -> int:
     try:
         parsed = PARSERS[message.door](message.raw.encode("utf-8"))
-        report = parsed.reports[message.part]
-    except (Unreadable, IndexError) as error:
+        [report] = parsed.reports  # the stored raw is this patient's part only
+    except (Unreadable, ValueError) as error:
         raise BusinessRuleError(_("Het bericht is niet opnieuw te lezen.")) from error
     return store_report(
         message,
