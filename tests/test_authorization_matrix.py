@@ -20,6 +20,8 @@ from spreekuur.accounts.models import Membership
 from spreekuur.agenda import services as agenda_services
 from spreekuur.agenda.models import KioskDevice, RedFlag, ScheduleBlock, ScheduleException
 from spreekuur.dossier import services as dossier_services
+from spreekuur.prescriptions.models import OutboxMessage, Pharmacy
+from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
 from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
@@ -161,6 +163,19 @@ POLICY: dict[str, dict] = {
     "results:patient_results": _expect(CARE_A, other_practice=404),
     "results:worklist": _expect({"assistant_a", "gp_a"}),
     "results:lab_message": _expect({"assistant_a", "gp_a"}, other_practice=404),
+    # prescriptions
+    "prescriptions:my_repeats": _expect(PATIENTS),
+    "prescriptions:filter_list": _expect({"assistant_a", "gp_a"}),
+    "prescriptions:accorderingslijst": _expect({"gp_a"}),
+    "prescriptions:deliveries": _expect({"assistant_a", "gp_a"}),
+    "prescriptions:delivery_action": {
+        **_expect({"assistant_a", "gp_a"}, other_practice=404, method="post"),
+        "assistant_a": "skip",
+        "gp_a": "skip",
+    },
+    "prescriptions:print_prescription": _expect({"assistant_a", "gp_a"}, other_practice=404),
+    "prescriptions:figures": _expect({"manager_a", "gp_a"}),
+    "prescriptions:settings": _expect({"manager_a"}),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -184,6 +199,7 @@ PUBLIC = {
     "agenda:waiting_room",
     "agenda:waiting_room_calls",
     "results:lab_inbox",  # a lab's machine door with its own token (tests/results)
+    "prescriptions:dispense",  # a pharmacy's door with its own token (tests/prescriptions)
 }
 # Per-person pages that only act on the logged-in user's own account, after a fresh
 # second factor or a POST with a device id; tested in tests/accounts.
@@ -281,6 +297,18 @@ def world(cast: Cast) -> World:
     result = LabResult.objects.get(message__in=outcome.messages)
     results_services.review_result(result=result, comment="Goed", release=True, by=cast.gp_a)
     waiting = receive_lab_message(practice=practice, door="hl7v2", raw=b"MSH|x", source="m")
+    dossier_services.set_repeat(
+        medication=medication, repeatable=True, quantity="90 tabletten", by=cast.gp_a
+    )
+    pharmacy = Pharmacy.objects.create(practice=practice, name="Apotheek", transport="print")
+    repeat = request_repeat(
+        patient=cast.patient_a,
+        medication_ids=[medication.public_id],
+        pharmacy=pharmacy,
+        by=cast.patient_user_a,
+    )
+    approve_items(items=list(repeat.items.all()), by=cast.gp_a)
+    outbox = OutboxMessage.objects.get()
     assistant = Membership.objects.get(user=cast.assistant_a)
     patient = {"public_id": cast.patient_a.public_id}
     own = {"public_id": appointment.public_id}
@@ -313,6 +341,8 @@ def world(cast: Cast) -> World:
             "results:result_detail": {"public_id": result.public_id},
             "results:patient_results": patient,
             "results:lab_message": {"public_id": waiting.messages[0].public_id},
+            "prescriptions:delivery_action": {"public_id": outbox.public_id},
+            "prescriptions:print_prescription": {"public_id": outbox.public_id},
         },
     )
 

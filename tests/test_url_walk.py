@@ -110,6 +110,8 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "agenda:waiting_room_calls",
         # A lab's machine door: no session, its own bearer token per practice.
         "results:lab_inbox",
+        # A pharmacy's machine door: its own bearer token, reports "ready to collect".
+        "prescriptions:dispense",
     }
     assert login_steps == {
         "accounts:verify",

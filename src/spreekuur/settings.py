@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "spreekuur.agenda",
     "spreekuur.dossier",
     "spreekuur.results",
+    "spreekuur.prescriptions",
     "spreekuur.demo",
 ]
 

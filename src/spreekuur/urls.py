@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("spreekuur.agenda.urls")),
     path("", include("spreekuur.dossier.urls")),
     path("", include("spreekuur.results.urls")),
+    path("", include("spreekuur.prescriptions.urls")),
 ]
 
 handler404 = "spreekuur.core.views.not_found"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 from spreekuur.agenda import capabilities as agenda_capabilities
+from spreekuur.prescriptions import capabilities as prescription_capabilities
 from spreekuur.results import capabilities as results_capabilities
 
 
@@ -29,6 +30,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             NavItem(str(_("Afspraken")), reverse("agenda:my_appointments")),
             NavItem(str(_("Mijn dossier")), reverse("dossier:my_record")),
             NavItem(str(_("Uitslagen")), reverse("results:my_results")),
+            NavItem(str(_("Herhaalrecepten")), reverse("prescriptions:my_repeats")),
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]
@@ -39,6 +41,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             NavItem(str(_("Namens wie")), reverse("patients:acting_for")),
             NavItem(str(_("Dossier")), reverse("dossier:my_record")),
             NavItem(str(_("Uitslagen")), reverse("results:my_results")),
+            NavItem(str(_("Herhaalrecepten")), reverse("prescriptions:my_repeats")),
             NavItem(str(_("Wie keek in het dossier")), reverse("core:my_audit_log")),
         ]
     if agenda_capabilities.can_use_agenda(user):
@@ -49,6 +52,14 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(NavItem(str(_("Uitslagen")), reverse("results:review_list")))
     if results_capabilities.can_handle_lab_messages(user):
         items.append(NavItem(str(_("Labberichten")), reverse("results:worklist")))
+    if prescription_capabilities.can_approve(user):
+        items.append(
+            NavItem(str(_("Accorderingslijst")), reverse("prescriptions:accorderingslijst"))
+        )
+    elif prescription_capabilities.can_filter_requests(user):
+        items.append(NavItem(str(_("Herhaalrecepten")), reverse("prescriptions:filter_list")))
+    if prescription_capabilities.can_manage_repeat_settings(user):
+        items.append(NavItem(str(_("Herhaalrecepten")), reverse("prescriptions:settings")))
     if agenda_capabilities.can_manage_agenda(user):
         items.append(NavItem(str(_("Agenda-instellingen")), reverse("agenda:settings")))
     if capabilities.can_manage_staff(user):

@@ -25,6 +25,7 @@ from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Prac
 from spreekuur.core.roles import StaffRole
 from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
+from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
@@ -394,6 +395,9 @@ def load(
                 results = build_demo_results(practice, today=today)
                 give_portal_patient_results(portal_patient, today=today)
                 progress(f"uitslagen van {spec.name}: {results} via HL7 ingelezen")
+                requests = build_demo_prescriptions(practice, today=today)
+                give_portal_patient_repeats(portal_patient, today=today)
+                progress(f"herhaalrecepten van {spec.name}: {requests} aanvragen in een maand")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

@@ -29,6 +29,7 @@ class Job:
 JOBS = [
     Job("spreekuur.agenda.tasks.send_due_reminders", every_seconds=300),
     Job("spreekuur.agenda.tasks.extend_slots", every_seconds=6 * 3600),
+    Job("spreekuur.prescriptions.tasks.deliver_prescriptions", every_seconds=60),
 ]
 
 
@@ -49,7 +50,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         while not stopping:
             for job in JOBS:
-                if time.monotonic() - job.last_run >= job.every_seconds or job.last_run == 0:
+                due = time.monotonic() - job.last_run >= job.every_seconds or job.last_run == 0
+                if due or options["once"]:  # --once (cron) runs every job, every time
                     self._run(job)
             if options["once"]:
                 return

@@ -1,0 +1,29 @@
+"""Writes for repeat prescriptions: requesting, the assistant's filter, the GP's approval
+with its outbox message, delivery to the pharmacy, and the pharmacy's confirmation."""
+
+from spreekuur.prescriptions.services.outbox import deliver_due, mark_printed, retry_delivery
+from spreekuur.prescriptions.services.requests import (
+    IllegalTransition,
+    approve_items,
+    confirm_ready,
+    forward_to_gp,
+    reject_items,
+    request_repeat,
+    transition,
+)
+from spreekuur.prescriptions.services.settings import add_pharmacy, set_route
+
+__all__ = [
+    "IllegalTransition",
+    "add_pharmacy",
+    "approve_items",
+    "confirm_ready",
+    "deliver_due",
+    "forward_to_gp",
+    "mark_printed",
+    "reject_items",
+    "request_repeat",
+    "retry_delivery",
+    "set_route",
+    "transition",
+]

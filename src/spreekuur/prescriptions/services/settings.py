@@ -1,0 +1,91 @@
+"""The practice's choices: the route of a request, and its pharmacies."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import practice_of
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.core.models import AuditAction, Practice
+from spreekuur.prescriptions import capabilities
+from spreekuur.prescriptions.models import Pharmacy, RepeatSettings, Route, Transport
+
+
+def _secure_or_local(endpoint: str) -> bool:
+    """HTTPS, or plain HTTP to this machine only (a local test pharmacy)."""
+    address = urlparse(endpoint.strip())
+    if address.scheme == "https" and address.hostname:
+        return True
+    return address.scheme == "http" and address.hostname in ("127.0.0.1", "localhost")
+
+
+def _manager_of(by: User, practice: Practice) -> None:
+    if not capabilities.can_manage_repeat_settings(by) or practice_of(by) != practice:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def set_route(*, practice: Practice, route: str, by: User) -> RepeatSettings:
+    _manager_of(by, practice)
+    if route not in Route.values:
+        raise BusinessRuleError(_("Kies een route."))
+    settings, _created = RepeatSettings.objects.update_or_create(
+        practice=practice, defaults={"route": route}
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="repeat_settings",
+        practice=practice,
+        detail=f"route: {route}",
+    )
+    return settings
+
+
+@transaction.atomic
+def add_pharmacy(
+    *,
+    practice: Practice,
+    name: str,
+    transport: str,
+    agb_code: str = "",
+    city: str = "",
+    phone: str = "",
+    endpoint: str = "",
+    drop_folder: str = "",
+    by: User,
+) -> Pharmacy:
+    _manager_of(by, practice)
+    name = name.strip()
+    if not name:
+        raise BusinessRuleError(_("Vul de naam van de apotheek in."))
+    if transport not in Transport.values:
+        raise BusinessRuleError(_("Kies hoe recepten de apotheek bereiken."))
+    if transport == Transport.HTTP and not _secure_or_local(endpoint):
+        raise BusinessRuleError(_("Een koppeling gaat over HTTPS: het adres begint met https://."))
+    if transport == Transport.FILE and not drop_folder.strip():
+        raise BusinessRuleError(_("Vul de map in waarin de recepten komen."))
+    pharmacy = Pharmacy.objects.create(
+        practice=practice,
+        name=name,
+        transport=transport,
+        agb_code=agb_code.strip(),
+        city=city.strip(),
+        phone=phone.strip(),
+        endpoint=endpoint.strip() if transport == Transport.HTTP else "",
+        drop_folder=drop_folder.strip() if transport == Transport.FILE else "",
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="pharmacy",
+        practice=practice,
+        object_ids=[pharmacy.public_id],
+        detail=name,
+    )
+    return pharmacy
