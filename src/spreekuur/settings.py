@@ -269,6 +269,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Spreekuur <noreply@localhost
 
 # Links in notifications that are sent without a request (reminders from the worker).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Pharmacies that take prescriptions as files get a folder under this one, never elsewhere.
+PHARMACY_DROP_ROOT = Path(env_str("PHARMACY_DROP_ROOT", str(DATA_DIR / "apotheken")))
 
 # --- SMS: a pluggable gateway (content-free texts only) -----------------------------------
 # "spreekuur.core.sms.NullBackend" sends nothing; "...ConsoleBackend" prints (development);

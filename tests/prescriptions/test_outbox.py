@@ -221,5 +221,12 @@ def test_the_pharmacy_door_refuses_strangers_and_other_pharmacies_items(
         headers={"Authorization": f"Bearer {other}"},
     )
     assert bad.status_code == 400
+    not_an_id = client.post(
+        url,
+        _dispense("../../etc"),
+        content_type="application/fhir+json",
+        headers={"Authorization": f"Bearer {other}"},
+    )
+    assert not_an_id.status_code == 400
     message.item.refresh_from_db()
     assert message.item.status == ItemStatus.SENT

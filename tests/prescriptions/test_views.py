@@ -167,3 +167,32 @@ def test_the_figures_count_channels_speed_and_reasons(repeats: Repeats) -> None:
     page = verified_client(repeats.cast.manager_a).get(reverse("prescriptions:figures"))
     text = page.content.decode()
     assert page.status_code == 200 and "100%" in text and "Te vroeg" in text
+
+
+@pytest.mark.parametrize("folder", ["../etc", "/etc/cron.d", "", "."])
+def test_a_file_pharmacy_folder_stays_under_the_drop_root(repeats: Repeats, folder: str) -> None:
+    from spreekuur.core.exceptions import BusinessRuleError
+    from spreekuur.prescriptions.services import add_pharmacy
+
+    with pytest.raises(BusinessRuleError, match="mapnaam"):
+        add_pharmacy(
+            practice=repeats.cast.practice_a,
+            name="Map",
+            transport="bestand",
+            drop_folder=folder,
+            by=repeats.cast.manager_a,
+        )
+
+
+def test_a_file_pharmacy_gets_a_folder_under_the_root(repeats: Repeats, settings, tmp_path) -> None:
+    from spreekuur.prescriptions.services import add_pharmacy
+
+    settings.PHARMACY_DROP_ROOT = tmp_path
+    pharmacy = add_pharmacy(
+        practice=repeats.cast.practice_a,
+        name="Map",
+        transport="bestand",
+        drop_folder="noord",
+        by=repeats.cast.manager_a,
+    )
+    assert pharmacy.drop_folder == str(tmp_path.resolve() / "noord")

@@ -65,7 +65,7 @@ def build_demo_prescriptions(practice: Practice, *, today: date, seed: int = 17)
             agb_code="06000101",
             transport="bestand",
             # The worker writes each approved prescription here as FHIR JSON.
-            drop_folder=str(Path(settings.DATA_DIR) / "apotheek-de-linde"),
+            drop_folder=str(Path(settings.PHARMACY_DROP_ROOT) / "apotheek-de-linde"),
         ),
         Pharmacy.objects.create(
             practice=practice,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import UUID
 
 from fhir.resources.R4B.medicationdispense import MedicationDispense
 from fhir.resources.R4B.medicationrequest import MedicationRequest
@@ -81,5 +82,6 @@ def dispensed_item_id(raw: bytes) -> tuple[str, str]:
     for reference in dispense.authorizingPrescription or []:
         identifier = reference.identifier
         if identifier is not None and str(identifier.value or "").startswith("urn:uuid:"):
-            return str(identifier.value).removeprefix("urn:uuid:"), str(dispense.status)
+            item_id = str(UUID(str(identifier.value).removeprefix("urn:uuid:")))
+            return item_id, str(dispense.status)
     raise ValueError("no authorizing prescription")

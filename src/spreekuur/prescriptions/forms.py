@@ -70,7 +70,7 @@ class PharmacyForm(StyledForm):
     )
     drop_folder = forms.CharField(
         label=_("Map voor bestanden"),
-        help_text=_("Alleen bij bestanden: een map op de server die de apotheek uitleest."),
+        help_text=_("Alleen bij bestanden: de naam van een map onder de map voor apotheken."),
         max_length=255,
         required=False,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlparse
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,18 @@ def _secure_or_local(endpoint: str) -> bool:
     if address.scheme == "https" and address.hostname:
         return True
     return address.scheme == "http" and address.hostname in ("127.0.0.1", "localhost")
+
+
+def _inside_drop_root(folder: str) -> str:
+    """A folder name under PHARMACY_DROP_ROOT (never a path elsewhere on the server)."""
+    name = folder.strip()
+    root = Path(settings.PHARMACY_DROP_ROOT).resolve()
+    target = (root / name).resolve()
+    if not name or target == root or root not in target.parents:
+        raise BusinessRuleError(
+            _("Vul een mapnaam in (zonder / of ..); de map komt onder de map voor apotheken.")
+        )
+    return str(target)
 
 
 def _manager_of(by: User, practice: Practice) -> None:
@@ -68,8 +82,8 @@ def add_pharmacy(
         raise BusinessRuleError(_("Kies hoe recepten de apotheek bereiken."))
     if transport == Transport.HTTP and not _secure_or_local(endpoint):
         raise BusinessRuleError(_("Een koppeling gaat over HTTPS: het adres begint met https://."))
-    if transport == Transport.FILE and not drop_folder.strip():
-        raise BusinessRuleError(_("Vul de map in waarin de recepten komen."))
+    if transport == Transport.FILE:
+        drop_folder = _inside_drop_root(drop_folder)
     pharmacy = Pharmacy.objects.create(
         practice=practice,
         name=name,
