@@ -4,8 +4,6 @@ pharmacy as a FHIR MedicationRequest."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import uuid
 
 from django.conf import settings
@@ -14,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import Practice
+from spreekuur.core.tokens import hash_token, new_token
 from spreekuur.dossier.models import Medication
 from spreekuur.patients.models import Patient
 
@@ -56,13 +55,8 @@ class Pharmacy(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @staticmethod
-    def new_token() -> str:
-        return secrets.token_urlsafe(32)
+    hash_token = staticmethod(hash_token)
+    new_token = staticmethod(new_token)
 
 
 class Route(models.TextChoices):

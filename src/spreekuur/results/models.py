@@ -5,7 +5,6 @@ GP's comment, without which nothing reaches the portal (DESIGN.md §3.1)."""
 from __future__ import annotations
 
 import hashlib
-import secrets
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -18,6 +17,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import Practice
+from spreekuur.core.tokens import hash_token, new_token
 from spreekuur.patients.models import Patient
 
 
@@ -265,10 +265,5 @@ class LabLink(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    @staticmethod
-    def new_token() -> str:
-        return secrets.token_urlsafe(32)
+    hash_token = staticmethod(hash_token)
+    new_token = staticmethod(new_token)

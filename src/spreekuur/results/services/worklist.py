@@ -36,6 +36,18 @@ def _locked(message: LabMessage, by: User) -> LabMessage:
     )
 
 
+def _log(message: LabMessage, by: User, detail: str, *, patient: Patient | None) -> None:
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="labmessage",
+        practice=message.practice,
+        patient=patient,
+        object_ids=[message.public_id],
+        detail=detail,
+    )
+
+
 def _reprocess(message: LabMessage, *, patient: Patient | None, by: User) -> int:
     try:
         parsed = PARSERS[message.door](message.raw.encode("utf-8"))
@@ -62,15 +74,7 @@ def link_lab_message(*, message: LabMessage, patient: Patient, by: User) -> int:
     if patient.practice_id != message.practice_id:
         raise PermissionDenied
     stored = _reprocess(message, patient=patient, by=by)
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="labmessage",
-        practice=message.practice,
-        patient=patient,
-        object_ids=[message.public_id],
-        detail="gekoppeld aan patiënt",
-    )
+    _log(message, by, "gekoppeld aan patiënt", patient=patient)
     return stored
 
 
@@ -82,15 +86,7 @@ def retry_lab_message(*, message: LabMessage, by: User) -> int:
     if message.status != MessageStatus.PARTIAL or message.patient is None:
         raise BusinessRuleError(_("Alleen een gedeeltelijk verwerkt bericht kan opnieuw."))
     stored = _reprocess(message, patient=message.patient, by=by)
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="labmessage",
-        practice=message.practice,
-        patient=message.patient,
-        object_ids=[message.public_id],
-        detail="opnieuw verwerkt",
-    )
+    _log(message, by, "opnieuw verwerkt", patient=message.patient)
     return stored
 
 
@@ -114,13 +110,5 @@ def close_lab_message(*, message: LabMessage, note: str, by: User) -> LabMessage
     message.handled_at = timezone.now()
     message.handled_note = note
     message.save(update_fields=["status", "handled_by", "handled_at", "handled_note"])
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="labmessage",
-        practice=message.practice,
-        patient=message.patient,
-        object_ids=[message.public_id],
-        detail="afgehandeld",
-    )
+    _log(message, by, "afgehandeld", patient=message.patient)
     return message
