@@ -647,3 +647,77 @@ def test_the_repeat_form_on_the_record_page(cast: Cast) -> None:
         .status_code
         == 403
     )
+
+
+# --- Measurements -------------------------------------------------------------------------
+
+
+def test_blood_pressure_and_weight_are_recorded_and_shown_online(opened: Cast) -> None:
+    from decimal import Decimal
+
+    rows = services.record_measurements(
+        patient=opened.patient_a,
+        measured_on=timezone.localdate(),
+        values={"1744": Decimal(138), "1740": Decimal(84), "357": Decimal("81.5")},
+        by=opened.poh_a,
+    )
+    assert len(rows) == 3
+    client = verified_client(opened.patient_user_a)
+    page = client.get(reverse("results:my_results")).content.decode()
+    assert "Bovendruk (systolisch)" in page and "138 mmHg" in page
+    assert "81,5 kg" in page or "81.5 kg" in page
+    services.set_shielded(item=rows[2], shielded=True, by=opened.gp_a)
+    assert "Gewicht" not in client.get(reverse("results:my_results")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "minstens één"),
+        ({"1744": 140}, "boven- en onderdruk"),
+        ({"1744": 80, "1740": 90}, "hoger zijn dan de onderdruk"),
+        ({"1744": 400, "1740": 90}, "kan niet kloppen"),
+        ({"357": 0}, "kan niet kloppen"),
+    ],
+)
+def test_implausible_measurements_are_refused(cast: Cast, values: dict, message: str) -> None:
+    from decimal import Decimal
+
+    from spreekuur.dossier.models import Measurement
+
+    with pytest.raises(BusinessRuleError, match=message):
+        services.record_measurements(
+            patient=cast.patient_a,
+            measured_on=timezone.localdate(),
+            values={k: Decimal(v) for k, v in values.items()},
+            by=cast.poh_a,
+        )
+    assert not Measurement.objects.exists()
+
+
+def test_measurements_need_staff_of_the_practice(cast: Cast) -> None:
+    from decimal import Decimal
+
+    for user in (cast.manager_a, cast.gp_b, cast.patient_user_a):
+        with pytest.raises(PermissionDenied):
+            services.record_measurements(
+                patient=cast.patient_a,
+                measured_on=timezone.localdate(),
+                values={"357": Decimal(80)},
+                by=user,
+            )
+
+
+def test_the_staff_form_records_a_blood_pressure(cast: Cast) -> None:
+    from spreekuur.dossier.models import Measurement
+
+    response = verified_client(cast.poh_a).post(
+        reverse("dossier:patient_record", args=[cast.patient_a.public_id]),
+        {
+            "formulier": "meting",
+            "measured_on": timezone.localdate().isoformat(),
+            "systolic": "150",
+            "diastolic": "95",
+        },
+    )
+    assert response.status_code == 302 and Measurement.objects.count() == 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -19,9 +20,11 @@ from spreekuur.dossier.models import (
     ContactKind,
     Episode,
     JournalEntry,
+    Measurement,
     Medication,
 )
 from spreekuur.patients.models import Patient
+from spreekuur.results.models import LabTest
 
 
 @dataclass(frozen=True)
@@ -347,6 +350,21 @@ def give_portal_patient_record(patient: Patient, *, today: date) -> None:
             plan=plan,
             created_by=gp,
         )
+    tests = {t.nhg_code: t for t in LabTest.objects.filter(nhg_code__in=["1744", "1740", "357"])}
+    readings = [(400, 162, 98, "88.0"), (310, 138, 84, "86.5"), (40, 134, 82, "85.0")]
+    Measurement.objects.bulk_create(
+        Measurement(
+            practice=patient.practice,
+            patient=patient,
+            test=tests[code],
+            value=Decimal(value),
+            measured_on=today - timedelta(days=days_ago),
+            created_by=gp,
+        )
+        for days_ago, systolic, diastolic, weight in readings
+        for code, value in (("1744", systolic), ("1740", diastolic), ("357", weight))
+        if code in tests
+    )
     JournalEntry.objects.create(
         practice=patient.practice,
         patient=patient,

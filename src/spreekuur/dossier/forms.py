@@ -95,3 +95,20 @@ class RepeatForm(StyledForm):
     control_due_on = forms.DateField(
         label=_("Volgende controle"), required=False, widget=DateInput()
     )
+
+
+class MeasurementForm(StyledForm):
+    measured_on = forms.DateField(label=_("Gemeten op"), widget=DateInput())
+    systolic = forms.DecimalField(
+        label=_("Bovendruk (mmHg)"), required=False, max_digits=4, decimal_places=0
+    )
+    diastolic = forms.DecimalField(
+        label=_("Onderdruk (mmHg)"), required=False, max_digits=4, decimal_places=0
+    )
+    weight = forms.DecimalField(
+        label=_("Gewicht (kg)"), required=False, max_digits=5, decimal_places=1
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"measured_on": timezone.localdate()})
+        super().__init__(*args, **kwargs)

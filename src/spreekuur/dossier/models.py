@@ -172,3 +172,27 @@ class Allergy(ClinicalRow):
 
     def __str__(self) -> str:
         return self.substance
+
+
+# Measurements recorded in the practice, as NHG-Tabel 45 codes (the results app's table).
+MEASUREMENT_LIMITS = {
+    "1744": (50, 300),  # systolic blood pressure, mmHg
+    "1740": (30, 200),  # diastolic blood pressure, mmHg
+    "357": (0.5, 400),  # weight, kg
+}
+
+
+class Measurement(ClinicalRow):
+    """A measurement taken at the practice (blood pressure, weight), shown in the portal
+    like the rest of the record (no GP comment needed: it is not a lab result)."""
+
+    test = models.ForeignKey("results.LabTest", on_delete=models.PROTECT, related_name="+")
+    value = models.DecimalField(_("waarde"), max_digits=7, decimal_places=1)
+    measured_on = models.DateField(_("gemeten op"))
+
+    class Meta:
+        ordering = ["-measured_on", "-id"]
+        indexes = [models.Index(fields=["practice", "patient", "measured_on"])]
+
+    def __str__(self) -> str:
+        return f"measurement {self.public_id}"

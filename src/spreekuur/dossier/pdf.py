@@ -139,6 +139,17 @@ def record_pdf(
     )
     _section(
         story,
+        _("Metingen in de praktijk"),
+        [_("Datum"), _("Meting"), _("Waarde")],
+        [
+            [_day(m.measured_on), m.test.patient_name, f"{m.value.normalize():f} {m.test.unit}"]
+            for m in record.measurements
+        ],
+        [width * 0.25, width * 0.45, width * 0.3],
+        empty=_("Geen metingen om te tonen."),
+    )
+    _section(
+        story,
         _("Uitslagen"),
         [_("Datum"), _("Bepaling"), _("Uitslag"), _("Normaal"), _("Commentaar van de huisarts")],
         [

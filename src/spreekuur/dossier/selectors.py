@@ -6,7 +6,7 @@ the journal only, and never a row that a correction replaced."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
@@ -17,10 +17,18 @@ from django.utils import timezone
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.audit import record_denied
-from spreekuur.dossier.models import Allergy, ClinicalRow, Episode, JournalEntry, Medication
+from spreekuur.dossier.models import (
+    Allergy,
+    ClinicalRow,
+    Episode,
+    JournalEntry,
+    Measurement,
+    Medication,
+)
 from spreekuur.patients.models import Patient
 
 JOURNAL_PAGE = 50
+MEASUREMENTS_SHOWN = 30
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Record:
     medication: list[Medication]
     allergies: list[Allergy]
     online_from: date | None = None
+    measurements: list[Measurement] = field(default_factory=list)
 
 
 def _journal(patient: Patient, *, with_replaced: bool = False) -> QuerySet[JournalEntry]:
@@ -63,6 +72,10 @@ def record_for_staff(patient: Patient, *, page: int = 1) -> Record:
             ).select_related("prescriber")
         ),
         allergies=list(Allergy.objects.filter(practice_id=patient.practice_id, patient=patient)),
+        measurements=_measurements(
+            Measurement.objects.filter(practice_id=patient.practice_id, patient=patient),
+            limit=MEASUREMENTS_SHOWN,
+        ),
     )
 
 
@@ -97,12 +110,40 @@ def record_online(patient: Patient, *, page: int | None = 1) -> Record:
         medication=medication,
         allergies=list(Allergy.objects.filter(**mine)),
         online_from=online_from,
+        # The portal shows measurements beside the results (measurements_online); the
+        # PDF, which is the whole record, has them here.
+        measurements=(
+            _measurements(Measurement.objects.filter(**mine, measured_on__gte=online_from))
+            if page is None
+            else []
+        ),
     )
+
+
+def _measurements(rows: QuerySet[Measurement], *, limit: int | None = None) -> list[Measurement]:
+    """The newest measurements (all of them without a limit), with their test."""
+    ordered = rows.select_related("test").order_by("-measured_on", "-id")
+    return list(ordered if limit is None else ordered[:limit])
+
+
+def measurements_online(patient: Patient) -> list[Measurement]:
+    """The patient's newest measurements as opened online (not shielded, from the date)."""
+    online_from = patient.practice.records_online_from
+    if online_from is None or online_from > timezone.localdate():
+        return []
+    rows = Measurement.objects.filter(
+        practice_id=patient.practice_id,
+        patient=patient,
+        shielded=False,
+        measured_on__gte=online_from,
+    )
+    return _measurements(rows, limit=MEASUREMENTS_SHOWN)
 
 
 def object_ids(record: Record) -> list[str]:
     rows: list[ClinicalRow] = [*record.episodes, *record.journal, *record.medication]
     rows += record.allergies
+    rows += record.measurements
     return [str(row.public_id) for row in rows]
 
 
@@ -111,6 +152,7 @@ SHIELDABLE: dict[str, type[ClinicalRow]] = {
     "journaal": JournalEntry,
     "medicatie": Medication,
     "allergie": Allergy,
+    "meting": Measurement,
 }
 
 

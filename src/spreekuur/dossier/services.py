@@ -4,6 +4,7 @@ and logs the change (NEN 7513) in the same transaction."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -16,7 +17,15 @@ from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
 from spreekuur.dossier import capabilities
-from spreekuur.dossier.models import Allergy, ClinicalRow, Episode, JournalEntry, Medication
+from spreekuur.dossier.models import (
+    MEASUREMENT_LIMITS,
+    Allergy,
+    ClinicalRow,
+    Episode,
+    JournalEntry,
+    Measurement,
+    Medication,
+)
 from spreekuur.patients.models import Patient
 
 
@@ -281,3 +290,43 @@ def set_repeat(
     medication.control_due_on = control_due_on if repeatable else None
     _save(medication, by=by, detail="herhaalbaar" if repeatable else "niet meer herhaalbaar")
     return medication
+
+
+@transaction.atomic
+def record_measurements(
+    *, patient: Patient, measured_on: date, values: dict[str, Decimal | None], by: User
+) -> list[Measurement]:
+    """Blood pressure and/or weight of one moment, by NHG code; all or none are stored."""
+    from spreekuur.results.models import LabTest
+
+    _require(by, patient, capabilities.can_write_journal(by))
+    _not_in_future(measured_on)
+    given = {code: value for code, value in values.items() if value is not None}
+    if not given:
+        raise BusinessRuleError(_("Vul minstens één meting in."))
+    if ("1744" in given) != ("1740" in given):
+        raise BusinessRuleError(_("Vul bij een bloeddruk de boven- en onderdruk in."))
+    if "1744" in given and given["1744"] <= given["1740"]:
+        raise BusinessRuleError(_("De bovendruk moet hoger zijn dan de onderdruk."))
+    tests = {test.nhg_code: test for test in LabTest.objects.filter(nhg_code__in=given)}
+    rows = []
+    for code, value in given.items():
+        low, high = MEASUREMENT_LIMITS.get(code, (None, None))
+        if code not in tests or low is None or high is None:
+            raise BusinessRuleError(_("Deze meting kan hier niet worden vastgelegd."))
+        if not low <= value <= high:
+            raise BusinessRuleError(
+                _("%(name)s: %(value)s %(unit)s kan niet kloppen.")
+                % {"name": tests[code].patient_name, "value": value, "unit": tests[code].unit}
+            )
+        row = Measurement(
+            practice_id=patient.practice_id,
+            patient=patient,
+            test=tests[code],
+            value=value,
+            measured_on=measured_on,
+            created_by=by,
+        )
+        _save(row, by=by)
+        rows.append(row)
+    return rows

@@ -21,6 +21,7 @@ from spreekuur.dossier.forms import (
     CorrectionForm,
     EpisodeForm,
     JournalEntryForm,
+    MeasurementForm,
     MedicationForm,
     RepeatForm,
 )
@@ -54,6 +55,7 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
         "episode": EpisodeForm(request.POST if chosen == "episode" else None),
         "medicatie": MedicationForm(request.POST if chosen == "medicatie" else None),
         "allergie": AllergyForm(request.POST if chosen == "allergie" else None),
+        "meting": MeasurementForm(request.POST if chosen == "meting" else None),
     }
     if request.method == "POST" and chosen == "verbeteren":
         return _correct(request, user, patient)
@@ -69,6 +71,17 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
                 services.record_episode(patient=patient, by=user, **data)
             elif chosen == "medicatie":
                 services.record_medication(patient=patient, by=user, **data)
+            elif chosen == "meting":
+                services.record_measurements(
+                    patient=patient,
+                    measured_on=data["measured_on"],
+                    values={
+                        "1744": data["systolic"],
+                        "1740": data["diastolic"],
+                        "357": data["weight"],
+                    },
+                    by=user,
+                )
             else:
                 services.record_allergy(patient=patient, by=user, **data)
         except BusinessRuleError as refused:

@@ -19,6 +19,7 @@ from spreekuur.accounts.models import User
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
+from spreekuur.dossier.selectors import measurements_online
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for, search_patients
@@ -222,12 +223,18 @@ def my_results(request: HttpRequest) -> HttpResponse:
     """The patient's results: per test the latest, with the GP's comment."""
     subject = portal_subject(request)
     summaries = selectors.results_online(subject.patient)
-    shown = [s.latest.public_id for s in summaries]
+    measurements = measurements_online(subject.patient)
+    shown = [s.latest.public_id for s in summaries] + [m.public_id for m in measurements]
     _log_read(subject.user, "labresult", shown, subject.patient, **subject.audit())
     return render(
         request,
         "results/my_results.html",
-        {"summaries": summaries, "practice": subject.patient.practice, "subject": subject},
+        {
+            "summaries": summaries,
+            "measurements": measurements,
+            "practice": subject.patient.practice,
+            "subject": subject,
+        },
     )
 
 
