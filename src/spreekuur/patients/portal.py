@@ -110,3 +110,17 @@ def portal_subject(request: HttpRequest) -> PortalSubject:
     if patient is None:
         raise PermissionDenied
     return PortalSubject(user, patient)
+
+
+def portal_capacity(by: User, patient: Patient) -> str | None:
+    """For services: None when `by` is the patient themself, the capacity ("ouder",
+    "gemachtigde") when they may act for the patient today; PermissionDenied otherwise."""
+    if patient.user_id is not None and by.pk == patient.user_id:
+        return None
+    today = timezone.localdate()
+    for representation in Representation.objects.filter(
+        representative=by, patient=patient, revoked_at__isnull=True
+    ).select_related("patient"):
+        if representation.allows(today):
+            return representation.kind
+    raise PermissionDenied

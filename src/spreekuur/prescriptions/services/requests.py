@@ -21,7 +21,8 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
 from spreekuur.core.notify import notify_new_in_portal
 from spreekuur.dossier.models import Medication
-from spreekuur.patients.models import Patient, Representation
+from spreekuur.patients.models import Patient
+from spreekuur.patients.portal import portal_capacity
 from spreekuur.prescriptions import capabilities
 from spreekuur.prescriptions.fhir import medication_request
 from spreekuur.prescriptions.models import (
@@ -63,15 +64,7 @@ def _acting_role(by: User, patient: Patient, channel: str) -> str | None:
     """None for the patient themself, the capacity for a representative; staff take
     requests by phone or at the desk. Anyone else is refused."""
     if channel == Channel.PORTAL:
-        if patient.user_id is not None and by.pk == patient.user_id:
-            return None
-        today = timezone.localdate()
-        for representation in Representation.objects.filter(
-            representative=by, patient=patient, revoked_at__isnull=True
-        ).select_related("patient"):
-            if representation.allows(today):
-                return representation.kind
-        raise PermissionDenied
+        return portal_capacity(by, patient)
     if capabilities.can_take_request(by) and practice_of(by) == patient.practice:
         return None
     raise PermissionDenied
