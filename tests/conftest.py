@@ -38,6 +38,12 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_folder(settings: object, tmp_path: object) -> None:
+    """Uploaded files (e-consult photos) go to the test's own folder, never ./var."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined,operator]
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: object) -> None:
     """Argon2 is deliberately slow; tests that are not about hashing use a fast hasher."""
     settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]

@@ -20,12 +20,15 @@ from spreekuur.accounts.models import Membership
 from spreekuur.agenda import services as agenda_services
 from spreekuur.agenda.models import KioskDevice, RedFlag, ScheduleBlock, ScheduleException
 from spreekuur.dossier import services as dossier_services
+from spreekuur.econsult import services as econsult_services
+from spreekuur.econsult.models import Photo
 from spreekuur.prescriptions.models import OutboxMessage, Pharmacy
 from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
 from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
 from tests.conftest import Cast, verified_client
+from tests.econsult.conftest import image_bytes, no_flags, upload
 from tests.factories import UserFactory, add_appointment_types, add_slots, no_red_flags
 from tests.results.conftest import HBA1C_HIGH, oru
 from tests.test_url_walk import _routes
@@ -176,6 +179,14 @@ POLICY: dict[str, dict] = {
     "prescriptions:print_prescription": _expect({"assistant_a", "gp_a"}, other_practice=404),
     "prescriptions:figures": _expect({"manager_a", "gp_a"}),
     "prescriptions:settings": _expect({"manager_a"}),
+    # e-consult
+    "econsult:my_questions": _expect(PATIENTS),
+    "econsult:ask": _expect(PATIENTS),
+    "econsult:my_thread": patient_own(),
+    "econsult:photo": {**patient_own(), **{role: "ok" for role in CARE_A}, "gp_b": 404},
+    "econsult:inbox": _expect(CARE_A),
+    "econsult:staff_thread": _expect(CARE_A, other_practice=404),
+    "econsult:settings": _expect({"manager_a"}),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -309,6 +320,17 @@ def world(cast: Cast) -> World:
     )
     approve_items(items=list(repeat.items.all()), by=cast.gp_a)
     outbox = OutboxMessage.objects.get()
+    content = image_bytes()
+    thread = econsult_services.ask_question(
+        patient=cast.patient_a,
+        category="huid",
+        body="Een plek",
+        triage_answers=no_flags(cast),
+        consent=True,
+        photos=[(upload(content), len(content))],
+        by=cast.patient_user_a,
+    )
+    photo = Photo.objects.get()
     assistant = Membership.objects.get(user=cast.assistant_a)
     patient = {"public_id": cast.patient_a.public_id}
     own = {"public_id": appointment.public_id}
@@ -343,6 +365,9 @@ def world(cast: Cast) -> World:
             "results:lab_message": {"public_id": waiting.messages[0].public_id},
             "prescriptions:delivery_action": {"public_id": outbox.public_id},
             "prescriptions:print_prescription": {"public_id": outbox.public_id},
+            "econsult:my_thread": {"public_id": thread.public_id},
+            "econsult:staff_thread": {"public_id": thread.public_id},
+            "econsult:photo": {"public_id": photo.public_id},
         },
     )
 

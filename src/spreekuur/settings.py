@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "spreekuur.dossier",
     "spreekuur.results",
     "spreekuur.prescriptions",
+    "spreekuur.econsult",
     "spreekuur.demo",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("spreekuur.dossier.urls")),
     path("", include("spreekuur.results.urls")),
     path("", include("spreekuur.prescriptions.urls")),
+    path("", include("spreekuur.econsult.urls")),
 ]
 
 handler404 = "spreekuur.core.views.not_found"

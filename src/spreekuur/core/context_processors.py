@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 from spreekuur.agenda import capabilities as agenda_capabilities
+from spreekuur.econsult import capabilities as econsult_capabilities
 from spreekuur.prescriptions import capabilities as prescription_capabilities
 from spreekuur.results import capabilities as results_capabilities
 
@@ -31,6 +32,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             NavItem(str(_("Mijn dossier")), reverse("dossier:my_record")),
             NavItem(str(_("Uitslagen")), reverse("results:my_results")),
             NavItem(str(_("Herhaalrecepten")), reverse("prescriptions:my_repeats")),
+            NavItem(str(_("Vraag de praktijk")), reverse("econsult:my_questions")),
             NavItem(str(_("Mijn gegevens")), reverse("patients:my_details")),
             NavItem(str(_("Wie keek in mijn dossier")), reverse("core:my_audit_log")),
         ]
@@ -42,6 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             NavItem(str(_("Dossier")), reverse("dossier:my_record")),
             NavItem(str(_("Uitslagen")), reverse("results:my_results")),
             NavItem(str(_("Herhaalrecepten")), reverse("prescriptions:my_repeats")),
+            NavItem(str(_("Vraag de praktijk")), reverse("econsult:my_questions")),
             NavItem(str(_("Wie keek in het dossier")), reverse("core:my_audit_log")),
         ]
     if agenda_capabilities.can_use_agenda(user):
@@ -52,6 +55,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         items.append(NavItem(str(_("Uitslagen")), reverse("results:review_list")))
     if results_capabilities.can_handle_lab_messages(user):
         items.append(NavItem(str(_("Labberichten")), reverse("results:worklist")))
+    if econsult_capabilities.can_work_inbox(user):
+        items.append(NavItem(str(_("E-consults")), reverse("econsult:inbox")))
+    if econsult_capabilities.can_manage_econsult(user):
+        items.append(NavItem(str(_("E-consult")), reverse("econsult:settings")))
     if prescription_capabilities.can_approve(user):
         items.append(
             NavItem(str(_("Accorderingslijst")), reverse("prescriptions:accorderingslijst"))

@@ -1,0 +1,303 @@
+"""E-consults over HTTP: asking (behind the red-flag gate), the patient's threads, the
+practice's inbox and thread page, photos through an access check, and the settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from spreekuur.accounts.capabilities import acting_user_in_practice
+from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import practice_of, staff_of
+from spreekuur.agenda.forms import first_raised_flag
+from spreekuur.agenda.selectors import red_flags_for
+from spreekuur.agenda.services.booking import RedFlagRaised
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.models import AuditAction
+from spreekuur.econsult import capabilities, selectors, services
+from spreekuur.econsult.forms import (
+    AnswerForm,
+    ConsultCodeForm,
+    NoteForm,
+    QuestionForm,
+    ReplyForm,
+    SettingsForm,
+)
+from spreekuur.econsult.models import ConsultCode, Thread, ThreadStatus
+from spreekuur.econsult.photos import MAX_PHOTOS
+from spreekuur.patients.portal import portal_subject
+
+PAGE_SIZE = 50
+
+
+def _too_large(request: HttpRequest) -> bool:
+    """Refuse before the body is read: up to 3 photos at the practice's size, plus text."""
+    practice = practice_of(request.user)  # type: ignore[arg-type]
+    limit = services.settings_for(practice).max_photo_megabytes if practice else 10
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    return declared.isdigit() and int(declared) > MAX_PHOTOS * limit * 1024 * 1024 + 64 * 1024
+
+
+def _uploads(request: HttpRequest) -> list[tuple[object, int]]:
+    return [(f, f.size or 0) for f in request.FILES.getlist("photos")]
+
+
+def _log(user: User, thread: Thread, **extra: object) -> None:
+    record_access(
+        actor=user,
+        action=AuditAction.READ,
+        object_kind="econsult",
+        practice=thread.practice,
+        patient=thread.patient,
+        object_ids=[thread.public_id],
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+@require_http_methods(["GET"])
+def my_questions(request: HttpRequest) -> HttpResponse:
+    subject = portal_subject(request)
+    threads = list(selectors.threads_of(subject.patient)[:50])
+    record_access(
+        actor=subject.user,
+        action=AuditAction.READ,
+        object_kind="econsult",
+        practice=subject.patient.practice,
+        patient=subject.patient,
+        object_ids=[t.public_id for t in threads],
+        **subject.audit(),
+    )
+    return render(request, "econsult/my_questions.html", {"threads": threads, "subject": subject})
+
+
+@require_http_methods(["GET", "POST"])
+def ask(request: HttpRequest) -> HttpResponse:
+    """A new question: red flags first (a "yes" stops with 112 or the urgent line)."""
+    subject = portal_subject(request)
+    practice = subject.patient.practice
+    if request.method == "POST" and _too_large(request):
+        return render(request, "econsult/too_large.html", status=413)
+    flags = red_flags_for(practice)
+    form = QuestionForm(request.POST or None, request.FILES or None, flags=flags)
+    if request.method == "POST":
+        raised = first_raised_flag(flags, request.POST)
+        if raised is not None:
+            return render(
+                request, "agenda/red_flag_stop.html", {"flag": raised, "practice": practice}
+            )
+        if form.is_valid():
+            try:
+                thread = services.ask_question(
+                    patient=subject.patient,
+                    category=form.cleaned_data["category"],
+                    body=form.cleaned_data["body"],
+                    triage_answers=form.answers(),
+                    consent=form.cleaned_data["consent"],
+                    photos=_uploads(request),  # type: ignore[arg-type]
+                    by=subject.user,
+                )
+            except RedFlagRaised as stop:
+                return render(
+                    request, "agenda/red_flag_stop.html", {"flag": stop.flag, "practice": practice}
+                )
+            except BusinessRuleError as refused:
+                form.add_error(None, str(refused))
+            else:
+                messages.success(request, _("Uw vraag is verstuurd."))
+                return redirect("econsult:my_thread", public_id=thread.public_id)
+    settings = services.settings_for(practice)
+    return render(
+        request,
+        "econsult/ask.html",
+        {"form": form, "subject": subject, "settings": settings, "practice": practice},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def my_thread(request: HttpRequest, public_id: str) -> HttpResponse:
+    subject = portal_subject(request)
+    thread = selectors.thread_for_patient(subject.patient, public_id)
+    if request.method == "POST" and _too_large(request):
+        return render(request, "econsult/too_large.html", status=413)
+    form = ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reply_as_patient(
+                thread=thread,
+                body=form.cleaned_data["body"],
+                photos=_uploads(request),  # type: ignore[arg-type]
+                by=subject.user,
+            )
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Uw reactie is verstuurd."))
+        return redirect("econsult:my_thread", public_id=thread.public_id)
+    services.mark_read_by_patient(thread)
+    _log(subject.user, thread, **subject.audit())
+    visible = thread.visible  # type: ignore[attr-defined]
+    follow_ups = len([m for m in visible if m.from_patient]) - 1
+    return render(
+        request,
+        "econsult/my_thread.html",
+        {
+            "thread": thread,
+            "form": form,
+            "subject": subject,
+            "can_reply": thread.status != ThreadStatus.CLOSED
+            and follow_ups < services.MAX_PATIENT_FOLLOW_UPS,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def inbox(request: HttpRequest) -> HttpResponse:
+    user, practice = acting_user_in_practice(request, capabilities.can_work_inbox)
+    mine = request.GET.get("wie") == "mij"
+    status = request.GET.get("status", ThreadStatus.OPEN)
+    status = status if status in ThreadStatus.values else ThreadStatus.OPEN
+    page = Paginator(selectors.inbox(by=user, mine=mine, status=status), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
+    threads = list(page)
+    record_access(
+        actor=user,
+        action=AuditAction.READ,
+        object_kind="econsult",
+        practice=practice,
+        object_ids=[t.public_id for t in threads] + list({t.patient.public_id for t in threads}),
+    )
+    query = "&".join(filter(None, ("wie=mij" if mine else "", f"status={status}")))
+    return render(
+        request,
+        "econsult/inbox.html",
+        {
+            "page": page,
+            "mine": mine,
+            "status": status,
+            "statuses": ThreadStatus.choices,
+            "summary": selectors.day_summary(practice),
+            "query": query,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def staff_thread(request: HttpRequest, public_id: str) -> HttpResponse:
+    user, practice = acting_user_in_practice(request, capabilities.can_work_inbox)
+    thread = selectors.thread_for_staff(user, public_id)
+    action = request.POST.get("actie", "")
+    answer_form = AnswerForm(
+        request.POST if action in ("antwoorden", "antwoorden-sluiten") else None
+    )
+    note_form = NoteForm(request.POST if action == "notitie" else None)
+    if request.method == "POST":
+        try:
+            if action in ("antwoorden", "antwoorden-sluiten") and answer_form.is_valid():
+                services.answer_thread(
+                    thread=thread,
+                    body=answer_form.cleaned_data["text"],
+                    by=user,
+                    close=action == "antwoorden-sluiten",
+                )
+                messages.success(request, _("Het antwoord is verstuurd."))
+                return redirect("econsult:inbox")
+            if action == "notitie" and note_form.is_valid():
+                services.add_internal_note(
+                    thread=thread, body=note_form.cleaned_data["note"], by=user
+                )
+                messages.success(request, _("Notitie opgeslagen (niet zichtbaar voor de patiënt)."))
+                return redirect("econsult:staff_thread", public_id=thread.public_id)
+            if action == "toewijzen":
+                colleagues = {str(m.user.public_id): m.user for m in staff_of(practice)}
+                chosen = request.POST.get("behandelaar", "")
+                if chosen and chosen not in colleagues:
+                    raise Http404
+                services.assign_thread(thread=thread, assignee=colleagues.get(chosen), by=user)
+                messages.success(request, _("Toegewezen."))
+                return redirect("econsult:staff_thread", public_id=thread.public_id)
+            if action == "sluiten":
+                services.close_thread(thread=thread, by=user)
+                messages.success(request, _("Afgesloten."))
+                return redirect("econsult:inbox")
+            if action not in ("antwoorden", "antwoorden-sluiten", "notitie"):
+                raise Http404
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+            return redirect("econsult:staff_thread", public_id=thread.public_id)
+    _log(user, thread)
+    staff = [m for m in staff_of(practice) if capabilities.can_work_inbox(m.user)]
+    return render(
+        request,
+        "econsult/staff_thread.html",
+        {"thread": thread, "answer_form": answer_form, "note_form": note_form, "staff": staff},
+    )
+
+
+@require_http_methods(["GET"])
+def photo(request: HttpRequest, public_id: str) -> HttpResponse | FileResponse:
+    """A photo, only through this check; never from a public URL."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    if capabilities.can_work_inbox(user):
+        found = selectors.photo_for(user, public_id, patient=None)
+    else:
+        subject = portal_subject(request)
+        found = selectors.photo_for(user, public_id, patient=subject.patient)
+    thread = found.message.thread
+    record_access(
+        actor=user,
+        action=AuditAction.READ,
+        object_kind="econsult_photo",
+        practice=thread.practice,
+        patient=thread.patient,
+        object_ids=[found.public_id],
+    )
+    response = FileResponse(
+        default_storage.open(found.stored_name, "rb"), content_type="image/jpeg"
+    )
+    response["Content-Disposition"] = 'inline; filename="foto.jpg"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    user, practice = acting_user_in_practice(request, capabilities.can_manage_econsult)
+    current = services.settings_for(practice)
+    chosen = request.POST.get("formulier")
+    form = SettingsForm(
+        request.POST if chosen == "instellingen" else None,
+        initial={
+            "sla_working_days": current.sla_working_days,
+            "max_open_per_patient": current.max_open_per_patient,
+            "max_photo_megabytes": current.max_photo_megabytes,
+        },
+    )
+    code_form = ConsultCodeForm(request.POST if chosen == "tarief" else None)
+    if request.method == "POST":
+        if chosen == "instellingen" and form.is_valid():
+            services.save_settings(practice=practice, by=user, **form.cleaned_data)
+            messages.success(request, _("Opgeslagen."))
+            return redirect("econsult:settings")
+        if chosen == "tarief" and code_form.is_valid():
+            services.set_consult_code(practice=practice, by=user, **code_form.cleaned_data)
+            messages.success(request, _("Het tarief is opgeslagen."))
+            return redirect("econsult:settings")
+    return render(
+        request,
+        "econsult/settings.html",
+        {
+            "form": form,
+            "code_form": code_form,
+            "codes": ConsultCode.objects.filter(practice=practice),
+        },
+    )
