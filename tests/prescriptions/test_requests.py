@@ -269,3 +269,49 @@ def test_an_approved_item_can_no_longer_be_rejected(repeats: Repeats) -> None:
     approve_items(items=items, by=repeats.cast.gp_a)
     with pytest.raises(IllegalTransition):
         reject_items(items=items, reason="te-vroeg", by=repeats.cast.gp_a)
+
+
+# --- Found in the security review ---------------------------------------------------------
+
+
+def test_a_shielded_medicine_is_neither_shown_nor_requestable(repeats: Repeats) -> None:
+    from spreekuur.dossier.services import set_shielded
+    from spreekuur.prescriptions.selectors import repeat_list
+
+    set_shielded(item=repeats.simvastatin, shielded=True, by=repeats.cast.gp_a)
+    assert [c.medication for c in repeat_list(repeats.cast.patient_a)] == [repeats.metformin]
+    with pytest.raises(PermissionDenied):
+        repeats.request(repeats.simvastatin)
+
+
+def test_a_medicine_stopped_meanwhile_is_not_approved(repeats: Repeats) -> None:
+    from spreekuur.dossier.models import Medication
+
+    items = repeats.request(repeats.metformin)
+    Medication.objects.filter(pk=repeats.metformin.pk).update(ended_on=timezone.localdate())
+    with pytest.raises(BusinessRuleError, match="gestopt"):
+        approve_items(items=items, by=repeats.cast.gp_a)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_sent_to_a_print_pharmacy_it_can_be_asked_for_again(repeats: Repeats) -> None:
+    from spreekuur.prescriptions.services import mark_printed
+
+    items = repeats.request(repeats.metformin, pharmacy=repeats.printing)
+    approve_items(items=items, by=repeats.cast.gp_a)
+    mark_printed(message=OutboxMessage.objects.get(), by=repeats.cast.assistant_a)
+    assert repeats.request(repeats.metformin)[0].status == ItemStatus.REQUESTED
+    printed = AuditEntry.objects.filter(detail__endswith="(afgedrukt)").get()
+    assert printed.actor == repeats.cast.assistant_a
+
+
+def test_the_assistant_cannot_refuse_what_goes_straight_to_the_gp(straight_to_gp: Repeats) -> None:
+    items = straight_to_gp.request(straight_to_gp.metformin)
+    with pytest.raises(PermissionDenied):
+        reject_items(items=items, reason="te-vroeg", by=straight_to_gp.cast.assistant_a)
+
+
+def test_the_note_for_the_practice_does_not_go_to_the_pharmacy(repeats: Repeats) -> None:
+    items = repeats.request(repeats.metformin, note="PRIVE: ik slik ook iets anders")
+    approve_items(items=items, by=repeats.cast.gp_a)
+    assert "PRIVE" not in str(OutboxMessage.objects.get().payload)

@@ -196,3 +196,27 @@ def test_a_file_pharmacy_gets_a_folder_under_the_root(repeats: Repeats, settings
         by=repeats.cast.manager_a,
     )
     assert pharmacy.drop_folder == str(tmp_path.resolve() / "noord")
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://169.254.169.254/latest",
+        "https://10.0.0.5/apotheek",
+        "https://[::1]/x",
+        "https://localhost/x",
+        "http://127.0.0.1:8000/x",
+    ],
+)
+def test_a_pharmacy_link_never_points_inside(repeats: Repeats, endpoint: str) -> None:
+    from spreekuur.core.exceptions import BusinessRuleError
+    from spreekuur.prescriptions.services import add_pharmacy
+
+    with pytest.raises(BusinessRuleError, match="HTTPS"):
+        add_pharmacy(
+            practice=repeats.cast.practice_a,
+            name="Binnen",
+            transport="http",
+            endpoint=endpoint,
+            by=repeats.cast.manager_a,
+        )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from spreekuur.prescriptions.fhir import dispensed_item_id
 from spreekuur.prescriptions.models import Pharmacy
-from spreekuur.prescriptions.services import confirm_ready
+from spreekuur.prescriptions.services import IllegalTransition, confirm_ready
 
 MAX_BODY = 64 * 1024
 security_log = logging.getLogger("spreekuur.security")
@@ -50,7 +50,12 @@ def dispense(request: HttpRequest) -> HttpResponse:
         return _outcome(400, "error", "Geen geldige MedicationDispense met een voorschrift-id.")
     if status != "completed":
         return _outcome(200, "information", "Ontvangen; alleen 'completed' wijzigt de status.")
-    item = confirm_ready(pharmacy=pharmacy, item_public_id=item_id)
+    try:
+        item = confirm_ready(pharmacy=pharmacy, item_public_id=item_id)
+    except IllegalTransition:
+        # Not marked as sent yet (the worker is about to): the pharmacy may try again.
+        return _outcome(409, "error", "Dit voorschrift is nog niet als verzonden gemarkeerd.")
     if item is None:
+        security_log.warning("pharmacy door: unknown prescription")
         return _outcome(404, "error", "Onbekend voorschrift voor deze apotheek.")
     return _outcome(200, "information", "Klaar om op te halen.")

@@ -68,7 +68,6 @@ def medication_request(item: RepeatRequestItem) -> dict[str, Any]:
                 else {"unit": medication.quantity}
             )
         },
-        "note": [{"text": request.note}] if request.note else [],
     }
     resource = {key: value for key, value in resource.items() if value not in (None, [])}
     # Refuses anything that is not a valid R4 MedicationRequest before it leaves us.

@@ -128,7 +128,9 @@ class ItemStatus(models.TextChoices):
     READY = "klaar", _("klaar om op te halen")
 
 
-OPEN_STATUSES = (ItemStatus.REQUESTED, ItemStatus.IN_REVIEW, ItemStatus.APPROVED, ItemStatus.SENT)
+# Open while the practice still has it; once sent, the pharmacy has it (a print or file
+# pharmacy never reports "ready"), and the medicine can be asked for again.
+OPEN_STATUSES = (ItemStatus.REQUESTED, ItemStatus.IN_REVIEW, ItemStatus.APPROVED)
 
 # The status machine: every allowed step. Anything else is refused (a property test
 # walks random sequences through it).

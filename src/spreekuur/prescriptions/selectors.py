@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -60,7 +60,11 @@ def repeat_list(patient: Patient) -> list[RepeatChoice]:
     """The patient's repeatable medicines, each with the status of an open request."""
     medications = list(
         Medication.objects.filter(
-            practice_id=patient.practice_id, patient=patient, repeatable=True, ended_on__isnull=True
+            practice_id=patient.practice_id,
+            patient=patient,
+            repeatable=True,
+            ended_on__isnull=True,
+            shielded=False,  # a shielded medicine never shows in the portal (DESIGN §3.4)
         ).order_by("name")
     )
     open_items = dict(
@@ -80,7 +84,9 @@ def pharmacies_for(patient: Patient) -> tuple[list[Pharmacy], Pharmacy | None]:
 
 def items_of(patient: Patient, *, limit: int = 30) -> list[RepeatRequestItem]:
     return list(
-        RepeatRequestItem.objects.filter(practice_id=patient.practice_id, request__patient=patient)
+        RepeatRequestItem.objects.filter(
+            practice_id=patient.practice_id, request__patient=patient, medication__shielded=False
+        )
         .select_related("medication", "request__pharmacy")
         .order_by("-request__created_at", "id")[:limit]
     )
@@ -218,12 +224,15 @@ def items_by_ids(*, by: User, public_ids: list[str]) -> list[RepeatRequestItem]:
     """The chosen items of the user's practice; any id outside it is a 404 (logged)."""
     practice = _practice(by)
     try:
-        wanted = {UUID(value) for value in public_ids}
+        wanted = {UUID(value) for value in public_ids[:200]}
     except ValueError:
+        record_denied(actor=by, object_kind="repeatrequest", detail="geen geldig kenmerk")
         raise Http404 from None
     items = list(RepeatRequestItem.objects.filter(practice=practice, public_id__in=wanted))
     if len(items) != len(wanted):
-        record_denied(actor=by, object_kind="repeatrequest", object_ids=sorted(map(str, wanted)))
+        record_denied(
+            actor=by, object_kind="repeatrequest", object_ids=sorted(map(str, wanted))[:20]
+        )
         raise Http404
     return items
 
@@ -234,8 +243,24 @@ def deliveries(*, by: User) -> QuerySet[OutboxMessage]:
         OutboxMessage.objects.filter(practice=_practice(by))
         .exclude(status=DeliveryStatus.DELIVERED)
         .select_related("item__medication", "item__request__patient", "pharmacy")
-        .order_by("-status", "created_at")
+        .annotate(
+            failed_first=Case(
+                When(status=DeliveryStatus.FAILED, then=Value(0)),
+                When(status=DeliveryStatus.TO_PRINT, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("failed_first", "created_at")
     )
+
+
+def get_printable(user: User, public_id: UUID | str) -> OutboxMessage:
+    """A prescription to print: only for a pharmacy without a link, or a failed sending."""
+    message = get_delivery(user, public_id)
+    if message.status not in (DeliveryStatus.TO_PRINT, DeliveryStatus.FAILED):
+        raise Http404
+    return message
 
 
 def get_delivery(user: User, public_id: UUID | str) -> OutboxMessage:

@@ -34,7 +34,12 @@ def my_repeats(request: HttpRequest) -> HttpResponse:
     posted = request.POST.getlist("medications")
     if any(value not in offered for value in posted):
         # Not on this patient's repeat list: a tampered or stale id is a 404, and logged.
-        record_denied(actor=subject.user, object_kind="repeatrequest", object_ids=posted)
+        record_denied(
+            actor=subject.user,
+            object_kind="repeatrequest",
+            object_ids=[value[:36] for value in posted[:5]],
+            detail=f"{len(posted)} kenmerk(en) buiten de herhaallijst",
+        )
         raise Http404
     form = RequestForm(
         request.POST or None,
@@ -195,7 +200,7 @@ def delivery_action(request: HttpRequest, public_id: str) -> HttpResponse:
 def print_prescription(request: HttpRequest, public_id: str) -> HttpResponse:
     """A printable prescription for a pharmacy without a link (an export in the log)."""
     user = acting_user(request, capabilities.can_follow_deliveries)
-    message = selectors.get_delivery(user, public_id)
+    message = selectors.get_printable(user, public_id)
     patient = message.item.request.patient
     record_access(
         actor=user,

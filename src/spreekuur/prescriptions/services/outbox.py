@@ -18,7 +18,12 @@ from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
 from spreekuur.prescriptions import capabilities
-from spreekuur.prescriptions.models import DeliveryStatus, ItemStatus, OutboxMessage
+from spreekuur.prescriptions.models import (
+    DeliveryStatus,
+    ItemStatus,
+    OutboxMessage,
+    RepeatRequestItem,
+)
 from spreekuur.prescriptions.services.requests import transition
 from spreekuur.prescriptions.transports import TRANSPORTS, DeliveryFailed
 
@@ -28,13 +33,28 @@ logger = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 720)
 
 
+# While a worker sends a message it is leased: no other worker takes it before then. A
+# worker that dies mid-send leaves the lease to expire, and the message is sent again
+# under the same Idempotency-Key.
+LEASE = timedelta(minutes=5)
+
+
 def _claim(now: datetime) -> OutboxMessage | None:
-    due = OutboxMessage.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).order_by("next_attempt_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    return due.select_related("item__request__patient__practice", "pharmacy").first()
+    """Take the next due message in a short transaction (nothing is held while sending:
+    on SQLite a transaction would block every write of the app for that long)."""
+    with transaction.atomic():
+        due = OutboxMessage.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        message = due.select_related("item__request__patient__practice", "pharmacy").first()
+        if message is None:
+            return None
+        message.attempts += 1
+        message.next_attempt_at = now + LEASE
+        message.save(update_fields=["attempts", "next_attempt_at"])
+        return message
 
 
 def deliver_due(
@@ -43,58 +63,64 @@ def deliver_due(
     batch: int = 200,
     transports: dict[str, Callable[[OutboxMessage], None]] | None = None,
 ) -> int:
-    """Send what is due; returns how many were delivered. Each message in its own
-    transaction, so a crash loses at most the one in hand, which is sent again (same key)."""
+    """Send what is due; returns how many were delivered. A crash loses nothing: the
+    message in hand is leased, and sent again (same key) when the lease ends."""
     now = now or timezone.now()
     send: dict[str, Callable[[OutboxMessage], None]] = dict(transports or TRANSPORTS)
     delivered = 0
     for _round in range(batch):
-        with transaction.atomic():
-            message = _claim(now)
-            if message is None:
-                break
-            try:
-                send[message.pharmacy.transport](message)
-            except DeliveryFailed as failure:
-                _failed(message, failure.kind, now)
-                continue
-            except Exception as error:  # a bug in a transport must not stop the queue
-                logger.error("Outbox transport error: %s", type(error).__name__)
-                _failed(message, type(error).__name__, now)
-                continue
-            _delivered(message, now)
-            delivered += 1
+        message = _claim(now)
+        if message is None:
+            break
+        try:
+            send[message.pharmacy.transport](message)
+        except DeliveryFailed as failure:
+            _failed(message, failure.kind, now)
+            continue
+        except Exception as error:  # a bug in a transport must not stop the queue
+            logger.error("Outbox transport error: %s", type(error).__name__)
+            _failed(message, type(error).__name__, now)
+            continue
+        try:
+            with transaction.atomic():
+                _delivered(message, now, by=None)
+        except Exception as error:  # e.g. the item was changed by hand meanwhile
+            logger.error("Outbox record error: %s", type(error).__name__)
+            _failed(message, type(error).__name__, now, final=True)
+            continue
+        delivered += 1
     return delivered
 
 
-def _failed(message: OutboxMessage, kind: str, now: datetime) -> None:
-    message.attempts += 1
+@transaction.atomic
+def _failed(message: OutboxMessage, kind: str, now: datetime, *, final: bool = False) -> None:
     message.last_error = kind[:200]
-    if message.attempts > len(BACKOFF_MINUTES):
+    if final or message.attempts > len(BACKOFF_MINUTES):
         message.status = DeliveryStatus.FAILED
     else:
         message.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[message.attempts - 1])
-    message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    message.save(update_fields=["last_error", "status", "next_attempt_at"])
 
 
-def _delivered(message: OutboxMessage, now: datetime) -> None:
-    message.attempts += 1
+def _delivered(message: OutboxMessage, now: datetime, *, by: User | None) -> None:
     message.status = DeliveryStatus.DELIVERED
     message.delivered_at = now
-    message.save(update_fields=["attempts", "status", "delivered_at"])
-    item = message.item
+    message.save(update_fields=["status", "delivered_at"])
+    item = RepeatRequestItem.objects.select_for_update(no_key=True, of=("self",)).get(
+        pk=message.item_id
+    )
     transition(item, ItemStatus.SENT)
     item.sent_at = now
     item.save(update_fields=["status", "sent_at", "updated_at"])
-    patient = item.request.patient
+    patient = message.item.request.patient
     record_access(
-        actor=None,
+        actor=by,
         action=AuditAction.EXPORT,
         object_kind="repeatrequest",
         practice=patient.practice,
         patient=patient,
         object_ids=[item.public_id],
-        detail=f"naar {message.pharmacy.name}",
+        detail=f"naar {message.pharmacy.name}" + (" (afgedrukt)" if by else ""),
     )
 
 
@@ -118,6 +144,16 @@ def retry_delivery(*, message: OutboxMessage, by: User) -> OutboxMessage:
     message.attempts = 0
     message.next_attempt_at = timezone.now()
     message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    patient = message.item.request.patient
+    record_access(
+        actor=by,
+        action=AuditAction.CHANGE,
+        object_kind="repeatrequest",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[message.item.public_id],
+        detail="opnieuw versturen",
+    )
     return message
 
 
@@ -127,5 +163,5 @@ def mark_printed(*, message: OutboxMessage, by: User) -> OutboxMessage:
     message = _staff_message(message, by)
     if message.status not in (DeliveryStatus.TO_PRINT, DeliveryStatus.FAILED):
         raise BusinessRuleError(_("Dit recept is al verzonden."))
-    _delivered(message, timezone.now())
+    _delivered(message, timezone.now(), by=by)
     return message

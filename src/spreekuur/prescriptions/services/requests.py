@@ -102,6 +102,7 @@ def request_repeat(
             public_id__in=wanted,
             repeatable=True,
             ended_on__isnull=True,
+            shielded=False,
         )
     )
     if len(medications) != len(wanted):
@@ -216,8 +217,9 @@ def reject_items(
     locked = _locked_items(items, by)
     now = timezone.now()
     for item in locked:
-        if item.status == ItemStatus.IN_REVIEW and not capabilities.can_approve(by):
-            raise PermissionDenied  # once with the GP, only the GP decides
+        with_gp = item.status == ItemStatus.IN_REVIEW or item.request.route == Route.STRAIGHT_TO_GP
+        if with_gp and not capabilities.can_approve(by):
+            raise PermissionDenied  # once with the GP (or routed there), only the GP decides
         transition(item, ItemStatus.REJECTED)
         item.reason, item.explanation = reason, explanation
         item.decided_by, item.decided_at = by, now
@@ -244,6 +246,12 @@ def approve_items(*, items: Sequence[RepeatRequestItem], by: User) -> int:
     locked = _locked_items(items, by)
     now = timezone.now()
     for item in locked:
+        medication = item.medication
+        if medication.ended_on is not None or not medication.repeatable or medication.shielded:
+            raise BusinessRuleError(
+                _("%(name)s is gestopt, afgeschermd of niet meer herhaalbaar: wijs het af.")
+                % {"name": medication.name}
+            )
         transition(item, ItemStatus.APPROVED)
         item.decided_by, item.decided_at = by, now
         item.save(update_fields=DECISION_FIELDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,11 +20,19 @@ from spreekuur.prescriptions.models import Pharmacy, RepeatSettings, Route, Tran
 
 
 def _secure_or_local(endpoint: str) -> bool:
-    """HTTPS, or plain HTTP to this machine only (a local test pharmacy)."""
+    """HTTPS to a public address; plain HTTP to this machine only while developing (a
+    local test pharmacy). Never an internal address: patient data would go there."""
     address = urlparse(endpoint.strip())
-    if address.scheme == "https" and address.hostname:
-        return True
-    return address.scheme == "http" and address.hostname in ("127.0.0.1", "localhost")
+    host = address.hostname or ""
+    if address.scheme == "http":
+        return settings.DEBUG and host in ("127.0.0.1", "localhost")
+    if address.scheme != "https" or not host or host == "localhost":
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return True  # a name; what it resolves to is the pharmacy's DNS
+    return ip.is_global
 
 
 def _inside_drop_root(folder: str) -> str:
