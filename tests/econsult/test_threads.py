@@ -215,3 +215,21 @@ def test_an_oversized_request_is_refused_before_the_body_is_read(cast: Cast) -> 
         CONTENT_LENGTH=str(40 * 1024 * 1024),
     )
     assert response.status_code == 413 and "niets opgeslagen" in response.content.decode()
+
+
+def test_an_unread_answer_is_reminded_once_after_three_days(cast: Cast, calm, mailoutbox) -> None:
+    from spreekuur.econsult.tasks import remind_unread_answers
+
+    user = cast.patient_user_a
+    user.email_confirmed_at = timezone.now()
+    user.save()
+    thread = _ask(cast, calm)
+    services.answer_thread(thread=thread, body="Antwoord", by=cast.gp_a)
+    later = timezone.now() + timedelta(days=3, minutes=1)
+    assert remind_unread_answers(now=timezone.now()) == 0  # not yet
+    assert remind_unread_answers(now=later) == 1
+    assert remind_unread_answers(now=later) == 0  # once
+    read = _ask(cast, calm)
+    services.answer_thread(thread=read, body="Antwoord", by=cast.gp_a)
+    verified_client(cast.patient_user_a).get(reverse("econsult:my_thread", args=[read.public_id]))
+    assert remind_unread_answers(now=later) == 0  # read in time: nothing

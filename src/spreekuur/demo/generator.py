@@ -25,6 +25,7 @@ from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Prac
 from spreekuur.core.roles import StaffRole
 from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
+from spreekuur.demo.econsult import build_demo_econsults, give_portal_patient_econsult
 from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
 from spreekuur.patients.bsn import complete_bsn
@@ -398,6 +399,9 @@ def load(
                 requests = build_demo_prescriptions(practice, today=today)
                 give_portal_patient_repeats(portal_patient, today=today)
                 progress(f"herhaalrecepten van {spec.name}: {requests} aanvragen in een maand")
+                questions = build_demo_econsults(practice, today=today)
+                give_portal_patient_econsult(portal_patient)
+                progress(f"e-consults van {spec.name}: {questions} vragen")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

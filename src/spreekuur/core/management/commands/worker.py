@@ -30,6 +30,7 @@ JOBS = [
     Job("spreekuur.agenda.tasks.send_due_reminders", every_seconds=300),
     Job("spreekuur.agenda.tasks.extend_slots", every_seconds=6 * 3600),
     Job("spreekuur.prescriptions.tasks.deliver_prescriptions", every_seconds=60),
+    Job("spreekuur.econsult.tasks.remind_unread_answers", every_seconds=3600),
 ]
 
 
