@@ -270,6 +270,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Spreekuur <noreply@localhost
 
 # Links in notifications that are sent without a request (reminders from the worker).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Video consults on the practice's own video service (e.g. Jitsi Meet with JWT auth):
+# see docs/video-consult.md. Without a base URL and secret, no join links are shown.
+VIDEO_BASE_URL = env_str("VIDEO_BASE_URL", "")
+VIDEO_APP_ID = env_str("VIDEO_APP_ID", "spreekuur")
+VIDEO_APP_SECRET = env_str("VIDEO_APP_SECRET", "")
 # Pharmacies that take prescriptions as files get a folder under this one, never elsewhere.
 PHARMACY_DROP_ROOT = Path(env_str("PHARMACY_DROP_ROOT", str(DATA_DIR / "apotheken")))
 

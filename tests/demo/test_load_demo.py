@@ -35,7 +35,8 @@ def test_demo_practice_is_complete_and_idempotent(db: None) -> None:
     assert (
         Practice.objects.count() == 1
         and Patient.objects.count() == 600
-        and User.objects.count() == 10
+        # staff and the demo patient, and 40 patients who asked an e-consult (no password)
+        and User.objects.count() == 10 + 40
     )
 
 

@@ -29,6 +29,7 @@ from spreekuur.agenda.models import (
     BookingRules,
 )
 from spreekuur.agenda.selectors import SlotChoice
+from spreekuur.agenda.video import video_link
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
@@ -272,6 +273,7 @@ def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
             "practitioner_label": selectors.practitioner_label(appointment.practitioner),
             "upcoming": upcoming,
             "can_change": services.can_change_online(appointment, rules=portal.rules, now=now),
+            "video": video_link(appointment, practitioner=False, now=now),
             "rules": portal.rules,
             "qr_svg": qr_svg,
         },

@@ -23,6 +23,7 @@ from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import capabilities, figures, selectors, services
 from spreekuur.agenda.forms import StaffBookingForm
 from spreekuur.agenda.models import AppointmentStatus, AppointmentType
+from spreekuur.agenda.video import video_link
 from spreekuur.agenda.views.portal import by_day
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import Practice
@@ -162,6 +163,7 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             else "",
             "statuses": AppointmentStatus,
             "now": timezone.now(),
+            "video": video_link(appointment, practitioner=True, now=timezone.now()),
         },
     )
 
