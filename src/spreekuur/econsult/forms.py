@@ -17,6 +17,19 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern): each one cleaned."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
 class QuestionForm(TriageForm):
     """The red-flag questions first (from booking), then the question itself."""
 
@@ -30,8 +43,8 @@ class QuestionForm(TriageForm):
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_BODY}),
         error_messages={"required": _("Schrijf uw vraag.")},
     )
-    photos = forms.FileField(
-        label=_("Foto's (niet verplicht)"),
+    photos = MultipleFileField(
+        label=_("Foto's"),
         help_text=_("Hooguit 3 foto's, JPEG, PNG of HEIC. Handig bij een plek op de huid."),
         required=False,
         widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,image/heif"}),

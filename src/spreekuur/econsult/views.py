@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -76,6 +77,12 @@ def my_questions(request: HttpRequest) -> HttpResponse:
     return render(request, "econsult/my_questions.html", {"threads": threads, "subject": subject})
 
 
+def _stop(request: HttpRequest, flag: object, practice: object) -> HttpResponse:
+    """A red flag: 112 or the practice's urgent line, never an e-consult."""
+    context = {"flag": flag, "practice": practice, "for_econsult": True}
+    return render(request, "agenda/red_flag_stop.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     """A new question: red flags first (a "yes" stops with 112 or the urgent line)."""
@@ -89,7 +96,9 @@ def ask(request: HttpRequest) -> HttpResponse:
         raised = first_raised_flag(flags, request.POST)
         if raised is not None:
             return render(
-                request, "agenda/red_flag_stop.html", {"flag": raised, "practice": practice}
+                request,
+                "agenda/red_flag_stop.html",
+                {"flag": raised, "practice": practice, "for_econsult": True},
             )
         if form.is_valid():
             try:
@@ -104,7 +113,9 @@ def ask(request: HttpRequest) -> HttpResponse:
                 )
             except RedFlagRaised as stop:
                 return render(
-                    request, "agenda/red_flag_stop.html", {"flag": stop.flag, "practice": practice}
+                    request,
+                    "agenda/red_flag_stop.html",
+                    {"flag": stop.flag, "practice": practice, "for_econsult": True},
                 )
             except BusinessRuleError as refused:
                 form.add_error(None, str(refused))
@@ -236,7 +247,13 @@ def staff_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request,
         "econsult/staff_thread.html",
-        {"thread": thread, "answer_form": answer_form, "note_form": note_form, "staff": staff},
+        {
+            "thread": thread,
+            "answer_form": answer_form,
+            "note_form": note_form,
+            "staff": staff,
+            "overdue": thread.status == ThreadStatus.OPEN and thread.due_at < timezone.now(),
+        },
     )
 
 
