@@ -7,6 +7,8 @@
    database), sequential requests per page; p50/p95/p99 against /healthz (the cheapest
    Django request) as the baseline; the worker's resident memory afterwards.
 3. The agenda's booking storm and sustained booking load (bench/booking.py), same database.
+4. Lab results (bench/results.py): HL7 ingest against bare parsing and a bare bulk insert,
+   and the patient's results pages (one worker, and 50 patients at once), same database.
 
 Every run is bounded: a fixed number of requests and a timeout on each step.
 """
@@ -35,7 +37,7 @@ PRACTICES = int(os.environ.get("BENCH_PRACTICES", "200"))
 PATIENTS_PER_PRACTICE = int(os.environ.get("BENCH_PATIENTS_PER_PRACTICE", "2500"))
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
-BENCH_DB = "spreekuur_bench"
+BENCH_DB = os.environ.get("BENCH_DB", "spreekuur_bench")
 
 
 def psql(sql: str) -> None:
@@ -88,7 +90,8 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
     psql(f"CREATE DATABASE {BENCH_DB}")
     run([SPREEKUUR, "migrate", "-v", "0"], env, 600)
-    seconds = run(
+    started = time.perf_counter()
+    loaded = subprocess.run(
         [
             SPREEKUUR,
             "load_demo",
@@ -98,8 +101,23 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
             "--patients-per-practice",
             str(PATIENTS_PER_PRACTICE),
         ],
-        env,
-        1800,
+        env=env,
+        check=True,
+        timeout=1800,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    # The region's lab results (demo/region_results.py), part of the time above.
+    found = re.search(r"uitslagen van de regio: (\d+) in ([\d.]+) s", loaded.stdout)
+    results, results_seconds = (int(found.group(1)), float(found.group(2))) if found else (0, 0.0)
+    phases = re.search(r"rijen in ([\d.]+) s, indexen en sleutels in ([\d.]+) s", loaded.stdout)
+    # Not timed: vacuum what was just bulk-loaded, so that autovacuum does not do it
+    # during the measurements that follow.
+    subprocess.run(
+        ["psql", database_url(), "-qc", "VACUUM (ANALYZE) results_labresult, results_labmessage"],
+        check=True,
+        timeout=900,
     )
     patients = PRACTICES * PATIENTS_PER_PRACTICE + 3000
     # Baseline: PostgreSQL's own loader writing the same number of rows (scale 1 = 100,000).
@@ -134,6 +152,10 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
         "seconds": seconds,
         "baseline_rows": scale * 100_000,
         "baseline_seconds": baseline,
+        "results": results,
+        "results_seconds": results_seconds,
+        "results_rows_seconds": float(phases.group(1)) if phases else 0.0,
+        "results_index_seconds": float(phases.group(2)) if phases else 0.0,
     }
 
 
@@ -279,12 +301,16 @@ def main() -> None:
         f"{PRACTICES} --patients-per-practice {PATIENTS_PER_PRACTICE}`)\n",
         "| what | rows | seconds | rows/s |",
         "|---|---:|---:|---:|",
-        "| Spreekuur generator (practices, staff, TOTP devices, patients) | "
+        "| Spreekuur generator (practices, staff, TOTP devices, patients, lab results) | "
         f"{patients:,} patients | {seconds:.1f} | {patients / seconds:,.0f} |",
+        f"| of which the region's lab results (COPY) | {generation['results']:,} results "
+        f"| {generation['results_seconds']:.1f} "
+        f"| {generation['results'] / max(generation['results_seconds'], 0.001):,.0f} |",
         "| baseline: `pgbench -i` (PostgreSQL's own loader) | "
         f"{base_rows:,} accounts | {base_seconds:.1f} | {base_rows / base_seconds:,.0f} |",
         "",
-        f"Ratio generator / pgbench per row: {ratio:.1f}x. "
+        f"Ratio generator / pgbench per patient row (lab results included in the time): "
+        f"{ratio:.1f}x. "
         "Target: 500,000 patients under 10 minutes.\n",
         f"### Base-UI pages (one gunicorn worker, {REQUESTS_PER_PAGE} sequential requests "
         "per page, demo practice inside the region database)\n",
@@ -313,6 +339,15 @@ def main() -> None:
     import booking  # here, not at the top: booking imports this module
 
     booking.bench_booking(env, when=when)
+    import results  # likewise
+
+    region = (
+        f"The region's lab results were generated with it: {generation['results']:,} in "
+        f"{generation['results_seconds']:.0f} s ({generation['results_rows_seconds']:.0f} s "
+        f"making and copying the rows, {generation['results_index_seconds']:.0f} s indexes, "
+        "constraints, foreign keys and ANALYZE)."
+    )
+    results.bench_results(env, when=when, region=region, vacuumed=True)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

@@ -27,6 +27,7 @@ from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appoint
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
 from spreekuur.demo.econsult import build_demo_econsults, give_portal_patient_econsult
 from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
+from spreekuur.demo.region_results import build_region_results
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
@@ -405,4 +406,8 @@ def load(
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")
+    if region_practices:
+        # Lab results for the region practices, in bulk (De Linde's came through the door).
+        region = build_region_results(today=today, progress=progress)
+        progress(f"uitslagen van de regio: {region.results} in {region.seconds:.1f} s")
     return DemoResult(created, patients, clock.perf_counter() - started)
