@@ -522,3 +522,92 @@ def test_the_lab_door_wants_a_length_and_logs_refused_tokens(cast: Cast, client,
         headers={"Authorization": f"Bearer {token}", "Content-Length": "veel"},
     )
     assert response.status_code == 411
+
+
+# --- A file at once: the same outcome as one message at a time -----------------------------
+
+
+def _mixed_file(cast: Cast, patients) -> list[bytes]:
+    """Plain messages, a duplicate, an unreadable one, an unknown patient, an unknown
+    test, a correction of an earlier one, and two patients in one message."""
+    from tests.results.conftest import oru as make
+
+    messages = [make(p, HBA1C_HIGH, LDL, order=f"F{i}") for i, p in enumerate(patients)]
+    messages.append(messages[0])  # the same bytes again
+    messages.append(b"not hl7 at all")
+    messages.append(make(patients[0], CREATININE).replace(patients[0].bsn.encode(), b"111222333"))
+    messages.append(make(patients[1], SampleResult("77777", "1")))
+    messages.append(
+        make(patients[0], SampleResult("2816", "49", "mmol/mol", status="C"), order="F0")
+    )
+    first = make(patients[2], LDL, order="G1").decode()
+    second = make(patients[3], LDL, order="G2").decode()
+    messages.append(
+        (first + "\r".join(s for s in second.split("\r") if not s.startswith("MSH"))).encode()
+    )
+    return messages
+
+
+def _picture(practice) -> list[tuple]:
+    """What was stored, without ids: statuses, and per result its patient's BSN, test,
+    value, flag, range, whether it replaces one, and its key without the patient id."""
+    messages = sorted(
+        (m.status, m.part, m.result_count, m.reason)
+        for m in LabMessage.objects.filter(practice=practice)
+    )
+    results = sorted(
+        (
+            r.patient.bsn,
+            r.test.nhg_code,
+            r.value_text,
+            r.flag,
+            str(r.reference_low),
+            str(r.reference_high),
+            r.replaces_id is not None,
+            r.source_key.split("|", 1)[1],
+        )
+        for r in LabResult.objects.filter(practice=practice).select_related("patient", "test")
+    )
+    return [messages, results]
+
+
+def test_a_file_at_once_stores_what_one_at_a_time_would(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spreekuur.results.services import imports
+    from spreekuur.results.services.imports import receive_lab_messages
+
+    one_at_a_time = []
+    original = imports.receive_lab_message
+
+    def spy(**kwargs):
+        one_at_a_time.append(kwargs["raw"])
+        return original(**kwargs)
+
+    monkeypatch.setattr(imports, "receive_lab_message", spy)
+    from tests.factories import PatientFactory
+
+    mine = [
+        cast.patient_a,
+        cast.other_patient_a,
+        *(PatientFactory(practice=cast.practice_a) for _ in range(4)),
+    ]
+    twins = [
+        PatientFactory(
+            practice=cast.practice_b, bsn=p.bsn, date_of_birth=p.date_of_birth, sex=p.sex
+        )
+        for p in mine
+    ]
+    raws_a = _mixed_file(cast, mine)
+    outcomes = receive_lab_messages(practice=cast.practice_a, door="hl7v2", raws=raws_a, source="f")
+    # Only the five that are not plain took the one-at-a-time path; seven went in a batch.
+    assert len(one_at_a_time) == 5
+    for raw in raws_a:
+        original(practice=cast.practice_b, door="hl7v2", raw=raw, source="f")
+    assert _picture(cast.practice_a) == _picture(cast.practice_b)
+    assert [o.duplicate for o in outcomes].count(True) == 1 and len(outcomes) == len(raws_a)
+    assert verify_chains()[1] == []
+    del twins
+    # The whole file again: nothing new.
+    again = receive_lab_messages(practice=cast.practice_a, door="hl7v2", raws=raws_a, source="f")
+    assert all(o.duplicate for o in again)

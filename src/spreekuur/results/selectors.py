@@ -8,9 +8,10 @@ from the practice's "records online from" date."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, time
 from uuid import UUID
 
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -107,12 +108,14 @@ def _online(patient: Patient) -> QuerySet[LabResult]:
     online_from = patient.practice.records_online_from
     if online_from is None or online_from > timezone.localdate():
         return LabResult.objects.none()
+    # From the start of that day in Dutch time (a plain comparison keeps the index usable).
+    since = timezone.make_aware(datetime.combine(online_from, time.min))
     return LabResult.objects.filter(
         practice_id=patient.practice_id,
         patient=patient,
         released=True,
         replaced_by__isnull=True,
-        observed_at__date__gte=online_from,
+        observed_at__gte=since,
     )
 
 
@@ -154,9 +157,12 @@ def all_results_online(patient: Patient) -> list[LabResult]:
 def test_online(patient: Patient, test_public_id: UUID | str) -> tuple[LabTest, list[LabResult]]:
     """One test's released results for the patient, oldest first (for the chart); 404 when
     the patient has none online, so a guessed test id tells nothing."""
+    # The test's id through a subquery: the patient's index then finds just that test's
+    # rows instead of reading all of a long record and dropping the others.
+    test_id = Subquery(LabTest.objects.filter(public_id=test_public_id).values("id")[:1])
     results = list(
         _online(patient)
-        .filter(test__public_id=test_public_id)
+        .filter(test_id=test_id)
         .select_related("test", "reviewed_by")
         .order_by("observed_at", "id")
     )

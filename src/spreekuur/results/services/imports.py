@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import Membership, User
-from spreekuur.core.audit import record_access
+from spreekuur.core.audit import BatchAccess, record_access, record_batch_access
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.core.roles import Channel, StaffRole
 from spreekuur.patients.models import Patient
@@ -241,6 +243,13 @@ def _base_key(patient: Patient, result: ReportedResult) -> str:
     return f"{patient.pk}|{result.order_key}|{moment}"[:200]
 
 
+def _is_replaced(row: LabResult) -> bool:
+    try:
+        return row.replaced_by is not None
+    except LabResult.DoesNotExist:
+        return False
+
+
 def _content_key(result: ReportedResult, test: LabTest) -> str:
     content = "|".join(
         str(part)
@@ -264,18 +273,24 @@ def _new_rows(
     usable: list[tuple[ReportedResult, LabTest]],
     *,
     reviewer: int | None,
+    known: Sequence[LabResult] | None = None,
 ) -> list[LabResult]:
-    """Rows not stored before; a new version of a stored result replaces the latest one."""
+    """Rows not stored before; a new version of a stored result replaces the latest one.
+    `known=()` says nothing with these keys is stored (the batch checked it already)."""
     keyed = [(_base_key(patient, result), result, test) for result, test in usable]
     base_keys = {key for key, _result, _test in keyed}
-    known = LabResult.objects.filter(
-        practice=message.practice, patient=patient, base_key__in=base_keys
+    stored = (
+        list(
+            LabResult.objects.filter(
+                practice=message.practice, patient=patient, base_key__in=base_keys
+            ).only("id", "base_key", "source_key", "replaced_by")
+        )
+        if known is None
+        else list(known)
     )
-    seen = set(known.values_list("source_key", flat=True))
+    seen = {row.source_key for row in stored}
     # Stored rows a newer version may replace (each at most once).
-    current = {
-        row.base_key: row for row in known.filter(replaced_by__isnull=True).only("id", "base_key")
-    }
+    current = {row.base_key: row for row in stored if not _is_replaced(row)}
     rows: list[LabResult] = []
     for base_key, result, test in keyed:
         if result.observed_at is None:  # pragma: no cover - the parsers flag it as a problem
@@ -323,3 +338,196 @@ def compare(result: ReportedResult, low: object, high: object) -> str:
     if high is not None and value > high:  # type: ignore[operator]
         return Flag.HIGH
     return Flag.NORMAL
+
+
+# --- Many messages at once (a lab file) --------------------------------------------------------
+
+BATCH = 200
+
+
+def receive_lab_messages(
+    *,
+    practice: Practice,
+    door: str,
+    raws: Sequence[bytes],
+    source: str,
+    by: User | None = None,
+    channel: str = Channel.TASK,
+    table: TestTable | None = None,
+) -> list[ImportOutcome]:
+    """A file of messages: the plain ones (readable, new, every patient found, every test
+    known, nothing stored before) are stored a batch at a time, with one query per kind
+    and one lock of the audit chain; every other message takes the one-at-a-time path, so
+    the outcome is the same as receiving each message alone."""
+    table = table or TestTable.load()
+    outcomes: list[ImportOutcome] = []
+    for start in range(0, len(raws), BATCH):
+        outcomes += _receive_batch(
+            practice, door, list(raws[start : start + BATCH]), source, by, channel, table
+        )
+    return outcomes
+
+
+def _receive_batch(
+    practice: Practice,
+    door: str,
+    raws: list[bytes],
+    source: str,
+    by: User | None,
+    channel: str,
+    table: TestTable,
+) -> list[ImportOutcome]:
+    def one(raw: bytes) -> ImportOutcome:
+        return receive_lab_message(
+            practice=practice,
+            door=door,
+            raw=raw,
+            source=source,
+            by=by,
+            channel=channel,
+            table=table,
+        )
+
+    digests = [LabMessage.digest_of(raw) for raw in raws]
+    known = set(
+        LabMessage.objects.filter(practice=practice, digest__in=digests).values_list(
+            "digest", flat=True
+        )
+    )
+    plain: dict[int, Parsed] = {}
+    seen: set[str] = set()
+    for index, (raw, digest) in enumerate(zip(raws, digests, strict=True)):
+        if digest in known or digest in seen:
+            continue
+        seen.add(digest)
+        try:
+            parsed = PARSERS[door](raw)
+        except Unreadable:
+            continue
+        if all(
+            not result.problem and table.find(result.system, result.code) is not None
+            for report in parsed.reports
+            for result in report.results
+        ):
+            plain[index] = parsed
+    try:
+        stored = _store_plain_batch(
+            practice, door, raws, digests, plain, source, by, channel, table
+        )
+    except IntegrityError:
+        stored = {}  # a delivery of the same at the same moment: each on its own below
+    return [stored[i] if i in stored else one(raw) for i, raw in enumerate(raws)]
+
+
+def _store_plain_batch(
+    practice: Practice,
+    door: str,
+    raws: list[bytes],
+    digests: list[str],
+    plain: dict[int, Parsed],
+    source: str,
+    by: User | None,
+    channel: str,
+    table: TestTable,
+) -> dict[int, ImportOutcome]:
+    """Store the plain messages of a batch in one transaction; returns their outcomes
+    (a message that turns out not to be plain is left out, for the one-at-a-time path)."""
+    if not plain:
+        return {}
+    identities = {
+        (report.patient.bsn, report.patient.birth_date)
+        for parsed in plain.values()
+        for report in parsed.reports
+    }
+    patients: dict[tuple[str, date | None], Patient] = {
+        (patient.bsn, patient.date_of_birth): patient
+        for patient in Patient.objects.filter(
+            practice=practice, bsn__in={bsn for bsn, _born in identities if bsn}
+        ).select_related("practice")
+    }
+    reviewers = dict(
+        Membership.objects.filter(practice=practice, role=StaffRole.HUISARTS, active=True)
+        .exclude(agb_code="")
+        .values_list("agb_code", "user_id")
+    )
+    keyed: dict[int, list[tuple[Report, Patient, list[tuple[str, ReportedResult, LabTest]]]]] = {}
+    for index, parsed in plain.items():
+        reports = []
+        for report in parsed.reports:
+            patient = patients.get((report.patient.bsn, report.patient.birth_date))
+            if patient is None:
+                break
+            found: list[tuple[str, ReportedResult, LabTest]] = []
+            for result in report.results:
+                test = table.find(result.system, result.code)
+                if test is not None:  # plain messages know every test (checked above)
+                    found.append((_base_key(patient, result), result, test))
+            reports.append((report, patient, found))
+        else:
+            keyed[index] = reports
+    all_keys = {key for reports in keyed.values() for _r, _p, rows in reports for key, _, _ in rows}
+    stored_before = set(
+        LabResult.objects.filter(practice=practice, base_key__in=all_keys).values_list(
+            "base_key", flat=True
+        )
+    )
+    batch_keys: set[str] = set()
+    outcomes: dict[int, ImportOutcome] = {}
+    messages: list[LabMessage] = []
+    rows: list[tuple[LabMessage, LabResult]] = []
+    for index, reports in keyed.items():
+        keys = [key for _r, _p, results in reports for key, _, _ in results]
+        if stored_before & set(keys) or batch_keys & set(keys) or len(set(keys)) != len(keys):
+            continue  # a newer version or a repeat: the one-at-a-time path decides
+        batch_keys |= set(keys)
+        parsed = plain[index]
+        outcome = ImportOutcome()
+        for part, (report, patient, results) in enumerate(reports):
+            message = LabMessage(
+                practice=practice,
+                door=door,
+                digest=digests[index],
+                part=part,
+                source=source[:120],
+                sender=parsed.sender,
+                message_id=parsed.message_id,
+                raw=_storable(report.raw.encode("utf-8")),
+                identity=report.patient.as_identity(),
+                patient=patient,
+                status=MessageStatus.IMPORTED,
+                result_count=len(results),
+            )
+            reviewer = reviewers.get(report.ordered_by_agb) or patient.gp_id
+            messages.append(message)
+            for row in _new_rows(
+                message, patient, [(r, t) for _k, r, t in results], reviewer=reviewer, known=()
+            ):
+                rows.append((message, row))
+            outcome.messages.append(message)
+            outcome.stored += len(results)
+        outcomes[index] = outcome
+    with transaction.atomic():
+        LabMessage.objects.bulk_create(messages)
+        for message, row in rows:
+            row.message = message
+        LabResult.objects.bulk_create([row for _message, row in rows])
+        by_message: dict[int, list[LabResult]] = {}
+        for message, row in rows:
+            by_message.setdefault(id(message), []).append(row)
+        record_batch_access(
+            actor=by,
+            practice=practice,
+            channel=channel,
+            accesses=[
+                BatchAccess(
+                    action=AuditAction.CREATE,
+                    object_kind="labresult",
+                    patient=message.patient,
+                    object_ids=[row.public_id for row in by_message.get(id(message), [])],
+                    detail=f"{door} {message.sender}".strip(),
+                )
+                for message in messages
+                if message.patient is not None and by_message.get(id(message))
+            ],
+        )
+    return outcomes

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from spreekuur.core.models import Practice
 from spreekuur.results.models import Door
-from spreekuur.results.services import receive_lab_message
+from spreekuur.results.services.imports import receive_lab_messages
 from spreekuur.results.table import TestTable
 
 BATCH_SEGMENTS = re.compile(r"^(FHS|BHS|BTS|FTS)\|", re.MULTILINE)
@@ -62,10 +62,10 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: niet te lezen ({error.strerror}).") from error
             door = door_for(path, options["door"])
             messages = hl7_messages(content) if door == Door.HL7V2 else [content]
-            for raw in messages:
-                outcome = receive_lab_message(
-                    practice=practice, door=door, raw=raw, source=path.name, table=table
-                )
+            outcomes = receive_lab_messages(
+                practice=practice, door=door, raws=messages, source=path.name, table=table
+            )
+            for outcome in outcomes:
                 totals["berichten"] += 1
                 totals["uitslagen"] += outcome.stored
                 totals["dubbel"] += outcome.duplicate
