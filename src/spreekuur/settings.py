@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "spreekuur.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "spreekuur.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -275,6 +276,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 VIDEO_BASE_URL = env_str("VIDEO_BASE_URL", "")
 VIDEO_APP_ID = env_str("VIDEO_APP_ID", "spreekuur")
 VIDEO_APP_SECRET = env_str("VIDEO_APP_SECRET", "")
+# No request body above this is read at all (three 20 MB photos and a form fit).
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 64 * 1024 * 1024)
 # Pharmacies that take prescriptions as files get a folder under this one, never elsewhere.
 PHARMACY_DROP_ROOT = Path(env_str("PHARMACY_DROP_ROOT", str(DATA_DIR / "apotheken")))
 

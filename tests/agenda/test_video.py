@@ -87,3 +87,30 @@ def test_the_patient_page_says_when_the_button_comes(video, cast: Cast) -> None:
         reverse("agenda:my_appointment", args=[video.public_id])
     )
     assert "De knop om te beginnen staat hier vanaf" in page.content.decode()
+
+
+def test_only_the_appointments_own_practitioner_moderates(video, cast: Cast, monkeypatch) -> None:
+    from spreekuur.agenda.views import staff
+    from tests.conftest import _staff
+
+    asked: list[bool] = []
+
+    def spy(appointment, *, practitioner: bool, now):
+        asked.append(practitioner)
+        return video_link(appointment, practitioner=practitioner, now=now)
+
+    monkeypatch.setattr(staff, "video_link", spy)
+    other_gp = _staff(cast.practice_a, "huisarts", "Dokter Twee")
+    for user in (cast.gp_a, other_gp):
+        page = verified_client(user).get(reverse("agenda:appointment", args=[video.public_id]))
+        assert page.status_code == 200
+    assert asked == [True, False]
+    link = video_link(video, practitioner=True, now=video.starts_at)
+    assert link is not None
+    claims = jwt.decode(link.url.split("jwt=")[1], options={"verify_signature": False})
+    assert claims["context"]["user"]["moderator"] is True
+    assert claims["context"]["user"]["affiliation"] == "owner"
+    patient = video_link(video, practitioner=False, now=video.starts_at)
+    assert patient is not None
+    patient_claims = jwt.decode(patient.url.split("jwt=")[1], options={"verify_signature": False})
+    assert patient_claims["context"]["user"]["moderator"] is False

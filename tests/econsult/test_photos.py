@@ -77,3 +77,27 @@ def test_an_oversized_photo_is_refused_before_reading() -> None:
 def test_a_large_photo_is_scaled_to_a_viewable_size() -> None:
     photo = _clean(image_bytes(size=(4000, 3000)))
     assert max(photo.width, photo.height) == 3000
+
+
+# --- Found in the security review ----------------------------------------------------------
+
+
+def test_a_jpeg_with_thousands_of_scans_is_refused_before_decoding() -> None:
+    # Each start-of-scan is a decoding pass; thousands of tiny ones cost minutes of CPU.
+    crafted = image_bytes() + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" * 200
+    with pytest.raises(BusinessRuleError, match="niet worden gelezen"):
+        _clean(crafted)
+
+
+def test_a_comment_does_not_survive() -> None:
+    image = Image.new("RGB", (64, 64), (10, 20, 30))
+    out = io.BytesIO()
+    image.save(out, "JPEG", comment=b"Kerkstraat 1, Lindewijk")
+    assert b"Kerkstraat" in out.getvalue()
+    assert b"Kerkstraat" not in _clean(out.getvalue()).content
+
+
+def test_a_truncated_heic_is_refused_not_a_server_error() -> None:
+    heic = image_bytes("HEIF")
+    with pytest.raises(BusinessRuleError):
+        _clean(heic[: len(heic) // 2])

@@ -233,3 +233,42 @@ def test_an_unread_answer_is_reminded_once_after_three_days(cast: Cast, calm, ma
     services.answer_thread(thread=read, body="Antwoord", by=cast.gp_a)
     verified_client(cast.patient_user_a).get(reverse("econsult:my_thread", args=[read.public_id]))
     assert remind_unread_answers(now=later) == 0  # read in time: nothing
+
+
+# --- Found in the security review ----------------------------------------------------------
+
+
+def test_a_huge_body_is_refused_before_anything_reads_it(cast: Cast, settings) -> None:
+    from django.test import Client
+
+    settings.MAX_REQUEST_BYTES = 1024
+    client = Client(enforce_csrf_checks=True)  # the CSRF check would read the body
+    response = client.generic(
+        "POST", reverse("econsult:ask"), b"x" * 2048, content_type="application/octet-stream"
+    )
+    assert response.status_code == 413
+
+
+def test_reopening_an_answered_question_counts_against_the_limit(cast: Cast, calm) -> None:
+    from spreekuur.econsult.models import EConsultSettings
+
+    EConsultSettings.objects.create(practice=cast.practice_a, max_open_per_patient=1)
+    first = _ask(cast, calm)
+    services.answer_thread(thread=first, body="Antwoord", by=cast.gp_a)
+    _ask(cast, calm)  # the one open question
+    with pytest.raises(BusinessRuleError, match="open vragen"):
+        services.reply_as_patient(thread=first, body="Nog een vraag", by=cast.patient_user_a)
+
+
+def test_a_reply_to_a_waiting_question_keeps_its_deadline(cast: Cast, calm) -> None:
+    thread = _ask(cast, calm)
+    Thread.objects.filter(pk=thread.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    services.reply_as_patient(thread=thread, body="Nog iets", by=cast.patient_user_a)
+    thread.refresh_from_db()
+    assert thread.due_at < timezone.now()  # still "over tijd"
+
+
+def test_a_guessed_thread_is_logged(cast: Cast, calm) -> None:
+    thread = _ask(cast, calm)
+    verified_client(cast.patient_user_b).get(reverse("econsult:my_thread", args=[thread.public_id]))
+    assert AuditEntry.objects.filter(outcome="denied", object_kind="econsult").exists()

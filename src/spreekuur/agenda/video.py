@@ -40,7 +40,8 @@ def room_name(appointment: Appointment) -> str:
 
 
 def video_link(appointment: Appointment, *, practitioner: bool, now: datetime) -> VideoLink | None:
-    """The join link for the patient or the practitioner, only within the window."""
+    """The join link for the patient or the practitioner, only within the window. Only
+    the appointment's own practitioner moderates (lets the patient in from the lobby)."""
     if (
         appointment.appointment_type.mode != AppointmentMode.VIDEO
         or appointment.status != AppointmentStatus.BOOKED
@@ -59,7 +60,15 @@ def video_link(appointment: Appointment, *, practitioner: bool, now: datetime) -
             "room": room,
             "nbf": int(opens.timestamp()),
             "exp": int(closes.timestamp()),
-            "context": {"user": {"name": "Zorgverlener" if practitioner else "Patiënt"}},
+            # Both forms: Jitsi's token_affiliation module reads context.user, others the
+            # top-level claim (docs/video-consult.md).
+            "context": {
+                "user": {
+                    "name": "Zorgverlener" if practitioner else "Patiënt",
+                    "moderator": practitioner,
+                    "affiliation": "owner" if practitioner else "member",
+                }
+            },
             "moderator": practitioner,
         },
         settings.VIDEO_APP_SECRET,

@@ -4,7 +4,9 @@ import ipaddress
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from spreekuur.core import request_context
 
@@ -100,3 +102,24 @@ class NoStoreForLoggedInMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a body larger than MAX_REQUEST_BYTES from its Content-Length, before anything
+    (the CSRF check included) reads it; and a body without a length (chunked), which
+    Django would read as empty. The reverse proxy should have the same limit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("POST", "PUT", "PATCH"):
+            declared = request.META.get("CONTENT_LENGTH") or ""
+            chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+            if chunked or (declared.isdigit() and int(declared) > settings.MAX_REQUEST_BYTES):
+                return HttpResponse(
+                    _("Het bericht is te groot. Er is niets opgeslagen."),
+                    status=413,
+                    content_type="text/plain; charset=utf-8",
+                )
+        return self.get_response(request)

@@ -37,8 +37,8 @@ def threads_of(patient: Patient) -> QuerySet[Thread]:
     )
 
 
-def thread_for_patient(patient: Patient, public_id: UUID | str) -> Thread:
-    """One of this patient's threads with the visible messages; 404 for any other."""
+def thread_for_patient(user: User, patient: Patient, public_id: UUID | str) -> Thread:
+    """One of this patient's threads with the visible messages; 404 (logged) for any other."""
     try:
         return (
             threads_of(patient)
@@ -47,6 +47,7 @@ def thread_for_patient(patient: Patient, public_id: UUID | str) -> Thread:
             .get(public_id=public_id)
         )
     except (Thread.DoesNotExist, ValueError):
+        record_denied(actor=user, object_kind="econsult", object_ids=[public_id])
         raise Http404 from None
 
 

@@ -131,18 +131,12 @@ def ask_question(
         raise BusinessRuleError(_("Geef toestemming om uw vraag en foto's te versturen."))
     text = _body(body)
     settings = settings_for(patient.practice)
+    _within_open_limit(patient, settings)  # before any photo is decoded (that costs CPU)
     cleaned = _photos(photos, patient.practice)  # all checked before anything is stored
 
     def write(stored: list[str]) -> Thread:
         Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
-        open_count = Thread.objects.filter(
-            practice=patient.practice, patient=patient, status=ThreadStatus.OPEN
-        ).count()
-        if open_count >= settings.max_open_per_patient:
-            raise BusinessRuleError(
-                _("U heeft al %(count)s open vragen. Wacht op een antwoord, of bel de praktijk.")
-                % {"count": open_count}
-            )
+        _within_open_limit(patient, settings)
         thread = Thread.objects.create(
             practice=patient.practice,
             patient=patient,
@@ -159,6 +153,17 @@ def ask_question(
     return _with_photo_cleanup(write)
 
 
+def _within_open_limit(patient: Patient, settings: EConsultSettings) -> None:
+    open_count = Thread.objects.filter(
+        practice=patient.practice, patient=patient, status=ThreadStatus.OPEN
+    ).count()
+    if open_count >= settings.max_open_per_patient:
+        raise BusinessRuleError(
+            _("U heeft al %(count)s open vragen. Wacht op een antwoord, of bel de praktijk.")
+            % {"count": open_count}
+        )
+
+
 def reply_as_patient(
     *,
     thread: Thread,
@@ -169,6 +174,8 @@ def reply_as_patient(
     """A follow-up in the same thread (at most two); the practice's clock starts again."""
     capacity = portal_capacity(by, thread.patient)
     text = _body(body)
+    if thread.status == ThreadStatus.CLOSED:  # checked again under the lock below
+        raise BusinessRuleError(_("Deze vraag is afgesloten. Stel een nieuwe vraag."))
     cleaned = _photos(photos, thread.practice)
 
     def write(stored: list[str]) -> Thread:
@@ -180,11 +187,16 @@ def reply_as_patient(
             raise BusinessRuleError(
                 _("U heeft al twee keer gereageerd. Stel een nieuwe vraag of bel de praktijk.")
             )
-        _add_message(locked, author=by, body=text, from_patient=True, photos=cleaned, stored=stored)
         settings = settings_for(locked.practice)
-        locked.status = ThreadStatus.OPEN
-        locked.due_at = working_day_deadline(timezone.now(), settings.sla_working_days)
-        locked.save(update_fields=["status", "due_at"])
+        if locked.status != ThreadStatus.OPEN:
+            # Reopening an answered question counts as an open question again; a reply to
+            # a question still waiting keeps its deadline (and stays "over tijd").
+            Patient.objects.select_for_update(no_key=True).filter(pk=locked.patient_id).first()
+            _within_open_limit(locked.patient, settings)
+            locked.status = ThreadStatus.OPEN
+            locked.due_at = working_day_deadline(timezone.now(), settings.sla_working_days)
+            locked.save(update_fields=["status", "due_at"])
+        _add_message(locked, author=by, body=text, from_patient=True, photos=cleaned, stored=stored)
         _log(locked, by, AuditAction.CHANGE, "reactie van de patiënt", actor_role=capacity)
         return locked
 

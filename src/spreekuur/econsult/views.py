@@ -3,6 +3,8 @@ practice's inbox and thread page, photos through an access check, and the settin
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -14,13 +16,13 @@ from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts.capabilities import acting_user_in_practice
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import practice_of, staff_of
+from spreekuur.accounts.selectors import staff_of
 from spreekuur.agenda.forms import first_raised_flag
 from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.agenda.services.booking import RedFlagRaised
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
-from spreekuur.core.models import AuditAction
+from spreekuur.core.models import AuditAction, Practice
 from spreekuur.econsult import capabilities, selectors, services
 from spreekuur.econsult.forms import (
     AnswerForm,
@@ -37,10 +39,10 @@ from spreekuur.patients.portal import portal_subject
 PAGE_SIZE = 50
 
 
-def _too_large(request: HttpRequest) -> bool:
-    """Refuse before the body is read: up to 3 photos at the practice's size, plus text."""
-    practice = practice_of(request.user)  # type: ignore[arg-type]
-    limit = services.settings_for(practice).max_photo_megabytes if practice else 10
+def _too_large(request: HttpRequest, practice: Practice) -> bool:
+    """Up to 3 photos at the practice's size, plus text (MAX_REQUEST_BYTES, checked before
+    anything reads the body, is the hard limit)."""
+    limit = services.settings_for(practice).max_photo_megabytes
     declared = request.META.get("CONTENT_LENGTH") or "0"
     return declared.isdigit() and int(declared) > MAX_PHOTOS * limit * 1024 * 1024 + 64 * 1024
 
@@ -88,7 +90,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     """A new question: red flags first (a "yes" stops with 112 or the urgent line)."""
     subject = portal_subject(request)
     practice = subject.patient.practice
-    if request.method == "POST" and _too_large(request):
+    if request.method == "POST" and _too_large(request, practice):
         return render(request, "econsult/too_large.html", status=413)
     flags = red_flags_for(practice)
     form = QuestionForm(request.POST or None, request.FILES or None, flags=flags)
@@ -133,8 +135,8 @@ def ask(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def my_thread(request: HttpRequest, public_id: str) -> HttpResponse:
     subject = portal_subject(request)
-    thread = selectors.thread_for_patient(subject.patient, public_id)
-    if request.method == "POST" and _too_large(request):
+    thread = selectors.thread_for_patient(subject.user, subject.patient, public_id)
+    if request.method == "POST" and _too_large(request, subject.patient.practice):
         return render(request, "econsult/too_large.html", status=413)
     form = ReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -263,11 +265,13 @@ def photo(request: HttpRequest, public_id: str) -> HttpResponse | FileResponse:
     user = request.user
     if not isinstance(user, User):
         raise Http404
+    acting: dict[str, Any] = {}
     if capabilities.can_work_inbox(user):
         found = selectors.photo_for(user, public_id, patient=None)
     else:
         subject = portal_subject(request)
         found = selectors.photo_for(user, public_id, patient=subject.patient)
+        acting = subject.audit()
     thread = found.message.thread
     record_access(
         actor=user,
@@ -276,6 +280,7 @@ def photo(request: HttpRequest, public_id: str) -> HttpResponse | FileResponse:
         practice=thread.practice,
         patient=thread.patient,
         object_ids=[found.public_id],
+        **acting,
     )
     response = FileResponse(
         default_storage.open(found.stored_name, "rb"), content_type="image/jpeg"

@@ -163,7 +163,12 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             else "",
             "statuses": AppointmentStatus,
             "now": timezone.now(),
-            "video": video_link(appointment, practitioner=True, now=timezone.now()),
+            # Only the appointment's own practitioner gets the moderator's link.
+            "video": video_link(
+                appointment,
+                practitioner=appointment.practitioner.user_id == user.pk,
+                now=timezone.now(),
+            ),
         },
     )
 
