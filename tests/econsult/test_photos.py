@@ -101,3 +101,9 @@ def test_a_truncated_heic_is_refused_not_a_server_error() -> None:
     heic = image_bytes("HEIF")
     with pytest.raises(BusinessRuleError):
         _clean(heic[: len(heic) // 2])
+
+
+def test_a_photo_larger_than_it_said_is_refused() -> None:
+    content = image_bytes(size=(2000, 1500))
+    with pytest.raises(BusinessRuleError, match="groter dan"):
+        clean_photo(io.BytesIO(content), size=10, max_bytes=len(content) - 1)

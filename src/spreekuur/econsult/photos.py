@@ -73,6 +73,10 @@ def clean_photo(upload: IO[bytes], *, size: int, max_bytes: int) -> CleanPhoto:
             _("Een foto is groter dan %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}
         )
     content = upload.read(max_bytes + 1)
+    if len(content) > max_bytes:  # the size given was not the truth
+        raise BusinessRuleError(
+            _("Een foto is groter dan %(mb)s MB.") % {"mb": max_bytes // (1024 * 1024)}
+        )
     sniffed = _sniffed_format(content[:16])
     if sniffed is None:
         raise BusinessRuleError(_("Alleen foto's als JPEG, PNG of HEIC (iPhone) kunnen mee."))
