@@ -256,3 +256,37 @@ def test_the_record_pdf_holds_released_results_only(opened: Cast) -> None:
     assert "987" not in text and "Ontstekingswaarde" not in text
     export = AuditEntry.objects.filter(action="export").latest("seq")
     assert str(LabResult.objects.get(test__nhg_code="2816").public_id) in export.object_ids
+
+
+def test_a_long_history_shows_the_newest_two_years_first(opened: Cast) -> None:
+    from spreekuur.results.models import LabResult
+
+    released(opened, SampleResult("2816", "44", "mmol/mol"), days_ago=1)
+    first = LabResult.objects.get()
+    # 29 older values of the same test, released too (written directly: the same rows).
+    LabResult.objects.bulk_create(
+        LabResult(
+            practice=first.practice,
+            patient=first.patient,
+            message=first.message,
+            test=first.test,
+            base_key=f"old{n}",
+            source_key=f"old{n}",
+            observed_at=first.observed_at - timedelta(days=30 * (n + 1)),
+            value=40 + n % 5,
+            value_text=str(40 + n % 5),
+            unit="mmol/mol",
+            comment="Normaal, geen actie nodig.",
+            reviewed_by=opened.gp_a,
+            reviewed_at=timezone.now(),
+            released=True,
+        )
+        for n in range(29)
+    )
+    client = verified_client(opened.patient_user_a)
+    url = reverse("results:my_test_results", args=[first.test.public_id])
+    page = client.get(url).content.decode()
+    assert page.count('data-label="Datum"') == 24 and "Ook de oudere uitslagen tonen" in page
+    everything = client.get(url + "?alle=1").content.decode()
+    assert everything.count('data-label="Datum"') == 30
+    assert "Ook de oudere uitslagen tonen" not in everything

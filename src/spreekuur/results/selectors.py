@@ -154,18 +154,34 @@ def all_results_online(patient: Patient) -> list[LabResult]:
     )
 
 
-def test_online(patient: Patient, test_public_id: UUID | str) -> tuple[LabTest, list[LabResult]]:
-    """One test's released results for the patient, oldest first (for the chart); 404 when
-    the patient has none online, so a guessed test id tells nothing."""
+RECENT = 24  # values shown at first: two years of monthly checks
+
+
+@dataclass(frozen=True)
+class TestHistory:
+    test: LabTest
+    results: list[LabResult]  # oldest first, for the chart
+    more: bool  # older ones exist beyond what is shown
+
+
+def test_online(
+    patient: Patient, test_public_id: UUID | str, *, everything: bool = False
+) -> TestHistory:
+    """One test's released results for the patient: the newest RECENT (or all), oldest
+    first for the chart; the same queries and work however long the history is. 404
+    when the patient has none online, so a guessed test id tells nothing."""
     # The test's id through a subquery: the patient's index then finds just that test's
     # rows instead of reading all of a long record and dropping the others.
     test_id = Subquery(LabTest.objects.filter(public_id=test_public_id).values("id")[:1])
-    results = list(
+    newest = (
         _online(patient)
         .filter(test_id=test_id)
         .select_related("test", "reviewed_by")
-        .order_by("observed_at", "id")
+        .order_by("-observed_at", "-id")
     )
-    if not results:
+    rows = list(newest if everything else newest[: RECENT + 1])
+    if not rows:
         raise Http404
-    return results[0].test, results
+    more = not everything and len(rows) > RECENT
+    results = list(reversed(rows[:RECENT] if more else rows))
+    return TestHistory(results[0].test, results, more)

@@ -242,7 +242,10 @@ def my_results(request: HttpRequest) -> HttpResponse:
 def my_test_results(request: HttpRequest, public_id: str) -> HttpResponse:
     """One test over time: a chart and the same numbers in a table."""
     subject = portal_subject(request)
-    test, results = selectors.test_online(subject.patient, public_id)
+    history = selectors.test_online(
+        subject.patient, public_id, everything=request.GET.get("alle") == "1"
+    )
+    results = history.results
     shown = [r.public_id for r in results]
     _log_read(subject.user, "labresult", shown, subject.patient, **subject.audit())
     latest: LabResult = results[-1]
@@ -250,8 +253,9 @@ def my_test_results(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "results/my_test_results.html",
         {
-            "test": test,
+            "test": history.test,
             "results": list(reversed(results)),
+            "more": history.more,
             "latest": latest,
             "chart": trend_chart(results),
             "subject": subject,
