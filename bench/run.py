@@ -9,6 +9,11 @@
 3. The agenda's booking storm and sustained booking load (bench/booking.py), same database.
 4. Lab results (bench/results.py): HL7 ingest against bare parsing and a bare bulk insert,
    and the patient's results pages (one worker, and 50 patients at once), same database.
+5. Repeat prescriptions (bench/prescriptions.py): the GP's accorderingslijst with 200 open
+   requests (one worker), and the outbox delivered to a stub pharmacy against a bare httpx
+   client, same database.
+6. E-consult (bench/econsult.py): the practice's inbox (one worker), and a 10 MB phone
+   photo, a HEIC photo and a pixel bomb through the photo check against bare Pillow.
 
 Every run is bounded: a fixed number of requests and a timeout on each step.
 """
@@ -348,6 +353,12 @@ def main() -> None:
         "constraints, foreign keys and ANALYZE)."
     )
     results.bench_results(env, when=when, region=region, vacuumed=True)
+    import prescriptions  # likewise (it imports booking and results)
+
+    prescriptions.bench_prescriptions(env, when=when)
+    import econsult
+
+    econsult.bench_econsult(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

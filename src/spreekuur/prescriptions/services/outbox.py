@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
+import httpx
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +25,15 @@ from spreekuur.prescriptions.models import (
     ItemStatus,
     OutboxMessage,
     RepeatRequestItem,
+    Transport,
 )
 from spreekuur.prescriptions.services.requests import transition
-from spreekuur.prescriptions.transports import TRANSPORTS, DeliveryFailed
+from spreekuur.prescriptions.transports import (
+    TIMEOUT_SECONDS,
+    TRANSPORTS,
+    DeliveryFailed,
+    deliver_http,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +74,15 @@ def deliver_due(
     """Send what is due; returns how many were delivered. A crash loses nothing: the
     message in hand is leased, and sent again (same key) when the lease ends."""
     now = now or timezone.now()
-    send: dict[str, Callable[[OutboxMessage], None]] = dict(transports or TRANSPORTS)
+    with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+        # One client for the whole run: its TLS setup and connections are reused.
+        send: dict[str, Callable[[OutboxMessage], None]] = dict(
+            transports or {**TRANSPORTS, Transport.HTTP: partial(deliver_http, client=client)}
+        )
+        return _deliver(now, batch, send)
+
+
+def _deliver(now: datetime, batch: int, send: dict[str, Callable[[OutboxMessage], None]]) -> int:
     delivered = 0
     for _round in range(batch):
         message = _claim(now)
