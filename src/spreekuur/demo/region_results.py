@@ -357,6 +357,9 @@ def _bulk_load(tables: Sequence[str]) -> Iterator[None]:
             [list(tables)],
         )
         indexes = cursor.fetchall()
+        # Deferred foreign-key checks of rows written earlier in this transaction would
+        # block ALTER TABLE ("pending trigger events"): run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _kind, _definition in reversed(constraints):
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
@@ -372,6 +375,7 @@ def _bulk_load(tables: Sequence[str]) -> Iterator[None]:
         for table, name, kind, definition in constraints:
             if kind == "f":
                 cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _write_orm(messages: list[list[Any]], results: list[list[Any]]) -> None:
