@@ -1,4 +1,5 @@
-"""Working-day deadlines (domain rule 7): weekends and Dutch public holidays do not count.
+"""Working-day deadlines (domain rule 7): weekends and Dutch public holidays do not count
+(the `holidays` package's list, which includes Good Friday: a deadline never ends on it).
 
 A deadline of n working days is the end of the n-th working day after the day something
 arrived, so a question on Friday afternoon and one on Saturday both have until the end of
