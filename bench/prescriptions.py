@@ -587,7 +587,7 @@ class StubPharmacy:
     """A pharmacy's FHIR endpoint: keeps each prescription once per Idempotency-Key
     (201 the first time, 409 after), as a pharmacy system should; HTTP/1.1 keep-alive."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.lock = threading.Lock()
         self.posts: Counter[str] = Counter()  # POSTs per key
         self.stored: dict[str, bytes] = {}  # the first body per key
@@ -618,6 +618,8 @@ class StubPharmacy:
                         identifier = (resource.get("identifier") or [{}])[0].get("value")
                         if not key.startswith("bare") and identifier != f"urn:uuid:{key}":
                             stub.mismatched += 1
+                if delay:
+                    time.sleep(delay)  # a pharmacy system's own time per prescription
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

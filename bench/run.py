@@ -14,6 +14,9 @@
    client, same database.
 6. E-consult (bench/econsult.py): the practice's inbox (one worker), and a 10 MB phone
    photo, a HEIC photo and a pixel bomb through the photo check against bare Pillow.
+7. Crash safety (bench/crash.py): kill -9 of gunicorn, the worker and a lab import under
+   load; after a restart, no half-written data, no lost accepted request, the audit chain
+   intact, pending deliveries finished.
 
 Every run is bounded: a fixed number of requests and a timeout on each step.
 """
@@ -359,6 +362,9 @@ def main() -> None:
     import econsult
 
     econsult.bench_econsult(env, when=when)
+    import crash  # kill -9 in the middle of bookings, lab imports and deliveries
+
+    crash.bench_crash(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

@@ -279,6 +279,9 @@ VIDEO_APP_SECRET = env_str("VIDEO_APP_SECRET", "")
 # No request body above this is read at all (three 20 MB photos and a form fit).
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 64 * 1024 * 1024)
 # Pharmacies that take prescriptions as files get a folder under this one, never elsewhere.
+# How long a worker holds a prescription it is sending; one that dies mid-send leaves the
+# message to be sent again (same Idempotency-Key) when this has passed.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 PHARMACY_DROP_ROOT = Path(env_str("PHARMACY_DROP_ROOT", str(DATA_DIR / "apotheken")))
 
 # --- SMS: a pluggable gateway (content-free texts only) -----------------------------------

@@ -123,6 +123,22 @@ def test_a_lost_answer_never_makes_a_second_prescription(repeats: Repeats, stub)
     assert stub.calls == 2 and len(stub.received) == 1  # the pharmacy kept it once
 
 
+def test_a_worker_killed_mid_send_leaves_the_message_to_the_next_after_the_lease(
+    repeats: Repeats, stub, settings
+) -> None:
+    from spreekuur.prescriptions.services.outbox import _claim
+
+    settings.OUTBOX_LEASE_SECONDS = 30
+    message = _approved(repeats, stub)
+    now = timezone.now()
+    assert _claim(now) is not None  # claimed; then the worker dies before it sends
+    assert deliver_due(now=now + timedelta(seconds=29)) == 0  # still leased: nobody sends
+    assert deliver_due(now=now + timedelta(seconds=30)) == 1
+    message.refresh_from_db()
+    assert message.status == DeliveryStatus.DELIVERED and message.attempts == 2
+    assert len(stub.received) == 1
+
+
 def test_the_file_transport_writes_one_file_per_prescription(
     repeats: Repeats, tmp_path: Path
 ) -> None:

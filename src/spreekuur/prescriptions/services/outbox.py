@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 import httpx
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,12 +42,6 @@ logger = logging.getLogger(__name__)
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 720)
 
 
-# While a worker sends a message it is leased: no other worker takes it before then. A
-# worker that dies mid-send leaves the lease to expire, and the message is sent again
-# under the same Idempotency-Key.
-LEASE = timedelta(minutes=5)
-
-
 def _claim(now: datetime) -> OutboxMessage | None:
     """Take the next due message in a short transaction (nothing is held while sending:
     on SQLite a transaction would block every write of the app for that long)."""
@@ -60,7 +55,10 @@ def _claim(now: datetime) -> OutboxMessage | None:
         if message is None:
             return None
         message.attempts += 1
-        message.next_attempt_at = now + LEASE
+        # While a worker sends a message it is leased (OUTBOX_LEASE_SECONDS): no other
+        # worker takes it before then. One that dies mid-send leaves the lease to expire,
+        # and the message is sent again under the same Idempotency-Key.
+        message.next_attempt_at = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         message.save(update_fields=["attempts", "next_attempt_at"])
         return message
 
