@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import logging
+import logging.config
 import os
+import re
 import time
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
@@ -17,7 +24,13 @@ from spreekuur.accounts.models import User
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
-from tests.factories import MembershipFactory, PatientFactory, PracticeFactory, UserFactory
+from tests.factories import (
+    TEST_PASSWORD,
+    MembershipFactory,
+    PatientFactory,
+    PracticeFactory,
+    UserFactory,
+)
 
 # No per-example deadline: a 2-core CI machine under load must not turn slowness into a
 # failure (timings never decide a test here).
@@ -50,6 +63,159 @@ def _fast_password_hashing(settings: object) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
     ]
+
+
+# --- No patient data or secrets in the logs ---------------------------------------------------
+#
+# Every log record of every test (setup, the test, teardown; any thread) is formatted as the
+# production console handler writes it (settings.LOGGING: SafeJsonFormatter behind the
+# RequestContextFilter) and scanned. A hit fails the test with the offending line.
+
+_BSN_LIKE = re.compile(r"(?<!\d)(?:\d{9}|\d{3}([ .-])\d{3}\1\d{3}|\d{4}\.\d{2}\.\d{3})(?!\d)")
+_EMAIL_LIKE = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_TOKEN_LIKE = re.compile(
+    r"(?:bearer\s+|(?:token|sessionid|session_key|csrftoken)[\"']?\s*[=:]\s*[\"']?)"
+    r"[A-Za-z0-9+/_.~-]{32,}",
+    re.IGNORECASE,
+)
+# The factory's patient names (Jan12 Jansen12) and distinctive clinical texts the tests
+# write into questions, journal lines, comments and reasons: none of it belongs in a log.
+_PATIENT_NAME = re.compile(r"\bJan(?:sen)?\d+\b")
+_MEDICAL = re.compile(
+    r"\b(?:"
+    + "|".join(
+        re.escape(phrase)
+        for phrase in (
+            "Een plek",
+            "rode plek",
+            "knie",
+            "conclusie",
+            "hoofdpijn",
+            "Spanningshoofdpijn",
+            "Waterpokken",
+            "Depressieve klachten",
+            "Hechtingen verwijderd",
+            "Paracetamol",
+            "Metformine",
+            "vette crème",
+            "het jeukt",
+            "Hoog suiker",
+            "geen actie nodig",
+            "Bespreek ik",
+            "Uitslag bespreken",
+            "GEHEIM: bel",
+            "PRIVE: ik slik",
+        )
+    )
+    + r")",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_bsn(digits: str) -> bool:
+    """Nine digits that pass the BSN elfproef (9·d1 + 8·d2 + … + 2·d8 - d9 ≡ 0 mod 11)."""
+    if len(digits) != 9 or not digits.isdigit() or digits == "0" * 9:
+        return False
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11 == 0
+
+
+def _forbidden_in(line: str) -> str:
+    """What a formatted log line must not carry; "" when it is clean."""
+    try:  # the JSON escapes non-ASCII (crème): scan the decoded text as well
+        text = line + "\n" + json.dumps(json.loads(line), ensure_ascii=False)
+    except ValueError:
+        text = line
+    for match in _BSN_LIKE.finditer(text):
+        if _looks_like_bsn(re.sub(r"\D", "", match.group())):
+            return f"a BSN ({match.group()})"
+    for label, pattern in (
+        ("an e-mail address", _EMAIL_LIKE),
+        ("a token", _TOKEN_LIKE),
+        ("a patient's name", _PATIENT_NAME),
+        ("medical text", _MEDICAL),
+    ):
+        found = pattern.search(text)
+        if found:
+            return f"{label} ({found.group()})"
+    if TEST_PASSWORD in text:
+        return "the test password"
+    return ""
+
+
+class _LogScanner(logging.Handler):
+    """Formats each record as production would and keeps the lines that leak."""
+
+    _configured: tuple[logging.Formatter, list[logging.Filter]] | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.formatter, self.context_filters = self._production_format()
+        self.leaks: list[str] = []
+
+    @classmethod
+    def _production_format(cls) -> tuple[logging.Formatter, list[logging.Filter]]:
+        """The console handler's formatter and filters, built from settings.LOGGING itself."""
+        if cls._configured is None:
+            config = logging.config.DictConfigurator(copy.deepcopy(settings.LOGGING))
+            console = config.config["handlers"]["console"]
+            formatter = config.configure_formatter(
+                config.config["formatters"][console["formatter"]]
+            )
+            filters = [
+                config.configure_filter(config.config["filters"][name])
+                for name in console.get("filters", [])
+            ]
+            cls._configured = (formatter, filters)
+        return cls._configured
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record = copy.copy(record)  # the filter rewrites records: not the ones caplog keeps
+        if not all(f.filter(record) for f in self.context_filters):
+            return
+        line = self.format(record)
+        problem = _forbidden_in(line)
+        if problem:
+            self.leaks.append(f"{problem} from logger {record.name!r}: {line}")
+
+    def take(self) -> list[str]:
+        leaks, self.leaks = self.leaks, []
+        return leaks
+
+
+_LOG_SCANNER = pytest.StashKey[_LogScanner]()
+
+
+@pytest.fixture(autouse=True)
+def _no_patient_data_or_secrets_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    scanner = _LogScanner()
+    request.node.stash[_LOG_SCANNER] = scanner
+    root = logging.getLogger()
+    root.addHandler(scanner)
+    yield
+    root.removeHandler(scanner)
+    leaks = scanner.take()  # only what came after the test's own report (teardown)
+    if leaks:
+        pytest.fail("Forbidden content in the log:\n" + "\n".join(leaks), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A leak during setup or the test fails the test itself, with the offending lines."""
+    report = yield
+    scanner = item.stash.get(_LOG_SCANNER, None)
+    if scanner is not None and report.when == "call":
+        leaks = scanner.take()
+        if leaks:
+            text = "Forbidden content in the log:\n" + "\n".join(leaks)
+            if report.passed:
+                report.outcome = "failed"
+                report.longrepr = text
+            else:
+                report.sections.append(("log leaks", text))
+    return report
 
 
 @dataclass

@@ -4,24 +4,36 @@ public pages and the login's own steps) fails the suite.
 
 Expected answers: "ok" (200, or a redirect that is not to the login), "login" (redirect to
 the login page), 403, 404, or "skip" for a POST that would change data for an allowed
-role (its effect is tested where the feature is)."""
+role (its effect is tested where the feature is).
+
+Beside the cast, one more portal user: a gemachtigde with no patient record of their own,
+recorded for patient_a and for other_patient_a. They appear three times: acting for
+patient_a ("gemachtigde"), acting for other_patient_a ("gemachtigde_other": patient_a's
+objects are then someone else's, 404), and before choosing anyone ("gemachtigde_zelf":
+the portal's pages about a patient refuse, 403). The switch goes through the portal's own
+"namens" page, as in the browser."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import time, timedelta
 
 import pytest
+from django.apps import apps
+from django.db import models
 from django.test import Client
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from spreekuur.accounts.models import Membership
+from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import services as agenda_services
 from spreekuur.agenda.models import KioskDevice, RedFlag, ScheduleBlock, ScheduleException
 from spreekuur.dossier import services as dossier_services
 from spreekuur.econsult import services as econsult_services
 from spreekuur.econsult.models import Photo
+from spreekuur.patients import services as patients_services
 from spreekuur.prescriptions.models import OutboxMessage, Pharmacy
 from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
@@ -31,7 +43,7 @@ from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import image_bytes, no_flags, upload
 from tests.factories import UserFactory, add_appointment_types, add_slots, no_red_flags
 from tests.results.conftest import HBA1C_HIGH, oru
-from tests.test_url_walk import _routes
+from tests.test_url_walk import _patterns, _routes
 
 ROLES = [
     "anonymous",
@@ -44,8 +56,16 @@ ROLES = [
     "manager_a",
     "gp_b",
     "manager_b",
+    "gemachtigde",
+    "gemachtigde_other",
+    "gemachtigde_zelf",
 ]
 PATIENTS = {"patient_a", "other_patient_a", "patient_b"}
+# Acting for a patient (for patient_a, and for other_patient_a): the portal pages that take
+# their patient from `portal_subject` open; pages about oneself (the agenda, "mijn
+# gegevens") do not, since this gemachtigde is no patient of their own.
+GEMACHTIGDE = {"gemachtigde", "gemachtigde_other"}
+PORTAL = PATIENTS | GEMACHTIGDE
 CARE_A = {"assistant_a", "gp_a", "poh_a"}
 
 
@@ -68,17 +88,24 @@ def _expect(allowed: set[str], *, other_practice: str = "ok", method: str = "get
     return answers
 
 
-def patient_own() -> dict:
-    """A patient's own object: another patient (any practice) gets 404, staff 403."""
+def patient_own(*, acting_for: bool) -> dict:
+    """A patient's own object: another patient (any practice) gets 404, staff 403.
+
+    With `acting_for` the page takes its patient from `portal_subject`: the gemachtigde
+    acting for patient_a gets it, acting for someone else 404. Without, the page is for a
+    patient about themself only: 403 for a gemachtigde whoever they act for."""
     answers = _expect({"patient_a"}, other_practice=404)
     answers["other_patient_a"] = 404
+    if acting_for:
+        answers["gemachtigde"] = "ok"
+        answers["gemachtigde_other"] = 404
     return answers
 
 
 POLICY: dict[str, dict] = {
     # core
     "core:start": _expect(set(ROLES[1:])),
-    "core:my_audit_log": _expect(PATIENTS),
+    "core:my_audit_log": _expect(PORTAL),
     "core:audit_search": _expect({"manager_a"}),
     "core:manage_page": _expect({"manager_a"}),
     "core:practice_details": _expect({"manager_a"}),
@@ -99,21 +126,21 @@ POLICY: dict[str, dict] = {
     "patients:list": _expect(CARE_A),
     "patients:detail": _expect(CARE_A, other_practice=404),
     "patients:issue_activation": _expect(CARE_A, other_practice=404),
-    "patients:my_details": _expect(PATIENTS),
-    "patients:acting_for": _expect(PATIENTS),
+    "patients:my_details": _expect(PATIENTS),  # about oneself: a gemachtigde has no record
+    "patients:acting_for": _expect(PATIENTS | GEMACHTIGDE | {"gemachtigde_zelf"}),
     "patients:representations": {
         **_expect(CARE_A, other_practice=404, method="post"),
         **{role: "skip" for role in CARE_A},
     },
-    # agenda: the patient's side
+    # agenda: the patient's side, for oneself only (no booking on someone's behalf online)
     "agenda:my_appointments": _expect(PATIENTS),
     "agenda:book_start": _expect(PATIENTS),
     "agenda:book_choose": _expect(PATIENTS),
     "agenda:book_confirm": _expect(PATIENTS),
-    "agenda:my_appointment": patient_own(),
-    "agenda:my_appointment_ics": patient_own(),
-    "agenda:cancel_my_appointment": patient_own(),
-    "agenda:reschedule_my_appointment": patient_own(),
+    "agenda:my_appointment": patient_own(acting_for=False),
+    "agenda:my_appointment_ics": patient_own(acting_for=False),
+    "agenda:cancel_my_appointment": patient_own(acting_for=False),
+    "agenda:reschedule_my_appointment": patient_own(acting_for=False),
     # agenda: the practice
     "agenda:day": _expect(CARE_A),
     "agenda:week": _expect(CARE_A),
@@ -147,8 +174,8 @@ POLICY: dict[str, dict] = {
         "assistant_a": "skip",
     },
     # dossier
-    "dossier:my_record": _expect(PATIENTS),
-    "dossier:my_record_pdf": _expect(PATIENTS),
+    "dossier:my_record": _expect(PORTAL),
+    "dossier:my_record_pdf": _expect(PORTAL),
     "dossier:patient_record": _expect(CARE_A, other_practice=404),
     "dossier:shield": {
         **_expect({"gp_a"}, other_practice=404, method="post"),
@@ -159,15 +186,15 @@ POLICY: dict[str, dict] = {
         "gp_a": "skip",
     },
     # results
-    "results:my_results": _expect(PATIENTS),
-    "results:my_test_results": patient_own(),
+    "results:my_results": _expect(PORTAL),
+    "results:my_test_results": patient_own(acting_for=True),
     "results:review_list": _expect({"gp_a"}),
     "results:result_detail": _expect(CARE_A, other_practice=404),
     "results:patient_results": _expect(CARE_A, other_practice=404),
     "results:worklist": _expect({"assistant_a", "gp_a"}),
     "results:lab_message": _expect({"assistant_a", "gp_a"}, other_practice=404),
     # prescriptions
-    "prescriptions:my_repeats": _expect(PATIENTS),
+    "prescriptions:my_repeats": _expect(PORTAL),
     "prescriptions:filter_list": _expect({"assistant_a", "gp_a"}),
     "prescriptions:accorderingslijst": _expect({"gp_a"}),
     "prescriptions:deliveries": _expect({"assistant_a", "gp_a"}),
@@ -180,10 +207,14 @@ POLICY: dict[str, dict] = {
     "prescriptions:figures": _expect({"manager_a", "gp_a"}),
     "prescriptions:settings": _expect({"manager_a"}),
     # e-consult
-    "econsult:my_questions": _expect(PATIENTS),
-    "econsult:ask": _expect(PATIENTS),
-    "econsult:my_thread": patient_own(),
-    "econsult:photo": {**patient_own(), **{role: "ok" for role in CARE_A}, "gp_b": 404},
+    "econsult:my_questions": _expect(PORTAL),
+    "econsult:ask": _expect(PORTAL),
+    "econsult:my_thread": patient_own(acting_for=True),
+    "econsult:photo": {
+        **patient_own(acting_for=True),
+        **{role: "ok" for role in CARE_A},
+        "gp_b": 404,
+    },
     "econsult:inbox": _expect(CARE_A),
     "econsult:staff_thread": _expect(CARE_A, other_practice=404),
     "econsult:settings": _expect({"manager_a"}),
@@ -235,6 +266,7 @@ def test_every_url_has_a_policy() -> None:
 class World:
     cast: Cast
     kwargs: dict[str, dict[str, object]]
+    gemachtigde: User
 
 
 @pytest.fixture
@@ -332,6 +364,16 @@ def world(cast: Cast) -> World:
     )
     photo = Photo.objects.get()
     assistant = Membership.objects.get(user=cast.assistant_a)
+    gemachtigde = UserFactory(full_name="Gemachtigde")  # a confirmed address and a TOTP device
+    for represented in (cast.patient_a, cast.other_patient_a):
+        patients_services.record_representation(
+            patient=represented,
+            representative_email=gemachtigde.email,
+            kind="gemachtigde",
+            valid_from=timezone.localdate(),
+            valid_until=timezone.localdate() + timedelta(days=30),
+            by=cast.assistant_a,
+        )
     patient = {"public_id": cast.patient_a.public_id}
     own = {"public_id": appointment.public_id}
     return World(
@@ -369,12 +411,23 @@ def world(cast: Cast) -> World:
             "econsult:staff_thread": {"public_id": thread.public_id},
             "econsult:photo": {"public_id": photo.public_id},
         },
+        gemachtigde,
     )
 
 
 def _client(world: World, role: str) -> Client:
     if role == "anonymous":
         return Client()
+    if role in GEMACHTIGDE | {"gemachtigde_zelf"}:
+        client = verified_client(world.gemachtigde)
+        acting_for = {
+            "gemachtigde": world.cast.patient_a,
+            "gemachtigde_other": world.cast.other_patient_a,
+        }
+        if role in acting_for:
+            chosen = {"patient": str(acting_for[role].public_id)}
+            assert client.post(reverse("patients:acting_for"), chosen).status_code == 302
+        return client
     user = {
         "patient_a": world.cast.patient_user_a,
         "other_patient_a": world.cast.other_patient_a.user,
@@ -406,3 +459,48 @@ def test_each_role_gets_the_declared_answer(world: World, name: str) -> None:
         if got != expected:
             wrong.append(f"{role}: expected {expected}, got {got}")
     assert not wrong, f"{name}: " + "; ".join(wrong)
+
+
+# --- Guessing ids ------------------------------------------------------------------------------
+
+# The only URL parameters that are not an object's public UUID, each with why guessing it
+# gains nothing. Everything else that names an object in a URL is a random UUID (uuid4), so
+# there is no neighbouring id to try: tampered and foreign ids are 404 in the matrix above
+# (patient_b, gp_b, other_patient_a, gemachtigde_other) and in each app's own tests.
+NOT_AN_OBJECT_ID = {
+    ("core:practice_page", "slug"): "the practice's public page",
+    ("agenda:kiosk", "slug"): "a practice's public kiosk page, device-bound",
+    ("agenda:waiting_room", "slug"): "a practice's public waiting-room screen",
+    ("agenda:waiting_room_calls", "slug"): "its live calls: numbers, never a patient",
+    ("agenda:change_status", "action"): "a fixed word (afgerond, ...), the object is a UUID",
+    ("dossier:shield", "kind"): "a fixed word (journaal, ...), the object is a UUID",
+    ("results:lab_inbox", "door"): "the kind of lab door; the token names the practice",
+    ("accounts:confirm_email", "token"): "a signed, expiring token",
+    ("accounts:password_reset_confirm", "uidb64"): "Django's reset link, only with the token",
+    ("accounts:password_reset_confirm", "token"): "Django's HMAC reset token",
+}
+_PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def test_every_object_in_a_url_is_a_random_uuid() -> None:
+    """No URL takes an integer (or path) id, so sequential guessing is impossible by
+    construction; the few other parameters are declared above, a new one fails here."""
+    others = {}
+    for route, _view, name in _patterns(get_resolver().url_patterns):
+        if route.startswith("static/"):  # files, served as in tests/test_url_walk._routes
+            continue
+        for parameter in _PARAMETER.finditer(route):
+            converter = parameter["converter"] or "str"
+            assert converter not in ("int", "path"), (name, route)
+            if converter != "uuid":
+                others[(name, parameter["name"])] = converter
+    assert set(others) == set(NOT_AN_OBJECT_ID), sorted(set(others) ^ set(NOT_AN_OBJECT_ID))
+    public_ids = [
+        model._meta.get_field("public_id")
+        for model in apps.get_models()
+        if any(field.name == "public_id" for field in model._meta.get_fields())
+    ]
+    assert len(public_ids) > 15
+    for field in public_ids:
+        assert isinstance(field, models.UUIDField), field
+        assert field.default is uuid.uuid4 and field.unique and not field.editable, field

@@ -121,6 +121,17 @@ def test_formatter_masks_bsn_email_and_key_values() -> None:
     assert "<e-mail>" in line
 
 
+def test_formatter_masks_bsns_written_in_groups_and_encoded_addresses() -> None:
+    from spreekuur.core.logging import mask
+
+    for text in ("111 222 333", "111-222-333", "1112.22.333", "a%40b.example", "x@y.nl"):
+        assert mask(f"waarde {text} hier") in (
+            "waarde <9 cijfers> hier",
+            "waarde <e-mail> hier",
+        ), text
+    assert mask("10.0.0.1 2026-11-30 10:28:36,445") == "10.0.0.1 2026-11-30 10:28:36,445"
+
+
 def test_request_log_keeps_no_path() -> None:
     from spreekuur.core.logging import RequestContextFilter
 

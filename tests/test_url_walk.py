@@ -1,16 +1,18 @@
-"""Every URL of the project, walked: nothing behind the login opens without a session, and
-nothing but the login's own steps opens before the second factor. A new URL is covered
-automatically."""
+"""Every URL of the project, walked: nothing behind the login opens without a session,
+nothing but the login's own steps opens before the second factor, and no POST passes
+without a CSRF token but the declared machine doors. A new URL is covered automatically."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
 
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.views.csrf import csrf_failure
 
-from tests.conftest import Cast
+from tests.conftest import Cast, verified_client
 from tests.factories import TEST_PASSWORD
 
 SAMPLE_KWARGS = {"uuid": str(uuid.uuid4()), "slug": "praktijk-a", "str": "x", "int": "1"}
@@ -121,3 +123,79 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "otp_webauthn:credential-authentication-complete",
         "otp_webauthn:js-i18n-catalog",
     }
+
+
+# --- CSRF on every POST ---------------------------------------------------------------------
+
+# The views that take a POST without Django's CSRF check, each with its reason. A new
+# csrf_exempt view (ours or a library's) fails test_csrf_exempt_views_are_the_declared_ones.
+CSRF_EXEMPT = {
+    # Machine doors: a Bearer token per lab link or pharmacy, no session, no cookie; a
+    # browser's ambient credentials open nothing there.
+    "results:lab_inbox": "a lab's machine door (Bearer token, no session)",
+    "prescriptions:dispense": "a pharmacy's machine door (Bearer token, no session)",
+}
+# django-otp-webauthn's endpoints are plain Django views in the version we use, not
+# csrf_exempt: its script sends the token in the X-CSRFToken header. None to declare.
+LIBRARY_CSRF_EXEMPT: dict[str, str] = {}
+# The forms someone fills in before logging in: refused without a token, with no session.
+PUBLIC_FORMS = {
+    "accounts:login",
+    "accounts:password_reset",
+    "accounts:password_reset_confirm",
+    "patients:activate",
+    "patients:activate_account",
+}
+REFUSED_HEADER = "X-Test-Csrf-Refused"
+
+
+def csrf_refused(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's own CSRF failure page, marked, so a 403 from the CSRF check is told apart
+    from a 403 by the view's role check."""
+    response = csrf_failure(request, reason=reason)
+    response[REFUSED_HEADER] = reason or "refused"
+    return response
+
+
+def test_csrf_exempt_views_are_the_declared_ones() -> None:
+    exempt = {name for _path, view, name in _routes() if getattr(view, "csrf_exempt", False)}
+    assert exempt == set(CSRF_EXEMPT) | set(LIBRARY_CSRF_EXEMPT)
+
+
+def test_every_post_without_a_csrf_token_is_refused(cast: Cast, settings: object) -> None:
+    """Anonymous (no session), a GP and a patient (logged in, second factor done): a POST
+    without a token is a 403 from the CSRF check on every URL, whatever the view or its
+    arguments (the middleware runs before the view, so a random UUID is refused before it
+    could be a 404). The machine doors are not CSRF-checked and refuse without a token."""
+    settings.CSRF_FAILURE_VIEW = f"{__name__}.csrf_refused"  # type: ignore[attr-defined]
+    clients = {
+        "anonymous": Client(enforce_csrf_checks=True),
+        "gp_a": verified_client(cast.gp_a),
+        "patient_a": verified_client(cast.patient_user_a),
+    }
+    for client in clients.values():
+        client.handler.enforce_csrf_checks = True
+    wrong, refused = [], set()
+    for path, _view, name in _routes():
+        for role, client in clients.items():
+            response = client.post(path)
+            if name in CSRF_EXEMPT:
+                if REFUSED_HEADER in response or response.status_code < 400:
+                    wrong.append(f"{name} ({role}): {response.status_code}")
+            elif response.status_code != 403 or REFUSED_HEADER not in response:
+                wrong.append(f"{name} ({role}): {response.status_code}, not the CSRF check")
+            else:
+                refused.add((name, role))
+    assert not wrong, wrong
+    assert len(refused) == 3 * (len(_routes()) - len(CSRF_EXEMPT))
+    assert {(name, "anonymous") for name in PUBLIC_FORMS} <= refused
+
+    # The control: with the token the same client passes the check (so the marker above
+    # really comes from the missing token, and the sessions were still logged in).
+    gp = clients["gp_a"]
+    assert gp.get(reverse("accounts:security")).status_code == 200
+    token = gp.cookies["csrftoken"].value
+    response = gp.post(
+        reverse("core:set_language"), {"csrfmiddlewaretoken": token, "language": "nl"}
+    )
+    assert response.status_code == 302 and REFUSED_HEADER not in response

@@ -251,7 +251,8 @@ def test_day_view_shows_online_bookings_with_a_label_and_is_logged(agenda: Agend
     assert agenda.cast.patient_a.display_name in page
     assert "Online geboekt" in page
     entry = AuditEntry.objects.get(action="read", object_kind="appointment")
-    assert entry.object_ids == [str(appointment.public_id)]
+    # The appointments shown, and the patients on the list (as every list names them).
+    assert entry.object_ids == [str(appointment.public_id), str(agenda.cast.patient_a.public_id)]
 
 
 def test_staff_see_reason_and_triage_answers(agenda: Agenda) -> None:

@@ -96,10 +96,12 @@ def record_access(
     channel: str | None = None,
     detail: str = "",
     actor_role: str | None = None,
+    system_name: str = "",
 ) -> AuditEntry:
     """Append one entry to the practice's chain (one per request and object kind).
     `actor_role` names the capacity when it is not the actor's own role: a parent or
-    gemachtigde acting for a patient."""
+    gemachtigde acting for a patient, or a system that authenticated with its own token
+    (a lab, a pharmacy), whose name is then `system_name`."""
     if action not in AuditAction.values:
         raise ValueError(f"Unknown audit action {action!r}")
     if patient is not None and (practice is None or patient.practice_id != practice.pk):
@@ -114,7 +116,7 @@ def record_access(
         action=action,
         outcome=outcome,
         actor=actor,
-        actor_name=actor.full_name if actor is not None else "",
+        actor_name=actor.full_name if actor is not None else system_name[:200],
         actor_role=actor_role or role,
         acting_for=acting_for,
         patient=patient,
@@ -146,7 +148,13 @@ class BatchAccess:
 
 @transaction.atomic
 def record_batch_access(
-    *, actor: User | None, practice: Practice, accesses: Sequence[BatchAccess], channel: str
+    *,
+    actor: User | None,
+    practice: Practice,
+    accesses: Sequence[BatchAccess],
+    channel: str,
+    actor_role: str | None = None,
+    system_name: str = "",
 ) -> int:
     """Many entries by one actor in one practice's chain at once (a file of lab results):
     the chain is locked once and the entries are chained and inserted together, exactly
@@ -170,8 +178,8 @@ def record_batch_access(
             action=access.action,
             outcome=AuditOutcome.ALLOWED,
             actor=actor,
-            actor_name=actor.full_name if actor is not None else "",
-            actor_role=role,
+            actor_name=actor.full_name if actor is not None else system_name[:200],
+            actor_role=actor_role or role,
             patient=access.patient,
             object_kind=access.object_kind,
             object_ids=[str(object_id) for object_id in access.object_ids],

@@ -10,8 +10,10 @@ from pythonjsonlogger.json import JsonFormatter
 
 from spreekuur.core import request_context
 
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")  # a BSN, wherever it appears
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# A BSN, wherever it appears: 9 digits, also written in groups ("111 222 333",
+# "1112.22.333").
+_NINE_DIGITS = re.compile(r"(?<!\d)(?:\d{9}|\d{3}[ .-]\d{3}[ .-]\d{3}|\d{4}\.\d{2}\.\d{3})(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+(?:@|%40)[\w-]+(\.[\w-]+)+")  # also URL-encoded
 # Dutch phone numbers: +31 or 0031 or 0, then 9 digits, with spaces or dashes between.
 _PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)(?:[ -]?\d){9}(?!\d)")
 _KEY_VALUES = re.compile(r"(Key \([^)]*\)=)\([^)]*\)")  # PostgreSQL's duplicate-key detail

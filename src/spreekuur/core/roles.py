@@ -24,6 +24,9 @@ _OTHER_ROLE_LABELS = {
     "gemachtigde": _("gemachtigde"),
     "ouder": _("ouder of voogd"),
     "anoniem": _("niet ingelogd"),
+    # Systems that sign in with their own token, named in the entry.
+    "laboratorium": _("laboratorium"),
+    "apotheek": _("apotheek"),
     "geen": _("geen rol"),
 }
 

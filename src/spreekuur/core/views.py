@@ -305,9 +305,11 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.user.is_authenticated:
         match = request.resolver_match
+        # The ids asked for (a patient's, an object's) say whose data was refused.
         record_denied(
             actor=request.user,
             object_kind="page",
+            object_ids=[str(value) for value in match.kwargs.values()] if match else [],
             detail=match.view_name if match is not None else "",
         )
     return render(

@@ -457,15 +457,19 @@ def record_appointments_read(
     action: str = AuditAction.READ,
     detail: str = "",
 ) -> None:
-    """One log entry per page (the patient's own list, a staff agenda view) or export."""
+    """One log entry per page (the patient's own list, a staff agenda view) or export.
+    A staff list names the patients on screen too, as every list of patients does."""
     if not appointments:
         return
+    ids: list[object] = [a.public_id for a in appointments]
+    if patient is None:
+        ids += sorted({str(a.patient.public_id) for a in appointments})
     record_access(
         actor=by,
         action=action,
         object_kind="appointment",
         practice=practice,
         patient=patient,
-        object_ids=[a.public_id for a in appointments],
+        object_ids=ids,
         detail=detail,
     )

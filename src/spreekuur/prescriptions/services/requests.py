@@ -303,6 +303,8 @@ def confirm_ready(*, pharmacy: Pharmacy, item_public_id: str) -> RepeatRequestIt
         object_ids=[item.public_id],
         channel="api",
         detail=f"klaar bij {pharmacy.name}",
+        actor_role="apotheek",  # signed in with the pharmacy's own token
+        system_name=pharmacy.name,
     )
     _notify([item])
     return item

@@ -231,8 +231,16 @@ def store_report(
             object_ids=[row.public_id for row in rows],
             channel=channel,
             detail=f"{message.door} {parsed.sender}".strip(),
+            actor_role=None if by else "laboratorium",
+            system_name=_lab_name(by, message.source),
         )
     return len(rows)
+
+
+def _lab_name(by: User | None, source: str) -> str:
+    """Without a user (the lab's own door with its token, a file read by a task) the log
+    names the lab link or file the results came through, in the role "laboratorium"."""
+    return "" if by is not None else source
 
 
 def _base_key(patient: Patient, result: ReportedResult) -> str:
@@ -518,6 +526,8 @@ def _store_plain_batch(
             actor=by,
             practice=practice,
             channel=channel,
+            actor_role=None if by else "laboratorium",
+            system_name=_lab_name(by, source),
             accesses=[
                 BatchAccess(
                     action=AuditAction.CREATE,

@@ -1,0 +1,1466 @@
+"""Audit completeness (NEN 7513, DESIGN.md §3.5 and §4): every view and API call that reads
+or changes patient data, done by the role that uses it, writes exactly the expected
+access-log entries, each with every NEN 7513 field filled, and the hash chains stay whole.
+
+The NEN 7513 fields and where AuditEntry keeps them:
+
+    event        action (read, create, change, export, search, ...) and object_kind/object_ids
+    time         occurred_at
+    patient      patient (a list page names each patient shown in object_ids instead)
+    user         actor and actor_name (a machine door: the door, named in the entry)
+    acting for   actor_role carries the capacity (ouder, gemachtigde) beside the actor's own
+                 name; the patient is the one acted for. (The acting_for column is for a
+                 responsible user, e.g. an assistant working for a GP; no flow sets it yet.)
+    role         actor_role
+    access point channel and ip_address
+    outcome      outcome (allowed, denied)
+
+A refused attempt on another practice's object answers 404 and writes a denied entry in
+the actor's own chain with the requested id only (no data of the other practice).
+
+Coverage guard: every URL of the project is either exercised here or declared, with the
+reason, in NOT_PATIENT_DATA; so a new patient-data URL without an audit case fails."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from io import StringIO
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Max
+from django.test import Client
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.agenda.models import Appointment, AppointmentType, KioskDevice, Slot
+from spreekuur.agenda.selectors import red_flags_for
+from spreekuur.agenda.views.portal import SESSION_DRAFT
+from spreekuur.core.audit import verify_chains
+from spreekuur.core.models import AuditAction, AuditEntry, AuditOutcome, Practice
+from spreekuur.core.roles import Channel
+from spreekuur.dossier import services as dossier_services
+from spreekuur.dossier.models import Medication
+from spreekuur.patients.models import Patient, Representation
+from spreekuur.patients.services import issue_portal_activation
+from spreekuur.prescriptions.models import OutboxMessage, Pharmacy, RepeatRequestItem
+from spreekuur.prescriptions.services import forward_to_gp, mark_printed, request_repeat
+from spreekuur.results.models import LabMessage, LabResult
+from spreekuur.results.samples import SamplePatient, hl7_oru
+from spreekuur.results.services import receive_lab_message
+from tests import test_authorization_matrix as matrix
+from tests.agenda.test_views import kiosk_client
+from tests.conftest import Cast, dob_parts, verified_client
+from tests.factories import PatientFactory, UserFactory, next_bsn, no_red_flags
+from tests.results.conftest import CREATININE, LDL, oru, taken
+from tests.test_url_walk import _patterns
+
+pytestmark = pytest.mark.django_db
+
+# The shared scene: one of every object (tests/test_authorization_matrix.py).
+world = matrix.world
+
+REMOTE = "192.0.2.17"  # TEST-NET-1: the access point every entry of a request must name
+LAB_NAME = "Lab Noord-Holland"  # the lab link's own name (the message says "SALTRO")
+NEW_PASSWORD = "Een-heel-lang-wachtwoord-2024"
+
+
+# --- The scene -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Scene:
+    world: matrix.World
+    gemachtigde: User  # acts for patient A, has no record of their own
+    proxy: User  # a patient of the practice: gemachtigde of patient A, parent of `child`
+    child: Patient
+    no_account: Patient  # no portal account yet
+    unreviewed: LabResult
+    unmatched: LabMessage
+    pending: RepeatRequestItem  # requested, waits for the assistant
+    free_medication: Medication  # on the repeat list, not requested
+    lab_token: str
+    pharmacy: Pharmacy
+    pharmacy_token: str
+    stash: dict[str, Any] = field(default_factory=dict)  # what a case's setup hands on
+
+    @property
+    def cast(self) -> Cast:
+        return self.world.cast
+
+    def kwargs(self, name: str) -> dict[str, object]:
+        return self.world.kwargs.get(name, {})
+
+    def public_id(self, name: str) -> str:
+        return str(self.world.kwargs[name]["public_id"])
+
+    @property
+    def appointment(self) -> Appointment:
+        return Appointment.objects.get(public_id=self.public_id("agenda:appointment"))
+
+    @property
+    def outbox(self) -> OutboxMessage:
+        return OutboxMessage.objects.get(
+            public_id=self.public_id("prescriptions:print_prescription")
+        )
+
+    @property
+    def free_slot(self) -> Slot:
+        return Slot.objects.filter(
+            practice=self.cast.practice_a, appointment__isnull=True
+        ).earliest("starts_at", "id")
+
+    @property
+    def consult(self) -> AppointmentType:
+        return AppointmentType.objects.get(practice=self.cast.practice_a, name="Consult")
+
+    def ids(self) -> dict[str, str]:
+        """The public ids that expected entries name, by a short key."""
+        cast = self.cast
+        return {
+            "patient_a": str(cast.patient_a.public_id),
+            "no_account": str(self.no_account.public_id),
+            "child": str(self.child.public_id),
+            "line": str(self.world.kwargs["dossier:shield"]["public_id"]),
+            "medication": self.public_id("dossier:repeat"),
+            "free_medication": str(self.free_medication.public_id),
+            "result": self.public_id("results:result_detail"),
+            "unreviewed": str(self.unreviewed.public_id),
+            "quarantined": self.public_id("results:lab_message"),
+            "unmatched": str(self.unmatched.public_id),
+            "thread": self.public_id("econsult:my_thread"),
+            "photo": self.public_id("econsult:photo"),
+            "appointment": self.public_id("agenda:appointment"),
+            "outbox_item": str(self.outbox.item.public_id),
+            "pending": str(self.pending.public_id),
+        }
+
+
+def _unmatched_message(practice: Practice) -> LabMessage:
+    """A report for someone the practice does not know: it waits for the assistant."""
+    stranger = SamplePatient(
+        bsn=next_bsn(), born=date(1971, 3, 4), family_name="Vreemd", given_name="Iemand", sex="F"
+    )
+    raw = hl7_oru(stranger, [LDL], control_id="ONBEKEND1", order="LABONB1", taken=taken())
+    outcome = receive_lab_message(practice=practice, door="hl7v2", raw=raw, source="test")
+    return outcome.messages[0]
+
+
+@pytest.fixture
+def scene(world: matrix.World) -> Scene:
+    cast = world.cast
+    practice = cast.practice_a
+    today = timezone.localdate()
+    gemachtigde = UserFactory(full_name="Gemachtigde G")
+    Representation.objects.create(
+        practice=practice,
+        patient=cast.patient_a,
+        representative=gemachtigde,
+        kind="gemachtigde",
+        valid_from=today - timedelta(days=1),
+        valid_until=today + timedelta(days=30),
+        recorded_by=cast.assistant_a,
+    )
+    proxy = cast.other_patient_a.user
+    Representation.objects.create(
+        practice=practice,
+        patient=cast.patient_a,
+        representative=proxy,
+        kind="gemachtigde",
+        valid_from=today - timedelta(days=1),
+        valid_until=today + timedelta(days=30),
+        recorded_by=cast.assistant_a,
+    )
+    child = PatientFactory(
+        practice=practice, given_name="Noor", date_of_birth=today - timedelta(days=5 * 365)
+    )
+    Representation.objects.create(
+        practice=practice,
+        patient=child,
+        representative=proxy,
+        kind="ouder",
+        valid_from=today - timedelta(days=1),
+        recorded_by=cast.assistant_a,
+    )
+    dossier_services.record_journal_entry(
+        patient=child, contact_on=today, kind="consult", evaluation="Waterpokken", by=cast.gp_a
+    )
+    # A second result, not yet reviewed (the world's one is released).
+    arrived = receive_lab_message(
+        practice=practice, door="hl7v2", raw=oru(cast.patient_a, CREATININE), source="test"
+    )
+    unreviewed = LabResult.objects.get(message__in=arrived.messages)
+    pharmacy = Pharmacy.objects.get(practice=practice)
+    pending_medication, free_medication = (
+        dossier_services.set_repeat(
+            medication=dossier_services.record_medication(
+                patient=cast.patient_a,
+                name=name,
+                dosage="1 keer per dag",
+                started_on=today,
+                by=cast.gp_a,
+            ),
+            repeatable=True,
+            quantity="30 tabletten",
+            by=cast.gp_a,
+        )
+        for name in ("Simvastatine 40 mg", "Omeprazol 20 mg")
+    )
+    pending = request_repeat(
+        patient=cast.patient_a,
+        medication_ids=[pending_medication.public_id],
+        pharmacy=pharmacy,
+        by=cast.patient_user_a,
+    ).items.get()
+    lab_out = StringIO()
+    call_command("lab_link", LAB_NAME, practice=practice.slug, stdout=lab_out)
+    pharmacy_token = Pharmacy.new_token()
+    pharmacy.token_hash = Pharmacy.hash_token(pharmacy_token)
+    pharmacy.save(update_fields=["token_hash"])
+    return Scene(
+        world=world,
+        gemachtigde=gemachtigde,
+        proxy=proxy,
+        child=child,
+        no_account=PatientFactory(practice=practice, given_name="Zonder", family_name="Account"),
+        unreviewed=unreviewed,
+        unmatched=_unmatched_message(practice),
+        pending=pending,
+        free_medication=free_medication,
+        lab_token=lab_out.getvalue().strip(),
+        pharmacy=pharmacy,
+        pharmacy_token=pharmacy_token,
+    )
+
+
+# --- Who does it -----------------------------------------------------------------------------
+
+STAFF = {
+    "gp_a": "huisarts",
+    "assistant_a": "assistent",
+    "poh_a": "poh",
+    "manager_a": "praktijkmanager",
+    "gp_b": "huisarts",
+}
+# Portal users by their own role; "proxy" and "parent" are one person (a patient of the
+# practice) acting for patient A as gemachtigde, or for their child as parent.
+PORTAL = {
+    "patient_a": "patient",
+    "patient_b": "patient",
+    "gemachtigde": "gemachtigde",
+    "proxy": "patient",
+    "parent": "patient",
+}
+CAPACITY = {"gemachtigde": "gemachtigde", "proxy": "gemachtigde", "parent": "ouder"}
+# Without a logged-in user: "lab", "pharmacy" (machine doors with a token), "kiosk" (a
+# device the practice switched on) and "anonymous" (the portal activation steps).
+
+
+def _user(scene: Scene, who: str) -> User | None:
+    cast = scene.cast
+    return {
+        "patient_a": cast.patient_user_a,
+        "patient_b": cast.patient_user_b,
+        "gemachtigde": scene.gemachtigde,
+        "proxy": scene.proxy,
+        "parent": scene.proxy,
+    }.get(who) or getattr(cast, who, None)
+
+
+def _client(scene: Scene, who: str) -> Client:
+    if who == "kiosk":
+        return kiosk_client(KioskDevice.objects.get(practice=scene.cast.practice_a))
+    user = _user(scene, who)
+    if user is None:
+        return Client()
+    client = verified_client(user)
+    acting_for = {
+        "gemachtigde": scene.cast.patient_a,
+        "proxy": scene.cast.patient_a,
+        "parent": scene.child,
+    }.get(who)
+    if acting_for is not None:  # "Namens": choose whom this session is about
+        chosen = client.post(reverse("patients:acting_for"), {"patient": str(acting_for.public_id)})
+        assert chosen.status_code == 302
+    return client
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One expected log line. `patient` and `objects` are keys of the scene's objects (an id
+    that is not a key stands for itself); `actor` finds the user after the request."""
+
+    action: str
+    kind: str
+    patient: str | None = "patient_a"
+    outcome: str = AuditOutcome.ALLOWED
+    objects: tuple[str, ...] = ()  # among object_ids (all of them when `only`)
+    only: bool = False
+    detail: str | None = None  # checked when given
+    role: str | None = None  # default: the capacity when acting for someone, else own role
+    channel: str | None = None  # default: portal or staff, by who
+    practice: str | None = "own"  # "a", "b", None (the system chain), "own": by who
+    actor: Callable[[Scene], User | None] | None = None  # default: who made the request
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    name: str  # URL name
+    who: str
+    entries: tuple[Entry, ...]
+    status: int = 200
+    method: str = "get"
+    kwargs: Callable[[Scene], dict[str, object]] | None = None
+    query: Callable[[Scene], dict[str, str]] | None = None
+    data: Callable[[Scene], Any] | None = None
+    setup: Callable[[Scene, Client], None] | None = None
+    door: str = ""  # a machine door: its name must be in the entry (user), and its role
+    xfail: str = ""  # a real bug: this case fails until it is fixed
+
+    def param(self) -> Any:
+        marks = [pytest.mark.xfail(strict=True, reason=self.xfail)] if self.xfail else []
+        return pytest.param(self, id=self.id, marks=marks)
+
+
+def read(kind: str, *objects: str, **extra: Any) -> Entry:
+    return Entry(AuditAction.READ, kind, objects=objects, **extra)
+
+
+def listed(kind: str, *objects: str, **extra: Any) -> Entry:
+    """A list page: no single patient; the ids shown (and the patients named) in object_ids."""
+    return Entry(AuditAction.READ, kind, patient=None, objects=objects, **extra)
+
+
+def changed(kind: str, *objects: str, **extra: Any) -> Entry:
+    return Entry(AuditAction.CHANGE, kind, objects=objects, **extra)
+
+
+def created(kind: str, *objects: str, **extra: Any) -> Entry:
+    return Entry(AuditAction.CREATE, kind, objects=objects, **extra)
+
+
+def exported(kind: str, *objects: str, **extra: Any) -> Entry:
+    return Entry(AuditAction.EXPORT, kind, objects=objects, **extra)
+
+
+ACTING = "namens de patiënt"
+
+
+def _forward_pending(scene: Scene, _client: Client) -> None:
+    forward_to_gp(items=[scene.pending], by=scene.cast.assistant_a)
+
+
+def _draft(scene: Scene, client: Client) -> None:
+    """Step 1 of booking done: the reason and the red-flag answers are in the session."""
+    session = client.session
+    session[SESSION_DRAFT] = {
+        "reason": "Rugpijn",
+        "answers": no_red_flags(scene.cast.practice_a),
+        "at": time.time(),
+    }
+    session.save()
+
+
+def _printed(scene: Scene, _client: Client) -> None:
+    mark_printed(message=scene.outbox, by=scene.cast.assistant_a)
+
+
+def _appointment_now(scene: Scene, _client: Client) -> None:
+    """The appointment starts in half an hour: the kiosk may check it in."""
+    starts = timezone.now() + timedelta(minutes=30)
+    Appointment.objects.filter(pk=scene.appointment.pk).update(
+        starts_at=starts, ends_at=starts + timedelta(minutes=10)
+    )
+
+
+def _code_entered(scene: Scene, client: Client) -> None:
+    """Step 1 of opening the portal done: the letter's code and the right date of birth."""
+    issued = issue_portal_activation(patient=scene.no_account, by=scene.cast.assistant_a)
+    response = client.post(
+        reverse("patients:activate"),
+        {"code": issued.code, **dob_parts(scene.no_account.date_of_birth)},
+    )
+    assert response.status_code == 302
+
+
+def _code_issued(scene: Scene, _client: Client) -> None:
+    scene.stash["code"] = issue_portal_activation(
+        patient=scene.no_account, by=scene.cast.assistant_a
+    ).code
+
+
+def _representation_ended(scene: Scene, _client: Client) -> None:
+    """After the choice, the authorisation ends (its end date has passed)."""
+    today = timezone.localdate()
+    Representation.objects.filter(representative=scene.gemachtigde).update(
+        valid_from=today - timedelta(days=10), valid_until=today - timedelta(days=1)
+    )
+
+
+def _question(scene: Scene) -> dict[str, str]:
+    flags = {f"flag_{flag.code}": "nee" for flag in red_flags_for(scene.cast.practice_a)}
+    return {**flags, "category": "klacht", "body": "Ik hoest al weken.", "consent": "on"}
+
+
+def _new_account_user(scene: Scene) -> User | None:
+    return Patient.objects.get(pk=scene.no_account.pk).user
+
+
+def _gp_membership(scene: Scene) -> str:
+    return str(Membership.objects.get(user=scene.cast.gp_a).public_id)
+
+
+def _appointment_day(scene: Scene) -> str:
+    return timezone.localtime(scene.appointment.starts_at).date().isoformat()
+
+
+def _hl7(scene: Scene) -> bytes:
+    return oru(scene.cast.patient_a, LDL)
+
+
+def _dispense(scene: Scene) -> bytes:
+    item = scene.outbox.item.public_id
+    return json.dumps(
+        {
+            "resourceType": "MedicationDispense",
+            "status": "completed",
+            "medicationCodeableConcept": {"text": "Metformine"},
+            "authorizingPrescription": [{"identifier": {"value": f"urn:uuid:{item}"}}],
+        }
+    ).encode()
+
+
+SOEP = {"subjective": "", "objective": "", "evaluation": "Beter", "plan": "Zo nodig terug"}
+
+CASES: list[Case] = [
+    # --- Staff reads ---------------------------------------------------------------------------
+    Case(
+        "patient list",
+        "patients:list",
+        "assistant_a",
+        (Entry(AuditAction.SEARCH, "patient", patient=None, objects=("patient_a", "no_account")),),
+    ),
+    Case(
+        "patient search",
+        "patients:list",
+        "assistant_a",
+        (Entry(AuditAction.SEARCH, "patient", patient=None, objects=("no_account",), only=True),),
+        method="post",
+        data=lambda s: {"query": "Zonder Account"},
+    ),
+    Case(
+        "patient detail",
+        "patients:detail",
+        "assistant_a",
+        (read("personal_data", "patient_a", only=True),),
+    ),
+    Case(
+        "staff record",
+        "dossier:patient_record",
+        "gp_a",
+        (read("record", "line", "medication", "free_medication"),),
+    ),
+    Case(
+        "staff results of a patient",
+        "results:patient_results",
+        "poh_a",
+        (read("labresult", "result", "unreviewed"),),
+    ),
+    Case("result detail", "results:result_detail", "gp_a", (read("labresult", "result"),)),
+    Case(
+        "review list",
+        "results:review_list",
+        "gp_a",
+        (listed("labresult", "unreviewed", "patient_a", only=True),),
+    ),
+    Case(
+        "lab work list",
+        "results:worklist",
+        "assistant_a",
+        (listed("labmessage", "quarantined", "unmatched", only=True),),
+    ),
+    Case(
+        "quarantined lab message",
+        "results:lab_message",
+        "assistant_a",
+        (listed("labmessage", "quarantined", only=True),),
+    ),
+    Case(
+        "unmatched lab message with candidates by birth date",
+        "results:lab_message",
+        "assistant_a",
+        (
+            Entry(AuditAction.SEARCH, "patient", patient=None, only=True),
+            listed("labmessage", "unmatched", only=True),
+        ),
+        kwargs=lambda s: {"public_id": s.unmatched.public_id},
+    ),
+    Case(
+        "e-consult inbox",
+        "econsult:inbox",
+        "assistant_a",
+        (listed("econsult", "thread", "patient_a", only=True),),
+    ),
+    Case(
+        "e-consult thread (staff)",
+        "econsult:staff_thread",
+        "gp_a",
+        (read("econsult", "thread", only=True),),
+    ),
+    Case(
+        "e-consult photo (staff)",
+        "econsult:photo",
+        "poh_a",
+        (read("econsult_photo", "photo", only=True),),
+    ),
+    Case(
+        "repeat filter list",
+        "prescriptions:filter_list",
+        "assistant_a",
+        (listed("repeatrequest", "pending", "patient_a", only=True),),
+    ),
+    Case(
+        "accorderingslijst",
+        "prescriptions:accorderingslijst",
+        "gp_a",
+        (listed("repeatrequest", "pending", "patient_a", only=True),),
+        setup=_forward_pending,
+    ),
+    Case(
+        "deliveries",
+        "prescriptions:deliveries",
+        "assistant_a",
+        (listed("repeatrequest", "outbox_item", "patient_a", only=True),),
+    ),
+    Case(
+        "printed prescription",
+        "prescriptions:print_prescription",
+        "assistant_a",
+        (exported("repeatrequest", "outbox_item", only=True, detail="recept afgedrukt"),),
+    ),
+    Case(
+        "agenda day",
+        "agenda:day",
+        "assistant_a",
+        (listed("appointment", "appointment", "patient_a", only=True),),
+        query=lambda s: {"dag": _appointment_day(s)},
+    ),
+    Case(
+        "agenda week of one practitioner",
+        "agenda:week",
+        "gp_a",
+        (listed("appointment", "appointment", "patient_a", only=True),),
+        query=lambda s: {"week": _appointment_day(s), "zorgverlener": _gp_membership(s)},
+    ),
+    Case(
+        "appointment (staff)",
+        "agenda:appointment",
+        "assistant_a",
+        (read("appointment", "appointment", only=True),),
+    ),
+    Case(
+        "reschedule page (staff)",
+        "agenda:reschedule",
+        "assistant_a",
+        (read("appointment", "appointment", only=True),),
+    ),
+    Case(
+        "book for a patient: the patient chosen",
+        "agenda:book_for_patient",
+        "assistant_a",
+        (read("personal_data", "patient_a", only=True),),
+        method="post",
+        data=lambda s: {"stap": "kiezen", "patient": str(s.cast.patient_a.public_id)},
+    ),
+    Case(
+        "audit log search (manager)",
+        "core:audit_search",
+        "manager_a",
+        (Entry(AuditAction.SEARCH, "audit_log", patient=None, only=True),),
+    ),
+    Case(
+        "audit log of one patient (manager)",
+        "core:audit_search",
+        "manager_a",
+        (Entry(AuditAction.SEARCH, "audit_log", only=True),),
+        query=lambda s: {"patient": str(s.cast.patient_a.public_id)},
+    ),
+    # --- Staff changes -------------------------------------------------------------------------
+    Case(
+        "journal entry",
+        "dossier:patient_record",
+        "gp_a",
+        (created("journalentry"),),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "formulier": "journaal",
+            "contact_on": timezone.localdate().isoformat(),
+            "kind": "consult",
+            "episode": "",
+            **SOEP,
+        },
+    ),
+    Case(
+        "journal correction",
+        "dossier:patient_record",
+        "poh_a",
+        (created("journalentry"),),
+        status=302,
+        method="post",
+        data=lambda s: {"formulier": "verbeteren", "regel": s.ids()["line"], **SOEP},
+    ),
+    Case(
+        "allergy",
+        "dossier:patient_record",
+        "assistant_a",
+        (created("allergy"),),
+        status=302,
+        method="post",
+        data=lambda s: {"formulier": "allergie", "substance": "Penicilline", "kind": "allergie"},
+    ),
+    # One create entry per stored measurement: a blood pressure and a weight are three rows.
+    Case(
+        "blood pressure and weight",
+        "dossier:patient_record",
+        "poh_a",
+        (created("measurement"), created("measurement"), created("measurement")),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "formulier": "meting",
+            "measured_on": timezone.localdate().isoformat(),
+            "systolic": "135",
+            "diastolic": "85",
+            "weight": "82.5",
+        },
+    ),
+    Case(
+        "shield a journal line",
+        "dossier:shield",
+        "gp_a",
+        (changed("journalentry", "line", only=True, detail="afgeschermd"),),
+        status=302,
+        method="post",
+        data=lambda s: {"afschermen": "ja"},
+    ),
+    Case(
+        "take a medicine off the repeat list",
+        "dossier:repeat",
+        "gp_a",
+        (changed("medication", "medication", only=True, detail="niet meer herhaalbaar"),),
+        status=302,
+        method="post",
+        data=lambda s: {"herhaalbaar": "nee"},
+    ),
+    Case(
+        "review and release a result",
+        "results:result_detail",
+        "gp_a",
+        (changed("labresult", "unreviewed", only=True, detail="beoordeeld en vrijgegeven"),),
+        status=302,
+        method="post",
+        kwargs=lambda s: {"public_id": s.unreviewed.public_id},
+        data=lambda s: {"comment": "Goed"},
+    ),
+    Case(
+        "link an unmatched lab message to a patient",
+        "results:lab_message",
+        "assistant_a",
+        (
+            created("labresult", patient="no_account"),
+            changed("labmessage", "unmatched", patient="no_account", only=True),
+        ),
+        status=302,
+        method="post",
+        kwargs=lambda s: {"public_id": s.unmatched.public_id},
+        data=lambda s: {"actie": "koppelen", "patient": str(s.no_account.public_id)},
+    ),
+    Case(
+        "close a quarantined lab message",
+        "results:lab_message",
+        "assistant_a",
+        (changed("labmessage", "quarantined", patient=None, only=True, detail="afgehandeld"),),
+        status=302,
+        method="post",
+        data=lambda s: {"actie": "afhandelen", "note": "Lab belt terug"},
+    ),
+    Case(
+        "forward a repeat request to the GP",
+        "prescriptions:filter_list",
+        "assistant_a",
+        (changed("repeatrequest", "pending", only=True, detail="doorgestuurd naar de huisarts"),),
+        status=302,
+        method="post",
+        data=lambda s: {"actie": "doorsturen", "aanvraag": str(s.pending.public_id)},
+    ),
+    Case(
+        "approve a repeat request",
+        "prescriptions:accorderingslijst",
+        "gp_a",
+        (changed("repeatrequest", "pending", only=True, detail="goedgekeurd"),),
+        status=302,
+        method="post",
+        data=lambda s: {"actie": "goedkeuren", "aanvraag": str(s.pending.public_id)},
+        setup=_forward_pending,
+    ),
+    Case(
+        "mark a prescription printed",
+        "prescriptions:delivery_action",
+        "assistant_a",
+        (exported("repeatrequest", "outbox_item", only=True),),
+        status=302,
+        method="post",
+        data=lambda s: {"actie": "afgedrukt"},
+    ),
+    Case(
+        "answer an e-consult",
+        "econsult:staff_thread",
+        "gp_a",
+        (changed("econsult", "thread", only=True, detail="beantwoord"),),
+        status=302,
+        method="post",
+        data=lambda s: {"actie": "antwoorden", "body": "Kom langs op het spreekuur."},
+    ),
+    Case(
+        "internal note on an e-consult",
+        "econsult:staff_thread",
+        "assistant_a",
+        (changed("econsult", "thread", only=True, detail="interne notitie"),),
+        status=302,
+        method="post",
+        data=lambda s: {"actie": "notitie", "note": "Terugbellen"},
+    ),
+    Case(
+        "appointment completed",
+        "agenda:change_status",
+        "assistant_a",
+        (changed("appointment", "appointment", only=True, detail="afgerond"),),
+        status=302,
+        method="post",
+    ),
+    Case(
+        "move an appointment (staff)",
+        "agenda:reschedule",
+        "assistant_a",
+        (created("appointment"), changed("appointment", "appointment", detail="verzet")),
+        status=302,
+        method="post",
+        data=lambda s: {"tijd": str(s.free_slot.public_id)},
+    ),
+    Case(
+        "book for a patient",
+        "agenda:book_for_patient",
+        "assistant_a",
+        (created("appointment"),),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "stap": "boeken",
+            "patient": str(s.cast.patient_a.public_id),
+            "soort": str(s.consult.public_id),
+            "kanaal": "telefoon",
+            "reason": "Controle",
+        },
+    ),
+    Case(
+        "portal activation letter",
+        "patients:issue_activation",
+        "assistant_a",
+        (created("portal_activation", patient="no_account"),),
+        method="post",
+        kwargs=lambda s: {"public_id": s.no_account.public_id},
+    ),
+    Case(
+        "record a gemachtigde",
+        "patients:representations",
+        "assistant_a",
+        (created("representation", detail="gemachtigde"),),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "actie": "toevoegen",
+            "email": UserFactory(full_name="Nieuwe Gemachtigde").email,
+            "kind": "gemachtigde",
+            "valid_from": timezone.localdate().isoformat(),
+            "valid_until": (timezone.localdate() + timedelta(days=90)).isoformat(),
+        },
+    ),
+    # --- The patient's portal: reads -----------------------------------------------------------
+    Case("my record", "dossier:my_record", "patient_a", (read("record", "line", "medication"),)),
+    Case(
+        "my record as PDF",
+        "dossier:my_record_pdf",
+        "patient_a",
+        (exported("record", "line", "medication", "result", detail="pdf"),),
+    ),
+    Case("my results", "results:my_results", "patient_a", (read("labresult", "result"),)),
+    Case(
+        "my test results chart",
+        "results:my_test_results",
+        "patient_a",
+        (read("labresult", "result", only=True),),
+    ),
+    Case(
+        "my e-consults",
+        "econsult:my_questions",
+        "patient_a",
+        (read("econsult", "thread", only=True),),
+    ),
+    Case(
+        "my e-consult thread",
+        "econsult:my_thread",
+        "patient_a",
+        (read("econsult", "thread", only=True),),
+    ),
+    Case(
+        "my e-consult photo",
+        "econsult:photo",
+        "patient_a",
+        (read("econsult_photo", "photo", only=True),),
+    ),
+    Case(
+        "my repeat prescriptions",
+        "prescriptions:my_repeats",
+        "patient_a",
+        (read("repeatrequest", "medication", "free_medication", "pending", "outbox_item"),),
+    ),
+    Case(
+        "my audit log",
+        "core:my_audit_log",
+        "patient_a",
+        (read("audit_log", "patient_a", only=True),),
+    ),
+    Case(
+        "my details",
+        "patients:my_details",
+        "patient_a",
+        (read("personal_data", "patient_a", only=True),),
+    ),
+    Case(
+        "my appointments",
+        "agenda:my_appointments",
+        "patient_a",
+        (read("appointment", "appointment", only=True),),
+    ),
+    Case(
+        "my appointment",
+        "agenda:my_appointment",
+        "patient_a",
+        (read("appointment", "appointment", only=True),),
+    ),
+    Case(
+        "my appointment in my calendar",
+        "agenda:my_appointment_ics",
+        "patient_a",
+        (exported("appointment", "appointment", only=True, detail="ics"),),
+    ),
+    Case(
+        "cancel page",
+        "agenda:cancel_my_appointment",
+        "patient_a",
+        (read("appointment", "appointment", only=True),),
+    ),
+    Case(
+        "move page",
+        "agenda:reschedule_my_appointment",
+        "patient_a",
+        (read("appointment", "appointment", only=True),),
+    ),
+    # --- The patient's portal: changes ---------------------------------------------------------
+    Case(
+        "cancel my appointment",
+        "agenda:cancel_my_appointment",
+        "patient_a",
+        (changed("appointment", "appointment", only=True, detail="geannuleerd"),),
+        status=302,
+        method="post",
+    ),
+    Case(
+        "move my appointment",
+        "agenda:reschedule_my_appointment",
+        "patient_a",
+        (created("appointment"), changed("appointment", "appointment", detail="verzet")),
+        status=302,
+        method="post",
+        data=lambda s: {"tijd": str(s.free_slot.public_id)},
+    ),
+    Case(
+        "book online",
+        "agenda:book_confirm",
+        "patient_a",
+        (created("appointment"),),
+        status=302,
+        method="post",
+        data=lambda s: {"soort": str(s.consult.public_id), "tijd": str(s.free_slot.public_id)},
+        setup=_draft,
+    ),
+    Case(
+        "ask an e-consult",
+        "econsult:ask",
+        "patient_a",
+        (created("econsult"),),
+        status=302,
+        method="post",
+        data=_question,
+    ),
+    Case(
+        "reply in my e-consult",
+        "econsult:my_thread",
+        "patient_a",
+        (changed("econsult", "thread", only=True, detail="reactie van de patiënt"),),
+        status=302,
+        method="post",
+        data=lambda s: {"body": "Het is nog niet over."},
+    ),
+    Case(
+        "request a repeat prescription",
+        "prescriptions:my_repeats",
+        "patient_a",
+        (created("repeatrequest"),),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "medications": str(s.free_medication.public_id),
+            "pharmacy": str(s.pharmacy.public_id),
+        },
+    ),
+    # --- Acting for someone: the actor, the patient and the capacity ---------------------------
+    # A patient of the practice acting as gemachtigde: own role "patient", capacity
+    # "gemachtigde", so an entry that forgets the capacity shows.
+    Case(
+        "record, for someone",
+        "dossier:my_record",
+        "proxy",
+        (read("record", "line", "medication", detail=ACTING),),
+    ),
+    # Someone with no record here, who only acts for others.
+    Case(
+        "record, by a gemachtigde without a record of their own",
+        "dossier:my_record",
+        "gemachtigde",
+        (read("record", "line", "medication", detail=ACTING),),
+    ),
+    Case(
+        "record PDF, for someone",
+        "dossier:my_record_pdf",
+        "proxy",
+        (exported("record", "line", "medication", "result", detail="pdf, " + ACTING),),
+    ),
+    Case(
+        "results, for someone",
+        "results:my_results",
+        "proxy",
+        (read("labresult", "result", detail=ACTING),),
+    ),
+    Case(
+        "test results chart, for someone",
+        "results:my_test_results",
+        "proxy",
+        (read("labresult", "result", only=True, detail=ACTING),),
+    ),
+    Case(
+        "e-consults, for someone",
+        "econsult:my_questions",
+        "proxy",
+        (read("econsult", "thread", only=True, detail=ACTING),),
+    ),
+    Case(
+        "e-consult thread, for someone",
+        "econsult:my_thread",
+        "proxy",
+        (read("econsult", "thread", only=True, detail=ACTING),),
+    ),
+    Case(
+        "e-consult photo, for someone",
+        "econsult:photo",
+        "proxy",
+        (read("econsult_photo", "photo", only=True, detail=ACTING),),
+    ),
+    Case(
+        "repeat prescriptions, for someone",
+        "prescriptions:my_repeats",
+        "proxy",
+        (read("repeatrequest", "medication", "pending", detail=ACTING),),
+    ),
+    Case(
+        "audit log, for someone",
+        "core:my_audit_log",
+        "proxy",
+        (read("audit_log", "patient_a", only=True, detail=ACTING),),
+    ),
+    Case(
+        "ask an e-consult, for someone",
+        "econsult:ask",
+        "proxy",
+        (created("econsult"),),
+        status=302,
+        method="post",
+        data=_question,
+    ),
+    Case(
+        "request a repeat prescription, for someone",
+        "prescriptions:my_repeats",
+        "proxy",
+        (created("repeatrequest"),),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "medications": str(s.free_medication.public_id),
+            "pharmacy": str(s.pharmacy.public_id),
+        },
+    ),
+    Case(
+        "a child's record, by a parent who is a patient too",
+        "dossier:my_record",
+        "parent",
+        (read("record", patient="child", detail=ACTING),),
+    ),
+    Case(
+        "a child's audit log, by a parent",
+        "core:my_audit_log",
+        "parent",
+        (read("audit_log", "child", patient="child", only=True, detail=ACTING),),
+    ),
+    # --- Doors without a logged-in user --------------------------------------------------------
+    Case(
+        "lab door (HL7 v2 over HTTP)",
+        "results:lab_inbox",
+        "lab",
+        (created("labresult", channel=Channel.API),),
+        method="post",
+        kwargs=lambda s: {"door": "hl7v2"},
+        data=_hl7,
+        door=LAB_NAME,
+    ),
+    Case(
+        "pharmacy door (ready to collect)",
+        "prescriptions:dispense",
+        "pharmacy",
+        (changed("repeatrequest", "outbox_item", only=True, channel=Channel.API),),
+        method="post",
+        data=_dispense,
+        setup=_printed,
+        door="Apotheek",
+    ),
+    Case(
+        "kiosk check-in with the confirmation code",
+        "agenda:kiosk",
+        "kiosk",
+        (changed("appointment", "appointment", only=True, channel=Channel.PUBLIC, role="anoniem"),),
+        method="post",
+        kwargs=lambda s: {"slug": s.cast.practice_a.slug},
+        data=lambda s: {"manier": "code", "qr-code": s.appointment.checkin_code},
+        setup=_appointment_now,
+        door="zuil",
+    ),
+    Case(
+        "opening the portal account",
+        "patients:activate_account",
+        "anonymous",
+        (
+            created(
+                "portal_account",
+                patient="no_account",
+                role="patient",
+                channel=Channel.PORTAL,
+                actor=_new_account_user,
+            ),
+        ),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "email": "nieuw@test.example",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+        setup=_code_entered,
+    ),
+    # --- Refusals that are not another practice's 404 (those: test_refusals_...) -------------------
+    Case(
+        "portal activation with a wrong date of birth",
+        "patients:activate",
+        "anonymous",
+        (
+            Entry(
+                AuditAction.CREATE,
+                "portal_account",
+                patient="no_account",
+                outcome=AuditOutcome.DENIED,
+                role="anoniem",
+                channel=Channel.PUBLIC,
+                detail="activering met verkeerde geboortedatum",
+            ),
+        ),
+        method="post",
+        data=lambda s: {"code": s.stash["code"], **dob_parts(date(1901, 1, 1))},
+        setup=_code_issued,
+    ),
+    Case(
+        "choosing to act for someone one does not represent",
+        "patients:acting_for",
+        "patient_a",
+        (
+            Entry(
+                AuditAction.READ,
+                "representation",
+                patient=None,
+                outcome=AuditOutcome.DENIED,
+                objects=("no_account",),
+                only=True,
+            ),
+            Entry(AuditAction.READ, "page", patient=None, outcome=AuditOutcome.DENIED),
+        ),
+        status=403,
+        method="post",
+        data=lambda s: {"patient": str(s.no_account.public_id)},
+    ),
+    Case(
+        "acting for someone after the authorisation ended",
+        "dossier:my_record",
+        "gemachtigde",
+        (
+            Entry(
+                AuditAction.READ,
+                "representation",
+                outcome=AuditOutcome.DENIED,
+                role="gemachtigde",
+                objects=("patient_a",),
+                only=True,
+            ),
+            Entry(
+                AuditAction.READ,
+                "page",
+                patient=None,
+                outcome=AuditOutcome.DENIED,
+                role="gemachtigde",
+                practice=None,  # no practice of their own: the system chain
+                detail="dossier:my_record",
+            ),
+        ),
+        status=403,
+        setup=_representation_ended,
+    ),
+    Case(
+        "a repeat request for a medicine not on one's list",
+        "prescriptions:my_repeats",
+        "patient_a",
+        (
+            Entry(
+                AuditAction.READ,
+                "repeatrequest",
+                patient=None,
+                outcome=AuditOutcome.DENIED,
+                objects=("outbox_item",),
+                only=True,
+            ),
+        ),
+        status=404,
+        method="post",
+        data=lambda s: {
+            "medications": s.ids()["outbox_item"],
+            "pharmacy": str(s.pharmacy.public_id),
+        },
+    ),
+    Case(
+        "a manager (no patient work) opening a record",
+        "dossier:patient_record",
+        "manager_a",
+        (
+            Entry(
+                AuditAction.READ,
+                "page",
+                patient=None,
+                outcome=AuditOutcome.DENIED,
+                objects=("patient_a",),
+                detail="dossier:patient_record",
+            ),
+        ),
+        status=403,
+    ),
+]
+
+# --- Refusals: another practice's object is a 404 and a denied entry in one's own chain -----
+
+# The kind of object each refused lookup logs (the access helper of that resource).
+DENIED_KIND = {
+    "patients:detail": "patient_record",
+    "patients:issue_activation": "patient_record",
+    "patients:representations": "patient_record",
+    "dossier:patient_record": "patient_record",
+    "results:patient_results": "patient_record",
+    "dossier:shield": "journalentry",
+    "dossier:repeat": "medication",
+    "results:result_detail": "labresult",
+    "results:lab_message": "labmessage",
+    "agenda:appointment": "appointment",
+    "agenda:reschedule": "appointment",
+    "agenda:change_status": "appointment",
+    "agenda:my_appointment": "appointment",
+    "agenda:my_appointment_ics": "appointment",
+    "agenda:cancel_my_appointment": "appointment",
+    "agenda:reschedule_my_appointment": "appointment",
+    "prescriptions:delivery_action": "repeatrequest",
+    "prescriptions:print_prescription": "repeatrequest",
+    "econsult:staff_thread": "econsult",
+    "econsult:my_thread": "econsult",
+    "econsult:photo": "econsult_photo",
+}
+# A 404 for another practice that refuses no patient's data, so logs nothing.
+NOT_A_REFUSAL = {
+    # A free slot of another practice's agenda: no patient in it.
+    ("agenda:book_for_patient", "gp_b"),
+    # The id is a test of the NHG table (reference data, shared by all): the 404 says "no
+    # results of yours for this test"; nothing of anyone else was asked for.
+    ("results:my_test_results", "patient_b"),
+}
+REFUSALS = sorted(
+    (name, who)
+    for name, policy in matrix.POLICY.items()
+    for who in ("gp_b", "patient_b")
+    if policy.get(who) == 404 and (name, who) not in NOT_A_REFUSAL
+)
+
+
+# --- Pages without patient data (the coverage guard's other half) ---------------------------
+
+NOT_PATIENT_DATA = {
+    # Public pages: the practice's facts, the language switch, the health check.
+    "core:landing",
+    "core:healthz",
+    "core:set_language",
+    "core:practice_page",
+    # A welcome with the user's own given name, or the practice's counts for staff.
+    "core:start",
+    # The practice's public page, kept by the manager (logged as news_item etc.).
+    "core:manage_page",
+    "core:practice_details",
+    "core:remove_news",
+    # One's own account: login steps (logged as login events, tests/accounts), password,
+    # second factor, passkeys, e-mail confirmation.
+    "accounts:login",
+    "accounts:verify",
+    "accounts:setup_totp",
+    "accounts:logout",
+    "accounts:confirm_email",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
+    "accounts:recovery_codes",
+    "accounts:remove_passkey",
+    "accounts:resend_email_confirmation",
+    "accounts:security",
+    "accounts:reverify",
+    # Staff accounts (logged as staff_membership and second_factor, tests/accounts).
+    "accounts:staff_list",
+    "accounts:staff_change",
+    "accounts:reset_second_factor",
+    # Booking steps 1 and 2: the red-flag questions and free times; the reason typed stays
+    # in the session until book_confirm, which is audited above.
+    "agenda:book_start",
+    "agenda:book_choose",
+    # Counts only (small practice figures, no names).
+    "agenda:figures",
+    "prescriptions:figures",
+    # Settings of the practice: appointment types, schedules, red flags, kiosks, routes,
+    # pharmacies, e-consult limits.
+    "agenda:settings",
+    "agenda:edit_type",
+    "agenda:switch_off_flag",
+    "agenda:schedule",
+    "agenda:remove_block",
+    "agenda:remove_absence",
+    "agenda:kiosks",
+    "agenda:revoke_kiosk",
+    "prescriptions:settings",
+    "econsult:settings",
+    # The waiting-room screen: practitioner and queue number, never a patient.
+    "agenda:waiting_room",
+    "agenda:waiting_room_calls",
+}
+
+
+# --- Running a case ----------------------------------------------------------------------------
+
+
+def _perform(scene: Scene, case: Case) -> tuple[list[AuditEntry], datetime, datetime]:
+    client = _client(scene, case.who)
+    if case.setup is not None:
+        case.setup(scene, client)
+    kwargs = case.kwargs(scene) if case.kwargs is not None else scene.kwargs(case.name)
+    url = reverse(case.name, kwargs=kwargs)
+    if case.query is not None:
+        url += "?" + urlencode(case.query(scene))
+    extra: dict[str, Any] = {"REMOTE_ADDR": REMOTE}
+    if case.who == "lab":
+        extra |= {
+            "content_type": "x-application/hl7-v2+er7",
+            "headers": {"Authorization": f"Bearer {scene.lab_token}"},
+        }
+    elif case.who == "pharmacy":
+        extra |= {
+            "content_type": "application/fhir+json",
+            "headers": {"Authorization": f"Bearer {scene.pharmacy_token}"},
+        }
+    data = case.data(scene) if case.data is not None else {}
+    last = AuditEntry.objects.aggregate(last=Max("pk"))["last"] or 0
+    started = timezone.now()
+    if case.method == "get":
+        response = client.get(url, data, **extra)
+    else:
+        response = client.post(url, data, **extra)
+    if response.streaming:  # read to the end: the test client then closes it (a photo)
+        b"".join(response.streaming_content)
+    finished = timezone.now()
+    assert response.status_code == case.status, (
+        f"{case.name} as {case.who}: {response.status_code}, expected {case.status}"
+    )
+    return list(AuditEntry.objects.filter(pk__gt=last).order_by("pk")), started, finished
+
+
+def _practice(scene: Scene, case: Case, expected: Entry) -> int | None:
+    if expected.practice == "own":
+        b = case.who.endswith("_b")
+        return (scene.cast.practice_b if b else scene.cast.practice_a).pk
+    return {"a": scene.cast.practice_a.pk, "b": scene.cast.practice_b.pk, None: None}[
+        expected.practice
+    ]
+
+
+def _check_entry(
+    scene: Scene,
+    case: Case,
+    entry: AuditEntry,
+    expected: Entry,
+    started: datetime,
+    finished: datetime,
+) -> None:
+    label = f"{entry.action} {entry.object_kind}"
+    ids = scene.ids()
+    # Event: the action, and the objects involved.
+    wanted = {ids.get(key, key) for key in expected.objects}
+    if expected.only:
+        assert set(entry.object_ids) == wanted, f"{label}: objects {entry.object_ids}"
+    else:
+        assert wanted <= set(entry.object_ids), f"{label}: {wanted - set(entry.object_ids)}"
+    # Time.
+    assert started <= entry.occurred_at <= finished, label
+    # Patient (a list names the patients shown in its object ids, checked above).
+    patients = {"patient_a": scene.cast.patient_a, "child": scene.child}
+    patients["no_account"] = scene.no_account
+    patient = patients.get(expected.patient or "")
+    assert entry.patient_id == (patient.pk if patient else None), f"{label}: patient"
+    assert entry.practice_id == _practice(scene, case, expected), f"{label}: chain"
+    # User: a person by account and name; a machine door names itself in the entry.
+    actor = expected.actor(scene) if expected.actor is not None else _user(scene, case.who)
+    assert entry.actor_id == (actor.pk if actor is not None else None), f"{label}: actor"
+    if actor is not None:
+        assert entry.actor_name and entry.actor_name == actor.full_name, label
+    elif case.door:  # an entry without a person comes from a door that names itself
+        assert case.door in f"{entry.actor_name} {entry.detail}", f"{label}: which door?"
+    else:  # or from someone not logged in (a wrong activation code), and says so
+        assert entry.actor_role == "anoniem" and entry.channel == Channel.PUBLIC, label
+    # Acting for: the capacity beside the actor's own name; the patient is the one acted for.
+    # (acting_for, the responsible user, is for staff working for a colleague: unused yet.)
+    assert entry.acting_for_id is None, label
+    # Role.
+    if expected.role is not None:
+        role = expected.role
+    elif case.who in CAPACITY and expected.outcome == AuditOutcome.ALLOWED:
+        role = CAPACITY[case.who]
+    else:
+        role = STAFF.get(case.who) or PORTAL.get(case.who) or ""
+    if role:
+        assert entry.actor_role == role, f"{label}: role {entry.actor_role!r}"
+    else:  # an authenticated machine door has a role of its own, not "not logged in"
+        assert entry.actor_role not in ("", "anoniem", "geen"), f"{label}: role"
+    # Access point.
+    channel = expected.channel or (Channel.PORTAL if case.who in PORTAL else Channel.STAFF)
+    assert entry.channel == channel, f"{label}: channel {entry.channel}"
+    assert entry.ip_address == REMOTE, f"{label}: address {entry.ip_address}"
+    # Outcome.
+    assert entry.outcome == expected.outcome, label
+    if expected.detail is not None:
+        assert entry.detail == expected.detail, f"{label}: detail {entry.detail!r}"
+    # Every NEN 7513 field filled, whatever the case.
+    assert entry.action in AuditAction.values and entry.outcome in AuditOutcome.values
+    assert entry.actor_role and entry.channel in Channel.values
+    # Whose data, or what was shown or asked for (a search may find no one; a search of
+    # the log and a refused page name the page).
+    assert (
+        entry.object_ids
+        or entry.patient_id
+        or entry.action == AuditAction.SEARCH
+        or entry.object_kind == "page"
+    ), f"{label}: about whom?"
+    assert entry.entry_hash and entry.prev_hash
+
+
+def _run(scene: Scene, case: Case) -> None:
+    new, started, finished = _perform(scene, case)
+    got = [(e.action, e.object_kind, e.outcome) for e in new]
+    want = [(x.action, x.kind, x.outcome) for x in case.entries]
+    assert got == want, f"{case.name} as {case.who}: entries {got}, expected {want}"
+    for entry, expected in zip(new, case.entries, strict=True):
+        _check_entry(scene, case, entry, expected, started, finished)
+    checked, breaks = verify_chains()
+    assert breaks == [] and checked > 0
+
+
+# --- The tests -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", [case.param() for case in CASES])
+def test_each_patient_data_view_writes_exactly_its_audit_entries(scene: Scene, case: Case) -> None:
+    _run(scene, case)
+
+
+@pytest.mark.parametrize(("name", "who"), REFUSALS)
+def test_another_practices_object_is_404_and_a_denied_entry_in_ones_own_chain(
+    scene: Scene, name: str, who: str
+) -> None:
+    requested = scene.public_id(name)
+    refusal = Entry(
+        AuditAction.READ,
+        DENIED_KIND[name],
+        patient=None,  # the other practice's patient is never linked into this chain
+        outcome=AuditOutcome.DENIED,
+        objects=(requested,),
+        only=True,
+    )
+    method = matrix.POLICY[name]["method"]
+    _run(scene, Case(f"{name} by {who}", name, who, (refusal,), status=404, method=method))
+
+
+def test_every_url_is_audited_here_or_declared_without_patient_data() -> None:
+    routes = {
+        name: route
+        for route, _view, name in _patterns(get_resolver().url_patterns)
+        if not name.startswith(matrix.LIBRARY) and not route.startswith("static/")
+    }
+    audited = {case.name for case in CASES}
+    # Every URL that takes an object, and every page a patient opens, is audited here or
+    # declared to hold no patient data; and so is every other URL of the project.
+    takes_object = {name for name in matrix.POLICY if "<" in routes.get(name, "")}
+    portal = {name for name, policy in matrix.POLICY.items() if policy["patient_a"] == "ok"}
+    missing = (takes_object | portal) - audited - NOT_PATIENT_DATA
+    assert not missing, f"patient-data URLs without an audit case: {sorted(missing)}"
+    unplaced = set(routes) - audited - NOT_PATIENT_DATA
+    assert not unplaced, f"URLs neither audited here nor declared: {sorted(unplaced)}"
+    assert not (audited & NOT_PATIENT_DATA), "declared without patient data, yet audited"
+    assert set(routes) >= NOT_PATIENT_DATA, "declarations for URLs that no longer exist"
+    # Every 404 for another practice is a logged refusal, or declared not to be one.
+    assert {name for name, _who in REFUSALS} <= set(DENIED_KIND)
+    assert set(DENIED_KIND) <= {name for name, _who in REFUSALS}
