@@ -1,8 +1,9 @@
 """`make bench`: measure what the Foundation issue promises and append it to BENCHMARKS.md.
 
-1. Region generation: 200 practices x 2,500 patients (+ De Linde) into a fresh PostgreSQL
-   database, against PostgreSQL's own bulk loader (`pgbench -i`, same number of rows) as
-   the baseline measured in the same run.
+1. Region generation: 200 practices x 2,500 patients (+ De Linde), their lab results and
+   a year of care (demo/region_care.py), into a fresh PostgreSQL database, against
+   PostgreSQL's own bulk loader (`pgbench -i`, same number of rows) as the baseline
+   measured in the same run.
 2. Base-UI pages: a real gunicorn worker serving the demo practice (inside that region
    database), sequential requests per page; p50/p95/p99 against /healthz (the cheapest
    Django request) as the baseline; the worker's resident memory afterwards.
@@ -46,6 +47,21 @@ PATIENTS_PER_PRACTICE = int(os.environ.get("BENCH_PATIENTS_PER_PRACTICE", "2500"
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("BENCH_DB", "spreekuur_bench")
+# The bulk-loaded tables, vacuumed before any measurement (autovacuum would do it during).
+VACUUMED = (
+    "results_labresult",
+    "results_labmessage",
+    "agenda_appointment",
+    "agenda_slot",
+    "dossier_journalentry",
+    "dossier_episode",
+    "dossier_medication",
+    "prescriptions_repeatrequest",
+    "prescriptions_repeatrequestitem",
+    "prescriptions_outboxmessage",
+    "econsult_thread",
+    "econsult_message",
+)
 
 
 def psql(sql: str) -> None:
@@ -119,13 +135,24 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
     # The region's lab results (demo/region_results.py), part of the time above.
     found = re.search(r"uitslagen van de regio: (\d+) in ([\d.]+) s", loaded.stdout)
     results, results_seconds = (int(found.group(1)), float(found.group(2))) if found else (0, 0.0)
-    phases = re.search(r"rijen in ([\d.]+) s, indexen en sleutels in ([\d.]+) s", loaded.stdout)
+    phases = re.search(
+        r"uitslagen: rijen in ([\d.]+) s, indexen en sleutels in ([\d.]+) s", loaded.stdout
+    )
+    # The region's year of care (demo/region_care.py), part of the time above too.
+    care = re.search(
+        r"zorg van de regio: (\d+) afspraken, (\d+) journaalregels, (\d+) herhaalaanvragen, "
+        r"(\d+) e-consults in ([\d.]+) s",
+        loaded.stdout,
+    )
+    care_phases = re.search(
+        r"zorg: rijen in ([\d.]+) s, indexen en sleutels in ([\d.]+) s", loaded.stdout
+    )
     # Not timed: vacuum what was just bulk-loaded, so that autovacuum does not do it
     # during the measurements that follow.
     subprocess.run(
-        ["psql", database_url(), "-qc", "VACUUM (ANALYZE) results_labresult, results_labmessage"],
+        ["psql", database_url(), "-qc", f"VACUUM (ANALYZE) {', '.join(VACUUMED)}"],
         check=True,
-        timeout=900,
+        timeout=1800,
     )
     patients = PRACTICES * PATIENTS_PER_PRACTICE + 3000
     # Baseline: PostgreSQL's own loader writing the same number of rows (scale 1 = 100,000).
@@ -164,6 +191,13 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
         "results_seconds": results_seconds,
         "results_rows_seconds": float(phases.group(1)) if phases else 0.0,
         "results_index_seconds": float(phases.group(2)) if phases else 0.0,
+        "appointments": int(care.group(1)) if care else 0,
+        "journal_entries": int(care.group(2)) if care else 0,
+        "repeat_requests": int(care.group(3)) if care else 0,
+        "econsults": int(care.group(4)) if care else 0,
+        "care_seconds": float(care.group(5)) if care else 0.0,
+        "care_rows_seconds": float(care_phases.group(1)) if care_phases else 0.0,
+        "care_index_seconds": float(care_phases.group(2)) if care_phases else 0.0,
     }
 
 
@@ -309,17 +343,26 @@ def main() -> None:
         f"{PRACTICES} --patients-per-practice {PATIENTS_PER_PRACTICE}`)\n",
         "| what | rows | seconds | rows/s |",
         "|---|---:|---:|---:|",
-        "| Spreekuur generator (practices, staff, TOTP devices, patients, lab results) | "
+        "| Spreekuur generator (practices, staff, TOTP devices, patients, lab results, "
+        "a year of care) | "
         f"{patients:,} patients | {seconds:.1f} | {patients / seconds:,.0f} |",
         f"| of which the region's lab results (COPY) | {generation['results']:,} results "
         f"| {generation['results_seconds']:.1f} "
         f"| {generation['results'] / max(generation['results_seconds'], 0.001):,.0f} |",
+        f"| of which the region's year of care (COPY): appointments | "
+        f"{generation['appointments']:,} appointments | {generation['care_seconds']:.1f} "
+        f"| {generation['appointments'] / max(generation['care_seconds'], 0.001):,.0f} |",
+        f"| (same run) journal lines, repeat requests, e-consults | "
+        f"{generation['journal_entries']:,} / {generation['repeat_requests']:,} / "
+        f"{generation['econsults']:,} | | |",
         "| baseline: `pgbench -i` (PostgreSQL's own loader) | "
         f"{base_rows:,} accounts | {base_seconds:.1f} | {base_rows / base_seconds:,.0f} |",
         "",
-        f"Ratio generator / pgbench per patient row (lab results included in the time): "
-        f"{ratio:.1f}x. "
-        "Target: 500,000 patients under 10 minutes.\n",
+        f"Ratio generator / pgbench per patient row (lab results and the year of care "
+        f"included in the time): {ratio:.1f}x. The year of care: "
+        f"{generation['care_rows_seconds']:.0f} s making and copying the rows, "
+        f"{generation['care_index_seconds']:.0f} s indexes, constraints, foreign keys and "
+        "ANALYZE. Target: 500,000 patients under 10 minutes.\n",
         f"### Base-UI pages (one gunicorn worker, {REQUESTS_PER_PAGE} sequential requests "
         "per page, demo practice inside the region database)\n",
         "| who | page | p50 ms | p95 ms | p99 ms | p95 / baseline | errors |",

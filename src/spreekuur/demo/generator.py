@@ -410,4 +410,14 @@ def load(
         # Lab results for the region practices, in bulk (De Linde's came through the door).
         region = build_region_results(today=today, progress=progress)
         progress(f"uitslagen van de regio: {region.results} in {region.seconds:.1f} s")
+        # A year of agenda, record, repeat prescriptions and e-consults for them, in bulk
+        # (imported here: region_care uses this module's demo logins).
+        from spreekuur.demo.region_care import build_region_care
+
+        care = build_region_care(today=today, progress=progress)
+        progress(
+            f"zorg van de regio: {care.appointments} afspraken, {care.journal_entries} "
+            f"journaalregels, {care.repeat_requests} herhaalaanvragen, {care.econsults} "
+            f"e-consults in {care.seconds:.1f} s"
+        )
     return DemoResult(created, patients, clock.perf_counter() - started)

@@ -10,9 +10,9 @@ by the patient's own GP. De Linde's results come through the real door instead
 (demo/results.py); these are a picture of years of care, so no audit entries are written.
 
 PostgreSQL gets the rows through COPY in one transaction, loaded as pg_restore loads
-(see `_bulk_load`); other databases (the tests' SQLite) through bulk_create. Deterministic
-(a seed per practice) except the public ids, and idempotent: a practice that has results
-already is skipped. The region's 500,000 patients get about 6 million results.
+(demo/bulk.py `bulk_load`); other databases (the tests' SQLite) through bulk_create.
+Deterministic (a seed per practice) except the public ids, and idempotent: a practice that
+has results already is skipped. The region's 500,000 patients get about 6 million results.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import json
 import random
 import time as clock
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from spreekuur.core.models import Practice
+from spreekuur.demo.bulk import bulk_load, copy_rows
 from spreekuur.patients.models import Patient
 from spreekuur.results.models import (
     Door,
@@ -310,14 +311,6 @@ def _rows_for_practice(
     return messages, results
 
 
-def _copy(table: str, columns: Iterable[str], rows: Iterable[list[Any]]) -> None:
-    with connection.cursor() as cursor:
-        names = ", ".join(columns)
-        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-
-
 def _write_postgresql(messages: list[list[Any]], results: list[list[Any]]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -330,52 +323,8 @@ def _write_postgresql(messages: list[list[Any]], results: list[list[Any]]) -> No
         message[14] = json.dumps(message[14])
     for result in results:
         result[3] = ids[result[3]]
-    _copy(LabMessage._meta.db_table, MESSAGE_COLUMNS, messages)
-    _copy(LabResult._meta.db_table, RESULT_COLUMNS, results)
-
-
-@contextmanager
-def _bulk_load(tables: Sequence[str]) -> Iterator[None]:
-    """Load as pg_restore does (inside the caller's transaction): the tables' foreign keys,
-    unique constraints and other indexes go while the rows come in, and are then made again
-    from their own definitions, each index in one sort and each foreign key checked in one
-    query instead of row by row (those were four fifths of the time). Primary keys and
-    check constraints stay. If anything fails, the rollback restores the schema as well."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid)"
-            " FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')"
-            " ORDER BY contype DESC, conname",  # unique before foreign keys
-            [list(tables)],
-        )
-        constraints = cursor.fetchall()
-        cursor.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-            " WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-            " ORDER BY 1",
-            [list(tables)],
-        )
-        indexes = cursor.fetchall()
-        # Deferred foreign-key checks of rows written earlier in this transaction would
-        # block ALTER TABLE ("pending trigger events"): run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for table, name, _kind, _definition in reversed(constraints):
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for name, _definition in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for table, name, kind, definition in constraints:
-            if kind == "u":
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        for _name, definition in indexes:
-            cursor.execute(definition)
-        for table, name, kind, definition in constraints:
-            if kind == "f":
-                cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    copy_rows(LabMessage._meta.db_table, MESSAGE_COLUMNS, messages)
+    copy_rows(LabResult._meta.db_table, RESULT_COLUMNS, results)
 
 
 def _write_orm(messages: list[list[Any]], results: list[list[Any]]) -> None:
@@ -418,7 +367,7 @@ def build_region_results(
     total_messages = total_results = 0
     tables = [LabMessage._meta.db_table, LabResult._meta.db_table]
     write = _write_postgresql if postgresql else _write_orm
-    with transaction.atomic(), _bulk_load(tables) if postgresql else nullcontext():
+    with transaction.atomic(), bulk_load(tables) if postgresql else nullcontext():
         for index, practice in enumerate(practices, start=1):
             messages, results = _rows_for_practice(practice, _patients(practice), table, today)
             write(messages, results)
