@@ -15,7 +15,9 @@
    client, same database.
 6. E-consult (bench/econsult.py): the practice's inbox (one worker), and a 10 MB phone
    photo, a HEIC photo and a pixel bomb through the photo check against bare Pillow.
-7. Crash safety (bench/crash.py): kill -9 of gunicorn, the worker and a lab import under
+7. Mixed portal load (bench/mixed.py): 50 patients log in and use the portal against
+   gunicorn, then the 08:00 rush; invariants counted; pgbench as the baseline.
+8. Crash safety (bench/crash.py): kill -9 of gunicorn, the worker and a lab import under
    load; after a restart, no half-written data, no lost accepted request, the audit chain
    intact, pending deliveries finished.
 
@@ -405,6 +407,9 @@ def main() -> None:
     import econsult
 
     econsult.bench_econsult(env, when=when)
+    import mixed  # the portal as 50 patients use it, and the 08:00 rush
+
+    mixed.bench_mixed(env, when=when)
     import crash  # kill -9 in the middle of bookings, lab imports and deliveries
 
     crash.bench_crash(env, when=when)
