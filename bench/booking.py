@@ -279,24 +279,33 @@ def reset_agenda(db: psycopg.Connection[Any], setup: Setup) -> list[str]:
         gp = setup.gps[index % len(setup.gps)]
         begins = start + timedelta(minutes=SLOT_MINUTES * (index // len(setup.gps)))
         rows.append((setup.practice, gp, begins, begins + timedelta(minutes=SLOT_MINUTES)))
+    replace_slots(db, setup.practice, rows)
+    found = db.execute(
+        "SELECT public_id FROM agenda_slot WHERE practice_id = %s ORDER BY starts_at, id",
+        [setup.practice],
+    ).fetchall()
+    return [str(row[0]) for row in found]
+
+
+def replace_slots(
+    db: psycopg.Connection[Any], practice: int, rows: list[tuple[int, int, datetime, datetime]]
+) -> None:
+    """In one transaction: cancel the practice's active appointments (in SQL, no audit:
+    this is the bench resetting itself), remove its slots, release these (practice,
+    practitioner, start, end) as free online slots."""
     with db.transaction():
         db.execute(
             "UPDATE agenda_appointment SET status = 'geannuleerd', cancelled_at = now(),"
             " cancelled_by_id = booked_by_id WHERE practice_id = %s AND status <> 'geannuleerd'",
-            [setup.practice],
+            [practice],
         )
-        db.execute("DELETE FROM agenda_slot WHERE practice_id = %s", [setup.practice])
+        db.execute("DELETE FROM agenda_slot WHERE practice_id = %s", [practice])
         with db.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO agenda_slot (public_id, practice_id, practitioner_id, starts_at,"
                 " ends_at, online) VALUES (gen_random_uuid(), %s, %s, %s, %s, true)",
                 rows,
             )
-        found = db.execute(
-            "SELECT public_id FROM agenda_slot WHERE practice_id = %s ORDER BY starts_at, id",
-            [setup.practice],
-        ).fetchall()
-    return [str(row[0]) for row in found]
 
 
 def scalar(db: psycopg.Connection[Any], sql: str, params: Any) -> int:

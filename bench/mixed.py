@@ -441,19 +441,7 @@ def rush_slots(db: psycopg.Connection[Any], setup: booking.Setup) -> str:
         gp = setup.gps[index % len(setup.gps)]
         begins = first + timedelta(minutes=10 * (index // len(setup.gps)))
         rows.append((setup.practice, gp, begins, begins + timedelta(minutes=10)))
-    with db.transaction():
-        db.execute(
-            "UPDATE agenda_appointment SET status = 'geannuleerd', cancelled_at = now(),"
-            " cancelled_by_id = booked_by_id WHERE practice_id = %s AND status <> 'geannuleerd'",
-            [setup.practice],
-        )
-        db.execute("DELETE FROM agenda_slot WHERE practice_id = %s", [setup.practice])
-        with db.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO agenda_slot (public_id, practice_id, practitioner_id, starts_at,"
-                " ends_at, online) VALUES (gen_random_uuid(), %s, %s, %s, %s, true)",
-                rows,
-            )
+    booking.replace_slots(db, setup.practice, rows)
     return "today" if first.date() == now.date() else "tomorrow morning (too late for today)"
 
 

@@ -90,7 +90,7 @@ from spreekuur.core.roles import StaffRole
 from spreekuur.core.working_days import working_day_deadline
 from spreekuur.demo.agenda import REASONS as BOOKING_REASONS
 from spreekuur.demo.agenda import TYPES
-from spreekuur.demo.bulk import bulk_load, reserve_ids, write_rows
+from spreekuur.demo.bulk import analyse, bulk_load, reserve_ids, write_rows
 from spreekuur.demo.dossier import CONDITIONS, OBJECTIVE, SUBJECTIVE, Condition
 from spreekuur.demo.econsult import QUESTIONS
 from spreekuur.demo.generator import DEMO_PASSWORD, DEMO_TOTP_HEX
@@ -2109,14 +2109,7 @@ def build_region_care(
             if index % 20 == 0 or index == len(practices):
                 progress(f"zorg: {index}/{len(practices)} regiopraktijken")
         rows_done = clock.perf_counter()
-    if postgresql:
-        with connection.cursor() as cursor:  # planner statistics for the tables just filled
-            cursor.execute(f"ANALYZE {', '.join(tables)}")
-    done = clock.perf_counter()
-    progress(
-        f"zorg: rijen in {rows_done - started:.1f} s, "
-        f"indexen en sleutels in {done - rows_done:.1f} s"
-    )
+    done = analyse(tables, started=started, rows_done=rows_done, label="zorg", progress=progress)
     return Care(
         practices=len(practices),
         appointments=rows["appointment"],

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from spreekuur.core.models import Practice
-from spreekuur.demo.bulk import bulk_load, copy_rows
+from spreekuur.demo.bulk import analyse, bulk_load, copy_rows
 from spreekuur.patients.models import Patient
 from spreekuur.results.models import (
     Door,
@@ -376,13 +376,8 @@ def build_region_results(
             if index % 20 == 0 or index == len(practices):
                 progress(f"uitslagen: {index}/{len(practices)} regiopraktijken")
         rows_done = clock.perf_counter()
-    if postgresql:
-        with connection.cursor() as cursor:  # planner statistics for the tables just filled
-            cursor.execute(f"ANALYZE {', '.join(tables)}")
-    done = clock.perf_counter()
-    progress(
-        f"uitslagen: rijen in {rows_done - started:.1f} s, "
-        f"indexen en sleutels in {done - rows_done:.1f} s"
+    done = analyse(
+        tables, started=started, rows_done=rows_done, label="uitslagen", progress=progress
     )
     return Made(
         len(practices),
