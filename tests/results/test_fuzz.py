@@ -136,6 +136,22 @@ def test_an_import_of_a_damaged_message_is_whole_or_in_quarantine(
     ).exists()
 
 
+def test_a_nul_byte_in_the_message_type_is_quarantined_with_a_readable_reason(
+    cast_for_fuzz,
+) -> None:
+    """Found by the fuzzer on PostgreSQL: the reason quotes the message type, and a NUL
+    byte in it made storing the quarantined message fail."""
+    from spreekuur.results.services import receive_lab_message
+
+    raw = VALID["hl7v2"].replace(b"ORU^R01", b"\x00RU^R01", 1)
+    outcome = receive_lab_message(practice=cast_for_fuzz, door="hl7v2", raw=raw, source="fuzz")
+    (message,) = outcome.messages
+    assert message.status == MessageStatus.QUARANTINED
+    assert "RU^R01" in message.reason and "\x00" not in message.reason
+    message.refresh_from_db()
+    assert "\x00" not in message.raw
+
+
 @pytest.fixture
 def cast_for_fuzz(db: None):
     from tests.factories import PatientFactory, PracticeFactory

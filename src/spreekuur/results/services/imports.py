@@ -51,8 +51,13 @@ class ImportOutcome:
 
 
 def _storable(raw: bytes) -> str:
-    # PostgreSQL text holds no NUL; the raw text is for people, the digest keeps the bytes.
-    return decode(raw).replace("\x00", "\ufffd")
+    # The raw text is for people, the digest keeps the bytes.
+    return _without_nul(decode(raw))
+
+
+def _without_nul(text: str) -> str:
+    # PostgreSQL text holds no NUL (a DataError, not an IntegrityError).
+    return text.replace("\x00", "\ufffd")
 
 
 def receive_lab_message(
@@ -147,7 +152,7 @@ def _quarantine(
                 source=source[:120],
                 raw=_storable(raw),
                 status=MessageStatus.QUARANTINED,
-                reason=reason,
+                reason=_without_nul(reason),  # it may quote the message (its type)
             )
     except IntegrityError:
         return ImportOutcome(duplicate=True)
