@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
@@ -305,11 +307,13 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.user.is_authenticated:
         match = request.resolver_match
-        # The ids asked for (a patient's, an object's) say whose data was refused.
+        # The ids asked for (a patient's, an object's) say whose data was refused; only
+        # public ids, never another kind of URL part (a token, a slug).
+        asked = [v for v in match.kwargs.values() if isinstance(v, UUID)] if match else []
         record_denied(
             actor=request.user,
             object_kind="page",
-            object_ids=[str(value) for value in match.kwargs.values()] if match else [],
+            object_ids=[str(value) for value in asked],
             detail=match.view_name if match is not None else "",
         )
     return render(
