@@ -3,14 +3,15 @@ a declared policy. A new URL without a policy entry (or an explicit place among 
 public pages and the login's own steps) fails the suite.
 
 Expected answers: "ok" (200, or a redirect that is not to the login), "login" (redirect to
-the login page), 403, 404, or "skip" for a POST that would change data for an allowed
+the login page), "choose" (redirect to the "namens" page), 403, 404, or "skip" for a POST that would change data for an allowed
 role (its effect is tested where the feature is).
 
 Beside the cast, one more portal user: a gemachtigde with no patient record of their own,
 recorded for patient_a and for other_patient_a. They appear three times: acting for
 patient_a ("gemachtigde"), acting for other_patient_a ("gemachtigde_other": patient_a's
 objects are then someone else's, 404), and before choosing anyone ("gemachtigde_zelf":
-the portal's pages about a patient refuse, 403). The switch goes through the portal's own
+the portal's pages about a patient send them to the "namens" page to choose first,
+"choose"; pages only about oneself refuse, 403). The switch goes through the portal's own
 "namens" page, as in the browser."""
 
 from __future__ import annotations
@@ -99,13 +100,25 @@ def patient_own(*, acting_for: bool) -> dict:
     if acting_for:
         answers["gemachtigde"] = "ok"
         answers["gemachtigde_other"] = 404
+        answers["gemachtigde_zelf"] = "choose"
     return answers
+
+
+def portal_page() -> dict:
+    """A portal page about whoever the person uses the portal for (`portal_subject`):
+    patients and a gemachtigde acting for someone; a gemachtigde who has not chosen yet is
+    sent to choose."""
+    return {**_expect(PORTAL), "gemachtigde_zelf": "choose"}
 
 
 POLICY: dict[str, dict] = {
     # core
-    "core:start": _expect(set(ROLES[1:])),
-    "core:my_audit_log": _expect(PORTAL),
+    # Someone who only acts for others (no record of their own) starts at the choice.
+    "core:start": {
+        **_expect(set(ROLES[1:])),
+        **{role: "choose" for role in (*GEMACHTIGDE, "gemachtigde_zelf")},
+    },
+    "core:my_audit_log": portal_page(),
     "core:audit_search": _expect({"manager_a"}),
     "core:manage_page": _expect({"manager_a"}),
     "core:practice_details": _expect({"manager_a"}),
@@ -174,8 +187,8 @@ POLICY: dict[str, dict] = {
         "assistant_a": "skip",
     },
     # dossier
-    "dossier:my_record": _expect(PORTAL),
-    "dossier:my_record_pdf": _expect(PORTAL),
+    "dossier:my_record": portal_page(),
+    "dossier:my_record_pdf": portal_page(),
     "dossier:patient_record": _expect(CARE_A, other_practice=404),
     "dossier:shield": {
         **_expect({"gp_a"}, other_practice=404, method="post"),
@@ -186,7 +199,7 @@ POLICY: dict[str, dict] = {
         "gp_a": "skip",
     },
     # results
-    "results:my_results": _expect(PORTAL),
+    "results:my_results": portal_page(),
     "results:my_test_results": patient_own(acting_for=True),
     "results:review_list": _expect({"gp_a"}),
     "results:result_detail": _expect(CARE_A, other_practice=404),
@@ -194,7 +207,7 @@ POLICY: dict[str, dict] = {
     "results:worklist": _expect({"assistant_a", "gp_a"}),
     "results:lab_message": _expect({"assistant_a", "gp_a"}, other_practice=404),
     # prescriptions
-    "prescriptions:my_repeats": _expect(PORTAL),
+    "prescriptions:my_repeats": portal_page(),
     "prescriptions:filter_list": _expect({"assistant_a", "gp_a"}),
     "prescriptions:accorderingslijst": _expect({"gp_a"}),
     "prescriptions:deliveries": _expect({"assistant_a", "gp_a"}),
@@ -207,8 +220,8 @@ POLICY: dict[str, dict] = {
     "prescriptions:figures": _expect({"manager_a", "gp_a"}),
     "prescriptions:settings": _expect({"manager_a"}),
     # e-consult
-    "econsult:my_questions": _expect(PORTAL),
-    "econsult:ask": _expect(PORTAL),
+    "econsult:my_questions": portal_page(),
+    "econsult:ask": portal_page(),
     "econsult:my_thread": patient_own(acting_for=True),
     "econsult:photo": {
         **patient_own(acting_for=True),
@@ -438,7 +451,9 @@ def _client(world: World, role: str) -> Client:
 
 def _outcome(response) -> object:  # type: ignore[no-untyped-def]
     if response.status_code in (301, 302):
-        return "login" if "/account/inloggen/" in response["Location"] else "ok"
+        if "/account/inloggen/" in response["Location"]:
+            return "login"
+        return "choose" if response["Location"] == reverse("patients:acting_for") else "ok"
     if response.status_code == 200:
         return "ok"
     return response.status_code

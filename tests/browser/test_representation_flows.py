@@ -257,3 +257,38 @@ def test_a_child_of_16_is_listed_with_the_reason_and_no_way_in(
         expect(choice.get_by_role("listitem").filter(has_text=name)).to_contain_text(reason)
     ui.goto("/mijn-dossier/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mijn dossier")
+
+
+def test_a_gemachtigde_following_a_link_is_asked_to_choose_first(
+    ui: UI, transactional_db: None
+) -> None:
+    """Someone with no record of their own, only a gemachtigde: a bookmarked portal page
+    brings them to the choice with a note, not to a refusal."""
+    practice = PracticeFactory(slug="de-els", records_online_from=date(2020, 7, 1))
+    assistant = MembershipFactory(practice=practice, role=StaffRole.ASSISTENT).user
+    grandmother = PatientFactory(
+        practice=practice, given_name="Truus", family_name="Bakker", date_of_birth=date(1941, 3, 9)
+    )
+    daughter = UserFactory(full_name="Anja Bakker")
+    Representation.objects.create(
+        practice=practice,
+        patient=grandmother,
+        representative=daughter,
+        kind="gemachtigde",
+        valid_from=timezone.localdate() - timedelta(days=30),
+        valid_until=timezone.localdate() + timedelta(days=300),
+        recorded_by=assistant,
+    )
+    page = ui.page
+
+    ui.log_in(daughter.email)
+    ui.verify()
+    ui.goto("/mijn-uitslagen/")
+    assert page.url.endswith("/namens/")
+    expect(page.get_by_role("status").filter(has_text="Kies eerst")).to_contain_text(
+        "Kies eerst voor wie u het portaal wilt gebruiken."
+    )
+    assert ui.console_errors == []
+    ui.screenshot("representation-choose-first-phone")
+    _choose(ui, "Namens Truus")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dossier van Truus")

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
-from spreekuur.core.models import AuditEntry
+from spreekuur.core.models import AuditEntry, AuditOutcome
 from spreekuur.dossier import services as dossier_services
 from spreekuur.patients import services
 from spreekuur.patients.models import Patient, Representation
@@ -239,7 +239,12 @@ def test_someone_who_only_acts_for_others_starts_at_the_choice(cast: Cast) -> No
     client = verified_client(grandparent)
     response = client.get(reverse("core:start"))
     assert response.status_code == 302 and response["Location"] == reverse("patients:acting_for")
-    assert client.get(reverse("dossier:my_record")).status_code == 403  # nothing chosen yet
+    # Nothing chosen yet: a portal page sends them to choose, and that is no refusal.
+    denied = AuditEntry.objects.filter(outcome=AuditOutcome.DENIED).count()
+    response = client.get(reverse("dossier:my_record"), follow=True)
+    assert response.redirect_chain == [(reverse("patients:acting_for"), 302)]
+    assert "Kies eerst voor wie u het portaal wilt gebruiken." in response.content.decode()
+    assert AuditEntry.objects.filter(outcome=AuditOutcome.DENIED).count() == denied
     client.post(reverse("patients:acting_for"), {"patient": str(cast.other_patient_a.public_id)})
     assert client.get(reverse("dossier:my_record")).status_code == 200
     log = client.get(reverse("core:my_audit_log")).content.decode()

@@ -29,7 +29,7 @@ from spreekuur.core.audit_labels import (
     object_kind_label,
     patient_object_kind_label,
 )
-from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.exceptions import BusinessRuleError, ChooseFirst
 from spreekuur.core.forms import (
     AuditSearchForm,
     NewsItemForm,
@@ -305,6 +305,9 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 @login_not_required
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if isinstance(exception, ChooseFirst):
+        messages.info(request, exception.message)
+        return redirect(exception.url)
     if request.user.is_authenticated:
         match = request.resolver_match
         # The ids asked for (a patient's, an object's) say whose data was refused; only

@@ -13,12 +13,15 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from spreekuur.accounts.capabilities import acting_user, uses_portal
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.audit import record_denied
+from spreekuur.core.exceptions import ChooseFirst
 from spreekuur.patients.models import Patient, Representation
 
 SESSION_KEY = "spreekuur_namens"
@@ -108,6 +111,12 @@ def portal_subject(request: HttpRequest) -> PortalSubject:
         return PortalSubject(user, representation.patient, representation)
     patient = patient_profile(user)
     if patient is None:
+        if Representation.objects.filter(representative=user, revoked_at__isnull=True).exists():
+            # A gemachtigde without a record of their own who has not chosen anyone yet.
+            raise ChooseFirst(
+                reverse("patients:acting_for"),
+                _("Kies eerst voor wie u het portaal wilt gebruiken."),
+            )
         raise PermissionDenied
     return PortalSubject(user, patient)
 
