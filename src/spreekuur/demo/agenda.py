@@ -181,7 +181,8 @@ def _fill_share(day: date, today: date) -> float:
     return max(0.15, 0.85 - ahead * 0.04)
 
 
-def _types(practice: Practice) -> dict[str, AppointmentType]:
+def create_demo_types(practice: Practice) -> dict[str, AppointmentType]:
+    """De Linde's appointment types (TYPES) for a practice; the region's practices too."""
     created = AppointmentType.objects.bulk_create(
         AppointmentType(
             practice=practice,
@@ -203,7 +204,7 @@ def build_demo_agenda(practice: Practice, *, today: date, seed: int = 7) -> int:
     """Types, templates, slots and a month of appointments; returns the appointments made."""
     rng = random.Random(seed)
     BookingRules.objects.get_or_create(practice=practice)
-    types = _types(practice)
+    types = create_demo_types(practice)
     _blocks(practice)
     start = today - timedelta(days=DAYS_BACK)
     for practitioner in Membership.objects.filter(practice=practice).select_related("practice"):

@@ -89,7 +89,7 @@ from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.core.working_days import working_day_deadline
 from spreekuur.demo.agenda import REASONS as BOOKING_REASONS
-from spreekuur.demo.agenda import TYPES
+from spreekuur.demo.agenda import create_demo_types
 from spreekuur.demo.bulk import analyse, bulk_load, reserve_ids, write_rows
 from spreekuur.demo.dossier import CONDITIONS, OBJECTIVE, SUBJECTIVE, Condition
 from spreekuur.demo.econsult import QUESTIONS
@@ -822,19 +822,7 @@ def _set_up(practice: Practice, patients: int, today: date, password: str) -> Se
     )
     manager = next(m.user for m in members if m.role == StaffRole.PRAKTIJKMANAGER)
     BookingRules.objects.get_or_create(practice=practice)
-    kinds = AppointmentType.objects.bulk_create(
-        AppointmentType(
-            practice=practice,
-            name=name,
-            duration_minutes=minutes,
-            mode=mode,
-            offered_by=list(roles),
-            online_bookable=online,
-            description=text,
-            sort_order=order,
-        )
-        for order, (name, minutes, mode, roles, online, text) in enumerate(TYPES)
-    )
+    kinds = list(create_demo_types(practice).values())
     working = [m for m in members if m.role in (StaffRole.HUISARTS, StaffRole.POH)]
     working += [m for m in members if m.role == StaffRole.ASSISTENT][:2]
     blocks = _schedule(practice, members, patients, rng)
