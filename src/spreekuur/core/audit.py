@@ -82,6 +82,53 @@ def _locked_chain(practice: Practice | None) -> AuditChain:
         return AuditChain.objects.select_for_update().get(scope=scope)
 
 
+def _new_entry(
+    *,
+    practice: Practice | None,
+    action: str,
+    outcome: str,
+    actor: User | None,
+    actor_role: str,
+    system_name: str,
+    acting_for: User | None,
+    patient: Patient | None,
+    object_kind: str,
+    object_ids: Sequence[object],
+    ip_address: str | None,
+    channel: str,
+    detail: str,
+) -> AuditEntry:
+    """One entry as every writer makes it, checked, not yet in its chain (`_link`)."""
+    if action not in AuditAction.values:
+        raise ValueError(f"Unknown audit action {action!r}")
+    if patient is not None and (practice is None or patient.practice_id != practice.pk):
+        raise ValueError("A patient is logged in their own practice's chain")
+    return AuditEntry(
+        practice=practice,
+        action=action,
+        outcome=outcome,
+        actor=actor,
+        actor_name=actor.full_name if actor is not None else system_name[:200],
+        actor_role=actor_role,
+        acting_for=acting_for,
+        patient=patient,
+        object_kind=object_kind,
+        object_ids=[str(object_id) for object_id in object_ids],
+        ip_address=ip_address,
+        channel=channel,
+        detail=detail[:200],
+    )
+
+
+def _link(entry: AuditEntry, seq: int, prev_hash: str) -> str:
+    """Put the entry at `seq` after `prev_hash` (the chain is locked): its time and hash."""
+    entry.seq = seq
+    entry.occurred_at = datetime.now(UTC)
+    entry.prev_hash = prev_hash
+    entry.entry_hash = compute_hash(entry)
+    return entry.entry_hash
+
+
 @transaction.atomic
 def record_access(
     *,
@@ -102,35 +149,27 @@ def record_access(
     `actor_role` names the capacity when it is not the actor's own role: a parent or
     gemachtigde acting for a patient, or a system that authenticated with its own token
     (a lab, a pharmacy), whose name is then `system_name`."""
-    if action not in AuditAction.values:
-        raise ValueError(f"Unknown audit action {action!r}")
-    if patient is not None and (practice is None or patient.practice_id != practice.pk):
-        raise ValueError("A patient is logged in their own practice's chain")
     role, default_channel = _role_and_channel(actor)
     context = request_context.current()
-    chain = _locked_chain(practice)
-    entry = AuditEntry(
+    entry = _new_entry(
         practice=practice,
-        seq=chain.last_seq + 1,
-        occurred_at=datetime.now(UTC),
         action=action,
         outcome=outcome,
         actor=actor,
-        actor_name=actor.full_name if actor is not None else system_name[:200],
         actor_role=actor_role or role,
+        system_name=system_name,
         acting_for=acting_for,
         patient=patient,
         object_kind=object_kind,
-        object_ids=[str(object_id) for object_id in object_ids],
+        object_ids=object_ids,
         ip_address=normalise_ip(context.ip_address) if context else None,
         channel=channel or (Channel.TASK if context is None else default_channel),
-        detail=detail[:200],
-        prev_hash=chain.last_hash,
+        detail=detail,
     )
-    entry.entry_hash = compute_hash(entry)
+    chain = _locked_chain(practice)
+    chain.last_hash = _link(entry, chain.last_seq + 1, chain.last_hash)
     entry.save(force_insert=True)
     chain.last_seq = entry.seq
-    chain.last_hash = entry.entry_hash
     chain.save(update_fields=["last_seq", "last_hash"])
     return entry
 
@@ -162,37 +201,29 @@ def record_batch_access(
     if not accesses:
         return 0
     role, _default = _role_and_channel(actor)
-    chain = _locked_chain(practice)
-    seq, prev = chain.last_seq, chain.last_hash
-    entries = []
-    for access in accesses:
-        if access.action not in AuditAction.values:
-            raise ValueError(f"Unknown audit action {access.action!r}")
-        if access.patient.practice_id != practice.pk:
-            raise ValueError("A patient is logged in their own practice's chain")
-        seq += 1
-        entry = AuditEntry(
+    entries = [
+        _new_entry(
             practice=practice,
-            seq=seq,
-            occurred_at=datetime.now(UTC),
             action=access.action,
             outcome=AuditOutcome.ALLOWED,
             actor=actor,
-            actor_name=actor.full_name if actor is not None else system_name[:200],
             actor_role=actor_role or role,
+            system_name=system_name,
+            acting_for=None,
             patient=access.patient,
             object_kind=access.object_kind,
-            object_ids=[str(object_id) for object_id in access.object_ids],
+            object_ids=access.object_ids,
             ip_address=None,
             channel=channel,
-            detail=access.detail[:200],
-            prev_hash=prev,
+            detail=access.detail,
         )
-        entry.entry_hash = compute_hash(entry)
-        prev = entry.entry_hash
-        entries.append(entry)
+        for access in accesses
+    ]
+    chain = _locked_chain(practice)
+    for entry in entries:
+        chain.last_hash = _link(entry, chain.last_seq + 1, chain.last_hash)
+        chain.last_seq = entry.seq
     AuditEntry.objects.bulk_create(entries)
-    chain.last_seq, chain.last_hash = seq, prev
     chain.save(update_fields=["last_seq", "last_hash"])
     return len(entries)
 
