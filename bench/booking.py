@@ -134,16 +134,11 @@ def prepare_in_django(clients: int) -> dict[str, Any]:
     import django
 
     django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
     from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from spreekuur.accounts.freshness import SESSION_SECOND_FACTOR_AT
-    from spreekuur.accounts.models import Membership, User
+    from spreekuur.accounts.models import Membership
     from spreekuur.agenda.models import AppointmentMode, AppointmentType, BookingRules
     from spreekuur.core.models import Practice
     from spreekuur.core.roles import StaffRole
@@ -187,11 +182,46 @@ def prepare_in_django(clients: int) -> dict[str, Any]:
             },
         )
         patients = list(Patient.objects.filter(practice=practice).order_by("id")[:clients])
+        give_portal_accounts(patients, prefix="patient", password_hash=password_hash)
+    sessions = [
+        {"session": key, "patient": patient.pk, "user": patient.user_id}
+        for patient, key in zip(patients, patient_sessions(patients), strict=True)
+    ]
+    gps = Membership.objects.filter(
+        practice=practice, role=StaffRole.HUISARTS, active=True
+    ).order_by("id")
+    return {
+        "practice": practice.pk,
+        "type": str(consult.public_id),
+        "type_pk": consult.pk,
+        "gps": [m.pk for m in gps],
+        "clients": sessions,
+    }
+
+
+def give_portal_accounts(patients: list[Any], *, prefix: str, password_hash: str) -> None:
+    """(Child process.) A portal account with the demo password and authenticator key for
+    each of these patients that has none (`<prefix><patient id>@<practice>.example`)."""
+    from django.db import transaction
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from spreekuur.accounts.models import User
+    from spreekuur.core.models import Practice
+    from spreekuur.demo import generator
+    from spreekuur.patients.models import Patient
+
+    with transaction.atomic():
         missing = [p for p in patients if p.user_id is None]
+        slugs = dict(
+            Practice.objects.filter(pk__in={p.practice_id for p in missing}).values_list(
+                "pk", "slug"
+            )
+        )
         users = User.objects.bulk_create(
             [
                 User(
-                    email=f"patient{p.pk}@{SLUG}.example",
+                    email=f"{prefix}{p.pk}@{slugs[p.practice_id]}.example",
                     full_name=p.display_name,
                     password=password_hash,
                     email_confirmed_at=timezone.now(),
@@ -208,32 +238,40 @@ def prepare_in_django(clients: int) -> dict[str, Any]:
         for patient, user in zip(missing, users, strict=True):
             patient.user = user
         Patient.objects.bulk_update(missing, ["user"])
+
+
+def patient_sessions(patients: list[Any]) -> list[str]:
+    """(Child process.) A verified session for each patient's portal account."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from spreekuur.accounts.models import User
+
     user_ids = [p.user_id for p in patients]
     by_id = {u.pk: u for u in User.objects.filter(pk__in=user_ids)}
     devices = {
         d.user_id: d for d in TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True)
     }
-    sessions = []
-    for patient in patients:
-        user = by_id[patient.user_id]
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "spreekuur.accounts.backends.PracticeAwareBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[DEVICE_ID_SESSION_KEY] = devices[user.pk].persistent_id
-        session[SESSION_SECOND_FACTOR_AT] = time.time()
-        session.create()
-        sessions.append({"session": session.session_key, "patient": patient.pk, "user": user.pk})
-    gps = Membership.objects.filter(
-        practice=practice, role=StaffRole.HUISARTS, active=True
-    ).order_by("id")
-    return {
-        "practice": practice.pk,
-        "type": str(consult.public_id),
-        "type_pk": consult.pk,
-        "gps": [m.pk for m in gps],
-        "clients": sessions,
-    }
+    return [verified_session(by_id[p.user_id], devices[p.user_id]) for p in patients]
+
+
+def verified_session(user: Any, device: Any) -> str:
+    """(Child process.) A session written straight into the session store, with the keys a
+    password + TOTP login leaves (as tests/conftest.py::verified_client does): a TOTP code
+    works once per 30 seconds per user, so hundreds of real logins would take minutes."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from spreekuur.accounts.freshness import SESSION_SECOND_FACTOR_AT
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "spreekuur.accounts.backends.PracticeAwareBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session[SESSION_SECOND_FACTOR_AT] = time.time()
+    session.create()
+    return session.session_key or ""
 
 
 @dataclass(frozen=True)
@@ -435,12 +473,41 @@ def start_server(
             stderr=errors,
             start_new_session=True,
         )
-    base = f"http://127.0.0.1:{port}"
+    return server, answering(server, f"http://127.0.0.1:{port}")
+
+
+def start_one_worker(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """One gunicorn sync worker, no access log: the page benchmarks' server, one request
+    at a time. `env` is used as given."""
+    port = run.free_port()
+    server = subprocess.Popen(
+        [
+            str(run.BIN / "gunicorn"),
+            "spreekuur.wsgi",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "--timeout",
+            "60",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return server, answering(server, f"http://127.0.0.1:{port}")
+
+
+def answering(server: subprocess.Popen[bytes], base: str) -> str:
+    """`base` once the server answers /healthz; stopped and an error after 30 s."""
     deadline = time.time() + 30
     while time.time() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                return server, base
+                return base
         except httpx.HTTPError:
             time.sleep(0.2)
     stop_server(server)

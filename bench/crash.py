@@ -396,7 +396,7 @@ def bench_crash(env: dict[str, str], *, when: str | None = None) -> str:
     setup = booking.prepare(env)
     lab_file = work / "lab.hl7"
     stub = rx.StubPharmacy(delay=STUB_DELAY)
-    prep = prescriptions_child(env, tag, lab_file, stub.url)
+    prep = rx.child(__file__, "--prepare", env, tag, str(lab_file), stub.url, timeout=900)
     db = psycopg.connect(run.database_url(), autocommit=True)
     seq_before = booking.audit_head(db, setup.practice)
     logs = (work / "access.log", work / "errors.log")
@@ -513,22 +513,6 @@ def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pope
         return subprocess.Popen(
             command, env=env, stdout=output, stderr=output, start_new_session=True
         )
-
-
-def prescriptions_child(
-    env: dict[str, str], tag: str, lab_file: Path, endpoint: str
-) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--prepare", tag, str(lab_file), endpoint],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"crash bench setup failed:\n{done.stderr[-3000:]}")
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
 
 
 def answers(counted: dict[str, int]) -> str:

@@ -38,7 +38,6 @@ import os
 import random
 import re
 import struct
-import subprocess
 import sys
 import tempfile
 import time
@@ -51,6 +50,7 @@ from typing import Any
 
 import booking
 import httpx
+import prescriptions as rx  # its child-process helper
 import psycopg
 import run
 
@@ -539,7 +539,7 @@ def bench_mixed(env: dict[str, str], *, when: str | None = None) -> str:
     env = booking.server_env(env)
     print("mixed portal load: setup ...", flush=True)
     setup = booking.prepare(env)
-    prep = child(env)
+    prep = rx.child(__file__, "--prepare", env, str(USERS), timeout=900)
     db = psycopg.connect(run.database_url(), autocommit=True)
     database = booking.describe_database(db)
     work = Path(tempfile.mkdtemp(prefix="spreekuur-mixed-"))
@@ -559,20 +559,6 @@ def bench_mixed(env: dict[str, str], *, when: str | None = None) -> str:
         handle.write(text)
     print(text, flush=True)
     return text
-
-
-def child(env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--prepare", str(USERS)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"mixed bench setup failed:\n{done.stderr[-3000:]}")
-    found: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return found
 
 
 def row(name: str, samples: Samples) -> str:

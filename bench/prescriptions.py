@@ -93,7 +93,9 @@ QUANTITY = "90 tabletten"
 # --- Shared with bench/econsult.py ------------------------------------------------------------
 
 
-def child(script: str, flag: str, env: dict[str, str], *args: str) -> dict[str, Any]:
+def child(
+    script: str, flag: str, env: dict[str, str], *args: str, timeout: int = CHILD_TIMEOUT
+) -> dict[str, Any]:
     """Run `script` with `flag` in a child process with the bench DATABASE_URL, mail and
     SMS going nowhere; the last line of its output is JSON."""
     done = subprocess.run(
@@ -101,7 +103,7 @@ def child(script: str, flag: str, env: dict[str, str], *args: str) -> dict[str, 
         env=booking.server_env(env),
         capture_output=True,
         text=True,
-        timeout=CHILD_TIMEOUT,
+        timeout=timeout,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{flag} failed:\n{done.stderr[-3000:]}")
@@ -137,27 +139,13 @@ def staff(practice: Any, role: str) -> Any:
 
 
 def staff_session(user: Any) -> str:
-    """(Child process.) A verified session for a staff member, written straight into the
-    session store with the keys a password + TOTP login leaves (as bench/booking.py does
-    for patients: a TOTP code works once per 30 seconds)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django_otp import DEVICE_ID_SESSION_KEY
+    """(Child process.) A verified session for a staff member (bench/booking.py's)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from spreekuur.accounts.freshness import SESSION_SECOND_FACTOR_AT
 
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         raise SystemExit(f"{user.email} has no confirmed TOTP device")
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "spreekuur.accounts.backends.PracticeAwareBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[SESSION_SECOND_FACTOR_AT] = time.time()
-    session.create()
-    return session.session_key or ""
+    return booking.verified_session(user, device)
 
 
 def page_queries(
@@ -204,38 +192,9 @@ class Served:
 def one_worker(env: dict[str, str], pages: list[tuple[str | None, str]]) -> Served:
     """/healthz first, then each (session, path): 5 warm-up GETs and REQUESTS_PER_PAGE
     sequential ones on a single gunicorn sync worker (as bench/run.py measures pages)."""
-    port = run.free_port()
-    server = subprocess.Popen(
-        [
-            str(run.BIN / "gunicorn"),
-            "spreekuur.wsgi",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--timeout",
-            "60",
-        ],
-        env=booking.server_env(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = booking.start_one_worker(booking.server_env(env))
     served = Served()
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("gunicorn did not come up within 30 s")
-            time.sleep(0.2)
         own = [os.getpid(), server.pid, *booking.worker_pids(server)]
         before = booking.cpu_sample(own)
         served.times.append(results.sequential(base, None, "/healthz"))

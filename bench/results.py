@@ -357,58 +357,14 @@ def shorten(path: str) -> str:
 
 
 def portal_sessions(patients: list[Any]) -> list[str]:
-    """A portal user with a verified session for each patient, written straight into the
-    session store (as bench/booking.py does: a TOTP code works once per 30 seconds)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    """A portal user with a verified session for each patient (bench/booking.py's)."""
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.db import transaction
-    from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from spreekuur.accounts.freshness import SESSION_SECOND_FACTOR_AT
-    from spreekuur.accounts.models import User
     from spreekuur.demo import generator
-    from spreekuur.patients.models import Patient
 
     password_hash = make_password(generator.DEMO_PASSWORD)
-    with transaction.atomic():
-        missing = [p for p in patients if p.user_id is None]
-        users = User.objects.bulk_create(
-            [
-                User(
-                    email=f"uitslagen{p.pk}@{p.practice.slug}.example",
-                    full_name=p.display_name,
-                    password=password_hash,
-                    email_confirmed_at=timezone.now(),
-                )
-                for p in missing
-            ]
-        )
-        TOTPDevice.objects.bulk_create(
-            [
-                TOTPDevice(user=u, name="Demo", key=generator.DEMO_TOTP_HEX, confirmed=True)
-                for u in users
-            ]
-        )
-        for patient, user in zip(missing, users, strict=True):
-            patient.user = user
-        Patient.objects.bulk_update(missing, ["user"])
-    by_id = {u.pk: u for u in User.objects.filter(pk__in=[p.user_id for p in patients])}
-    devices = {d.user_id: d for d in TOTPDevice.objects.filter(user_id__in=by_id, confirmed=True)}
-    keys = []
-    for patient in patients:
-        user = by_id[patient.user_id]
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "spreekuur.accounts.backends.PracticeAwareBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[DEVICE_ID_SESSION_KEY] = devices[user.pk].persistent_id
-        session[SESSION_SECOND_FACTOR_AT] = time.time()
-        session.create()
-        keys.append(session.session_key or "")
-    return keys
+    booking.give_portal_accounts(patients, prefix="uitslagen", password_hash=password_hash)
+    return booking.patient_sessions(patients)
 
 
 def heavy_patient(practice: Any) -> Any:
@@ -614,34 +570,8 @@ def sequential(base: str, session: str | None, path: str) -> PageTimes:
 def one_worker_pages(env: dict[str, str], pages: list[dict[str, Any]]) -> list[PageTimes]:
     """The pages on one gunicorn worker, as bench/run.py measures the base pages; the
     first row is /healthz."""
-    port = run.free_port()
-    server = subprocess.Popen(
-        [
-            str(run.BIN / "gunicorn"),
-            "spreekuur.wsgi",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--timeout",
-            "60",
-        ],
-        env=booking.server_env(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = booking.start_one_worker(booking.server_env(env))
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         rows = [sequential(base, None, "/healthz")]
         rows += [sequential(base, page["session"], page["path"]) for page in pages]
         return rows

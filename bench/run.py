@@ -30,7 +30,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -241,34 +240,10 @@ def rss_mb(pid: int) -> float:
 def bench_pages(
     env: dict[str, str],
 ) -> tuple[list[tuple[str, str, float, float, float, int]], float]:
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "spreekuur.wsgi",
-            "--workers",
-            "1",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "--timeout",
-            "60",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    import booking  # here, not at the top: booking imports this module
+
+    server, base = booking.start_one_worker(env)
     try:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
         staff = httpx.Client(base_url=base, timeout=10)
         manager = httpx.Client(base_url=base, timeout=10)
         patient = httpx.Client(base_url=base, timeout=10)
@@ -320,8 +295,7 @@ def bench_pages(
         memory = max(rss_mb(int(pid)) for pid in worker_pids)
         return rows, memory
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        booking.stop_server(server)
 
 
 def main() -> None:
