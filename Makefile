@@ -42,6 +42,7 @@ test: install
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd src && ../$(BIN)/lint-imports --config ../pyproject.toml
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy src

@@ -585,13 +585,13 @@ CASES: list[Case] = [
     ),
     Case(
         "audit log search (manager)",
-        "core:audit_search",
+        "shell:audit_search",
         "manager_a",
         (Entry(AuditAction.SEARCH, "audit_log", patient=None, only=True),),
     ),
     Case(
         "audit log of one patient (manager)",
-        "core:audit_search",
+        "shell:audit_search",
         "manager_a",
         (Entry(AuditAction.SEARCH, "audit_log", only=True),),
         query=lambda s: {"patient": str(s.cast.patient_a.public_id)},
@@ -805,7 +805,7 @@ CASES: list[Case] = [
         "patient_a",
         (exported("record", "line", "medication", "result", detail="pdf"),),
     ),
-    Case("my results", "results:my_results", "patient_a", (read("labresult", "result"),)),
+    Case("my results", "dossier:my_results", "patient_a", (read("labresult", "result"),)),
     Case(
         "my test results chart",
         "results:my_test_results",
@@ -838,7 +838,7 @@ CASES: list[Case] = [
     ),
     Case(
         "my audit log",
-        "core:my_audit_log",
+        "shell:my_audit_log",
         "patient_a",
         (read("audit_log", "patient_a", only=True),),
     ),
@@ -960,7 +960,7 @@ CASES: list[Case] = [
     ),
     Case(
         "results, for someone",
-        "results:my_results",
+        "dossier:my_results",
         "proxy",
         (read("labresult", "result", detail=ACTING),),
     ),
@@ -996,7 +996,7 @@ CASES: list[Case] = [
     ),
     Case(
         "audit log, for someone",
-        "core:my_audit_log",
+        "shell:my_audit_log",
         "proxy",
         (read("audit_log", "patient_a", only=True, detail=ACTING),),
     ),
@@ -1029,7 +1029,7 @@ CASES: list[Case] = [
     ),
     Case(
         "a child's audit log, by a parent",
-        "core:my_audit_log",
+        "shell:my_audit_log",
         "parent",
         (read("audit_log", "child", patient="child", only=True, detail=ACTING),),
     ),
@@ -1237,16 +1237,16 @@ REFUSALS = sorted(
 
 NOT_PATIENT_DATA = {
     # Public pages: the practice's facts, the language switch, the health check.
-    "core:landing",
-    "core:healthz",
-    "core:set_language",
-    "core:practice_page",
+    "shell:landing",
+    "shell:healthz",
+    "shell:set_language",
+    "practice:practice_page",
     # A welcome with the user's own given name, or the practice's counts for staff.
-    "core:start",
+    "shell:start",
     # The practice's public page, kept by the manager (logged as news_item etc.).
-    "core:manage_page",
-    "core:practice_details",
-    "core:remove_news",
+    "practice:manage_page",
+    "practice:practice_details",
+    "practice:remove_news",
     # One's own account: login steps (logged as login events, tests/accounts), password,
     # second factor, passkeys, e-mail confirmation.
     "accounts:login",

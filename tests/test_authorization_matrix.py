@@ -114,15 +114,17 @@ def portal_page() -> dict:
 POLICY: dict[str, dict] = {
     # core
     # Someone who only acts for others (no record of their own) starts at the choice.
-    "core:start": {
+    "shell:start": {
         **_expect(set(ROLES[1:])),
         **{role: "choose" for role in (*GEMACHTIGDE, "gemachtigde_zelf")},
     },
-    "core:my_audit_log": portal_page(),
-    "core:audit_search": _expect({"manager_a"}),
-    "core:manage_page": _expect({"manager_a"}),
-    "core:practice_details": _expect({"manager_a"}),
-    "core:remove_news": {
+    "shell:my_audit_log": portal_page(),
+    "shell:audit_search": _expect({"manager_a"}),
+    # tests/shell_plugin: switched off unless a test switches it on, so refused to all.
+    "shell_plugin:home": _expect(set()),
+    "practice:manage_page": _expect({"manager_a"}),
+    "practice:practice_details": _expect({"manager_a"}),
+    "practice:remove_news": {
         **_expect({"manager_a"}, other_practice=404, method="post"),
         "manager_a": "skip",
     },
@@ -199,7 +201,7 @@ POLICY: dict[str, dict] = {
         "gp_a": "skip",
     },
     # results
-    "results:my_results": portal_page(),
+    "dossier:my_results": portal_page(),
     "results:my_test_results": patient_own(acting_for=True),
     "results:review_list": _expect({"gp_a"}),
     "results:result_detail": _expect(CARE_A, other_practice=404),
@@ -235,10 +237,10 @@ POLICY: dict[str, dict] = {
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
 PUBLIC = {
-    "core:landing",
-    "core:healthz",
-    "core:set_language",
-    "core:practice_page",
+    "shell:landing",
+    "shell:healthz",
+    "shell:set_language",
+    "practice:practice_page",
     "accounts:login",
     "accounts:verify",
     "accounts:setup_totp",
@@ -392,7 +394,7 @@ def world(cast: Cast) -> World:
     return World(
         cast,
         {
-            "core:remove_news": {"public_id": news.public_id},
+            "practice:remove_news": {"public_id": news.public_id},
             "accounts:staff_change": {"public_id": assistant.public_id},
             "accounts:reset_second_factor": {"public_id": assistant.public_id},
             "patients:detail": patient,
@@ -483,7 +485,7 @@ def test_each_role_gets_the_declared_answer(world: World, name: str) -> None:
 # there is no neighbouring id to try: tampered and foreign ids are 404 in the matrix above
 # (patient_b, gp_b, other_patient_a, gemachtigde_other) and in each app's own tests.
 NOT_AN_OBJECT_ID = {
-    ("core:practice_page", "slug"): "the practice's public page",
+    ("practice:practice_page", "slug"): "the practice's public page",
     ("agenda:kiosk", "slug"): "a practice's public kiosk page, device-bound",
     ("agenda:waiting_room", "slug"): "a practice's public waiting-room screen",
     ("agenda:waiting_room_calls", "slug"): "its live calls: numbers, never a patient",

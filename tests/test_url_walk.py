@@ -93,10 +93,10 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
     public = {name for _path, view, name in _routes() if _is_public(view)}
     login_steps = {name for _path, view, name in _routes() if _belongs_to_login(view)}
     assert public == {
-        "core:landing",
-        "core:healthz",
-        "core:set_language",
-        "core:practice_page",
+        "shell:landing",
+        "shell:healthz",
+        "shell:set_language",
+        "practice:practice_page",
         "accounts:login",
         "accounts:password_reset",
         "accounts:password_reset_done",
@@ -196,6 +196,6 @@ def test_every_post_without_a_csrf_token_is_refused(cast: Cast, settings: object
     assert gp.get(reverse("accounts:security")).status_code == 200
     token = gp.cookies["csrftoken"].value
     response = gp.post(
-        reverse("core:set_language"), {"csrfmiddlewaretoken": token, "language": "nl"}
+        reverse("shell:set_language"), {"csrfmiddlewaretoken": token, "language": "nl"}
     )
     assert response.status_code == 302 and REFUSED_HEADER not in response

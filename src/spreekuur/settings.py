@@ -82,11 +82,13 @@ INSTALLED_APPS = [
     "spreekuur.core",
     "spreekuur.accounts",
     "spreekuur.patients",
+    "spreekuur.practice",
     "spreekuur.agenda",
     "spreekuur.dossier",
     "spreekuur.results",
     "spreekuur.prescriptions",
     "spreekuur.econsult",
+    "spreekuur.shell",
     "spreekuur.demo",
 ]
 
@@ -127,7 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "spreekuur.core.context_processors.navigation",
+                "spreekuur.shell.navigation.navigation",
             ],
         },
     }
@@ -180,7 +182,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:start"
+LOGIN_REDIRECT_URL = "shell:start"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2
 

@@ -1,16 +1,14 @@
+"""The site's URLs: the shell's own, then each app's as it declares them in its AppConfig
+(core.registry.Contributions.urls), in the order of INSTALLED_APPS."""
+
 from django.urls import include, path
 
+from spreekuur.shell.registry import url_includes
+
 urlpatterns = [
-    path("", include("spreekuur.core.urls")),
-    path("account/", include("spreekuur.accounts.urls")),
-    path("account/passkey/", include("spreekuur.accounts.passkey_urls")),
-    path("", include("spreekuur.patients.urls")),
-    path("", include("spreekuur.agenda.urls")),
-    path("", include("spreekuur.dossier.urls")),
-    path("", include("spreekuur.results.urls")),
-    path("", include("spreekuur.prescriptions.urls")),
-    path("", include("spreekuur.econsult.urls")),
+    path("", include("spreekuur.shell.urls")),
+    *(path(prefix, include(module)) for prefix, module in url_includes()),
 ]
 
-handler404 = "spreekuur.core.views.not_found"
-handler403 = "spreekuur.core.views.forbidden"
+handler404 = "spreekuur.shell.views.not_found"
+handler403 = "spreekuur.shell.views.forbidden"

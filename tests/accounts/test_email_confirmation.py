@@ -89,7 +89,7 @@ def test_tampered_or_stale_confirmation_link_confirms_nothing(
 def test_unconfirmed_patient_sees_a_reminder_and_can_resend(cast: Cast) -> None:
     User.objects.filter(pk=cast.patient_user_a.pk).update(email_confirmed_at=None)
     client = verified_client(User.objects.get(pk=cast.patient_user_a.pk))
-    assert "Bevestig uw e-mailadres" in client.get(reverse("core:start")).content.decode()
+    assert "Bevestig uw e-mailadres" in client.get(reverse("shell:start")).content.decode()
     client.post(reverse("accounts:resend_email_confirmation"))
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [cast.patient_user_a.email]
 

@@ -59,7 +59,7 @@ def test_totp_code_completes_login_and_is_logged(cast: Cast) -> None:
     client = Client()
     password_step(client, cast.gp_a.email)
     response = client.post(VERIFY, {"token": current_code()})
-    assert response.status_code == 302 and response["Location"] == reverse("core:start")
+    assert response.status_code == 302 and response["Location"] == reverse("shell:start")
     assert client.get("/start/").status_code == 200
     details = list(
         AuditEntry.objects.filter(actor=cast.gp_a, action="login")
@@ -237,7 +237,7 @@ def test_open_redirect_after_login_is_refused(cast: Cast) -> None:
         {"username": cast.gp_a.email, "password": TEST_PASSWORD},
     )
     response = client.post(VERIFY, {"token": current_code()})
-    assert response["Location"] == reverse("core:start")
+    assert response["Location"] == reverse("shell:start")
 
 
 def test_next_within_site_is_kept(cast: Cast) -> None:

@@ -18,7 +18,7 @@ def test_healthz_reports_database(db: None) -> None:
 
 
 def test_practice_page_is_public_and_has_no_patient_data(cast: Cast) -> None:
-    response = Client().get(reverse("core:practice_page", args=["praktijk-a"]))
+    response = Client().get(reverse("practice:practice_page", args=["praktijk-a"]))
     body = response.content.decode()
     assert response.status_code == 200
     assert (
@@ -33,24 +33,24 @@ def test_practice_page_is_public_and_has_no_patient_data(cast: Cast) -> None:
 @pytest.mark.parametrize(
     ("role", "template"),
     [
-        ("patient_user_a", "core/start_patient.html"),
-        ("gp_a", "core/start_staff.html"),
-        ("manager_a", "core/start_staff.html"),
+        ("patient_user_a", "shell/start_patient.html"),
+        ("gp_a", "shell/start_staff.html"),
+        ("manager_a", "shell/start_staff.html"),
     ],
 )
 def test_each_role_gets_its_start_page(cast: Cast, role: str, template: str) -> None:
-    response = verified_client(getattr(cast, role)).get(reverse("core:start"))
+    response = verified_client(getattr(cast, role)).get(reverse("shell:start"))
     assert response.status_code == 200
     assert template in [t.name for t in response.templates]
 
 
 def test_navigation_follows_capabilities(cast: Cast) -> None:
-    manager_nav = verified_client(cast.manager_a).get(reverse("core:start")).context["nav_items"]
+    manager_nav = verified_client(cast.manager_a).get(reverse("shell:start")).context["nav_items"]
     assistant_nav = (
-        verified_client(cast.assistant_a).get(reverse("core:start")).context["nav_items"]
+        verified_client(cast.assistant_a).get(reverse("shell:start")).context["nav_items"]
     )
     patient_nav = (
-        verified_client(cast.patient_user_a).get(reverse("core:start")).context["nav_items"]
+        verified_client(cast.patient_user_a).get(reverse("shell:start")).context["nav_items"]
     )
     labels = lambda items: {item.label for item in items}  # noqa: E731
     assert {"Medewerkers", "Logboek", "Praktijkpagina"} <= labels(manager_nav)
@@ -65,7 +65,7 @@ def test_patient_sees_who_looked_and_reading_is_logged(cast: Cast) -> None:
     verified_client(cast.gp_a).get(
         reverse("patients:detail", args=[cast.other_patient_a.public_id])
     )
-    response = verified_client(cast.patient_user_a).get(reverse("core:my_audit_log"))
+    response = verified_client(cast.patient_user_a).get(reverse("shell:my_audit_log"))
     body = response.content.decode()
     assert "Dokter A" in body and "Huisarts" in body and "persoonsgegevens" in body
     entries = response.context["entries"]
@@ -79,14 +79,14 @@ def test_patient_sees_who_looked_and_reading_is_logged(cast: Cast) -> None:
 
 
 def test_staff_have_no_patient_audit_page(cast: Cast) -> None:
-    assert verified_client(cast.gp_a).get(reverse("core:my_audit_log")).status_code == 403
+    assert verified_client(cast.gp_a).get(reverse("shell:my_audit_log")).status_code == 403
 
 
 def test_manager_searches_log_and_search_is_logged(cast: Cast) -> None:
     verified_client(cast.gp_a).get(reverse("patients:detail", args=[cast.patient_a.public_id]))
     client = verified_client(cast.manager_a)
     response = client.get(
-        reverse("core:audit_search"), {"patient": str(cast.patient_a.public_id), "action": "read"}
+        reverse("shell:audit_search"), {"patient": str(cast.patient_a.public_id), "action": "read"}
     )
     assert response.status_code == 200
     entries = response.context["entries"]
@@ -99,16 +99,16 @@ def test_manager_searches_log_and_search_is_logged(cast: Cast) -> None:
 def test_manager_log_search_never_shows_other_practice(cast: Cast) -> None:
     verified_client(cast.gp_b).get(reverse("patients:detail", args=[cast.patient_b.public_id]))
     client = verified_client(cast.manager_a)
-    response = client.get(reverse("core:audit_search"))
+    response = client.get(reverse("shell:audit_search"))
     assert all(e.practice_id == cast.practice_a.pk for e in response.context["entries"])
     assert "Dokter B" not in response.content.decode()
-    tampered = client.get(reverse("core:audit_search"), {"patient": str(cast.patient_b.public_id)})
+    tampered = client.get(reverse("shell:audit_search"), {"patient": str(cast.patient_b.public_id)})
     assert tampered.status_code == 404
 
 
 def test_log_search_with_bad_dates_shows_dutch_error(cast: Cast) -> None:
     response = verified_client(cast.manager_a).get(
-        reverse("core:audit_search"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}
+        reverse("shell:audit_search"), {"date_from": "2026-02-01", "date_to": "2026-01-01"}
     )
     assert "De einddatum ligt voor de begindatum." in response.content.decode()
 
@@ -116,10 +116,10 @@ def test_log_search_with_bad_dates_shows_dutch_error(cast: Cast) -> None:
 @pytest.mark.parametrize("role", ["gp_a", "assistant_a", "poh_a", "patient_user_a"])
 def test_only_manager_searches_log_and_manages_page(cast: Cast, role: str) -> None:
     client = verified_client(getattr(cast, role))
-    assert client.get(reverse("core:audit_search")).status_code == 403
-    assert client.get(reverse("core:manage_page")).status_code == 403
+    assert client.get(reverse("shell:audit_search")).status_code == 403
+    assert client.get(reverse("practice:manage_page")).status_code == 403
     response = client.post(
-        reverse("core:manage_page"),
+        reverse("practice:manage_page"),
         {"form": "news", "title": "x", "body": "y", "published_on": "2026-01-01"},
     )
     assert response.status_code == 403 and not NewsItem.objects.exists()
@@ -128,14 +128,14 @@ def test_only_manager_searches_log_and_manages_page(cast: Cast, role: str) -> No
 def test_manager_posts_news_and_exception(cast: Cast) -> None:
     client = verified_client(cast.manager_a)
     response = client.post(
-        reverse("core:manage_page"),
+        reverse("practice:manage_page"),
         {"form": "news", "title": "Nieuwe POH", "body": "Welkom!", "published_on": "2026-01-01"},
     )
     assert response.status_code == 302
     assert "Nieuwe POH" in Client().get("/p/praktijk-a/").content.decode()
     next_week = timezone.localdate() + timedelta(days=7)
     response = client.post(
-        reverse("core:manage_page"),
+        reverse("practice:manage_page"),
         {"form": "exception", "day": next_week.isoformat(), "closed": "on", "reason": "Scholing"},
     )
     assert response.status_code == 302
@@ -162,7 +162,7 @@ def test_bad_opening_exception_gets_dutch_error(
         **changes,
     }
     data = {key: value for key, value in data.items() if value != ""}
-    response = verified_client(cast.manager_a).post(reverse("core:manage_page"), data)
+    response = verified_client(cast.manager_a).post(reverse("practice:manage_page"), data)
     assert response.status_code == 200 and message in response.content.decode()
     assert not OpeningException.objects.exists()
 
@@ -172,7 +172,7 @@ def test_manager_cannot_remove_other_practice_news(cast: Cast) -> None:
         practice=cast.practice_b, title="B", body="B", published_on=date(2026, 1, 1)
     )
     response = verified_client(cast.manager_a).post(
-        reverse("core:remove_news", args=[item.public_id])
+        reverse("practice:remove_news", args=[item.public_id])
     )
     assert response.status_code == 404
     assert NewsItem.objects.filter(pk=item.pk).exists()
@@ -181,7 +181,7 @@ def test_manager_cannot_remove_other_practice_news(cast: Cast) -> None:
 def test_language_defaults_to_dutch_and_english_can_be_chosen(db: None) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert 'lang="nl"' in client.get("/account/inloggen/").content.decode()
-    client.post(reverse("core:set_language"), {"language": "en", "next": "/account/inloggen/"})
+    client.post(reverse("shell:set_language"), {"language": "en", "next": "/account/inloggen/"})
     body = client.get("/account/inloggen/").content.decode()
     assert 'lang="en"' in body and "Log in" in body
 
@@ -205,7 +205,7 @@ def _details_form(**changes: str) -> dict[str, str]:
 
 def test_manager_changes_details_and_weekly_hours(cast: Cast) -> None:
     client = verified_client(cast.manager_a)
-    url = reverse("core:practice_details")
+    url = reverse("practice:practice_details")
     assert "08:00-17:00" in client.get(url).content.decode()
     response = client.post(url, _details_form(hours_5="09:00-11:00"))
     assert response.status_code == 302
@@ -232,7 +232,7 @@ def test_bad_details_get_dutch_errors_and_change_nothing(
     cast: Cast, changes: dict[str, str], message: str
 ) -> None:
     client = verified_client(cast.manager_a)
-    response = client.post(reverse("core:practice_details"), _details_form(**changes))
+    response = client.post(reverse("practice:practice_details"), _details_form(**changes))
     assert response.status_code == 200 and message in response.content.decode()
     cast.practice_a.refresh_from_db()
     assert cast.practice_a.hap_name == "Huisartsenpost Test"
@@ -242,7 +242,7 @@ def test_bad_details_get_dutch_errors_and_change_nothing(
 @pytest.mark.parametrize("role", ["gp_a", "assistant_a", "patient_user_a", "manager_b"])
 def test_only_own_manager_changes_details(cast: Cast, role: str) -> None:
     response = verified_client(getattr(cast, role)).post(
-        reverse("core:practice_details"), _details_form()
+        reverse("practice:practice_details"), _details_form()
     )
     if role == "manager_b":
         assert response.status_code == 302  # changes practice B, never A
@@ -257,7 +257,7 @@ def test_only_own_manager_changes_details(cast: Cast, role: str) -> None:
 def test_service_refuses_unsafe_brand_colour_even_without_the_form(cast: Cast) -> None:
     from django.core.exceptions import ValidationError
 
-    from spreekuur.core.services import update_practice_details
+    from spreekuur.practice.services import update_practice_details
 
     for colour in ("#fff", "red;}</style><script>", "#ffff00"):
         with pytest.raises(ValidationError):
@@ -284,19 +284,19 @@ def test_audit_pages_page_without_counting(cast: Cast) -> None:
             patient=cast.patient_a,
         )
     client = verified_client(cast.patient_user_a)
-    first = client.get(reverse("core:my_audit_log"))
+    first = client.get(reverse("shell:my_audit_log"))
     assert len(first.context["entries"]) == 50 and first.context["page"].has_next
     body = first.content.decode()
     assert "Oudere regels" in body and "Pagina 1 van" not in body  # no total is counted
-    second = client.get(reverse("core:my_audit_log"), {"pagina": "2"})
+    second = client.get(reverse("shell:my_audit_log"), {"pagina": "2"})
     # 55 reads plus the patient's own first visit to this page
     assert len(second.context["entries"]) == 6 and not second.context["page"].has_next
-    assert client.get(reverse("core:my_audit_log"), {"pagina": "nonsense"}).status_code == 200
+    assert client.get(reverse("shell:my_audit_log"), {"pagina": "nonsense"}).status_code == 200
 
 
 def test_manager_opens_the_record_online_from_a_date(cast: Cast) -> None:
     client = verified_client(cast.manager_a)
-    page = client.get(reverse("core:practice_details")).content.decode()
+    page = client.get(reverse("practice:practice_details")).content.decode()
     assert "Dossier online vanaf" in page
     data = {
         "phone_main": "010-1234567",
@@ -307,6 +307,6 @@ def test_manager_opens_the_record_online_from_a_date(cast: Cast) -> None:
         "records_online_from": "2020-07-01",
         "hours_0": "08:00-17:00",
     }
-    assert client.post(reverse("core:practice_details"), data).status_code == 302
+    assert client.post(reverse("practice:practice_details"), data).status_code == 302
     cast.practice_a.refresh_from_db()
     assert cast.practice_a.records_online_from == date(2020, 7, 1)

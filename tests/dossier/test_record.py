@@ -337,7 +337,9 @@ def test_the_patient_sees_in_plain_dutch_who_read_their_record(opened: Cast) -> 
     verified_client(opened.gp_a).get(
         reverse("dossier:patient_record", args=[opened.patient_a.public_id])
     )
-    page = verified_client(opened.patient_user_a).get(reverse("core:my_audit_log")).content.decode()
+    page = (
+        verified_client(opened.patient_user_a).get(reverse("shell:my_audit_log")).content.decode()
+    )
     assert "Dokter A" in page
     assert "dossier (episodes, journaal, medicatie, allergieën)" in page
 
@@ -357,7 +359,7 @@ def test_a_date_still_to_come_opens_nothing(cast: Cast) -> None:
 
 
 def test_the_manager_cannot_choose_a_future_date_and_the_change_is_logged(cast: Cast) -> None:
-    from spreekuur.core.services import update_practice_details
+    from spreekuur.practice.services import update_practice_details
 
     with pytest.raises(BusinessRuleError, match="toekomst"):
         update_practice_details(
@@ -379,12 +381,14 @@ def test_the_manager_cannot_choose_a_future_date_and_the_change_is_logged(cast: 
 def test_the_patients_access_log_does_not_tell_that_something_was_shielded(opened: Cast) -> None:
     line = entry(opened)
     services.set_shielded(item=line, shielded=True, by=opened.gp_a)
-    page = verified_client(opened.patient_user_a).get(reverse("core:my_audit_log")).content.decode()
+    page = (
+        verified_client(opened.patient_user_a).get(reverse("shell:my_audit_log")).content.decode()
+    )
     assert "afgeschermd" not in page
     assert "journaalregel" not in page
     assert "gegevens in uw dossier" in page
     manager_view = verified_client(opened.manager_a).get(
-        reverse("core:audit_search"), {"patient": str(opened.patient_a.public_id)}
+        reverse("shell:audit_search"), {"patient": str(opened.patient_a.public_id)}
     )
     assert manager_view.status_code == 200
 
@@ -663,11 +667,11 @@ def test_blood_pressure_and_weight_are_recorded_and_shown_online(opened: Cast) -
     )
     assert len(rows) == 3
     client = verified_client(opened.patient_user_a)
-    page = client.get(reverse("results:my_results")).content.decode()
+    page = client.get(reverse("dossier:my_results")).content.decode()
     assert "Bovendruk (systolisch)" in page and "138 mmHg" in page
     assert "81,5 kg" in page or "81.5 kg" in page
     services.set_shielded(item=rows[2], shielded=True, by=opened.gp_a)
-    assert "Gewicht" not in client.get(reverse("results:my_results")).content.decode()
+    assert "Gewicht" not in client.get(reverse("dossier:my_results")).content.decode()
 
 
 @pytest.mark.parametrize(

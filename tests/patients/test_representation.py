@@ -206,13 +206,13 @@ def test_the_right_ends_on_the_12th_birthday_without_consent(cast: Cast) -> None
     _parent_of(cast, child)
     client = verified_client(cast.patient_user_a)
     client.post(reverse("patients:acting_for"), {"patient": str(child.public_id)})
-    assert client.get(reverse("results:my_results")).status_code == 200
+    assert client.get(reverse("dossier:my_results")).status_code == 200
     child.date_of_birth = _years_ago(12)  # the birthday has come
     child.save()
-    assert client.get(reverse("results:my_results")).status_code == 403
+    assert client.get(reverse("dossier:my_results")).status_code == 403
     assert AuditEntry.objects.filter(outcome="denied", object_kind="representation").exists()
     # Back to one's own portal on the next request, not stuck.
-    assert client.get(reverse("results:my_results")).status_code == 200
+    assert client.get(reverse("dossier:my_results")).status_code == 200
 
 
 def test_choosing_someone_one_does_not_represent_is_refused_and_logged(cast: Cast) -> None:
@@ -237,7 +237,7 @@ def test_someone_who_only_acts_for_others_starts_at_the_choice(cast: Cast) -> No
         recorded_by=cast.assistant_a,
     )
     client = verified_client(grandparent)
-    response = client.get(reverse("core:start"))
+    response = client.get(reverse("shell:start"))
     assert response.status_code == 302 and response["Location"] == reverse("patients:acting_for")
     # Nothing chosen yet: a portal page sends them to choose, and that is no refusal.
     denied = AuditEntry.objects.filter(outcome=AuditOutcome.DENIED).count()
@@ -247,7 +247,7 @@ def test_someone_who_only_acts_for_others_starts_at_the_choice(cast: Cast) -> No
     assert AuditEntry.objects.filter(outcome=AuditOutcome.DENIED).count() == denied
     client.post(reverse("patients:acting_for"), {"patient": str(cast.other_patient_a.public_id)})
     assert client.get(reverse("dossier:my_record")).status_code == 200
-    log = client.get(reverse("core:my_audit_log")).content.decode()
+    log = client.get(reverse("shell:my_audit_log")).content.decode()
     assert "U zelf" in log and "(gemachtigde)" in log and "namens de patiënt" in log
     entry = AuditEntry.objects.filter(object_kind="record").latest("seq")
     assert entry.actor_name == "Opa" and entry.actor_role == "gemachtigde"

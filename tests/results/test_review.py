@@ -173,7 +173,7 @@ def test_the_portal_shows_no_unreleased_replaced_early_or_other_results(opened: 
     assert shown.pk in visible and old_release.pk in visible
     assert correction_of.pk not in visible and early.pk not in visible and other.pk not in visible
     assert all(LabResult.objects.get(pk=pk).released for pk in visible)
-    page = verified_client(cast.patient_user_a).get(reverse("results:my_results")).content.decode()
+    page = verified_client(cast.patient_user_a).get(reverse("dossier:my_results")).content.decode()
     assert "Normaal, geen actie nodig." in page
     assert LabTest.objects.get(nhg_code="542").patient_name not in page
     assert LabTest.objects.get(nhg_code="227").patient_name not in page
@@ -232,7 +232,7 @@ def test_the_results_pages_use_the_same_few_queries_whatever_the_number(opened: 
     client = verified_client(opened.patient_user_a)
     hba1c = LabTest.objects.get(nhg_code="2816")
     urls = [
-        reverse("results:my_results"),
+        reverse("dossier:my_results"),
         reverse("results:my_test_results", args=[hba1c.public_id]),
     ]
     client.get(urls[0])  # the first visit also creates the audit chain

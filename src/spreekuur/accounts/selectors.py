@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.core.models import Practice
-
-if TYPE_CHECKING:
-    from spreekuur.patients.models import Patient
 
 PATIENT = "patient"
 GEMACHTIGDE = "gemachtigde"  # acts for a patient (parent or authorised), has no record here
@@ -28,15 +24,18 @@ def active_membership(user: User | None) -> Membership | None:
     return membership if membership.active else None
 
 
-def patient_profile(user: User | None) -> Patient | None:
-    from spreekuur.patients.models import Patient
-
+def own_patient_practice(user: User | None) -> Practice | None:
+    """The practice where this user is a patient, if they are one. Read through the
+    reverse relation of patients.Patient, so accounts need not import the floor above;
+    patients.selectors.patient_profile gives the patient itself."""
     if user is None or not user.is_authenticated:
         return None
     try:
-        return user.patient_profile
-    except Patient.DoesNotExist:
+        patient = user.patient_profile  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
         return None
+    practice: Practice = patient.practice
+    return practice
 
 
 def second_factor_done(user: object) -> bool:
@@ -51,7 +50,7 @@ def role_of(user: User | None) -> str:
     membership = active_membership(user)
     if membership is not None:
         return membership.role
-    if patient_profile(user) is not None:
+    if own_patient_practice(user) is not None:
         return PATIENT
     if user.representations.filter(revoked_at__isnull=True).exists():
         return GEMACHTIGDE
@@ -62,8 +61,7 @@ def practice_of(user: User | None) -> Practice | None:
     membership = active_membership(user)
     if membership is not None:
         return membership.practice
-    patient = patient_profile(user)
-    return patient.practice if patient is not None else None
+    return own_patient_practice(user)
 
 
 def is_staff_member(user: User | None) -> bool:

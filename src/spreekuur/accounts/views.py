@@ -55,14 +55,14 @@ def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
 
 def _after_second_factor(request: HttpRequest) -> HttpResponse:
     target = _safe_next(request, request.session.pop(SESSION_NEXT, None))
-    return redirect(target or "core:start")
+    return redirect(target or "shell:start")
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if second_factor_done(request.user):
-        return redirect("core:start")
+        return redirect("shell:start")
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = get_login_adapter().authenticate(
@@ -256,7 +256,7 @@ def confirm_email_view(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, _("Deze bevestigingslink werkt niet meer. Vraag een nieuwe aan."))
     else:
         messages.success(request, _("Uw e-mailadres is bevestigd. Dank u wel."))
-    return redirect("core:start" if request.user.is_authenticated else "accounts:login")
+    return redirect("shell:start" if request.user.is_authenticated else "accounts:login")
 
 
 @require_POST
@@ -265,7 +265,7 @@ def resend_email_confirmation_view(request: HttpRequest) -> HttpResponse:
     if user.email_confirmed_at is None:
         services.send_email_confirmation(user=user, base_url=request.build_absolute_uri("/"))
     messages.success(request, _("We hebben de bevestigingsmail opnieuw gestuurd."))
-    return redirect("core:start")
+    return redirect("shell:start")
 
 
 @second_factor_not_required

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spreekuur.accounts.models import Membership, User
-from spreekuur.accounts.selectors import active_membership, patient_profile
+from spreekuur.accounts.selectors import active_membership
 from spreekuur.agenda.models import (
     PRACTITIONER_ROLES,
     Appointment,
@@ -32,6 +32,7 @@ from spreekuur.agenda.slots import FreeSlot, runs_that_fit
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
+from spreekuur.patients.selectors import patient_profile
 
 STAFF_SEARCH_DAYS = 42  # how far ahead the desk looks for a free slot
 

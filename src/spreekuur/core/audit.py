@@ -14,19 +14,20 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from spreekuur.core import request_context
+from spreekuur.core import actors, request_context
 from spreekuur.core.middleware import normalise_ip
 from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditOutcome, Practice
 from spreekuur.core.roles import Channel
 
-if TYPE_CHECKING:
-    from spreekuur.accounts.models import User
-    from spreekuur.patients.models import Patient
+# The user and patient models live on the floors above (accounts, patients); the log
+# takes their instances without importing them.
+User = Any
+Patient = Any
 
 GENESIS_HASH = "0" * 64
 
@@ -60,9 +61,7 @@ def compute_hash(entry: AuditEntry) -> str:
 
 
 def _role_and_channel(actor: User | None) -> tuple[str, str]:
-    from spreekuur.accounts.selectors import role_of
-
-    role = role_of(actor)
+    role = actors.role_of(actor)
     channel = Channel.PORTAL if role in {"patient", "gemachtigde"} else Channel.STAFF
     if actor is None:
         channel = Channel.PUBLIC
@@ -242,9 +241,7 @@ def record_denied(
     The object ids of a refused request are kept as given; no data of another practice
     is looked up or copied into this practice's log.
     """
-    from spreekuur.accounts.selectors import practice_of
-
-    practice = patient.practice if patient is not None else practice_of(actor)
+    practice = patient.practice if patient is not None else actors.practice_of(actor)
     return record_access(
         actor=actor,
         action=action,

@@ -31,6 +31,7 @@ from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for
 from spreekuur.results import selectors as results_selectors
+from spreekuur.results import services as results_services
 
 
 def _page_number(request: HttpRequest) -> int:
@@ -181,6 +182,33 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "record": record,
             "practice": patient.practice,
             "page": _page_number(request),
+            "subject": subject,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def my_results(request: HttpRequest) -> HttpResponse:
+    """The patient's results: per test the latest, with the GP's comment, and the
+    measurements taken at the practice."""
+    subject = portal_subject(request)
+    summaries = results_selectors.results_online(subject.patient)
+    measurements = selectors.measurements_online(subject.patient)
+    shown = [s.latest.public_id for s in summaries] + [m.public_id for m in measurements]
+    results_services.record_results_read(
+        by=subject.user,
+        object_kind="labresult",
+        object_ids=shown,
+        patient=subject.patient,
+        **subject.audit(),
+    )
+    return render(
+        request,
+        "dossier/my_results.html",
+        {
+            "summaries": summaries,
+            "measurements": measurements,
+            "practice": subject.patient.practice,
             "subject": subject,
         },
     )

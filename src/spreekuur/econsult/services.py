@@ -19,7 +19,6 @@ from spreekuur.agenda.services.booking import check_triage
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
-from spreekuur.core.notify import notify_new_in_portal
 from spreekuur.core.working_days import working_day_deadline
 from spreekuur.econsult import capabilities
 from spreekuur.econsult.models import (
@@ -40,6 +39,7 @@ from spreekuur.econsult.photos import (
     store_photo,
 )
 from spreekuur.patients.models import Patient
+from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.patients.portal import portal_capacity
 
 MAX_BODY = 2000

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from spreekuur.core.notify import notify_new_in_portal
 from spreekuur.econsult.models import Thread, ThreadStatus
+from spreekuur.patients.notices import notify_new_in_portal
 
 UNREAD_DAYS = 3
 

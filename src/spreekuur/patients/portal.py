@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 
 from spreekuur.accounts.capabilities import acting_user, uses_portal
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.audit import record_denied
 from spreekuur.core.exceptions import ChooseFirst
 from spreekuur.patients.models import Patient, Representation
+from spreekuur.patients.selectors import patient_profile
 
 SESSION_KEY = "spreekuur_namens"
 SESSION_NAME = "spreekuur_namens_naam"  # for the banner, without a query on every page

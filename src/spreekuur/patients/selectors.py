@@ -11,10 +11,20 @@ from django.db.models.functions import Concat
 from django.http import Http404
 
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import active_membership, patient_profile
+from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.audit import record_denied
 from spreekuur.patients.bsn import normalise_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Representation
+
+
+def patient_profile(user: User | None) -> Patient | None:
+    """The patient this user is, or None (staff, a gemachtigde, anonymous)."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        return user.patient_profile
+    except Patient.DoesNotExist:
+        return None
 
 
 def patients_for_staff(*, by: User) -> QuerySet[Patient]:

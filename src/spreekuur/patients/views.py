@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.backends import BACKEND
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import patient_profile
 from spreekuur.core.exceptions import BusinessRuleError, ValidationError
 from spreekuur.core.middleware import client_ip
 from spreekuur.patients import selectors, services
@@ -28,6 +27,7 @@ from spreekuur.patients.forms import (
     RepresentationForm,
 )
 from spreekuur.patients.portal import SESSION_KEY, choose, representations_of
+from spreekuur.patients.selectors import patient_profile
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50

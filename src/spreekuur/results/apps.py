@@ -1,7 +1,66 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from spreekuur.core.registry import Audience, Contributions, Counter, NavEntry, for_user
 
 
 class ResultsConfig(AppConfig):
     name = "spreekuur.results"
     label = "results"
     verbose_name = "Uitslagen"
+
+    def shell_contributions(self) -> Contributions:
+        from spreekuur.results import selectors
+        from spreekuur.results.capabilities import can_handle_lab_messages, can_review_results
+
+        return Contributions(
+            navigation=[
+                NavEntry(
+                    _("Uitslagen"),
+                    "results:review_list",
+                    Audience.STAFF,
+                    30,
+                    for_user(can_review_results),
+                ),
+                NavEntry(
+                    _("Labberichten"),
+                    "results:worklist",
+                    Audience.STAFF,
+                    35,
+                    for_user(can_handle_lab_messages),
+                ),
+            ],
+            counters=[
+                Counter(
+                    lambda n: (
+                        ngettext(
+                            "%(count)d uitslag te beoordelen",
+                            "%(count)d uitslagen te beoordelen",
+                            n,
+                        )
+                        % {"count": n}
+                    ),
+                    lambda user: selectors.results_to_review(by=user).count(),
+                    "results:review_list",
+                    20,
+                    can_review_results,
+                ),
+                Counter(
+                    lambda n: (
+                        ngettext(
+                            "%(count)d labbericht wacht op verwerking",
+                            "%(count)d labberichten wachten op verwerking",
+                            n,
+                        )
+                        % {"count": n}
+                    ),
+                    lambda user: selectors.lab_worklist(by=user).count(),
+                    "results:worklist",
+                    30,
+                    can_handle_lab_messages,
+                    urgent=True,
+                ),
+            ],
+            urls=[("", "spreekuur.results.urls")],
+        )

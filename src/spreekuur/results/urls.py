@@ -5,7 +5,6 @@ from spreekuur.results import api, views
 app_name = "results"
 
 urlpatterns = [
-    path("mijn-uitslagen/", views.my_results, name="my_results"),
     path("mijn-uitslagen/<uuid:public_id>/", views.my_test_results, name="my_test_results"),
     path("uitslagen/beoordelen/", views.review_list, name="review_list"),
     path("uitslagen/werklijst/", views.worklist, name="worklist"),

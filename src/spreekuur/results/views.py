@@ -16,10 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
-from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
-from spreekuur.core.models import AuditAction
-from spreekuur.dossier.selectors import measurements_online
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for, search_patients
@@ -41,13 +38,11 @@ def _log_read(
     actor_role: str | None = None,
     detail: str = "",
 ) -> None:
-    record_access(
-        actor=user,
-        action=AuditAction.READ,
+    services.record_results_read(
+        by=user,
         object_kind=kind,
-        practice=patient.practice if patient else user.membership.practice,
-        patient=patient,
         object_ids=ids,
+        patient=patient,
         actor_role=actor_role,
         detail=detail,
     )
@@ -214,26 +209,6 @@ def _message_page(
             "close_form": close_form,
             "open": message.status in OPEN_STATUSES,
             "identity_born": parse_date(message.identity.get("geboortedatum") or ""),
-        },
-    )
-
-
-@require_http_methods(["GET"])
-def my_results(request: HttpRequest) -> HttpResponse:
-    """The patient's results: per test the latest, with the GP's comment."""
-    subject = portal_subject(request)
-    summaries = selectors.results_online(subject.patient)
-    measurements = measurements_online(subject.patient)
-    shown = [s.latest.public_id for s in summaries] + [m.public_id for m in measurements]
-    _log_read(subject.user, "labresult", shown, subject.patient, **subject.audit())
-    return render(
-        request,
-        "results/my_results.html",
-        {
-            "summaries": summaries,
-            "measurements": measurements,
-            "practice": subject.patient.practice,
-            "subject": subject,
         },
     )
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import active_membership, patient_profile
+from spreekuur.accounts.selectors import active_membership
 from spreekuur.agenda import capabilities, notifications, selectors
 from spreekuur.agenda.models import (
     Appointment,
@@ -32,6 +32,7 @@ from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.patients.models import Patient
+from spreekuur.patients.selectors import patient_profile
 
 MAX_REASON_LENGTH = 300
 

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import patient_profile
 from spreekuur.agenda import capabilities, selectors, services
 from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm, first_raised_flag
 from spreekuur.agenda.ics import appointment_calendar
@@ -33,6 +32,7 @@ from spreekuur.agenda.video import video_link
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
+from spreekuur.patients.selectors import patient_profile
 
 SESSION_DRAFT = "spreekuur_booking"
 DRAFT_SECONDS = 30 * 60

@@ -19,9 +19,9 @@ from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
-from spreekuur.core.notify import notify_new_in_portal
 from spreekuur.dossier.models import Medication
 from spreekuur.patients.models import Patient
+from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.patients.portal import portal_capacity
 from spreekuur.prescriptions import capabilities
 from spreekuur.prescriptions.fhir import medication_request

@@ -12,7 +12,7 @@ from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
-from spreekuur.core.notify import notify_new_in_portal
+from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.results import capabilities
 from spreekuur.results.models import LabResult
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -22,10 +22,6 @@ from spreekuur.core.models import (
     Practice,
 )
 from spreekuur.core.validators import validate_brand_colour, validate_phone
-
-if TYPE_CHECKING:
-    from spreekuur.patients.models import Patient
-
 
 # What the manager may change about the practice (the public page's facts and look).
 EDITABLE_PRACTICE_FIELDS = (
@@ -168,31 +164,3 @@ def update_practice_details(
             detail=f"{opened_from or '-'} -> {practice.records_online_from or '-'}",
         )
     return practice
-
-
-def record_audit_log_read(
-    *, patient: Patient, by: User, actor_role: str | None = None, detail: str = ""
-) -> None:
-    """Reading "wie heeft mijn dossier bekeken" is itself an access to the record."""
-    record_access(
-        actor=by,
-        action=AuditAction.READ,
-        object_kind="audit_log",
-        practice=patient.practice,
-        patient=patient,
-        object_ids=[patient.public_id],
-        actor_role=actor_role,
-        detail=detail,
-    )
-
-
-def record_audit_log_search(*, practice: Practice, patient: Patient | None, by: User) -> None:
-    if not capabilities.can_search_audit_log(by) or practice_of(by) != practice:
-        raise PermissionDenied
-    record_access(
-        actor=by,
-        action=AuditAction.SEARCH,
-        object_kind="audit_log",
-        practice=practice,
-        patient=patient,
-    )

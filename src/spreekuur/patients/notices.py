@@ -24,7 +24,7 @@ def notify_new_in_portal(patient: Patient) -> None:
         line = _("Er staat een nieuw bericht voor u in het patiëntenportaal.")
         user = patient.user
         if user is not None and user.email_confirmed_at is not None:
-            link = settings.SITE_URL + reverse("core:start")
+            link = settings.SITE_URL + reverse("shell:start")
             body = "\n\n".join(
                 [
                     _("Beste patiënt,"),
