@@ -293,3 +293,10 @@ def dob_parts(born: date) -> dict[str, str]:
         "date_of_birth_maand": str(born.month),
         "date_of_birth_jaar": str(born.year),
     }
+
+
+def deliver_notifications() -> None:
+    """Run the outbox's delivery as the worker would (mail and SMS leave from there)."""
+    from spreekuur.shell.services import deliver_due_notifications
+
+    deliver_due_notifications()

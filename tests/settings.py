@@ -4,3 +4,8 @@
 from spreekuur.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.shell_plugin"]  # noqa: F405
+
+# Tasks run as soon as they are enqueued (after the test's captured commit), so a notice
+# leaves the outbox as it would within seconds in production; tests of the worker itself
+# switch back to the database backend.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

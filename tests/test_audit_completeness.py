@@ -1286,6 +1286,12 @@ NOT_PATIENT_DATA = {
     "agenda:revoke_kiosk",
     "prescriptions:settings",
     "econsult:settings",
+    # E-mail and SMS that did not leave: an address and a content-free text, no record
+    # data (sending one again is logged as notification, tests/shell/test_outbox.py).
+    "shell:failed_notifications",
+    "shell:retry_notification",
+    # tests/shell_plugin: a made-up app that proves plugging in; its page has no data.
+    "shell_plugin:home",
     # The waiting-room screen: practitioner and queue number, never a patient.
     "agenda:waiting_room",
     "agenda:waiting_room_calls",

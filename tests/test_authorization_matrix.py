@@ -120,6 +120,12 @@ POLICY: dict[str, dict] = {
     },
     "shell:my_audit_log": portal_page(),
     "shell:audit_search": _expect({"manager_a"}),
+    "shell:failed_notifications": _expect({"assistant_a", "manager_a"}),
+    "shell:retry_notification": {
+        **_expect({"assistant_a", "manager_a"}, other_practice=404, method="post"),
+        "assistant_a": "skip",
+        "manager_a": "skip",
+    },
     # tests/shell_plugin: switched off unless a test switches it on, so refused to all.
     "shell_plugin:home": _expect(set()),
     "practice:manage_page": _expect({"manager_a"}),
@@ -347,6 +353,17 @@ def world(cast: Cast) -> World:
         published_on=timezone.localdate(),
         created_by=cast.manager_a,
     )
+    from spreekuur.core.models import Notification, NotificationStatus
+
+    undelivered = Notification.objects.create(
+        practice=practice,
+        channel="email",
+        recipient="patient@example.org",
+        body="Er staat een nieuw bericht voor u in het patiëntenportaal.",
+        status=NotificationStatus.FAILED,
+        attempts=6,
+        next_attempt_at=timezone.now(),
+    )
     practice.records_online_from = timezone.localdate() - timedelta(days=365)
     practice.save(update_fields=["records_online_from"])
     outcome = receive_lab_message(
@@ -395,6 +412,7 @@ def world(cast: Cast) -> World:
         cast,
         {
             "practice:remove_news": {"public_id": news.public_id},
+            "shell:retry_notification": {"public_id": undelivered.public_id},
             "accounts:staff_change": {"public_id": assistant.public_id},
             "accounts:reset_second_factor": {"public_id": assistant.public_id},
             "patients:detail": patient,

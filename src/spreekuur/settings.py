@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "spreekuur.core",
     "spreekuur.accounts",
     "spreekuur.patients",
@@ -266,12 +268,15 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
-# Notifications go out in the request after commit: a hanging mail server must not hold
-# a web worker for long.
+# Mail leaves from the outbox in the worker (retried with back-off when refused); a
+# hanging mail server must still not hold the worker's round for long.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Spreekuur <noreply@localhost>")
 
 # Links in notifications that are sent without a request (reminders from the worker).
+# Background work: django-tasks with its database backend, run by `spreekuur worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Video consults on the practice's own video service (e.g. Jitsi Meet with JWT auth):
 # see docs/video-consult.md. Without a base URL and secret, no join links are shown.

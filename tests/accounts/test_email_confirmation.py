@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from spreekuur.accounts.models import User
 from spreekuur.patients import services as patient_services
-from tests.conftest import Cast, dob_parts, verified_client
+from tests.conftest import Cast, deliver_notifications, dob_parts, verified_client
 
 
 def _activate(cast: Cast, client: Client, capture) -> User:
@@ -54,6 +54,7 @@ def test_new_patient_confirms_address_before_reset_mails_reach_it(
     user.refresh_from_db()
     assert user.email_confirmed_at is not None
     Client().post(reverse("accounts:password_reset"), {"email": "nieuw@patient.example"})
+    deliver_notifications()
     assert len(mail.outbox) == 2
 
 
@@ -91,6 +92,7 @@ def test_unconfirmed_patient_sees_a_reminder_and_can_resend(cast: Cast) -> None:
     client = verified_client(User.objects.get(pk=cast.patient_user_a.pk))
     assert "Bevestig uw e-mailadres" in client.get(reverse("shell:start")).content.decode()
     client.post(reverse("accounts:resend_email_confirmation"))
+    deliver_notifications()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [cast.patient_user_a.email]
 
 

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.accounts.middleware import SESSION_LAST_SEEN
 from spreekuur.core.models import AuditEntry
-from tests.conftest import Cast, verified_client
+from tests.conftest import Cast, deliver_notifications, verified_client
 from tests.factories import TEST_PASSWORD, TOTP_KEY_HEX, UserFactory
 
 LOGIN = reverse("accounts:login")
@@ -196,6 +196,7 @@ def test_password_reset_reveals_nothing_and_mail_is_content_free(cast: Cast) -> 
     unknown = Client().post(url, {"email": "niemand@test.example"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
+    deliver_notifications()
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [cast.patient_user_a.email]

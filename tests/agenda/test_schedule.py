@@ -22,6 +22,7 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import OpeningException
 from spreekuur.core.sms import mobile_number
 from tests.agenda.conftest import Agenda, book_online
+from tests.conftest import deliver_notifications
 from tests.factories import add_slots
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -285,6 +286,7 @@ def test_reminders_go_out_once_the_day_before_without_the_reason(agenda: Agenda)
     assert tasks.send_due_reminders(now=early) == 0
     assert tasks.send_due_reminders(now=evening_before) == 1
     assert tasks.send_due_reminders(now=evening_before + timedelta(minutes=5)) == 0
+    deliver_notifications()
     assert len(mail.outbox) == 1
     assert "Herinnering" in mail.outbox[0].subject
     assert "knie" not in mail.outbox[0].body.lower()

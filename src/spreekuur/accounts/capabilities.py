@@ -68,3 +68,8 @@ def can_record_representation(user: User | None) -> bool:
 def uses_portal(user: User | None) -> bool:
     """A patient, or someone who may act for a patient (the portal's own pages)."""
     return role_of(user) in (PATIENT, GEMACHTIGDE)
+
+
+def can_follow_notifications(user: User | None) -> bool:
+    """E-mail and SMS that did not leave: the desk and the manager follow them up."""
+    return role_of(user) in {StaffRole.ASSISTENT, StaffRole.PRAKTIJKMANAGER}

@@ -7,7 +7,6 @@ import secrets
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -26,6 +25,7 @@ from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, AuditOutcome, Practice
+from spreekuur.core.outbox import queue_email
 from spreekuur.core.roles import StaffRole
 
 security_log = logging.getLogger("spreekuur.security")
@@ -52,7 +52,7 @@ def send_email_confirmation(*, user: User, base_url: str) -> None:
     )
     link = base_url.rstrip("/") + reverse("accounts:confirm_email", kwargs={"token": token})
     body = render_to_string("accounts/email/confirm_email.txt", {"link": link})
-    send_mail(_("Bevestig uw e-mailadres"), body, None, [user.email])
+    queue_account_mail(user=user, subject=_("Bevestig uw e-mailadres"), body=body)
 
 
 def confirm_email(*, token: str) -> User | None:
@@ -92,7 +92,13 @@ def send_set_password_mail(*, user: User, base_url: str) -> None:
     )
     practice = practice_of(user)
     body = render_to_string("accounts/email/set_password.txt", {"link": link, "practice": practice})
-    send_mail(_("Uw account bij Spreekuur"), body, None, [user.email])
+    queue_account_mail(user=user, subject=_("Uw account bij Spreekuur"), body=body)
+
+
+def queue_account_mail(*, user: User, subject: str, body: str) -> None:
+    """An account mail (a confirmation or password link) through the outbox, under the
+    user's practice so that the practice sees it when it cannot be delivered."""
+    queue_email(practice=practice_of(user), to=user.email, subject=subject, body=body)
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -284,6 +285,20 @@ class ConfirmedAddressResetForm(PasswordResetForm):
 
     def get_users(self, email: str):
         return (user for user in super().get_users(email) if user.email_confirmed_at is not None)
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """Through the outbox, like every mail: retried when the mail server is away."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        services.queue_account_mail(user=context["user"], subject=subject, body=body)
 
 
 class PasswordResetView(auth_views.PasswordResetView):

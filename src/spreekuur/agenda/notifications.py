@@ -1,11 +1,8 @@
-"""Content-free messages about appointments: when and with whom, never why (DESIGN.md §3.6)."""
+"""Content-free messages about appointments: when and with whom, never why (DESIGN.md §3.6).
+They leave through the outbox, in the same transaction as the booking, move or cancel."""
 
 from __future__ import annotations
 
-import logging
-
-from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -13,9 +10,7 @@ from django.utils.translation import gettext as _
 from spreekuur.agenda.models import Appointment
 from spreekuur.agenda.selectors import practitioner_label
 from spreekuur.core.roles import StaffRole
-from spreekuur.core.sms import send_sms
-
-logger = logging.getLogger(__name__)
+from spreekuur.patients.notices import notify_patient
 
 
 def _who(appointment: Appointment) -> str:
@@ -37,26 +32,13 @@ def _when_and_who(appointment: Appointment) -> dict[str, str]:
 
 
 def _send(appointment: Appointment, subject: str, line: str) -> None:
-    patient = appointment.patient
-    link = settings.SITE_URL + reverse("agenda:my_appointments")
-    user = patient.user
-    if user is not None and user.email_confirmed_at is not None:
-        body = "\n\n".join(
-            [
-                _("Beste patiënt,"),
-                line,
-                _("Bekijken, verzetten of annuleren doet u in het portaal: %(link)s")
-                % {"link": link},
-                _("Met vriendelijke groet,\n%(practice)s") % {"practice": patient.practice.name},
-            ]
-        )
-        try:
-            send_mail(subject, body, None, [user.email])
-        except Exception as error:
-            # The booking stands; the portal shows it. Only the kind of failure is logged.
-            logger.error("Appointment e-mail not sent: %s", type(error).__name__)
-    if patient.phone:
-        send_sms(patient.phone, f"{line} {patient.practice.name}")
+    notify_patient(
+        appointment.patient,
+        subject=subject,
+        line=line,
+        link_text=_("Bekijken, verzetten of annuleren doet u in het portaal: %(link)s"),
+        url=reverse("agenda:my_appointments"),
+    )
 
 
 def send_booked(appointment: Appointment, *, moved: bool = False) -> None:

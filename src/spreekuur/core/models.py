@@ -215,3 +215,60 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_kind}"
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("sms")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("wacht op verzending")
+    SENT = "sent", _("verzonden")
+    FAILED = "failed", _("niet verzonden")
+
+
+class Notification(models.Model):
+    """One e-mail or text message waiting to leave, or that left (the outbox).
+
+    Written in the same transaction as what caused it, so a rolled-back booking sends
+    nothing; delivered by a background task with retries and back-off; after the last
+    attempt it stays FAILED for the practice to see. Its text is content-free by rule
+    (DESIGN.md §3.6); only the kind of the last failure is kept, never a server's reply."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, null=True, related_name="notifications"
+    )
+    channel = models.CharField(max_length=8, choices=NotificationChannel.choices)
+    recipient = models.CharField(max_length=254)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The delivery task's question: what is due now?
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="notification_due",
+            ),
+            # The practice's question: what did not leave?
+            models.Index(fields=["practice", "status", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status} ({self.attempts})"
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == NotificationStatus.FAILED

@@ -1,19 +1,17 @@
-"""Text messages through a pluggable gateway (settings.SMS_BACKEND).
+"""Text messages through a pluggable gateway (settings.SMS_BACKEND), sent from the
+notification outbox (core.outbox), never straight from a request.
 
 Texts are content-free by rule (DESIGN.md §3.6): a date, a time, a practitioner and
 "see the portal", never a reason, a result or a BSN. Numbers are never logged."""
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-
-logger = logging.getLogger(__name__)
 
 
 class SmsBackend(Protocol):
@@ -56,16 +54,7 @@ def mobile_number(phone: str) -> str | None:
     return None
 
 
-def send_sms(phone: str, text: str) -> bool:
-    """Send to a mobile number; a landline or an empty number is skipped (False)."""
-    to = mobile_number(phone)
-    if to is None:
-        return False
+def send_text(to: str, text: str) -> None:
+    """Hand one text to the gateway; raises what the gateway raises (the outbox retries)."""
     backend: SmsBackend = import_string(settings.SMS_BACKEND)()
-    try:
-        backend.send(to, text)
-    except Exception as error:
-        # Only the kind of failure: a gateway's message may quote the number or the text.
-        logger.error("SMS gateway failed: %s", type(error).__name__)
-        return False
-    return True
+    backend.send(to, text)

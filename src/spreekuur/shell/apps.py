@@ -1,7 +1,16 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from spreekuur.core.registry import Audience, Contributions, NavEntry, Tile, for_user
+from spreekuur.core.registry import (
+    Audience,
+    Contributions,
+    Counter,
+    NavEntry,
+    PeriodicJob,
+    Tile,
+    for_user,
+)
 
 
 class ShellConfig(AppConfig):
@@ -13,8 +22,15 @@ class ShellConfig(AppConfig):
     label = "shell"
     verbose_name = "Spreekuur"
 
+    def ready(self) -> None:
+        from spreekuur.core.outbox import when_queued
+        from spreekuur.shell.tasks import enqueue_delivery
+
+        when_queued(enqueue_delivery)  # a queued notice is sent as soon as it is committed
+
     def shell_contributions(self) -> Contributions:
-        from spreekuur.accounts.capabilities import can_search_audit_log
+        from spreekuur.accounts.capabilities import can_follow_notifications, can_search_audit_log
+        from spreekuur.shell import selectors
 
         start = _("Start")
         audit_search = for_user(can_search_audit_log)
@@ -47,4 +63,22 @@ class ShellConfig(AppConfig):
                     audit_search,
                 ),
             ],
+            counters=[
+                Counter(
+                    lambda n: (
+                        ngettext(
+                            "%(count)d e-mail of sms niet verzonden",
+                            "%(count)d e-mails of sms'jes niet verzonden",
+                            n,
+                        )
+                        % {"count": n}
+                    ),
+                    lambda user: selectors.failed_notifications(by=user).count(),
+                    "shell:failed_notifications",
+                    90,
+                    can_follow_notifications,
+                    urgent=True,
+                )
+            ],
+            periodic_jobs=[PeriodicJob("spreekuur.shell.tasks.deliver_pending", every_seconds=60)],
         )

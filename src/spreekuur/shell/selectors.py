@@ -1,14 +1,17 @@
-"""Reads of the audit log for its two pages: a patient's own log and the manager's search."""
+"""Reads for the shell's pages: the audit log (a patient's own, the manager's search) and
+the notifications that did not leave."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spreekuur.accounts.models import User
-from spreekuur.core.models import AuditEntry, Practice
+from spreekuur.accounts.selectors import practice_of
+from spreekuur.core.models import AuditEntry, Notification, NotificationStatus, Practice
 from spreekuur.patients.models import Patient
 
 
@@ -44,3 +47,17 @@ def search_audit_log(
         end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=tz)
         entries = entries.filter(occurred_at__lt=end)
     return entries.select_related("actor", "acting_for", "patient").order_by("-occurred_at", "-id")
+
+
+def failed_notifications(*, by: User) -> QuerySet[Notification]:
+    """E-mail and SMS of the user's practice that did not leave after every attempt."""
+    practice = practice_of(by)
+    if practice is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        practice=practice, status=NotificationStatus.FAILED
+    ).order_by("-created_at", "-id")
+
+
+def get_failed_notification_for(user: User, public_id: object) -> Notification:
+    return get_object_or_404(failed_notifications(by=user), public_id=public_id)

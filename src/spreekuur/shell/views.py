@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
@@ -132,6 +132,25 @@ def audit_search(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+@require_GET
+def failed_notifications(request: HttpRequest) -> HttpResponse:
+    """E-mail and SMS that did not leave after every attempt, for the desk to follow up."""
+    user = capabilities.acting_user(request, capabilities.can_follow_notifications)
+    page = light_page(
+        selectors.failed_notifications(by=user), request.GET.get("pagina"), AUDIT_PAGE_SIZE
+    )
+    return render(request, "shell/failed_notifications.html", {"page": page})
+
+
+@require_POST
+def retry_notification(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = capabilities.acting_user(request, capabilities.can_follow_notifications)
+    notification = selectors.get_failed_notification_for(user, public_id)
+    services.retry_notification(notification=notification, by=user)
+    messages.success(request, _("Het bericht wordt opnieuw verzonden."))
+    return redirect("shell:failed_notifications")
 
 
 @login_not_required
