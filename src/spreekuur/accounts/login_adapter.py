@@ -32,4 +32,5 @@ class PasswordLoginAdapter(LoginAdapter):
 @cache
 def get_login_adapter() -> LoginAdapter:
     adapter_class = import_string(settings.SPREEKUUR_LOGIN_ADAPTER)
-    return adapter_class()
+    adapter: LoginAdapter = adapter_class()
+    return adapter

@@ -31,7 +31,7 @@ def own_patient_practice(user: User | None) -> Practice | None:
     if user is None or not user.is_authenticated:
         return None
     try:
-        patient = user.patient_profile  # type: ignore[attr-defined]
+        patient = user.patient_profile
     except ObjectDoesNotExist:
         return None
     practice: Practice = patient.practice

@@ -262,7 +262,8 @@ def second_factor_throttled(user: User) -> bool:
 def has_confirmed_second_factor(user: User) -> bool:
     """Any confirmed device (app, recovery codes, passkey): then the login asks for it, and
     a password alone can never enrol a new one."""
-    return user_has_device(user, confirmed=True)
+    confirmed: bool = user_has_device(user, confirmed=True)
+    return confirmed
 
 
 def record_login(*, user: User, method: str) -> None:

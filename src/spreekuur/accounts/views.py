@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 from typing import Any
 
 import segno
@@ -283,7 +284,7 @@ class ConfirmedAddressResetForm(PasswordResetForm):
     """Reset links only to addresses the person has confirmed: a mistyped address at
     activation must not receive the key to someone's account."""
 
-    def get_users(self, email: str):
+    def get_users(self, email: str) -> Iterator[User]:
         return (user for user in super().get_users(email) if user.email_confirmed_at is not None)
 
     def send_mail(
@@ -313,12 +314,12 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
-    def form_valid(self, form):
+    def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         services.mark_email_confirmed(user=form.user)
         return response
 
-    def get_form(self, form_class=None):
+    def get_form(self, form_class: Any = None) -> Any:
         form = super().get_form(form_class)
         for field in form.fields.values():
             field.widget.attrs["class"] = "utrecht-textbox utrecht-textbox--html-input"

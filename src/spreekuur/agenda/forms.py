@@ -119,7 +119,7 @@ class StaffBookingForm(StyledForm):
         set_choices(self.fields["soort"], types)
 
 
-class BookingRulesForm(StyledFormMixin, forms.ModelForm):
+class BookingRulesForm(StyledFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = BookingRules
         fields = BOOKING_RULE_FIELDS

@@ -35,4 +35,5 @@ def appointment_calendar(appointment: Appointment, *, label: str) -> bytes:
     if appointment.is_cancelled:
         event.add("status", "CANCELLED")
     calendar.add_component(event)
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data

@@ -316,7 +316,7 @@ def _member(archive: tarfile.TarFile, member: str | tarfile.TarInfo) -> IO[bytes
 def read_manifest(archive: tarfile.TarFile) -> dict[str, Any]:
     if MANIFEST not in archive.getnames():
         raise BackupError("Dit is geen Spreekuur-backup: manifest.json ontbreekt.")
-    manifest = json.loads(_member(archive, MANIFEST).read())
+    manifest: dict[str, Any] = json.loads(_member(archive, MANIFEST).read())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"Onbekend backupformaat: {manifest.get('format')!r}.")
     return manifest

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -22,6 +24,12 @@ class EconsultConfig(AppConfig):
         from spreekuur.accounts.selectors import practice_of
         from spreekuur.econsult import selectors
         from spreekuur.econsult.capabilities import can_manage_econsult, can_work_inbox
+
+        def _summary(user: Any) -> selectors.DaySummary:
+            practice = practice_of(user)
+            if practice is None:  # not staff of a practice: nothing waits for them
+                return selectors.DaySummary(open=0, overdue=0, due_today=0, unassigned=0)
+            return selectors.day_summary(practice)
 
         ask = _("Vraag de praktijk")
         return Contributions(
@@ -59,7 +67,7 @@ class EconsultConfig(AppConfig):
                         )
                         % {"count": n}
                     ),
-                    lambda user: selectors.day_summary(practice_of(user)).overdue,
+                    lambda user: _summary(user).overdue,
                     "econsult:inbox",
                     10,
                     can_work_inbox,
@@ -70,7 +78,7 @@ class EconsultConfig(AppConfig):
                         ngettext("%(count)d open e-consult", "%(count)d open e-consults", n)
                         % {"count": n}
                     ),
-                    lambda user: selectors.day_summary(practice_of(user)).open,
+                    lambda user: _summary(user).open,
                     "econsult:inbox",
                     11,
                     can_work_inbox,

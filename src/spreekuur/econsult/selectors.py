@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 from uuid import UUID
 
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
@@ -20,7 +21,7 @@ from spreekuur.econsult.models import Message, Photo, Thread, ThreadStatus
 from spreekuur.patients.models import Patient
 
 
-def _visible_messages() -> Prefetch:
+def _visible_messages() -> Prefetch[Any]:
     """What the portal may show of a thread: never an internal note."""
     return Prefetch(
         "messages",

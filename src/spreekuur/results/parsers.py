@@ -198,7 +198,7 @@ def _hl7_datetime(text: str) -> datetime | None:
     if not text:
         return None
     try:
-        moment = hl7.parse_datetime(text)
+        moment: datetime | None = hl7.parse_datetime(text)
     except (ValueError, TypeError, IndexError):
         return None
     if moment is None:
