@@ -350,5 +350,9 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # The task worker says "starting" and "no more tasks" every round; failures still
+        # show (WARNING and up), and `spreekuur worker` prints one line per finished job.
+        "django_tasks_db": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
     },
 }
