@@ -59,6 +59,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psycopg
 import run  # the helpers and the database of `make bench`
+import summary  # the table at the top of BENCHMARKS.md
 from psycopg.types.json import Jsonb
 
 SLUG = "bench-agenda"
@@ -1257,12 +1258,7 @@ def bench_booking(env: dict[str, str], *, when: str | None = None) -> str:
     results.code = code
     results.seconds = time.perf_counter() - began
     text = report(results, when)
-    out = run.ROOT / "BENCHMARKS.md"
-    if not out.exists():
-        out.write_text("# Benchmarks\n\nWritten by `make bench` (bench/run.py); newest run last.\n")
-    with out.open("a") as handle:
-        handle.write(text)
-    print(text)
+    summary.publish(text, lambda: figures(results), bench="booking", when=when)
     return text
 
 
@@ -1432,6 +1428,73 @@ def report(results: Results, when: str) -> str:
         f"Unexpected answers, all phases: {unexpected_text(results)}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def figures(results: Results) -> list[summary.Figure]:
+    """The targets of the report's first table, as records for the summary."""
+    rounds, sustained = results.storm, results.sustained
+    confirm, triage = Samples(), Samples()
+    in_worker: list[float] = []
+    for result in rounds:
+        confirm.merge(result.confirm)
+        triage.merge(result.triage)
+        in_worker += result.server_confirm_ms
+    rate = statistics.median(r.booked / r.wall for r in rounds)
+    everything = [confirm, triage, *sustained.samples.values()]
+    five_xx = sum(samples.outcomes["5xx"] for samples in everything)
+    errors = sum(samples.errors for samples in everything)
+    double = sum(sum(r.checks.values()) for r in rounds) + sum(sustained.checks.values())
+    mismatched = sum(r.booked != r.in_database for r in rounds)
+    share = rate / results.pgbench
+    p95 = confirm.pct(0.95)
+    return [
+        summary.Figure(
+            id="booking.double_bookings",
+            target="0 double bookings (5 checks in SQL; the 302s seen = the bookings in the "
+            "database)",
+            figure=double,
+            unit="found",
+            threshold=0,
+            op="==",
+            passed=double == 0 and mismatched == 0,
+            note=f"302s differ from the database in {mismatched} rounds" if mismatched else "",
+        ),
+        summary.Figure(
+            id="booking.errors",
+            target="0 server errors in the booking storm and the sustained load",
+            figure=errors,
+            unit="unexpected answers",
+            threshold=0,
+            op="==",
+            passed=errors == 0,
+            note=f"{five_xx} of them 5xx" if errors else "",
+        ),
+        summary.Figure(
+            id="booking.storm_confirm_p95",
+            target=f"storm ({CLIENTS} patients on {SLOTS} slots): confirm p95 under "
+            f"{TARGET_P95_MS:.0f} ms as the clients see it",
+            figure=round(p95, 1),
+            unit="ms",
+            threshold=TARGET_P95_MS,
+            op="<",
+            passed=p95 < TARGET_P95_MS,
+            note=f"{ms(run.percentile(in_worker, 0.95))} ms inside the worker",
+        ),
+        summary.Figure(
+            id="booking.storm_rate",
+            target=f"storm booking rate at least {TARGET_SHARE_OF_PGBENCH:.0%} of `pgbench` tps",
+            figure=round(rate, 1),
+            unit="bookings/s",
+            threshold=TARGET_SHARE_OF_PGBENCH,
+            op=">=",
+            on="ratio",
+            passed=share >= TARGET_SHARE_OF_PGBENCH,
+            baseline=round(results.pgbench),
+            baseline_unit="tps",
+            baseline_what="`pgbench` TPC-B",
+            ratio=share,
+        ),
+    ]
 
 
 def main() -> None:

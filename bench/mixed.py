@@ -53,6 +53,7 @@ import httpx
 import prescriptions as rx  # its child-process helper
 import psycopg
 import run
+import summary  # the table at the top of BENCHMARKS.md
 
 USERS = int(os.environ.get("BENCH_MIXED_USERS", "50"))
 # The mixed load runs in a region practice with its year of care (demo/region_care.py), when
@@ -555,9 +556,7 @@ def bench_mixed(env: dict[str, str], *, when: str | None = None) -> str:
     tps = booking.pgbench_tps()
     results = Results(*phases, worker_mb=worker_mb, pgbench_tps=tps, prep=prep, database=database)
     text = report(results, when)
-    with (run.ROOT / "BENCHMARKS.md").open("a") as handle:
-        handle.write(text)
-    print(text, flush=True)
+    summary.publish(text, lambda: figures(results), bench="mixed", when=when)
     return text
 
 
@@ -632,6 +631,68 @@ def report(r: Results, when: str) -> str:
         "the server's limit).\n",
     ]
     return "\n".join(lines) + "\n"
+
+
+def figures(r: Results) -> list[summary.Figure]:
+    """The targets of the report's target table, as records for the summary."""
+    reads, writes = r.stats.all(READS), r.stats.all(WRITES)
+    errors = sum(reads.errors.values()) + sum(writes.errors.values())
+    rush_errors = sum(r.rush.all(READS + WRITES).errors.values())
+    violations = sum(r.checks.values()) + sum(r.rush_checks.values()) + r.stats.unreleased_served
+    violations += r.rush.unreleased_served
+    where = f"{r.logged_in} patients, think time"
+    return [
+        summary.Figure(
+            id="mixed.reads_p95",
+            target=f"mixed portal load: reads p95 under {TARGET_READ_P95_MS:.0f} ms",
+            figure=round(reads.pct(0.95), 1),
+            unit="ms",
+            threshold=TARGET_READ_P95_MS,
+            op="<",
+            passed=reads.pct(0.95) < TARGET_READ_P95_MS,
+            note=where,
+        ),
+        summary.Figure(
+            id="mixed.writes_p95",
+            target=f"mixed portal load: writes p95 under {TARGET_WRITE_P95_MS:.0f} ms",
+            figure=round(writes.pct(0.95), 1),
+            unit="ms",
+            threshold=TARGET_WRITE_P95_MS,
+            op="<",
+            passed=writes.pct(0.95) < TARGET_WRITE_P95_MS,
+            note=where,
+        ),
+        summary.Figure(
+            id="mixed.errors",
+            target="mixed portal load and the 08:00 rush: 0 errors",
+            figure=errors + rush_errors,
+            unit="errors",
+            threshold=0,
+            op="==",
+            passed=errors + rush_errors == 0,
+            note=f"rush: {rush_errors}" if rush_errors else "",
+        ),
+        summary.Figure(
+            id="mixed.invariants",
+            target="mixed portal load and the 08:00 rush: 0 invariant violations (double "
+            "bookings, unreleased results served)",
+            figure=violations,
+            unit="violations",
+            threshold=0,
+            op="==",
+            passed=violations == 0,
+        ),
+        summary.Figure(
+            id="mixed.worker_memory",
+            target=f"mixed portal load: web worker under {TARGET_WORKER_MB:.0f} MB",
+            figure=round(r.worker_mb),
+            unit="MB",
+            threshold=TARGET_WORKER_MB,
+            op="<",
+            passed=r.worker_mb < TARGET_WORKER_MB,
+            note=f"largest of {booking.WORKERS}",
+        ),
+    ]
 
 
 def mixed_practice(r: Results) -> str:

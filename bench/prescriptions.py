@@ -48,13 +48,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import booking  # server, CPU and report helpers of the agenda benchmark
 import httpx
 import results  # query kinds, child-process and database helpers of the results benchmark
 import run  # the helpers and the database of `make bench`
+import summary  # the table at the top of BENCHMARKS.md
 
 PRACTICES = ("regio-002", "regio-001")  # the first that exists (results uses regio-001)
 OPEN_REQUESTS = int(os.environ.get("BENCH_RX_OPEN", "200"))
@@ -209,16 +209,6 @@ def one_worker(env: dict[str, str], pages: list[tuple[str | None, str]]) -> Serv
 
 def code_and_machine() -> str:
     return f"Machine: {run.machine()}. Code: {booking.code_version()}."
-
-
-def append(text: str) -> None:
-    """Append a section to BENCHMARKS.md (or to BENCH_OUT, for trying the benchmark out)."""
-    out = Path(os.environ.get("BENCH_OUT", str(run.ROOT / "BENCHMARKS.md")))
-    if not out.exists():
-        out.write_text("# Benchmarks\n\nWritten by `make bench` (bench/run.py); newest run last.\n")
-    with out.open("a") as handle:
-        handle.write(text)
-    print(text)
 
 
 # --- In Django (child processes) --------------------------------------------------------------
@@ -665,7 +655,8 @@ def bench_prescriptions(env: dict[str, str], *, when: str | None = None) -> str:
     result = Results(prepared, served, delivery, books, database)
     result.seconds = time.perf_counter() - began
     text = report(result, when)
-    append(text)
+    # To BENCHMARKS.md and bench/figures.jsonl (BENCH_OUT: elsewhere, for trying it out).
+    summary.publish(text, lambda: figures(result), bench="prescriptions", when=when)
     return text
 
 
@@ -808,6 +799,76 @@ def report(r: Results, when: str) -> str:
         *profile_rows(delivery["profile"], delivery["profile_shared"]),
     ]
     return "\n".join(lines) + "\n"
+
+
+def figures(r: Results) -> list[summary.Figure]:
+    """The targets of the report's first table, as records for the summary."""
+    prepared, delivery, books = r.prepared, r.delivery, r.books
+    baseline, times = r.served.times[0], r.served.times[1]
+    sent = delivery["messages"]
+    bare_rate = sent / delivery["bare_seconds"]
+    real_rate = delivery["real_delivered"] / delivery["real_seconds"]
+    share = real_rate / bare_rate
+    exactly_once = (
+        books["missing"] == 0
+        and books["posted_twice"] == 0
+        and books["unexpected"] == 0
+        and books["mismatched"] == 0
+        and books["bad"] == 0
+        and books["stored"] == books["expected"]
+    )
+    all_sent = (
+        delivery["real_delivered"] == sent
+        and delivery["items_sent"] == sent
+        and delivery["left_undelivered"] == 0
+    )
+    problems = {
+        "posted twice": books["posted_twice"],
+        "missing": books["missing"],
+        "unexpected": books["unexpected"],
+        "under another key": books["mismatched"],
+        "not delivered at the end": delivery["left_undelivered"],
+    }
+    return [
+        summary.Figure(
+            id="prescriptions.list_p95",
+            target=f"accorderingslijst p95 under {TARGET_P95_MS:.0f} ms with "
+            f"{prepared['waiting']} open requests (one worker), no errors",
+            figure=round(times.pct(0.95), 1),
+            unit="ms",
+            threshold=TARGET_P95_MS,
+            op="<",
+            passed=times.pct(0.95) < TARGET_P95_MS and times.errors == 0,
+            baseline=round(baseline.pct(0.95), 1),
+            baseline_unit="ms",
+            baseline_what="`/healthz` p95",
+            ratio=times.pct(0.95) / baseline.pct(0.95),
+        ),
+        summary.Figure(
+            id="prescriptions.outbox_share",
+            target=f"outbox delivery at least {TARGET_SHARE_OF_BARE:.0%} of the bare client's rate",
+            figure=round(real_rate),
+            unit="messages/s",
+            threshold=TARGET_SHARE_OF_BARE,
+            op=">=",
+            on="ratio",
+            passed=share >= TARGET_SHARE_OF_BARE,
+            baseline=round(bare_rate),
+            baseline_unit="messages/s",
+            baseline_what="bare `httpx.Client`",
+            ratio=share,
+        ),
+        summary.Figure(
+            id="prescriptions.exactly_once",
+            target="each prescription received by the pharmacy exactly once",
+            figure=books["stored"],
+            unit=f"of {books['expected']:,} stored once",
+            threshold=books["expected"],
+            op="==",
+            passed=exactly_once and all_sent,
+            note=", ".join(f"{count} {what}" for what, count in problems.items() if count),
+        ),
+    ]
 
 
 def main() -> None:

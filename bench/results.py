@@ -50,6 +50,7 @@ import booking  # server, CPU and log helpers of the agenda benchmark
 import httpx
 import psycopg
 import run  # the helpers and the database of `make bench`
+import summary  # the table at the top of BENCHMARKS.md
 
 MESSAGES = int(os.environ.get("BENCH_LAB_MESSAGES", "2000"))
 RESULTS_PER_MESSAGE = 5
@@ -811,12 +812,7 @@ def bench_results(
     results = Results(ingest, portal, times, loads, database, code, region, vacuum_seconds)
     results.seconds = time.perf_counter() - began
     text = report(results, when)
-    out = run.ROOT / "BENCHMARKS.md"
-    if not out.exists():
-        out.write_text("# Benchmarks\n\nWritten by `make bench` (bench/run.py); newest run last.\n")
-    with out.open("a") as handle:
-        handle.write(text)
-    print(text)
+    summary.publish(text, lambda: figures(results), bench="results", when=when)
     return text
 
 
@@ -976,6 +972,96 @@ def report(results: Results, when: str) -> str:
         + ".",
     ]
     return "\n".join(lines) + "\n"
+
+
+def figures(results: Results) -> list[summary.Figure]:
+    """The targets of the report's first table, as records for the summary."""
+    ingest, portal = results.ingest, results.portal
+    bare_rate = ingest["results"] / ingest["bare_seconds"]
+    real_rate = ingest["real_stored"] / ingest["real_seconds"]
+    share = real_rate / bare_rate
+    pages = portal["pages"]
+    page_times = results.sequential[1:]
+    most_queries = max(page["plain_queries"] for page in pages)
+    most_with = max(page["queries"] for page in pages)
+    think, busy = results.loads
+    think_p95 = max(samples.pct(0.95) for samples in think.samples.values())
+    busy_p95 = max(samples.pct(0.95) for samples in busy.samples.values())
+    load_errors = sum(s.errors for load in results.loads for s in load.samples.values())
+    # Heavy against light, page by page (rows 0/1 light list/test, 2/3 heavy list/test).
+    light, heavy = max(
+        ((page_times[i], page_times[i + 2]) for i in (0, 1)),
+        key=lambda pair: pair[1].pct(0.95) / pair[0].pct(0.95),
+    )
+    slower = heavy.pct(0.95) / light.pct(0.95)
+    bare = "bare parse-and-insert"
+    return [
+        summary.Figure(
+            id="results.ingest_rate",
+            target=f"lab ingest at least {TARGET_RESULTS_PER_S:,.0f} results/s "
+            "(`receive_lab_message`, one call per message)",
+            figure=round(real_rate),
+            unit="results/s",
+            threshold=TARGET_RESULTS_PER_S,
+            op=">=",
+            passed=real_rate >= TARGET_RESULTS_PER_S,
+            baseline=round(bare_rate),
+            baseline_unit="results/s",
+            baseline_what=bare,
+            ratio=share,
+        ),
+        summary.Figure(
+            id="results.ingest_share",
+            target=f"lab ingest at least {TARGET_SHARE_OF_BARE:.0%} of bare parse-and-insert",
+            figure=round(real_rate),
+            unit="results/s",
+            threshold=TARGET_SHARE_OF_BARE,
+            op=">=",
+            on="ratio",
+            passed=share >= TARGET_SHARE_OF_BARE,
+            baseline=round(bare_rate),
+            baseline_unit="results/s",
+            baseline_what=bare,
+            ratio=share,
+        ),
+        summary.Figure(
+            id="results.pages_concurrent_p95",
+            target=f"results pages p95 under {TARGET_P95_MS:.0f} ms at "
+            f"{len(portal['users'])} concurrent users (with think time), no errors",
+            figure=round(think_p95, 1),
+            unit="ms",
+            threshold=TARGET_P95_MS,
+            op="<",
+            passed=think_p95 < TARGET_P95_MS and load_errors == 0,
+            note=f"{ms(busy_p95)} ms without think time"
+            + (f"; {load_errors} errors" if load_errors else ""),
+        ),
+        summary.Figure(
+            id="results.queries",
+            target=f"at most {TARGET_QUERIES} queries per results page",
+            figure=most_queries,
+            unit="queries",
+            threshold=TARGET_QUERIES,
+            op="<=",
+            passed=most_queries <= TARGET_QUERIES,
+            note=f"with SAVEPOINT/RELEASE: {most_with}",
+        ),
+        summary.Figure(
+            id="results.heavy_patient",
+            target=f"a 1,000-result patient as fast as a 10-result one (p95 at most "
+            f"{SAME_SPEED - 1:.0%} higher)",
+            figure=round(heavy.pct(0.95), 1),
+            unit="ms",
+            threshold=SAME_SPEED,
+            op="<=",
+            on="ratio",
+            passed=slower <= SAME_SPEED,
+            baseline=round(light.pct(0.95), 1),
+            baseline_unit="ms",
+            baseline_what="the 10-result patient, same page",
+            ratio=slower,
+        ),
+    ]
 
 
 def main() -> None:

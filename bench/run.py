@@ -1,9 +1,12 @@
 """`make bench`: measure what the Foundation issue promises and append it to BENCHMARKS.md.
 
 1. Region generation: 200 practices x 2,500 patients (+ De Linde), their lab results and
-   a year of care (demo/region_care.py), into a fresh PostgreSQL database, against
-   PostgreSQL's own bulk loader (`pgbench -i`, same number of rows) as the baseline
-   measured in the same run.
+   a year of care (demo/region_care.py), into a fresh PostgreSQL database. Baseline, same
+   run: PostgreSQL writing exactly the rows the generator wrote, with the same indexes:
+   every table the generator filled is read out with COPY TO (binary, into temporary
+   files; not timed) and COPYed back into an empty copy of itself (`CREATE TABLE ...
+   (LIKE ... INCLUDING ALL)` in a scratch schema), then ANALYZEd, in one transaction.
+   Target: 500,000 patients with a year of care in at most 600 s.
 2. Base-UI pages: a real gunicorn worker serving the demo practice (inside that region
    database), sequential requests per page; p50/p95/p99 against /healthz (the cheapest
    Django request) as the baseline; the worker's resident memory afterwards.
@@ -21,7 +24,13 @@
    load; after a restart, no half-written data, no lost accepted request, the audit chain
    intact, pending deliveries finished.
 
-Every run is bounded: a fixed number of requests and a timeout on each step.
+Each step appends its report to BENCHMARKS.md and one record per target to
+bench/figures.jsonl, from which the summary table at the top of BENCHMARKS.md is rebuilt
+(bench/summary.py). Every run is bounded: a fixed number of requests and a timeout on each
+step. The region's size: BENCH_PRACTICES, BENCH_PATIENTS_PER_PRACTICE and
+BENCH_DEMO_PATIENTS (De Linde); `python bench/run.py --generation-only` measures the
+region generation and its baseline alone (try it on a small region, with BENCH_DB naming a
+scratch database, which it drops and creates).
 """
 
 from __future__ import annotations
@@ -36,18 +45,27 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
+import copy_baseline  # the region generation's baseline
 import httpx
+import psycopg
+import summary  # the table at the top of BENCHMARKS.md
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SPREEKUUR = str(BIN / "spreekuur")
 PRACTICES = int(os.environ.get("BENCH_PRACTICES", "200"))
 PATIENTS_PER_PRACTICE = int(os.environ.get("BENCH_PATIENTS_PER_PRACTICE", "2500"))
+DEMO_PATIENTS = int(os.environ.get("BENCH_DEMO_PATIENTS", "3000"))  # De Linde
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("BENCH_DB", "spreekuur_bench")
+TARGET_GENERATION_SECONDS = 600.0  # for ...
+TARGET_GENERATION_PATIENTS = 500_000  # ... with a year of care
+TARGET_PAGE_P95_MS = 100.0
+TARGET_WORKER_MB = 150.0
 # The bulk-loaded tables, vacuumed before any measurement (autovacuum would do it during).
 VACUUMED = (
     "results_labresult",
@@ -111,21 +129,29 @@ def machine() -> str:
     )
 
 
-def bench_generation(env: dict[str, str]) -> dict[str, float]:
+def generation_command() -> list[str]:
+    return [
+        SPREEKUUR,
+        "load_demo",
+        "--quiet",
+        "--practices",
+        str(PRACTICES),
+        "--patients-per-practice",
+        str(PATIENTS_PER_PRACTICE),
+        "--demo-patients",
+        str(DEMO_PATIENTS),
+    ]
+
+
+def bench_generation(env: dict[str, str]) -> dict[str, Any]:
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
     psql(f"CREATE DATABASE {BENCH_DB}")
     run([SPREEKUUR, "migrate", "-v", "0"], env, 600)
+    with psycopg.connect(database_url(), autocommit=True) as db:
+        before = copy_baseline.marks(db)
     started = time.perf_counter()
     loaded = subprocess.run(
-        [
-            SPREEKUUR,
-            "load_demo",
-            "--quiet",
-            "--practices",
-            str(PRACTICES),
-            "--patients-per-practice",
-            str(PATIENTS_PER_PRACTICE),
-        ],
+        generation_command(),
         env=env,
         check=True,
         timeout=1800,
@@ -155,39 +181,12 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
         check=True,
         timeout=1800,
     )
-    patients = PRACTICES * PATIENTS_PER_PRACTICE + 3000
-    # Baseline: PostgreSQL's own loader writing the same number of rows (scale 1 = 100,000).
-    scale = max(1, round(patients / 100_000))
-    psql("DROP DATABASE IF EXISTS spreekuur_pgbench")
-    psql("CREATE DATABASE spreekuur_pgbench")
-    admin = urlparse(ADMIN_URL)
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            "pgbench",
-            "-i",
-            "-q",
-            "-s",
-            str(scale),
-            "-h",
-            admin.hostname or "127.0.0.1",
-            "-p",
-            str(admin.port or 5432),
-            "-U",
-            admin.username or "postgres",
-            "spreekuur_pgbench",
-        ],
-        check=True,
-        timeout=600,
-        capture_output=True,
-    )
-    baseline = time.perf_counter() - started
-    psql("DROP DATABASE IF EXISTS spreekuur_pgbench")
+    # Baseline: PostgreSQL writing the very rows the generator wrote (bench/copy_baseline.py).
+    baseline = copy_baseline.measure(database_url(), before)
     return {
-        "patients": patients,
+        "patients": PRACTICES * PATIENTS_PER_PRACTICE + DEMO_PATIENTS,
         "seconds": seconds,
-        "baseline_rows": scale * 100_000,
-        "baseline_seconds": baseline,
+        "baseline": baseline,
         "results": results,
         "results_seconds": results_seconds,
         "results_rows_seconds": float(phases.group(1)) if phases else 0.0,
@@ -200,6 +199,70 @@ def bench_generation(env: dict[str, str]) -> dict[str, float]:
         "care_rows_seconds": float(care_phases.group(1)) if care_phases else 0.0,
         "care_index_seconds": float(care_phases.group(2)) if care_phases else 0.0,
     }
+
+
+def generation_threshold(patients: int) -> float:
+    """The target's seconds for this many patients (600 s per 500,000)."""
+    return TARGET_GENERATION_SECONDS * patients / TARGET_GENERATION_PATIENTS
+
+
+def generation_report(generation: dict[str, Any]) -> list[str]:
+    patients, seconds = generation["patients"], generation["seconds"]
+    base: copy_baseline.Baseline = generation["baseline"]
+    threshold = generation_threshold(patients)
+    return [
+        "### Region generation (`spreekuur load_demo --practices "
+        f"{PRACTICES} --patients-per-practice {PATIENTS_PER_PRACTICE}"
+        + (f" --demo-patients {DEMO_PATIENTS}" if DEMO_PATIENTS != 3000 else "")
+        + "`)\n",
+        "| what | rows | seconds | rows/s |",
+        "|---|---:|---:|---:|",
+        "| Spreekuur generator (practices, staff, TOTP devices, patients, lab results, "
+        "a year of care) | "
+        f"{patients:,} patients ({base.rows:,} rows in {len(base.tables)} tables) "
+        f"| {seconds:.1f} | {base.rows / seconds:,.0f} |",
+        f"| of which the region's lab results (COPY) | {generation['results']:,} results "
+        f"| {generation['results_seconds']:.1f} "
+        f"| {generation['results'] / max(generation['results_seconds'], 0.001):,.0f} |",
+        f"| of which the region's year of care (COPY): appointments | "
+        f"{generation['appointments']:,} appointments | {generation['care_seconds']:.1f} "
+        f"| {generation['appointments'] / max(generation['care_seconds'], 0.001):,.0f} |",
+        f"| (same run) journal lines, repeat requests, e-consults | "
+        f"{generation['journal_entries']:,} / {generation['repeat_requests']:,} / "
+        f"{generation['econsults']:,} | | |",
+        "| baseline: the same rows COPYed into empty copies of their tables (same indexes "
+        "and constraints, foreign keys included), as pg_restore loads | "
+        f"{base.rows:,} rows | {base.seconds:.1f} | {base.rows / base.seconds:,.0f} |",
+        "",
+        f"Generator / baseline: {seconds / base.seconds:.1f}x. The year of care: "
+        f"{generation['care_rows_seconds']:.0f} s making and copying the rows, "
+        f"{generation['care_index_seconds']:.0f} s indexes, constraints, foreign keys and "
+        f"ANALYZE. Target: 500,000 patients with a year of care in at most "
+        f"{TARGET_GENERATION_SECONDS:.0f} s, here {threshold:.0f} s for {patients:,}: "
+        f"{'pass' if seconds <= threshold else '**fail**'}.\n",
+        copy_baseline.describe(base) + "\n",
+    ]
+
+
+def generation_figure(generation: dict[str, Any]) -> summary.Figure:
+    patients, seconds = generation["patients"], generation["seconds"]
+    base: copy_baseline.Baseline = generation["baseline"]
+    threshold = generation_threshold(patients)
+    return summary.Figure(
+        id="foundation.generation",
+        target=f"region generation: 500,000 patients with a year of care in at most "
+        f"{TARGET_GENERATION_SECONDS:.0f} s (scaled: {threshold:.0f} s for {patients:,})",
+        figure=round(seconds, 1),
+        unit="s",
+        threshold=round(threshold, 1),
+        op="<=",
+        passed=seconds <= threshold,
+        baseline=round(base.seconds, 1),
+        baseline_unit="s",
+        baseline_what=f"COPY of the same {base.rows:,} rows",
+        ratio=seconds / base.seconds,
+        note=f"{patients:,} patients",
+    )
 
 
 def free_port() -> int:
@@ -298,47 +361,9 @@ def bench_pages(
         booking.stop_server(server)
 
 
-def main() -> None:
-    if shutil.which("pgbench") is None or shutil.which("psql") is None:
-        sys.exit("make bench needs psql and pgbench (Debian: postgresql-client)")
-    env = bench_env()
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    print("generating the region ...", flush=True)
-    generation = bench_generation(env)
-    print(f"  {generation['patients']} patients in {generation['seconds']:.1f} s", flush=True)
-    print("measuring pages ...", flush=True)
-    rows, memory = bench_pages(env)
+def pages_report(rows: list[tuple[str, str, float, float, float, int]], memory: float) -> list[str]:
     baseline_p95 = rows[0][3]
-    patients, seconds = generation["patients"], generation["seconds"]
-    base_rows, base_seconds = generation["baseline_rows"], generation["baseline_seconds"]
-    ratio = (seconds / patients) / (base_seconds / base_rows)
     lines = [
-        f"\n## Foundation — {when}\n",
-        f"Machine: {machine()}.\n",
-        "### Region generation (`spreekuur load_demo --practices "
-        f"{PRACTICES} --patients-per-practice {PATIENTS_PER_PRACTICE}`)\n",
-        "| what | rows | seconds | rows/s |",
-        "|---|---:|---:|---:|",
-        "| Spreekuur generator (practices, staff, TOTP devices, patients, lab results, "
-        "a year of care) | "
-        f"{patients:,} patients | {seconds:.1f} | {patients / seconds:,.0f} |",
-        f"| of which the region's lab results (COPY) | {generation['results']:,} results "
-        f"| {generation['results_seconds']:.1f} "
-        f"| {generation['results'] / max(generation['results_seconds'], 0.001):,.0f} |",
-        f"| of which the region's year of care (COPY): appointments | "
-        f"{generation['appointments']:,} appointments | {generation['care_seconds']:.1f} "
-        f"| {generation['appointments'] / max(generation['care_seconds'], 0.001):,.0f} |",
-        f"| (same run) journal lines, repeat requests, e-consults | "
-        f"{generation['journal_entries']:,} / {generation['repeat_requests']:,} / "
-        f"{generation['econsults']:,} | | |",
-        "| baseline: `pgbench -i` (PostgreSQL's own loader) | "
-        f"{base_rows:,} accounts | {base_seconds:.1f} | {base_rows / base_seconds:,.0f} |",
-        "",
-        f"Ratio generator / pgbench per patient row (lab results and the year of care "
-        f"included in the time): {ratio:.1f}x. The year of care: "
-        f"{generation['care_rows_seconds']:.0f} s making and copying the rows, "
-        f"{generation['care_index_seconds']:.0f} s indexes, constraints, foreign keys and "
-        "ANALYZE. Target: 500,000 patients under 10 minutes.\n",
         f"### Base-UI pages (one gunicorn worker, {REQUESTS_PER_PAGE} sequential requests "
         "per page, demo practice inside the region database)\n",
         "| who | page | p50 ms | p95 ms | p99 ms | p95 / baseline | errors |",
@@ -353,16 +378,80 @@ def main() -> None:
     worst = max(row[3] for row in rows)
     lines += [
         "",
-        f"Slowest p95: {worst:.1f} ms (target: under 100 ms). "
-        f"Worker resident memory after the run: {memory:.0f} MB (target: under 150 MB).",
+        f"Slowest p95: {worst:.1f} ms (target: under {TARGET_PAGE_P95_MS:.0f} ms). "
+        f"Worker resident memory after the run: {memory:.0f} MB (target: under "
+        f"{TARGET_WORKER_MB:.0f} MB).",
     ]
-    text = "\n".join(lines) + "\n"
-    out = ROOT / "BENCHMARKS.md"
-    if not out.exists():
-        out.write_text("# Benchmarks\n\nWritten by `make bench` (bench/run.py); newest run last.\n")
-    with out.open("a") as handle:
-        handle.write(text)
-    print(text)
+    return lines
+
+
+def pages_figures(
+    rows: list[tuple[str, str, float, float, float, int]], memory: float
+) -> list[summary.Figure]:
+    baseline_p95 = rows[0][3]
+    worst = max(rows[1:], key=lambda row: row[3])
+    errors = sum(row[5] for row in rows)
+    page = re.sub(r"[0-9a-f-]{36}", "<uuid>", worst[1])
+    return [
+        summary.Figure(
+            id="foundation.pages_p95",
+            target=f"base-UI pages: slowest p95 under {TARGET_PAGE_P95_MS:.0f} ms "
+            "(one worker), no errors",
+            figure=round(worst[3], 1),
+            unit="ms",
+            threshold=TARGET_PAGE_P95_MS,
+            op="<",
+            passed=worst[3] < TARGET_PAGE_P95_MS and errors == 0,
+            baseline=round(baseline_p95, 1),
+            baseline_unit="ms",
+            baseline_what="`/healthz` p95",
+            ratio=worst[3] / baseline_p95,
+            note=f"{worst[0]} `{page}`" + (f"; {errors} errors" if errors else ""),
+        ),
+        summary.Figure(
+            id="foundation.worker_memory",
+            target=f"web worker resident memory under {TARGET_WORKER_MB:.0f} MB after the pages",
+            figure=round(memory),
+            unit="MB",
+            threshold=TARGET_WORKER_MB,
+            op="<",
+            passed=memory < TARGET_WORKER_MB,
+        ),
+    ]
+
+
+def main() -> None:
+    generation_only = sys.argv[1:] == ["--generation-only"]
+    if shutil.which("psql") is None or (not generation_only and shutil.which("pgbench") is None):
+        sys.exit("make bench needs psql and pgbench (Debian: postgresql-client)")
+    env = bench_env()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print("generating the region ...", flush=True)
+    generation = bench_generation(env)
+    print(
+        f"  {generation['patients']} patients in {generation['seconds']:.1f} s; baseline "
+        f"(COPY of the same {generation['baseline'].rows:,} rows) "
+        f"{generation['baseline'].seconds:.1f} s",
+        flush=True,
+    )
+    lines = [
+        f"\n## Foundation — {when}\n",
+        f"Machine: {machine()}. Code: `{summary.code_version()}`.\n",
+        *generation_report(generation),
+    ]
+    pages: tuple[list[tuple[str, str, float, float, float, int]], float] | None = None
+    if not generation_only:
+        print("measuring pages ...", flush=True)
+        pages = bench_pages(env)
+        lines += pages_report(*pages)
+
+    def figures() -> list[summary.Figure]:
+        return [generation_figure(generation), *(pages_figures(*pages) if pages else [])]
+
+    summary.publish("\n".join(lines) + "\n", figures, bench="foundation", when=when)
+    if generation_only:
+        psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        return
     import booking  # here, not at the top: booking imports this module
 
     booking.bench_booking(env, when=when)
