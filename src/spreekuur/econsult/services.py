@@ -5,10 +5,11 @@ does not commit; the deadline counts working days; every answer is declared once
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -357,3 +358,30 @@ def set_consult_code(
         detail=f"{year} {row.code}",
     )
     return row
+
+
+UNREAD_DAYS = 3  # an answer unread this long gets one content-free reminder
+
+
+def remind_unread_answers(*, now: datetime | None = None, batch: int = 200) -> int:
+    """One reminder for each answer that stayed unread for UNREAD_DAYS. Marking the
+    thread and queueing the notice are one transaction (the outbox delivers and retries),
+    and threads are claimed with SKIP LOCKED, so a second worker sends nothing twice."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Thread.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status__in=[ThreadStatus.ANSWERED, ThreadStatus.CLOSED],
+                last_answer_at__lte=now - timedelta(days=UNREAD_DAYS),
+                reminder_sent_at__isnull=True,
+            )
+            .filter(Q(patient_read_at__isnull=True) | Q(patient_read_at__lt=F("last_answer_at")))
+            .select_related("patient__practice", "patient__user")
+            .order_by("last_answer_at", "id")[:batch]
+        )
+        for thread in due:
+            thread.reminder_sent_at = now
+            thread.save(update_fields=["reminder_sent_at"])
+            notify_new_in_portal(thread.patient)
+    return len(due)
