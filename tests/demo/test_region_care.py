@@ -1,4 +1,4 @@
-"""The region's year of care (demo/region_care.py): a picture of a real practice's year
+"""The region's year of care (demo/region/): a picture of a real practice's year
 that the application itself accepts: the agenda as the slot task makes it, no double
 bookings, a journal line for every consult that took place, prescriptions whose pharmacy
 messages are valid FHIR, e-consults answered as the rules say, portal users who can log in."""
@@ -27,12 +27,12 @@ from spreekuur.agenda.models import (
 )
 from spreekuur.agenda.services.schedule import SLOT_GENERATION_DAYS, sync_slots
 from spreekuur.core.models import Practice
-from spreekuur.demo import generator, region_care
-from spreekuur.demo.region_care import (
+from spreekuur.demo import generator, region
+from spreekuur.demo.region import (
     PracticeYear,
-    _patients,
-    _set_up,
+    practice_patients,
     random_public_ids,
+    set_up,
 )
 from spreekuur.dossier.models import Episode, JournalEntry, Medication
 from spreekuur.econsult.models import Declaration, Message, Thread, ThreadStatus
@@ -146,7 +146,8 @@ def test_the_record_prescriptions_and_econsults_follow_the_agenda(db: None) -> N
     chronic = Medication.objects.filter(practice=practice, chronic=True, repeatable=True)
     assert chronic.count() > PATIENTS // 10
 
-    # Repeat prescriptions: approved items carry a valid FHIR message, as the service writes it.
+    # Repeat prescriptions: approved items carry a valid FHIR message, as the service writes it
+    # (the product's own medication_request, from the stored item: the same JSON).
     items = RepeatRequestItem.objects.filter(practice=practice).select_related(
         "request__patient", "medication", "decided_by__membership"
     )
@@ -158,6 +159,7 @@ def test_the_record_prescriptions_and_econsults_follow_the_agenda(db: None) -> N
         if item.status in (ItemStatus.REQUESTED, ItemStatus.IN_REVIEW, ItemStatus.REJECTED):
             assert item.pk not in messages
             continue
+        assert messages[item.pk].payload == fhir.medication_request(item)
         stored = MedicationRequest.model_validate(messages[item.pk].payload)
         written = MedicationRequest.model_validate(fhir.medication_request(item))
         assert stored.identifier == written.identifier
@@ -211,13 +213,13 @@ def test_the_record_prescriptions_and_econsults_follow_the_agenda(db: None) -> N
 
 def test_the_year_is_made_once_and_the_same_from_the_same_practice(db: None, monkeypatch) -> None:
     monkeypatch.setattr(
-        region_care, "build_region_care", lambda **kwargs: region_care.Care(0, 0, 0, 0, 0, 0.0)
+        region, "build_region_care", lambda **kwargs: region.Care(0, 0, 0, 0, 0, 0.0)
     )
     first, second = _load_region()
     assert not AppointmentType.objects.filter(practice__in=[first, second]).exists()
     # The planner, twice from the same set-up: the same rows (public ids from a seed).
-    setting = _set_up(first, PATIENTS, timezone.localdate(), "x")
-    patients = _patients(first)
+    setting = set_up(first, PATIENTS, timezone.localdate(), "x")
+    patients = practice_patients(first)
     now = timezone.now()
     plans = [
         PracticeYear(
@@ -229,7 +231,7 @@ def test_the_year_is_made_once_and_the_same_from_the_same_practice(db: None, mon
     assert len(plans[0].rows["appointment"]) > 2.5 * PATIENTS
     monkeypatch.undo()
     # Only a practice without an agenda gets its year, and only once.
-    made = region_care.build_region_care()
+    made = region.build_region_care()
     assert made.practices == 1 and made.appointments > 2.5 * PATIENTS
     assert not Appointment.objects.filter(practice=first).exists()
-    assert region_care.build_region_care().practices == 0
+    assert region.build_region_care().practices == 0

@@ -8,6 +8,7 @@ within minutes.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time as clock
 from collections.abc import Callable, Iterator
@@ -23,22 +24,20 @@ from faker.providers.person.nl_NL import Provider as DutchNames
 from spreekuur.accounts.models import Membership, User
 from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Practice
 from spreekuur.core.roles import StaffRole
+from spreekuur.demo import region
 from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
 from spreekuur.demo.econsult import build_demo_econsults, give_portal_patient_econsult
+from spreekuur.demo.logins import DEMO_PASSWORD as DEMO_PASSWORD
+from spreekuur.demo.logins import DEMO_TOTP_BASE32 as DEMO_TOTP_BASE32
+from spreekuur.demo.logins import DEMO_TOTP_HEX as DEMO_TOTP_HEX
 from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
-from spreekuur.demo.region_results import build_region_results
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
+from spreekuur.patients.services import normalise_code
 
 DEMO_SLUG = "de-linde"
-DEMO_PASSWORD = "Spreekuur-demo-2026"  # noqa: S105 (demo only: printed and in the README)
-# One authenticator secret for every demo login (demo only), so one app entry serves all.
-DEMO_TOTP_HEX = (
-    "3132333435363738393031323334353637383930"  # base32: GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ
-)
-DEMO_TOTP_BASE32 = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 DEMO_ACTIVATION_CODE = "DEMA-ANKR-2345"
 BSN_PREFIX = "99"
 # Each practice gets its own block of BSN counters; about 10 in 11 counters give a valid BSN.
@@ -278,6 +277,13 @@ def build_practice(spec: PracticeSpec, *, password_hash: str, today: date) -> tu
     return practice, True
 
 
+def activation_code_hash(code: str) -> str:
+    """What a letter's activation code is stored as: the hash that patients/services.py
+    makes (its `_hash_code`, private there; tests/demo/test_load_demo.py checks that the
+    demo code opens the portal through check_activation_code)."""
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
 def _demo_extras(practice: Practice, *, password_hash: str, today: date) -> None:
     """De Linde only: a patient with a portal login, an activation letter, news, exceptions."""
     manager = User.objects.get(email="manager@de-linde.example")
@@ -296,8 +302,6 @@ def _demo_extras(practice: Practice, *, password_hash: str, today: date) -> None
     portal_patient.user = portal_user
     portal_patient.save(update_fields=["user"])
 
-    from spreekuur.patients.services import _hash_code
-
     letter_patient = (
         patients.exclude(pk=portal_patient.pk)
         .filter(date_of_birth__lte=today - timedelta(days=20 * 365))
@@ -309,7 +313,7 @@ def _demo_extras(practice: Practice, *, password_hash: str, today: date) -> None
     PortalActivation.objects.create(
         patient=letter_patient,
         practice=practice,
-        code_hash=_hash_code(DEMO_ACTIVATION_CODE),
+        code_hash=activation_code_hash(DEMO_ACTIVATION_CODE),
         issued_by=assistant,
         issued_at=now,
         expires_at=now + timedelta(days=365),
@@ -408,13 +412,10 @@ def load(
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")
     if region_practices:
         # Lab results for the region practices, in bulk (De Linde's came through the door).
-        region = build_region_results(today=today, progress=progress)
-        progress(f"uitslagen van de regio: {region.results} in {region.seconds:.1f} s")
-        # A year of agenda, record, repeat prescriptions and e-consults for them, in bulk
-        # (imported here: region_care uses this module's demo logins).
-        from spreekuur.demo.region_care import build_region_care
-
-        care = build_region_care(today=today, progress=progress)
+        lab = region.build_region_results(today=today, progress=progress)
+        progress(f"uitslagen van de regio: {lab.results} in {lab.seconds:.1f} s")
+        # A year of agenda, record, repeat prescriptions and e-consults for them, in bulk.
+        care = region.build_region_care(today=today, progress=progress)
         progress(
             f"zorg van de regio: {care.appointments} afspraken, {care.journal_entries} "
             f"journaalregels, {care.repeat_requests} herhaalaanvragen, {care.econsults} "

@@ -38,7 +38,8 @@ QUANTITIES = {"inhalator": "1 inhalator", "crème": "100 gram"}
 REASONS = ["controle", "te-vroeg", "niet-herhaalbaar"]
 
 
-def _quantity(name: str) -> str:
+def quantity_for(name: str) -> str:
+    """What a repeat prescription of the medicine is for (a pack, a tube, 90 tablets)."""
     lowered = name.lower()
     return next((q for word, q in QUANTITIES.items() if word in lowered), "90 tabletten")
 
@@ -80,7 +81,7 @@ def build_demo_prescriptions(practice: Practice, *, today: date, seed: int = 17)
     ).exclude(Q(name__icontains="zo nodig") | Q(dosage__icontains="zo nodig"))
     for medication in chronic.iterator():
         medication.repeatable = True
-        medication.quantity = _quantity(medication.name)
+        medication.quantity = quantity_for(medication.name)
         medication.control_due_on = today + timedelta(days=rng.randint(-40, 300))
         medication.save(update_fields=["repeatable", "quantity", "control_due_on"])
     assistant, gp = _staff(practice, "assistent"), _staff(practice, "huisarts")

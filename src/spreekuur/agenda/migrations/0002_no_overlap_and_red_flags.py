@@ -3,7 +3,47 @@ slots) and the national baseline of red-flag complaints that stop online booking
 
 from django.db import migrations
 
-from spreekuur.agenda.red_flags import BASELINE
+# Frozen copy of the national baseline (agenda/red_flags.py BASELINE) as this migration
+# writes it, so that a later change there cannot change what it does: (code, question,
+# advice: "112" or "spoedlijn", extra advice shown when it applies).
+BASELINE = [
+    (
+        "pijn-op-de-borst",
+        "Heeft u pijn op de borst, of een drukkend of beklemmend gevoel dat kan "
+        "uitstralen naar arm, kaak of rug?",
+        "112",
+        "",
+    ),
+    ("ernstig-benauwd", "Bent u ernstig benauwd of kortademig, ook in rust?", "112", ""),
+    (
+        "beroerte",
+        "Heeft u plotseling een scheve mond, een slappe arm of been, of moeite met praten?",
+        "112",
+        "",
+    ),
+    ("hevige-bloeding", "Heeft u een hevige bloeding die niet stopt?", "112", ""),
+    (
+        "suicidegedachten",
+        "Denkt u erover om een einde aan uw leven te maken?",
+        "spoedlijn",
+        "Praten met iemand kan ook anoniem: bel 113 Zelfmoordpreventie via 0800-0113 "
+        "(gratis, dag en nacht).",
+    ),
+    (
+        "ziek-kind",
+        "Gaat het om een kind dat erg ziek is: suf, slap, moeilijk wakker te krijgen, "
+        "of drinkt het niet meer?",
+        "spoedlijn",
+        "",
+    ),
+    (
+        "koorts-vlekjes",
+        "Heeft u hoge koorts met een stijve nek, of met vlekjes die niet wegdrukken?",
+        "spoedlijn",
+        "",
+    ),
+    ("hevige-buikpijn", "Heeft u plotseling hevige buikpijn?", "spoedlijn", ""),
+]
 
 EXCLUSIONS = [
     (
@@ -18,7 +58,6 @@ EXCLUSIONS = [
         "EXCLUDE USING gist (practitioner_id WITH =, tstzrange(starts_at, ends_at, '[)') WITH &&)",
     ),
 ]
-
 
 
 def add_exclusions(apps, schema_editor):

@@ -3,7 +3,24 @@ is refused in the database. PostgreSQL also refuses deleting a chain head."""
 
 from django.db import migrations
 
-from spreekuur.core.migration_sql import sql_per_vendor
+
+def sql_per_vendor(*, postgresql, sqlite):
+    """Run (forward, backward) SQL for PostgreSQL as one script and for SQLite statement by
+    statement (its driver runs one at a time); other databases get nothing. (A frozen copy
+    of core/migration_sql.py, so that a later change there cannot change this migration.)"""
+
+    def run(schema_editor, backward):
+        vendor = schema_editor.connection.vendor
+        if vendor == "postgresql":
+            schema_editor.execute(postgresql[backward], None)
+        elif vendor == "sqlite":
+            for statement in sqlite[backward]:
+                schema_editor.execute(statement)
+
+    return migrations.RunPython(
+        lambda apps, schema_editor: run(schema_editor, False),
+        lambda apps, schema_editor: run(schema_editor, True),
+    )
 
 PG_FORWARD = """
 CREATE OR REPLACE FUNCTION spreekuur_audit_chain_forward_only() RETURNS trigger AS $$

@@ -1,10 +1,11 @@
-"""Bulk loading for the region generator (demo/region_results.py, demo/region_care.py).
+"""Bulk loading for the region generator (demo/region/).
 
 PostgreSQL gets rows through COPY, loaded as pg_restore loads (`bulk_load`); other
 databases (the tests' SQLite) through plain INSERTs of the same rows, each value
 prepared by its model field as the ORM would (`write_rows`). Rows are lists of column
-values in the order of their table's column names; primary keys are handed out before
-the rows are written (`reserve_ids`), so that rows can point at each other.
+values in the order of their table's column names (demo/region/rows.py makes them from
+the models' fields); primary keys are handed out before the rows are written
+(`reserve_ids`), so that rows can point at each other.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
-from psycopg.types.json import Jsonb
 
 
 def copy_rows(table: str, columns: Iterable[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -105,21 +105,24 @@ def _fields(model: type[models.Model], columns: Sequence[str]) -> list[models.Fi
 def write_rows(
     model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Write the rows into the model's table: COPY on PostgreSQL (JSON columns hold
-    Python values), INSERT elsewhere with every value prepared by its field, as the
-    ORM's bulk_create would (but leaving the given creation times alone)."""
+    """Write the rows into the model's table: COPY on PostgreSQL (the driver adapts the
+    Python values; JSON columns are prepared by their field, as the ORM would), INSERT
+    elsewhere with every value prepared by its field, as the ORM's bulk_create would (but
+    leaving the given creation times alone)."""
     if not rows:
         return
     table = model._meta.db_table
     fields = _fields(model, columns)
-    json_columns = [i for i, field in enumerate(fields) if isinstance(field, models.JSONField)]
     if connection.vendor == "postgresql":
+        json_columns = [
+            (i, field) for i, field in enumerate(fields) if isinstance(field, models.JSONField)
+        ]
         if json_columns:
             converted = []
             for row in rows:
                 values = list(row)
-                for i in json_columns:
-                    values[i] = Jsonb(values[i])
+                for i, field in json_columns:
+                    values[i] = field.get_db_prep_save(values[i], connection)
                 converted.append(values)
             rows = converted
         copy_rows(table, columns, rows)

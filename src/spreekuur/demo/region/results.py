@@ -10,15 +10,15 @@ by the patient's own GP. De Linde's results come through the real door instead
 (demo/results.py); these are a picture of years of care, so no audit entries are written.
 
 PostgreSQL gets the rows through COPY in one transaction, loaded as pg_restore loads
-(demo/bulk.py `bulk_load`); other databases (the tests' SQLite) through bulk_create.
-Deterministic (a seed per practice) except the public ids, and idempotent: a practice that
-has results already is skipped. The region's 500,000 patients get about 6 million results.
+(bulk.py `bulk_load`); other databases (the tests' SQLite) through plain INSERTs; the rows'
+columns and defaults come from the models' fields (rows.py). Deterministic (a seed per
+practice) except the public ids, and idempotent: a practice that has results already is
+skipped. The region's 500,000 patients get about 6 million results.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import time as clock
 import uuid
@@ -26,7 +26,6 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +33,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from spreekuur.core.models import Practice
-from spreekuur.demo.bulk import analyse, bulk_load, copy_rows
+from spreekuur.demo.region.bulk import analyse, bulk_load, reserve_ids, write_rows
+from spreekuur.demo.region.rows import Table
+from spreekuur.demo.region.year import REGION_PREFIX
 from spreekuur.patients.models import Patient
 from spreekuur.results.models import (
     Door,
@@ -50,7 +51,6 @@ from spreekuur.results.samples import SamplePatient, SampleResult, hl7_oru
 from spreekuur.results.table import TestTable
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-REGION_PREFIX = "regio-"
 SOURCE = "demo-regio"
 LABS = ("Streeklab Regio Noord", "Streeklab Regio Zuid", "Regiolab Midden", "Huisartsenlab Oost")
 MIN_DAYS_AGO = 7  # the newest draw is at least a week old, so the GP has released it
@@ -98,42 +98,23 @@ OFF_COMMENTS = (
     "Over 3 maanden opnieuw prikken.",
 )
 
-MESSAGE_COLUMNS = (
-    "id",
-    "public_id",
-    "practice_id",
-    "door",
-    "digest",
-    "part",
-    "received_at",
-    "source",
-    "sender",
-    "message_id",
-    "raw",
-    "status",
-    "reason",
-    "patient_id",
-    "identity",
-    "result_count",
-    "handled_note",
-)
-RESULT_COLUMNS = (
+MESSAGES = Table(LabMessage)
+# The millions of results are made from values in this order (then the defaults).
+RESULTS = Table(LabResult).layout(
     "public_id",
     "practice_id",
     "patient_id",
-    "message_id",
+    "message_id",  # the index of the message in the practice's list until written
     "test_id",
     "base_key",
     "source_key",
     "observed_at",
     "value",
-    "comparator",
     "value_text",
     "unit",
     "reference_low",
     "reference_high",
     "flag",
-    "preliminary",
     "reviewer_id",
     "reviewed_by_id",
     "reviewed_at",
@@ -209,9 +190,9 @@ def _patients(practice: Practice) -> list[PatientRow]:
 def _rows_for_practice(
     practice: Practice, patients: list[PatientRow], table: TestTable, today: date
 ) -> Rows:
-    """The practice's lab messages and results as column values (message ids still 0).
-    Dates, times and numbers are text already: PostgreSQL reads them, and formatting
-    them once per draw instead of per row saves a fifth of the time."""
+    """The practice's lab messages and results as column values (the messages' keys are
+    given when written). Dates, times and numbers are text already: PostgreSQL reads them,
+    and formatting them once per draw instead of per row saves a fifth of the time."""
     number = int(practice.slug.removeprefix(REGION_PREFIX) or 0)
     rng = random.Random(f"region-results-{practice.slug}")
     lab = LABS[number % len(LABS)]
@@ -261,92 +242,62 @@ def _rows_for_practice(
                 flag = _flag(float(value_text), bounds)
                 base_key = f"{patient_id}|{lab}|{order}|nhg:{code}|{moment}"
                 results.append(
-                    [
+                    RESULTS.row(
                         uuid.uuid4().hex,
                         practice.pk,
                         patient_id,
-                        len(messages),  # the index of the message, an id below
+                        len(messages),  # the index of the message, an id when written
                         test_ids[code],
                         base_key,
                         f"{base_key}|{_content_key(code, value_text, test.unit, moment)}",
                         moment,
                         value_text,
-                        "",
                         value_text,
                         test.unit,
                         bounds.low_text,
                         bounds.high_text,
                         flag,
-                        False,
                         gp_id,
                         gp_id,
                         reviewed,
                         rng.choice(OFF_COMMENTS) if flag else NORMAL_COMMENT,
                         True,
                         received,
-                    ]
+                    )
                 )
             raw = hl7_oru(who, sample, control_id=f"RG{order}", order=order, taken=taken, lab=lab)
             messages.append(
-                [
-                    0,
-                    uuid.uuid4().hex,
-                    practice.pk,
-                    Door.HL7V2,
-                    LabMessage.digest_of(raw),
-                    0,
-                    received,
-                    SOURCE,
-                    lab,
-                    f"RG{order}",
-                    raw.decode(),
-                    MessageStatus.IMPORTED,
-                    "",
-                    patient_id,
-                    identity,
-                    len(sample),
-                    "",
-                ]
+                MESSAGES.row(
+                    id=0,  # a key when written
+                    public_id=uuid.uuid4().hex,
+                    practice_id=practice.pk,
+                    door=Door.HL7V2,
+                    digest=LabMessage.digest_of(raw),
+                    received_at=received,
+                    source=SOURCE,
+                    sender=lab,
+                    message_id=f"RG{order}",
+                    raw=raw.decode(),
+                    status=MessageStatus.IMPORTED,
+                    patient_id=patient_id,
+                    identity=identity,
+                    result_count=len(sample),
+                )
             )
     return messages, results
 
 
-def _write_postgresql(messages: list[list[Any]], results: list[list[Any]]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [LabMessage._meta.db_table, len(messages)],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
+def _write(messages: list[list[Any]], results: list[list[Any]], after: dict[str, int]) -> None:
+    """Give the messages their keys, point the results at them, and write both."""
+    ids = reserve_ids(LabMessage, len(messages), after=after)
+    key = MESSAGES.index("id")
     for message, message_id in zip(messages, ids, strict=True):
-        message[0] = message_id
-        message[14] = json.dumps(message[14])
+        message[key] = message_id
+    points = RESULTS.index("message_id")
     for result in results:
-        result[3] = ids[result[3]]
-    copy_rows(LabMessage._meta.db_table, MESSAGE_COLUMNS, messages)
-    copy_rows(LabResult._meta.db_table, RESULT_COLUMNS, results)
-
-
-def _write_orm(messages: list[list[Any]], results: list[list[Any]]) -> None:
-    """The same rows through the ORM, for databases without COPY (the tests' SQLite)."""
-    stored = LabMessage.objects.bulk_create(
-        [LabMessage(**dict(zip(MESSAGE_COLUMNS[1:], row[1:], strict=True))) for row in messages],
-        batch_size=500,
-    )
-    rows = []
-    for row in results:
-        fields = dict(zip(RESULT_COLUMNS, row, strict=True))
-        fields["message_id"] = stored[fields["message_id"]].pk
-        fields["value"] = Decimal(fields["value"])
-        rows.append(LabResult(**fields))
-    LabResult.objects.bulk_create(rows, batch_size=500)
-    # auto_now_add overrides what was given: put the moments of the region's history back.
-    for message, row in zip(stored, messages, strict=True):
-        message.received_at = row[6]
-    LabMessage.objects.bulk_update(stored, ["received_at"], batch_size=500)
-    for result, row in zip(rows, results, strict=True):
-        result.created_at = row[-1]
-    LabResult.objects.bulk_update(rows, ["created_at"], batch_size=500)
+        result[points] = ids[result[points]]
+    write_rows(LabMessage, MESSAGES.columns, messages)
+    write_rows(LabResult, RESULTS.columns, results)
 
 
 def build_region_results(
@@ -366,11 +317,11 @@ def build_region_results(
     postgresql = connection.vendor == "postgresql"
     total_messages = total_results = 0
     tables = [LabMessage._meta.db_table, LabResult._meta.db_table]
-    write = _write_postgresql if postgresql else _write_orm
+    after: dict[str, int] = {}
     with transaction.atomic(), bulk_load(tables) if postgresql else nullcontext():
         for index, practice in enumerate(practices, start=1):
             messages, results = _rows_for_practice(practice, _patients(practice), table, today)
-            write(messages, results)
+            _write(messages, results, after)
             total_messages += len(messages)
             total_results += len(results)
             if index % 20 == 0 or index == len(practices):
