@@ -4,6 +4,7 @@ fhir.resources before it goes into the outbox; the pharmacy's MedicationDispense
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,16 @@ def item_identifier(item: RepeatRequestItem) -> str:
 
 
 def medication_request(item: RepeatRequestItem) -> dict[str, Any]:
+    """The MedicationRequest that goes into the outbox, validated as R4."""
+    resource = medication_request_json(item)
+    # Refuses anything that is not a valid R4 MedicationRequest before it leaves us.
+    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+
+
+def medication_request_json(item: RepeatRequestItem) -> dict[str, Any]:
+    """The same resource, unvalidated, already in the form validation writes it (UTC times
+    with Z, no empty lists): for bulk writers such as the demo region, which make the
+    same messages by the thousand. tests/prescriptions prove the two agree."""
     request = item.request
     patient = request.patient
     medication = item.medication
@@ -53,13 +64,13 @@ def medication_request(item: RepeatRequestItem) -> dict[str, Any]:
             {
                 "resourceType": "Practitioner",
                 "id": "prescriber",
-                "identifier": [{"system": AGB_SYSTEM, "value": agb}] if agb else [],
+                **({"identifier": [{"system": AGB_SYSTEM, "value": agb}]} if agb else {}),
                 "name": [{"text": prescriber.full_name if prescriber else ""}],
             },
         ],
         "subject": {"reference": "#patient"},
         "requester": {"reference": "#prescriber"},
-        "authoredOn": item.decided_at.isoformat() if item.decided_at else None,
+        "authoredOn": _utc(item.decided_at) if item.decided_at else None,
         "dosageInstruction": [{"text": medication.dosage}],
         "dispenseRequest": {
             "quantity": (
@@ -69,9 +80,11 @@ def medication_request(item: RepeatRequestItem) -> dict[str, Any]:
             )
         },
     }
-    resource = {key: value for key, value in resource.items() if value not in (None, [])}
-    # Refuses anything that is not a valid R4 MedicationRequest before it leaves us.
-    return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
+    return {key: value for key, value in resource.items() if value not in (None, [])}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def dispensed_item_id(raw: bytes) -> tuple[str, str]:

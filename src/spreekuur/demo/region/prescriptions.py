@@ -6,7 +6,7 @@ Every chronic medicine on the repeat list is asked for about every 90 days, by p
 phone or desk; nearly all approved, sent to the pharmacy and ready, a few refused with a
 reason, the newest still open. An approved item has its pharmacy message, the FHIR
 MedicationRequest that the approval writes, made by the product's own
-`prescriptions.fhir.medication_request` from unsaved model instances, and already
+`prescriptions.fhir.medication_request_json` from unsaved model instances, and already
 delivered: nothing waits in the outbox."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from spreekuur.demo.region.rows import Table
 from spreekuur.demo.region.year import DAYS_BACK, REGION_PREFIX, PatientInfo, Year
 from spreekuur.dossier.models import Medication
 from spreekuur.patients.models import Patient
-from spreekuur.prescriptions.fhir import medication_request
+from spreekuur.prescriptions.fhir import medication_request_json
 from spreekuur.prescriptions.models import (
     Channel,
     DeliveryStatus,
@@ -210,8 +210,10 @@ class RepeatYear(Year):
         decided: datetime,
     ) -> dict[str, Any]:
         """The FHIR MedicationRequest that the approval writes into the outbox for the item:
-        the product's own `medication_request`, given unsaved model instances (the moment
-        in UTC, as the approval's clock gives it)."""
+        the product's own builder (`medication_request_json`, which tests/prescriptions
+        prove equal to the validated `medication_request`, without validating each of
+        thousands), given unsaved model instances (the moment in UTC, as the approval's
+        clock gives it)."""
         name, dosage, quantity = medicine
         item = RepeatRequestItem(
             public_id=uuid.UUID(item_id),
@@ -220,7 +222,7 @@ class RepeatYear(Year):
             decided_by=self.staff_instance(prescriber),
             decided_at=decided.astimezone(UTC),
         )
-        return medication_request(item)
+        return medication_request_json(item)
 
     def patient_instance(self, patient: PatientInfo) -> Patient:
         """The patient as an unsaved model instance, with what a message says of them."""
