@@ -8,7 +8,6 @@ within minutes.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time as clock
 from collections.abc import Callable, Iterator
@@ -35,7 +34,7 @@ from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_p
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
-from spreekuur.patients.services import normalise_code
+from spreekuur.patients.services import hash_activation_code
 
 DEMO_SLUG = "de-linde"
 DEMO_ACTIVATION_CODE = "DEMA-ANKR-2345"
@@ -278,10 +277,8 @@ def build_practice(spec: PracticeSpec, *, password_hash: str, today: date) -> tu
 
 
 def activation_code_hash(code: str) -> str:
-    """What a letter's activation code is stored as: the hash that patients/services.py
-    makes (its `_hash_code`, private there; tests/demo/test_load_demo.py checks that the
-    demo code opens the portal through check_activation_code)."""
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+    """What a letter's activation code is stored as: the product's own hash."""
+    return hash_activation_code(code)
 
 
 def _demo_extras(practice: Practice, *, password_hash: str, today: date) -> None:

@@ -34,7 +34,8 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 
 
-def _hash_code(code: str) -> str:
+def hash_activation_code(code: str) -> str:
+    """What an activation letter's code is stored as (never the code itself)."""
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 
@@ -65,7 +66,7 @@ def issue_portal_activation(*, patient: Patient, by: User) -> IssuedActivation:
     activation = PortalActivation.objects.create(
         patient=patient,
         practice=patient.practice,
-        code_hash=_hash_code(code),
+        code_hash=hash_activation_code(code),
         issued_by=by,
         issued_at=now,
         expires_at=now + timedelta(days=settings.ACTIVATION_CODE_VALID_DAYS),
@@ -97,7 +98,7 @@ def check_activation_code(*, code: str, date_of_birth: date) -> PortalActivation
             PortalActivation.objects.usable()
             .select_for_update(no_key=True, of=("self",))
             .select_related("patient", "practice")
-            .filter(code_hash=_hash_code(code))
+            .filter(code_hash=hash_activation_code(code))
             .first()
         )
         if activation is None:
