@@ -15,7 +15,7 @@ has (as pg_restore loads a dump).
    COMMIT. The scratch schema is dropped afterwards.
 
 The generator does the same work and more: it makes the rows (in Python) and loads its
-largest tables the same way (demo/bulk.py), the rest through the ORM.
+largest tables the same way (demo/region/bulk.py), the rest through the ORM.
 """
 
 from __future__ import annotations

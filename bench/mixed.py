@@ -56,7 +56,7 @@ import run
 import summary  # the table at the top of BENCHMARKS.md
 
 USERS = int(os.environ.get("BENCH_MIXED_USERS", "50"))
-# The mixed load runs in a region practice with its year of care (demo/region_care.py), when
+# The mixed load runs in a region practice with its year of care (demo/region/care.py), when
 # the database has one; the rush in the bench practice, whose agenda it may reset.
 PRACTICE = os.environ.get("BENCH_MIXED_PRACTICE", "regio-001")
 SECONDS = float(os.environ.get("BENCH_MIXED_SECONDS", "60"))

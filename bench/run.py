@@ -1,7 +1,7 @@
 """`make bench`: measure what the Foundation issue promises and append it to BENCHMARKS.md.
 
 1. Region generation: 200 practices x 2,500 patients (+ De Linde), their lab results and
-   a year of care (demo/region_care.py), into a fresh PostgreSQL database. Baseline, same
+   a year of care (demo/region/care.py), into a fresh PostgreSQL database. Baseline, same
    run: PostgreSQL writing exactly the rows the generator wrote, with the same indexes:
    every table the generator filled is read out with COPY TO (binary, into temporary
    files; not timed) and COPYed back into an empty copy of itself (`CREATE TABLE ...
@@ -159,13 +159,13 @@ def bench_generation(env: dict[str, str]) -> dict[str, Any]:
         text=True,
     )
     seconds = time.perf_counter() - started
-    # The region's lab results (demo/region_results.py), part of the time above.
+    # The region's lab results (demo/region/results.py), part of the time above.
     found = re.search(r"uitslagen van de regio: (\d+) in ([\d.]+) s", loaded.stdout)
     results, results_seconds = (int(found.group(1)), float(found.group(2))) if found else (0, 0.0)
     phases = re.search(
         r"uitslagen: rijen in ([\d.]+) s, indexen en sleutels in ([\d.]+) s", loaded.stdout
     )
-    # The region's year of care (demo/region_care.py), part of the time above too.
+    # The region's year of care (demo/region/care.py), part of the time above too.
     care = re.search(
         r"zorg van de regio: (\d+) afspraken, (\d+) journaalregels, (\d+) herhaalaanvragen, "
         r"(\d+) e-consults in ([\d.]+) s",

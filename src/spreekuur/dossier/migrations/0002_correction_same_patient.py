@@ -7,7 +7,7 @@ from django.db import migrations
 def sql_per_vendor(*, postgresql, sqlite):
     """Run (forward, backward) SQL for PostgreSQL as one script and for SQLite statement by
     statement (its driver runs one at a time); other databases get nothing. (A frozen copy
-    of core/migration_sql.py, so that a later change there cannot change this migration.)"""
+    of what was core/migration_sql.py, frozen here so that no later change alters it.)"""
 
     def run(schema_editor, backward):
         vendor = schema_editor.connection.vendor
