@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.accounts.models import Membership, User
-from spreekuur.agenda.models import AppointmentType, Slot
+from spreekuur.agenda.models import AppointmentType, BookingRules, Slot
 from spreekuur.core.models import OpeningHours, Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.bsn import complete_bsn
@@ -57,6 +57,13 @@ class PracticeFactory(factory.django.DjangoModelFactory):
                 OpeningHours.objects.create(
                     practice=self, weekday=weekday, opens=time(8), closes=time(17)
                 )
+
+    @factory.post_generation
+    def booking_rules(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """A practice starts with the default rules for online booking, as the demo's do
+        (the agenda's selector reads them, and only a service writes them)."""
+        if create:
+            BookingRules.objects.create(practice=self)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

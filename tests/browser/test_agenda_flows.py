@@ -55,7 +55,7 @@ class Agenda:
 
 @pytest.fixture
 def agenda(transactional_db: None) -> Agenda:
-    # The national red flags are put back by red_flags_for() after a flush.
+    # The national red flags are put back after a flush (post_migrate, AgendaConfig).
     practice = PracticeFactory(slug=SLUG, name="Huisartsenpraktijk De Eik")
     gp = MembershipFactory(
         practice=practice, role=StaffRole.HUISARTS, user__full_name="Anna Jansen"

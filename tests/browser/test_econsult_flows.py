@@ -42,8 +42,8 @@ NOTE = "INTERN: lijkt eczeem, geen afspraak nodig"
 ANSWER = str(ANSWER_TEMPLATES[2])  # the eczema answer
 PHOTO_URL = re.compile(r"/econsult/foto/[0-9a-f-]{36}/$")
 CHEST_PAIN = "pijn op de borst"  # in the text of a baseline question that says: call 112
-# The national red flags are put back by red_flags_for() (which the ask page and the
-# service call) after a transactional test has flushed the table; nothing to restore here.
+# The national red flags are put back after a transactional test has flushed the table
+# (post_migrate, AgendaConfig); nothing to restore here.
 
 
 def portal_patient(practice: Practice, given: str, family: str) -> Patient:

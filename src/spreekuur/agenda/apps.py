@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.registry import (
@@ -15,6 +18,11 @@ class AgendaConfig(AppConfig):
     name = "spreekuur.agenda"
     label = "agenda"
     verbose_name = "Agenda"
+
+    def ready(self) -> None:
+        # The national red flags are reference data: after every migrate (and every flush,
+        # which sends the same signal) the table holds the whole baseline again.
+        post_migrate.connect(_restore_red_flags, sender=self)
 
     def shell_contributions(self) -> Contributions:
         from spreekuur.agenda.capabilities import can_manage_agenda, can_use_agenda
@@ -46,3 +54,15 @@ class AgendaConfig(AppConfig):
             ],
             urls=[("", "spreekuur.agenda.urls")],
         )
+
+
+def _restore_red_flags(*, using: str, apps: Any = None, **kwargs: Any) -> None:
+    """After migrate (`apps` is the migrated state) or flush (no `apps`)."""
+    try:
+        if apps is not None:
+            apps.get_model("agenda", "RedFlag")
+    except LookupError:  # migrated back to before the table existed
+        return
+    from spreekuur.agenda.services import restore_red_flag_baseline
+
+    restore_red_flag_baseline(using=using)

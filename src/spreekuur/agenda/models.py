@@ -74,6 +74,18 @@ class AppointmentType(models.Model):
     def offered_by_role(self, role: str) -> bool:
         return role in self.offered_by
 
+    @property
+    def is_in_person(self) -> bool:
+        return self.mode == AppointmentMode.IN_PERSON
+
+    @property
+    def is_by_phone(self) -> bool:
+        return self.mode == AppointmentMode.PHONE
+
+    @property
+    def is_video(self) -> bool:
+        return self.mode == AppointmentMode.VIDEO
+
 
 # The rules a practice sets (the form shows them, the service accepts exactly these).
 BOOKING_RULE_FIELDS = (
@@ -300,8 +312,26 @@ class Appointment(models.Model):
         return f"appointment {self.public_id}"
 
     @property
+    def booked_online(self) -> bool:
+        return self.channel == BookingChannel.ONLINE
+
+    @property
+    def is_booked(self) -> bool:
+        """Planned, the patient has not arrived yet."""
+        return self.status == AppointmentStatus.BOOKED
+
+    @property
+    def is_arrived(self) -> bool:
+        """In the waiting room (to be called in, then completed)."""
+        return self.status == AppointmentStatus.ARRIVED
+
+    @property
     def is_cancelled(self) -> bool:
         return self.status == AppointmentStatus.CANCELLED
+
+    @property
+    def is_no_show(self) -> bool:
+        return self.status == AppointmentStatus.NO_SHOW
 
 
 class Slot(models.Model):
@@ -386,6 +416,11 @@ class RedFlag(models.Model):
     @property
     def is_baseline(self) -> bool:
         return self.practice_id is None
+
+    @property
+    def calls_112(self) -> bool:
+        """A "yes" means 112 (otherwise the practice's urgent line)."""
+        return self.advice == RedFlagAdvice.CALL_112
 
 
 class QueueCounter(models.Model):

@@ -3,8 +3,14 @@
 Practices add their own red flags in the agenda settings; these they cannot switch off.
 The texts are marked for translation, so the English portal asks them in English."""
 
-from django.db import transaction
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.utils.translation import gettext_noop as _
+
+if TYPE_CHECKING:
+    from spreekuur.agenda.models import RedFlag
 
 # (code, question, advice: "112" or "spoedlijn", extra advice shown when it applies)
 BASELINE: list[tuple[str, str, str, str]] = [
@@ -53,23 +59,18 @@ BASELINE: list[tuple[str, str, str, str]] = [
 ]
 
 
-BASELINE_CODES = frozenset(code for code, _question, _advice, _extra in BASELINE)
-
-
-@transaction.atomic
-def restore_baseline() -> None:
-    """Put back any national red flag that is missing (a wiped or hand-edited table): the
-    list may be extended by a practice, never weakened by accident."""
+def baseline_flags() -> list[RedFlag]:
+    """The national red flags as the code holds them (unsaved): what the table must have."""
     from spreekuur.agenda.models import RedFlag
 
-    for order, (code, question, advice, extra) in enumerate(BASELINE):
-        RedFlag.objects.get_or_create(
+    return [
+        RedFlag(
             practice=None,
             code=code,
-            defaults={
-                "question": question,
-                "advice": advice,
-                "extra_advice": extra,
-                "sort_order": order,
-            },
+            question=question,
+            advice=advice,
+            extra_advice=extra,
+            sort_order=order,
         )
+        for order, (code, question, advice, extra) in enumerate(BASELINE)
+    ]

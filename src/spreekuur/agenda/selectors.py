@@ -25,10 +25,13 @@ from spreekuur.agenda.models import (
     BookingChannel,
     BookingRules,
     RedFlag,
+    ScheduleBlock,
+    ScheduleException,
     Slot,
 )
-from spreekuur.agenda.red_flags import BASELINE_CODES, restore_baseline
+from spreekuur.agenda.red_flags import baseline_flags
 from spreekuur.agenda.slots import FreeSlot, runs_that_fit
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
@@ -42,7 +45,10 @@ def booking_rules_for(practice: Practice) -> BookingRules:
     cached = getattr(practice, "_booking_rules", None)
     if isinstance(cached, BookingRules):
         return cached
-    rules, _created = BookingRules.objects.get_or_create(practice=practice)
+    # A practice that never changed its rules has the defaults (stored on the first change).
+    rules = BookingRules.objects.filter(practice=practice).first() or BookingRules(
+        practice=practice
+    )
     practice._booking_rules = rules  # type: ignore[attr-defined]
     return rules
 
@@ -50,16 +56,22 @@ def booking_rules_for(practice: Practice) -> BookingRules:
 def red_flags_for(practice: Practice) -> list[RedFlag]:
     """The national baseline plus the practice's own active red flags, in asking order.
 
-    Should a national flag be missing from the table, it is put back before anything is
-    asked: the gate never runs with fewer questions than the baseline."""
-    query = RedFlag.objects.filter(
-        Q(practice__isnull=True) | Q(practice=practice, active=True)
-    ).order_by(F("practice_id").asc(nulls_first=True), "sort_order", "id")
-    flags = list(query)
-    if not BASELINE_CODES.issubset(flag.code for flag in flags if flag.practice_id is None):
-        restore_baseline()
-        flags = list(query.all())
-    return flags
+    Should a national flag be missing from the table (a wiped or hand-edited table), its
+    question is asked all the same, from the baseline in the code: the gate never runs
+    with fewer questions than the baseline. (The table itself is made whole again by
+    services.restore_red_flag_baseline, after every migrate.)"""
+    flags = list(
+        RedFlag.objects.filter(
+            Q(practice__isnull=True) | Q(practice=practice, active=True)
+        ).order_by(F("practice_id").asc(nulls_first=True), "sort_order", "id")
+    )
+    national = [flag for flag in flags if flag.practice_id is None]
+    present = {flag.code for flag in national}
+    missing = [flag for flag in baseline_flags() if flag.code not in present]
+    if not missing:
+        return flags
+    national = sorted(national + missing, key=lambda flag: flag.sort_order)
+    return national + [flag for flag in flags if flag.practice_id is not None]
 
 
 def red_flags_with_switched_off(practice: Practice) -> list[RedFlag]:
@@ -83,6 +95,22 @@ def practitioners_of(practice: Practice) -> QuerySet[Membership]:
             )
         )
         .order_by("role_order", "user__full_name")
+    )
+
+
+def schedule_blocks_of(practice: Practice) -> QuerySet[ScheduleBlock]:
+    """The week template: each practitioner's dagdelen, by name, weekday and time."""
+    return (
+        ScheduleBlock.objects.filter(practice=practice)
+        .select_related("practitioner__user")
+        .order_by("practitioner__user__full_name", "weekday", "starts")
+    )
+
+
+def absences_ahead(practice: Practice, *, today: date) -> QuerySet[ScheduleException]:
+    """Absences not over yet (today's included)."""
+    return ScheduleException.objects.filter(practice=practice, ends_on__gte=today).select_related(
+        "practitioner__user"
     )
 
 
@@ -248,14 +276,11 @@ def appointments_of_patient(patient: Patient) -> QuerySet[Appointment]:
 def _found_or_denied(
     user: User, queryset: QuerySet[Appointment], public_id: UUID | str
 ) -> Appointment:
-    """The appointment, or 404 with the refused attempt in the log (the requested id only)."""
+    """The appointment, or 404 as a refused attempt for the log (the requested id only)."""
     try:
         return queryset.get(public_id=public_id)
     except (Appointment.DoesNotExist, ValidationError):
-        from spreekuur.core.audit import record_denied
-
-        record_denied(actor=user, object_kind="appointment", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="appointment", object_ids=[public_id]) from None
 
 
 def get_own_appointment(user: User, public_id: UUID | str) -> Appointment:

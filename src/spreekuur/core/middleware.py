@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from spreekuur.core import request_context
+from spreekuur.core.exceptions import OutOfReach
 
 
 def normalise_ip(value: str | None) -> str | None:
@@ -44,7 +45,11 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives each request an id and remembers the client address for audit and logs."""
+    """Gives each request an id and remembers the client address for audit and logs.
+
+    A view that ends in OutOfReach (an object outside the user's reach, answered with 404)
+    is a refused attempt: it is written to the access log here, the one place for every
+    app, while the request's address is still known. The 403 handler logs the others."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -60,6 +65,18 @@ class RequestContextMiddleware:
             request_context.reset_current(token)
         response["X-Request-ID"] = context.request_id
         return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        if isinstance(exception, OutOfReach):
+            from spreekuur.core.audit import record_denied  # the log needs normalise_ip
+
+            record_denied(
+                actor=exception.actor,
+                object_kind=exception.object_kind,
+                object_ids=exception.object_ids,
+                detail=exception.detail,
+            )
+        # Django goes on to answer it with the 404 page.
 
 
 class PracticeLanguageMiddleware:

@@ -175,10 +175,13 @@ class Allergy(ClinicalRow):
 
 
 # Measurements recorded in the practice, as NHG-Tabel 45 codes (the results app's table).
+SYSTOLIC = "1744"  # systolic blood pressure, mmHg
+DIASTOLIC = "1740"  # diastolic blood pressure, mmHg
+WEIGHT = "357"  # weight, kg
 MEASUREMENT_LIMITS = {
-    "1744": (50, 300),  # systolic blood pressure, mmHg
-    "1740": (30, 200),  # diastolic blood pressure, mmHg
-    "357": (0.5, 400),  # weight, kg
+    SYSTOLIC: (50, 300),
+    DIASTOLIC: (30, 200),
+    WEIGHT: (0.5, 400),
 }
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
-from spreekuur.core.audit import record_denied
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.dossier.models import (
     Allergy,
     ClinicalRow,
@@ -157,7 +157,7 @@ SHIELDABLE: dict[str, type[ClinicalRow]] = {
 
 
 def get_record_item(user: User, kind: str, public_id: UUID | str) -> ClinicalRow:
-    """A record row of the staff member's own practice, or 404."""
+    """A record row of the staff member's own practice, or 404 (a refused attempt)."""
     membership = active_membership(user)
     model = SHIELDABLE.get(kind)
     if membership is None or model is None:
@@ -167,5 +167,6 @@ def get_record_item(user: User, kind: str, public_id: UUID | str) -> ClinicalRow
             practice_id=membership.practice_id, public_id=public_id
         )
     except model.DoesNotExist:
-        record_denied(actor=user, object_kind=model.__name__.lower(), object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(
+            actor=user, object_kind=model.__name__.lower(), object_ids=[public_id]
+        ) from None

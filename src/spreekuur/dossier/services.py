@@ -18,7 +18,9 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction
 from spreekuur.dossier import capabilities
 from spreekuur.dossier.models import (
+    DIASTOLIC,
     MEASUREMENT_LIMITS,
+    SYSTOLIC,
     Allergy,
     ClinicalRow,
     Episode,
@@ -304,9 +306,9 @@ def record_measurements(
     given = {code: value for code, value in values.items() if value is not None}
     if not given:
         raise BusinessRuleError(_("Vul minstens één meting in."))
-    if ("1744" in given) != ("1740" in given):
+    if (SYSTOLIC in given) != (DIASTOLIC in given):
         raise BusinessRuleError(_("Vul bij een bloeddruk de boven- en onderdruk in."))
-    if "1744" in given and given["1744"] <= given["1740"]:
+    if SYSTOLIC in given and given[SYSTOLIC] <= given[DIASTOLIC]:
         raise BusinessRuleError(_("De bovendruk moet hoger zijn dan de onderdruk."))
     tests = {test.nhg_code: test for test in LabTest.objects.filter(nhg_code__in=given)}
     rows = []

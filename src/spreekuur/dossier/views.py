@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -25,7 +26,14 @@ from spreekuur.dossier.forms import (
     MedicationForm,
     RepeatForm,
 )
-from spreekuur.dossier.models import Episode, JournalEntry, Medication
+from spreekuur.dossier.models import (
+    DIASTOLIC,
+    SYSTOLIC,
+    WEIGHT,
+    Episode,
+    JournalEntry,
+    Medication,
+)
 from spreekuur.dossier.pdf import record_pdf
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
@@ -43,48 +51,19 @@ def _page_number(request: HttpRequest) -> int:
 
 @require_http_methods(["GET", "POST"])
 def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The whole record for care staff, with forms to add to it."""
+    """The whole record for care staff, with forms to add to it (one form per POST,
+    named by `formulier`)."""
     user = acting_user(request, capabilities.can_read_record)
     patient = get_patient_for(user, public_id)
-    episodes = Episode.objects.filter(practice_id=patient.practice_id, patient=patient)
-    episode_choices = [(str(e.public_id), f"{e.icpc_code} {e.title}") for e in episodes]
-    chosen = request.POST.get("formulier", "")
-    forms: dict[str, Any] = {
-        "journaal": JournalEntryForm(
-            request.POST if chosen == "journaal" else None, episodes=episode_choices
-        ),
-        "episode": EpisodeForm(request.POST if chosen == "episode" else None),
-        "medicatie": MedicationForm(request.POST if chosen == "medicatie" else None),
-        "allergie": AllergyForm(request.POST if chosen == "allergie" else None),
-        "meting": MeasurementForm(request.POST if chosen == "meting" else None),
-    }
-    if request.method == "POST" and chosen == "verbeteren":
+    chosen = request.POST.get("formulier", "") if request.method == "POST" else ""
+    if chosen == "verbeteren":
         return _correct(request, user, patient)
+    episodes = list(Episode.objects.filter(practice_id=patient.practice_id, patient=patient))
+    forms = _record_forms(request, chosen, episodes)
     form = forms.get(chosen)
-    if request.method == "POST" and form is not None and form.is_valid():
-        data = dict(form.cleaned_data)
+    if form is not None and form.is_valid():
         try:
-            if chosen == "journaal":
-                episode_id = data.pop("episode")
-                episode = next((e for e in episodes if str(e.public_id) == episode_id), None)
-                services.record_journal_entry(patient=patient, episode=episode, by=user, **data)
-            elif chosen == "episode":
-                services.record_episode(patient=patient, by=user, **data)
-            elif chosen == "medicatie":
-                services.record_medication(patient=patient, by=user, **data)
-            elif chosen == "meting":
-                services.record_measurements(
-                    patient=patient,
-                    measured_on=data["measured_on"],
-                    values={
-                        "1744": data["systolic"],
-                        "1740": data["diastolic"],
-                        "357": data["weight"],
-                    },
-                    by=user,
-                )
-            else:
-                services.record_allergy(patient=patient, by=user, **data)
+            _ADD_TO_RECORD[chosen](patient, user, dict(form.cleaned_data), episodes)
         except BusinessRuleError as refused:
             messages.error(request, str(refused))
         else:
@@ -105,6 +84,63 @@ def patient_record(request: HttpRequest, public_id: str) -> HttpResponse:
             "repeat_form": RepeatForm(),
         },
     )
+
+
+def _record_forms(request: HttpRequest, chosen: str, episodes: list[Episode]) -> dict[str, Any]:
+    """The page's forms; only the one posted is bound."""
+
+    def data(name: str) -> Any:
+        return request.POST if chosen == name else None
+
+    choices = [(str(e.public_id), f"{e.icpc_code} {e.title}") for e in episodes]
+    return {
+        "journaal": JournalEntryForm(data("journaal"), episodes=choices),
+        "episode": EpisodeForm(data("episode")),
+        "medicatie": MedicationForm(data("medicatie")),
+        "allergie": AllergyForm(data("allergie")),
+        "meting": MeasurementForm(data("meting")),
+    }
+
+
+def _add_journal_entry(
+    patient: Patient, user: User, data: dict[str, Any], episodes: list[Episode]
+) -> None:
+    episode_id = data.pop("episode")
+    episode = next((e for e in episodes if str(e.public_id) == episode_id), None)
+    services.record_journal_entry(patient=patient, episode=episode, by=user, **data)
+
+
+def _add_episode(patient: Patient, user: User, data: dict[str, Any], _e: list[Episode]) -> None:
+    services.record_episode(patient=patient, by=user, **data)
+
+
+def _add_medication(patient: Patient, user: User, data: dict[str, Any], _e: list[Episode]) -> None:
+    services.record_medication(patient=patient, by=user, **data)
+
+
+def _add_allergy(patient: Patient, user: User, data: dict[str, Any], _e: list[Episode]) -> None:
+    services.record_allergy(patient=patient, by=user, **data)
+
+
+def _add_measurements(
+    patient: Patient, user: User, data: dict[str, Any], _e: list[Episode]
+) -> None:
+    services.record_measurements(
+        patient=patient,
+        measured_on=data["measured_on"],
+        values={SYSTOLIC: data["systolic"], DIASTOLIC: data["diastolic"], WEIGHT: data["weight"]},
+        by=user,
+    )
+
+
+# What each of the record page's forms adds (the key is the form's `formulier`).
+_ADD_TO_RECORD: dict[str, Callable[[Patient, User, dict[str, Any], list[Episode]], None]] = {
+    "journaal": _add_journal_entry,
+    "episode": _add_episode,
+    "medicatie": _add_medication,
+    "allergie": _add_allergy,
+    "meting": _add_measurements,
+}
 
 
 def _correct(request: HttpRequest, user: User, patient: Patient) -> HttpResponse:

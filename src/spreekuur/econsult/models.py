@@ -5,11 +5,13 @@ declaration of each answered e-consult."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import Practice
@@ -53,6 +55,12 @@ class ThreadStatus(models.TextChoices):
     CLOSED = "gesloten", _("afgesloten")
 
 
+def overdue_threads(now: datetime) -> Q:
+    """'Over tijd', the one rule (for queries; Thread.is_overdue is the same for one row):
+    still waiting for the practice after its deadline."""
+    return Q(status=ThreadStatus.OPEN, due_at__lt=now)
+
+
 class Thread(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -88,6 +96,20 @@ class Thread(models.Model):
 
     def __str__(self) -> str:
         return f"e-consult {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        """Waiting for the practice (a deadline runs)."""
+        return self.status == ThreadStatus.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == ThreadStatus.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        """overdue_threads() for this one thread, now."""
+        return self.is_open and self.due_at < timezone.now()
 
 
 class Message(models.Model):

@@ -9,15 +9,15 @@ from datetime import datetime, time
 from typing import Any
 from uuid import UUID
 
-from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
-from spreekuur.core.audit import record_denied
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
-from spreekuur.econsult.models import Message, Photo, Thread, ThreadStatus
+from spreekuur.econsult.models import Message, Photo, Thread, ThreadStatus, overdue_threads
 from spreekuur.patients.models import Patient
 
 
@@ -39,7 +39,8 @@ def threads_of(patient: Patient) -> QuerySet[Thread]:
 
 
 def thread_for_patient(user: User, patient: Patient, public_id: UUID | str) -> Thread:
-    """One of this patient's threads with the visible messages; 404 (logged) for any other."""
+    """One of this patient's threads with the visible messages; 404 (a refused attempt)
+    for any other."""
     try:
         return (
             threads_of(patient)
@@ -48,8 +49,7 @@ def thread_for_patient(user: User, patient: Patient, public_id: UUID | str) -> T
             .get(public_id=public_id)
         )
     except (Thread.DoesNotExist, ValueError):
-        record_denied(actor=user, object_kind="econsult", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="econsult", object_ids=[public_id]) from None
 
 
 def inbox(*, by: User, mine: bool = False, status: str = ThreadStatus.OPEN) -> QuerySet[Thread]:
@@ -59,16 +59,7 @@ def inbox(*, by: User, mine: bool = False, status: str = ThreadStatus.OPEN) -> Q
     threads = Thread.objects.filter(practice=practice, status=status)
     if mine:
         threads = threads.filter(Q(assignee=by) | Q(assignee__isnull=True))
-    overdue = Case(
-        When(status=ThreadStatus.OPEN, due_at__lt=timezone.now(), then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
-    return (
-        threads.select_related("patient", "assignee")
-        .annotate(overdue=overdue)
-        .order_by("due_at", "id")
-    )
+    return threads.select_related("patient", "assignee").order_by("due_at", "id")
 
 
 @dataclass(frozen=True)
@@ -85,7 +76,7 @@ def day_summary(practice: Practice) -> DaySummary:
     end_of_day = timezone.make_aware(datetime.combine(timezone.localdate(), time.max))
     counts = Thread.objects.filter(practice=practice, status=ThreadStatus.OPEN).aggregate(
         open=Count("id"),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
+        overdue=Count("id", filter=overdue_threads(now)),
         due_today=Count("id", filter=Q(due_at__gte=now, due_at__lte=end_of_day)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
     )
@@ -111,8 +102,7 @@ def thread_for_staff(user: User, public_id: UUID | str) -> Thread:
             .get(practice=practice, public_id=public_id)
         )
     except (Thread.DoesNotExist, ValueError):
-        record_denied(actor=user, object_kind="econsult", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="econsult", object_ids=[public_id]) from None
 
 
 def photo_for(user: User, public_id: UUID | str, *, patient: Patient | None) -> Photo:
@@ -132,5 +122,4 @@ def photo_for(user: User, public_id: UUID | str, *, patient: Patient | None) -> 
             raise Photo.DoesNotExist
         return photos.get(public_id=public_id, practice=practice)
     except (Photo.DoesNotExist, ValueError):
-        record_denied(actor=user, object_kind="econsult_photo", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="econsult_photo", object_ids=[public_id]) from None

@@ -322,6 +322,70 @@ def mark_read_by_patient(thread: Thread) -> None:
         Thread.objects.filter(pk=thread.pk).update(patient_read_at=timezone.now())
 
 
+def can_reply_as_patient(thread: Thread, *, messages: Sequence[Message]) -> bool:
+    """Whether the portal offers a reply (reply_as_patient checks it again, locked)."""
+    follow_ups = sum(1 for message in messages if message.from_patient) - 1
+    return not thread.is_closed and follow_ups < MAX_PATIENT_FOLLOW_UPS
+
+
+# --- Reading is logged (NEN 7513): one entry per page and kind of object --------------------
+
+
+def record_threads_read(
+    *,
+    by: User,
+    threads: Sequence[Thread],
+    patient: Patient | None = None,
+    actor_role: str | None = None,
+    detail: str = "",
+) -> None:
+    """E-consults were shown: one patient's (their list, or one thread), or a page of the
+    practice's inbox (no single patient: the threads and the patients named in object_ids)."""
+    practice = patient.practice if patient is not None else practice_of(by)
+    if practice is None:
+        raise PermissionDenied
+    object_ids = [thread.public_id for thread in threads]
+    if patient is None:
+        object_ids += list({thread.patient.public_id for thread in threads})
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind="econsult",
+        practice=practice,
+        patient=patient,
+        object_ids=object_ids,
+        actor_role=actor_role,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def open_thread_as_patient(
+    *, thread: Thread, by: User, actor_role: str | None = None, detail: str = ""
+) -> None:
+    """The patient (or who acts for them) opened their thread: read, and logged."""
+    mark_read_by_patient(thread)
+    record_threads_read(
+        by=by, threads=[thread], patient=thread.patient, actor_role=actor_role, detail=detail
+    )
+
+
+def record_photo_read(
+    *, by: User, photo: Photo, actor_role: str | None = None, detail: str = ""
+) -> None:
+    thread = photo.message.thread
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind="econsult_photo",
+        practice=thread.practice,
+        patient=thread.patient,
+        object_ids=[photo.public_id],
+        actor_role=actor_role,
+        detail=detail,
+    )
+
+
 @transaction.atomic
 def save_settings(*, practice: Practice, by: User, **values: int) -> EConsultSettings:
     if not capabilities.can_manage_econsult(by) or practice_of(by) != practice:

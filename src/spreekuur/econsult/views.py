@@ -10,7 +10,6 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,9 +19,8 @@ from spreekuur.accounts.selectors import staff_of
 from spreekuur.agenda.forms import first_raised_flag
 from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.agenda.services.booking import RedFlagRaised
-from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
-from spreekuur.core.models import AuditAction, Practice
+from spreekuur.core.models import Practice
 from spreekuur.econsult import capabilities, selectors, services
 from spreekuur.econsult.forms import (
     AnswerForm,
@@ -51,30 +49,12 @@ def _uploads(request: HttpRequest) -> list[tuple[object, int]]:
     return [(f, f.size or 0) for f in request.FILES.getlist("photos")]
 
 
-def _log(user: User, thread: Thread, **extra: object) -> None:
-    record_access(
-        actor=user,
-        action=AuditAction.READ,
-        object_kind="econsult",
-        practice=thread.practice,
-        patient=thread.patient,
-        object_ids=[thread.public_id],
-        **extra,  # type: ignore[arg-type]
-    )
-
-
 @require_http_methods(["GET"])
 def my_questions(request: HttpRequest) -> HttpResponse:
     subject = portal_subject(request)
     threads = list(selectors.threads_of(subject.patient)[:50])
-    record_access(
-        actor=subject.user,
-        action=AuditAction.READ,
-        object_kind="econsult",
-        practice=subject.patient.practice,
-        patient=subject.patient,
-        object_ids=[t.public_id for t in threads],
-        **subject.audit(),
+    services.record_threads_read(
+        by=subject.user, threads=threads, patient=subject.patient, **subject.audit()
     )
     return render(request, "econsult/my_questions.html", {"threads": threads, "subject": subject})
 
@@ -97,11 +77,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         raised = first_raised_flag(flags, request.POST)
         if raised is not None:
-            return render(
-                request,
-                "agenda/red_flag_stop.html",
-                {"flag": raised, "practice": practice, "for_econsult": True},
-            )
+            return _stop(request, raised, practice)
         if form.is_valid():
             try:
                 thread = services.ask_question(
@@ -114,11 +90,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                     by=subject.user,
                 )
             except RedFlagRaised as stop:
-                return render(
-                    request,
-                    "agenda/red_flag_stop.html",
-                    {"flag": stop.flag, "practice": practice, "for_econsult": True},
-                )
+                return _stop(request, stop.flag, practice)
             except BusinessRuleError as refused:
                 form.add_error(None, str(refused))
             else:
@@ -152,10 +124,8 @@ def my_thread(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Uw reactie is verstuurd."))
         return redirect("econsult:my_thread", public_id=thread.public_id)
-    services.mark_read_by_patient(thread)
-    _log(subject.user, thread, **subject.audit())
+    services.open_thread_as_patient(thread=thread, by=subject.user, **subject.audit())
     visible = thread.visible  # type: ignore[attr-defined]
-    follow_ups = len([m for m in visible if m.from_patient]) - 1
     return render(
         request,
         "econsult/my_thread.html",
@@ -163,8 +133,7 @@ def my_thread(request: HttpRequest, public_id: str) -> HttpResponse:
             "thread": thread,
             "form": form,
             "subject": subject,
-            "can_reply": thread.status != ThreadStatus.CLOSED
-            and follow_ups < services.MAX_PATIENT_FOLLOW_UPS,
+            "can_reply": services.can_reply_as_patient(thread, messages=visible),
         },
     )
 
@@ -178,14 +147,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.inbox(by=user, mine=mine, status=status), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
-    threads = list(page)
-    record_access(
-        actor=user,
-        action=AuditAction.READ,
-        object_kind="econsult",
-        practice=practice,
-        object_ids=[t.public_id for t in threads] + list({t.patient.public_id for t in threads}),
-    )
+    services.record_threads_read(by=user, threads=list(page))
     query = "&".join(filter(None, ("wie=mij" if mine else "", f"status={status}")))
     return render(
         request,
@@ -201,62 +163,87 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+ANSWERING = ("antwoorden", "antwoorden-sluiten")
+
+
 @require_http_methods(["GET", "POST"])
 def staff_thread(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One thread for the practice: read it, or act on it (POST `actie`: answer, note,
+    assign, close)."""
     user, practice = acting_user_in_practice(request, capabilities.can_work_inbox)
     thread = selectors.thread_for_staff(user, public_id)
     action = request.POST.get("actie", "")
-    answer_form = AnswerForm(
-        request.POST if action in ("antwoorden", "antwoorden-sluiten") else None
-    )
+    answer_form = AnswerForm(request.POST if action in ANSWERING else None)
     note_form = NoteForm(request.POST if action == "notitie" else None)
     if request.method == "POST":
         try:
-            if action in ("antwoorden", "antwoorden-sluiten") and answer_form.is_valid():
-                services.answer_thread(
-                    thread=thread,
-                    body=answer_form.cleaned_data["text"],
-                    by=user,
-                    close=action == "antwoorden-sluiten",
-                )
-                messages.success(request, _("Het antwoord is verstuurd."))
-                return redirect("econsult:inbox")
-            if action == "notitie" and note_form.is_valid():
-                services.add_internal_note(
-                    thread=thread, body=note_form.cleaned_data["note"], by=user
-                )
-                messages.success(request, _("Notitie opgeslagen (niet zichtbaar voor de patiënt)."))
-                return redirect("econsult:staff_thread", public_id=thread.public_id)
-            if action == "toewijzen":
-                colleagues = {str(m.user.public_id): m.user for m in staff_of(practice)}
-                chosen = request.POST.get("behandelaar", "")
-                if chosen and chosen not in colleagues:
-                    raise Http404
-                services.assign_thread(thread=thread, assignee=colleagues.get(chosen), by=user)
-                messages.success(request, _("Toegewezen."))
-                return redirect("econsult:staff_thread", public_id=thread.public_id)
-            if action == "sluiten":
-                services.close_thread(thread=thread, by=user)
-                messages.success(request, _("Afgesloten."))
-                return redirect("econsult:inbox")
-            if action not in ("antwoorden", "antwoorden-sluiten", "notitie"):
-                raise Http404
+            done = _act_on_thread(request, action, user, practice, thread, answer_form, note_form)
         except BusinessRuleError as refused:
             messages.error(request, str(refused))
             return redirect("econsult:staff_thread", public_id=thread.public_id)
-    _log(user, thread)
+        if done is not None:
+            return done
+    services.record_threads_read(by=user, threads=[thread], patient=thread.patient)
     staff = [m for m in staff_of(practice) if capabilities.can_work_inbox(m.user)]
     return render(
         request,
         "econsult/staff_thread.html",
-        {
-            "thread": thread,
-            "answer_form": answer_form,
-            "note_form": note_form,
-            "staff": staff,
-            "overdue": thread.status == ThreadStatus.OPEN and thread.due_at < timezone.now(),
-        },
+        {"thread": thread, "answer_form": answer_form, "note_form": note_form, "staff": staff},
     )
+
+
+def _act_on_thread(
+    request: HttpRequest,
+    action: str,
+    user: User,
+    practice: Practice,
+    thread: Thread,
+    answer_form: AnswerForm,
+    note_form: NoteForm,
+) -> HttpResponse | None:
+    """Do what the POST asks; None shows the page again (a form with its errors)."""
+    if action in ANSWERING:
+        close = action == "antwoorden-sluiten"
+        return _answer(request, user, thread, answer_form, close=close)
+    if action == "notitie":
+        return _add_note(request, user, thread, note_form)
+    if action == "toewijzen":
+        return _assign(request, user, practice, thread)
+    if action == "sluiten":
+        services.close_thread(thread=thread, by=user)
+        messages.success(request, _("Afgesloten."))
+        return redirect("econsult:inbox")
+    raise Http404
+
+
+def _answer(
+    request: HttpRequest, user: User, thread: Thread, form: AnswerForm, *, close: bool
+) -> HttpResponse | None:
+    if not form.is_valid():
+        return None
+    services.answer_thread(thread=thread, body=form.cleaned_data["text"], by=user, close=close)
+    messages.success(request, _("Het antwoord is verstuurd."))
+    return redirect("econsult:inbox")
+
+
+def _add_note(
+    request: HttpRequest, user: User, thread: Thread, form: NoteForm
+) -> HttpResponse | None:
+    if not form.is_valid():
+        return None
+    services.add_internal_note(thread=thread, body=form.cleaned_data["note"], by=user)
+    messages.success(request, _("Notitie opgeslagen (niet zichtbaar voor de patiënt)."))
+    return redirect("econsult:staff_thread", public_id=thread.public_id)
+
+
+def _assign(request: HttpRequest, user: User, practice: Practice, thread: Thread) -> HttpResponse:
+    colleagues = {str(m.user.public_id): m.user for m in staff_of(practice)}
+    chosen = request.POST.get("behandelaar", "")
+    if chosen and chosen not in colleagues:
+        raise Http404
+    services.assign_thread(thread=thread, assignee=colleagues.get(chosen), by=user)
+    messages.success(request, _("Toegewezen."))
+    return redirect("econsult:staff_thread", public_id=thread.public_id)
 
 
 @require_http_methods(["GET"])
@@ -272,16 +259,7 @@ def photo(request: HttpRequest, public_id: str) -> HttpResponse | FileResponse:
         subject = portal_subject(request)
         found = selectors.photo_for(user, public_id, patient=subject.patient)
         acting = subject.audit()
-    thread = found.message.thread
-    record_access(
-        actor=user,
-        action=AuditAction.READ,
-        object_kind="econsult_photo",
-        practice=thread.practice,
-        patient=thread.patient,
-        object_ids=[found.public_id],
-        **acting,
-    )
+    services.record_photo_read(by=user, photo=found, **acting)
     response = FileResponse(
         default_storage.open(found.stored_name, "rb"), content_type="image/jpeg"
     )

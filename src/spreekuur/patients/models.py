@@ -177,6 +177,11 @@ class Representation(models.Model):
     def __str__(self) -> str:
         return f"representation {self.public_id}"
 
+    @property
+    def is_parent(self) -> bool:
+        """A parent or guardian: the child's age and consent decide (not an end date)."""
+        return self.kind == RepresentationKind.PARENT
+
     def refusal(self, today: date) -> str:
         """Why this person may not act for the patient today; "" when they may."""
         if self.revoked_at is not None:
@@ -185,7 +190,7 @@ class Representation(models.Model):
             return str(_("nog niet geldig"))
         if self.valid_until is not None and today > self.valid_until:
             return str(_("verlopen"))
-        if self.kind == RepresentationKind.PARENT:
+        if self.is_parent:
             age = self.patient.age_on(today)
             if age >= ALONE_FROM_AGE:
                 return str(_("vanaf 16 jaar ziet alleen de patiënt zelf het dossier"))

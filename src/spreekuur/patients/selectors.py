@@ -8,11 +8,10 @@ from uuid import UUID
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Concat
-from django.http import Http404
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
-from spreekuur.core.audit import record_denied
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.patients.bsn import normalise_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Representation
 
@@ -35,7 +34,8 @@ def patients_for_staff(*, by: User) -> QuerySet[Patient]:
 
 
 def get_patient_for(user: User, public_id: UUID | str) -> Patient:
-    """The patient with this public id if the user may see them, else 404.
+    """The patient with this public id if the user may see them, else 404 (a refused
+    attempt, OutOfReach).
 
     Staff reach the patients of their own practice; a patient reaches only themself.
     """
@@ -49,13 +49,9 @@ def get_patient_for(user: User, public_id: UUID | str) -> Patient:
         return queryset.select_related("practice", "gp", "user").get(public_id=public_id)
     except (Patient.DoesNotExist, ValueError, ValidationError) as exc:
         # NEN 7513 wants refused attempts logged too: the requested id, nothing more.
-        record_denied(
-            actor=user,
-            object_kind="patient_record",
-            object_ids=[public_id],
-            detail="buiten bereik",
-        )
-        raise Http404 from exc
+        raise OutOfReach(
+            actor=user, object_kind="patient_record", object_ids=[public_id], detail="buiten bereik"
+        ) from exc
 
 
 def search_patients(*, by: User, query: str, born_on: date | None = None) -> QuerySet[Patient]:
@@ -121,11 +117,11 @@ def representations_for_staff(patient: Patient) -> list[Representation]:
 
 
 def get_representation_for(user: User, patient: Patient, public_id: str) -> Representation:
-    """A representation of this patient (already in the user's practice), or 404."""
+    """A representation of this patient (already in the user's practice), or 404 (a
+    refused attempt)."""
     try:
         return Representation.objects.select_related("patient__practice").get(
             practice_id=patient.practice_id, patient=patient, public_id=public_id
         )
     except (Representation.DoesNotExist, ValidationError, ValueError):
-        record_denied(actor=user, object_kind="representation", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="representation", object_ids=[public_id]) from None

@@ -26,6 +26,7 @@ from spreekuur.patients.forms import (
     PortalAccountForm,
     RepresentationForm,
 )
+from spreekuur.patients.models import Patient, Representation
 from spreekuur.patients.portal import SESSION_KEY, choose, representations_of
 from spreekuur.patients.selectors import patient_profile
 
@@ -86,45 +87,53 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @require_POST
 def representations_view(request: HttpRequest, public_id: str) -> HttpResponse:
-    """Record a parent or gemachtigde, the child's consent, or a revocation."""
+    """Record a parent or gemachtigde, the child's consent, or a revocation (POST `actie`)."""
     user = capabilities.acting_user(request, capabilities.can_record_representation)
     patient = selectors.get_patient_for(user, public_id)
     action = request.POST.get("actie")
     try:
         if action == "toevoegen":
-            form = RepresentationForm(request.POST)
-            if not form.is_valid():
-                for errors in form.errors.values():
-                    messages.error(request, " ".join(str(error) for error in errors))
-                return redirect("patients:detail", public_id=patient.public_id)
-            services.record_representation(
-                patient=patient,
-                representative_email=form.cleaned_data["email"],
-                kind=form.cleaned_data["kind"],
-                valid_from=form.cleaned_data["valid_from"],
-                valid_until=form.cleaned_data["valid_until"],
-                by=user,
-            )
-            messages.success(
-                request, _("Vastgelegd. De vertegenwoordiger kiest in het portaal 'Namens'.")
-            )
+            _add_representation(request, user, patient)
         elif action in ("toestemming", "geen-toestemming", "intrekken"):
             representation = selectors.get_representation_for(
                 user, patient, request.POST.get("vertegenwoordiging", "")
             )
-            if action == "intrekken":
-                services.revoke_representation(representation=representation, by=user)
-                messages.success(request, _("Ingetrokken: de toegang stopt direct."))
-            else:
-                services.set_child_consent(
-                    representation=representation, consent=action == "toestemming", by=user
-                )
-                messages.success(request, _("De toestemming van het kind is bijgewerkt."))
+            _change_representation(request, user, representation, action)
         else:
             raise Http404
     except BusinessRuleError as refused:
         messages.error(request, str(refused))
     return redirect("patients:detail", public_id=patient.public_id)
+
+
+def _add_representation(request: HttpRequest, user: User, patient: Patient) -> None:
+    form = RepresentationForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(error) for error in errors))
+        return
+    services.record_representation(
+        patient=patient,
+        representative_email=form.cleaned_data["email"],
+        kind=form.cleaned_data["kind"],
+        valid_from=form.cleaned_data["valid_from"],
+        valid_until=form.cleaned_data["valid_until"],
+        by=user,
+    )
+    messages.success(request, _("Vastgelegd. De vertegenwoordiger kiest in het portaal 'Namens'."))
+
+
+def _change_representation(
+    request: HttpRequest, user: User, representation: Representation, action: str
+) -> None:
+    if action == "intrekken":
+        services.revoke_representation(representation=representation, by=user)
+        messages.success(request, _("Ingetrokken: de toegang stopt direct."))
+    else:
+        services.set_child_consent(
+            representation=representation, consent=action == "toestemming", by=user
+        )
+        messages.success(request, _("De toestemming van het kind is bijgewerkt."))
 
 
 @require_http_methods(["GET", "POST"])

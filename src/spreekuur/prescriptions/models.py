@@ -131,6 +131,8 @@ class ItemStatus(models.TextChoices):
 # Open while the practice still has it; once sent, the pharmacy has it (a print or file
 # pharmacy never reports "ready"), and the medicine can be asked for again.
 OPEN_STATUSES = (ItemStatus.REQUESTED, ItemStatus.IN_REVIEW, ItemStatus.APPROVED)
+# The GP said yes: approved, and perhaps already on its way or ready at the pharmacy.
+APPROVED_STATUSES = (ItemStatus.APPROVED, ItemStatus.SENT, ItemStatus.READY)
 
 # The status machine: every allowed step. Anything else is refused (a property test
 # walks random sequences through it).
@@ -197,6 +199,19 @@ class RepeatRequestItem(models.Model):
     def __str__(self) -> str:
         return f"repeat item {self.public_id}"
 
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == ItemStatus.REJECTED
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status in APPROVED_STATUSES
+
+    @property
+    def needs_control(self) -> bool:
+        """Refused until the patient has been seen: the portal offers an appointment."""
+        return self.is_rejected and self.reason == RejectionReason.CONTROL_NEEDED
+
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "wachtend", _("wacht op verzending")
@@ -235,3 +250,13 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"outbox {self.public_id}"
+
+    @property
+    def has_failed(self) -> bool:
+        """Every attempt failed: the desk sends it again or prints it."""
+        return self.status == DeliveryStatus.FAILED
+
+    @property
+    def is_printable(self) -> bool:
+        """On paper: for a pharmacy without a link, or after a failed sending."""
+        return self.status in (DeliveryStatus.TO_PRINT, DeliveryStatus.FAILED)

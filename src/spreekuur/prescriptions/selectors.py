@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
-from spreekuur.core.audit import record_denied
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
 from spreekuur.core.working_days import working_day_deadline
 from spreekuur.dossier.models import Allergy, JournalEntry, Medication
@@ -221,19 +221,20 @@ def with_context(items: list[RepeatRequestItem]) -> list[Review]:
 
 
 def items_by_ids(*, by: User, public_ids: list[str]) -> list[RepeatRequestItem]:
-    """The chosen items of the user's practice; any id outside it is a 404 (logged)."""
+    """The chosen items of the user's practice; any id outside it is a 404 (a refused
+    attempt)."""
     practice = _practice(by)
     try:
         wanted = {UUID(value) for value in public_ids[:200]}
     except ValueError:
-        record_denied(actor=by, object_kind="repeatrequest", detail="geen geldig kenmerk")
-        raise Http404 from None
+        raise OutOfReach(
+            actor=by, object_kind="repeatrequest", detail="geen geldig kenmerk"
+        ) from None
     items = list(RepeatRequestItem.objects.filter(practice=practice, public_id__in=wanted))
     if len(items) != len(wanted):
-        record_denied(
+        raise OutOfReach(
             actor=by, object_kind="repeatrequest", object_ids=sorted(map(str, wanted))[:20]
         )
-        raise Http404
     return items
 
 
@@ -258,7 +259,7 @@ def deliveries(*, by: User) -> QuerySet[OutboxMessage]:
 def get_printable(user: User, public_id: UUID | str) -> OutboxMessage:
     """A prescription to print: only for a pharmacy without a link, or a failed sending."""
     message = get_delivery(user, public_id)
-    if message.status not in (DeliveryStatus.TO_PRINT, DeliveryStatus.FAILED):
+    if not message.is_printable:
         raise Http404
     return message
 
@@ -269,8 +270,7 @@ def get_delivery(user: User, public_id: UUID | str) -> OutboxMessage:
             "item__medication", "item__request__patient__practice", "item__decided_by", "pharmacy"
         ).get(practice=_practice(user), public_id=public_id)
     except (OutboxMessage.DoesNotExist, ValueError):
-        record_denied(actor=user, object_kind="repeatrequest", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="repeatrequest", object_ids=[public_id]) from None
 
 
 # --- Figures ------------------------------------------------------------------------------------

@@ -12,10 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts.capabilities import acting_user, acting_user_in_practice
 from spreekuur.accounts.models import User
-from spreekuur.core.audit import record_access, record_denied
-from spreekuur.core.exceptions import BusinessRuleError
-from spreekuur.core.models import AuditAction
-from spreekuur.patients.portal import portal_subject
+from spreekuur.core.exceptions import BusinessRuleError, OutOfReach
+from spreekuur.patients.portal import PortalSubject, portal_subject
 from spreekuur.prescriptions import capabilities, selectors, services
 from spreekuur.prescriptions.forms import PharmacyForm, RejectForm, RequestForm, RouteForm
 from spreekuur.prescriptions.models import Pharmacy, RepeatRequestItem, RepeatSettings, Route
@@ -29,54 +27,17 @@ def my_repeats(request: HttpRequest) -> HttpResponse:
     subject = portal_subject(request)
     patient = subject.patient
     choices = selectors.repeat_list(patient)
+    _refuse_what_is_not_on_the_list(request, subject.user, choices)
     pharmacies, preferred = selectors.pharmacies_for(patient)
-    offered = {str(c.medication.public_id) for c in choices}
-    posted = request.POST.getlist("medications")
-    if any(value not in offered for value in posted):
-        # Not on this patient's repeat list: a tampered or stale id is a 404, and logged.
-        record_denied(
-            actor=subject.user,
-            object_kind="repeatrequest",
-            object_ids=[value[:36] for value in posted[:5]],
-            detail=f"{len(posted)} kenmerk(en) buiten de herhaallijst",
-        )
-        raise Http404
-    form = RequestForm(
-        request.POST or None,
-        medications=[
-            (str(c.medication.public_id), c.medication.name) for c in choices if not c.open_status
-        ],
-        pharmacies=[
-            (str(p.public_id), f"{p.name}, {p.city}" if p.city else p.name) for p in pharmacies
-        ],
-        initial={"pharmacy": str(preferred.public_id) if preferred else ""},
-    )
-    if request.method == "POST" and form.is_valid():
-        pharmacy = next(p for p in pharmacies if str(p.public_id) == form.cleaned_data["pharmacy"])
-        try:
-            services.request_repeat(
-                patient=patient,
-                medication_ids=form.cleaned_data["medications"],
-                pharmacy=pharmacy,
-                note=form.cleaned_data["note"],
-                by=subject.user,
-            )
-        except BusinessRuleError as refused:
-            messages.error(request, str(refused))
-        else:
-            messages.success(
-                request,
-                _("Verstuurd. U ziet hieronder wanneer het klaar is bij de apotheek."),
-            )
-            return redirect("prescriptions:my_repeats")
+    form = _request_form(request, choices, pharmacies, preferred)
+    if request.method == "POST" and form.is_valid() and _ask(request, subject, form, pharmacies):
+        return redirect("prescriptions:my_repeats")
     items = selectors.items_of(patient)
-    record_access(
-        actor=subject.user,
-        action=AuditAction.READ,
-        object_kind="repeatrequest",
-        practice=patient.practice,
+    services.record_own_repeats_read(
+        by=subject.user,
         patient=patient,
-        object_ids=[c.medication.public_id for c in choices] + [i.public_id for i in items],
+        medications=[c.medication for c in choices],
+        items=items,
         **subject.audit(),
     )
     return render(
@@ -92,19 +53,63 @@ def my_repeats(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _refuse_what_is_not_on_the_list(
+    request: HttpRequest, user: User, choices: list[selectors.RepeatChoice]
+) -> None:
+    """Not on this patient's repeat list: a tampered or stale id is a 404, and logged."""
+    offered = {str(c.medication.public_id) for c in choices}
+    posted = request.POST.getlist("medications")
+    if any(value not in offered for value in posted):
+        raise OutOfReach(
+            actor=user,
+            object_kind="repeatrequest",
+            object_ids=[value[:36] for value in posted[:5]],
+            detail=f"{len(posted)} kenmerk(en) buiten de herhaallijst",
+        )
+
+
+def _request_form(
+    request: HttpRequest,
+    choices: list[selectors.RepeatChoice],
+    pharmacies: list[Pharmacy],
+    preferred: Pharmacy | None,
+) -> RequestForm:
+    return RequestForm(
+        request.POST or None,
+        medications=[
+            (str(c.medication.public_id), c.medication.name) for c in choices if not c.open_status
+        ],
+        pharmacies=[
+            (str(p.public_id), f"{p.name}, {p.city}" if p.city else p.name) for p in pharmacies
+        ],
+        initial={"pharmacy": str(preferred.public_id) if preferred else ""},
+    )
+
+
+def _ask(
+    request: HttpRequest, subject: PortalSubject, form: RequestForm, pharmacies: list[Pharmacy]
+) -> bool:
+    """Send the request; False (with the reason in the messages) when it is refused."""
+    pharmacy = next(p for p in pharmacies if str(p.public_id) == form.cleaned_data["pharmacy"])
+    try:
+        services.request_repeat(
+            patient=subject.patient,
+            medication_ids=form.cleaned_data["medications"],
+            pharmacy=pharmacy,
+            note=form.cleaned_data["note"],
+            by=subject.user,
+        )
+    except BusinessRuleError as refused:
+        messages.error(request, str(refused))
+        return False
+    messages.success(
+        request, _("Verstuurd. U ziet hieronder wanneer het klaar is bij de apotheek.")
+    )
+    return True
+
+
 def _chosen_items(request: HttpRequest, user: User) -> list[RepeatRequestItem]:
     return selectors.items_by_ids(by=user, public_ids=request.POST.getlist("aanvraag"))
-
-
-def _log_list(user: User, items: list[RepeatRequestItem]) -> None:
-    record_access(
-        actor=user,
-        action=AuditAction.READ,
-        object_kind="repeatrequest",
-        practice=user.membership.practice,
-        object_ids=[i.public_id for i in items]
-        + list({i.request.patient.public_id for i in items}),
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -116,7 +121,7 @@ def filter_list(request: HttpRequest) -> HttpResponse:
         return redirect("prescriptions:filter_list")
     page = Paginator(selectors.filter_list(by=user), PAGE_SIZE).get_page(request.GET.get("pagina"))
     reviews = selectors.with_context(list(page))
-    _log_list(user, [r.item for r in reviews])
+    services.record_repeat_list_read(by=user, items=[r.item for r in reviews])
     return render(
         request,
         "prescriptions/filter_list.html",
@@ -135,7 +140,7 @@ def accorderingslijst(request: HttpRequest) -> HttpResponse:
         request.GET.get("pagina")
     )
     reviews = selectors.with_context(list(page))
-    _log_list(user, [r.item for r in reviews])
+    services.record_repeat_list_read(by=user, items=[r.item for r in reviews])
     return render(
         request,
         "prescriptions/accorderingslijst.html",
@@ -173,7 +178,7 @@ def _decide(request: HttpRequest, user: User, *, allowed: tuple[str, ...]) -> No
 def deliveries(request: HttpRequest) -> HttpResponse:
     user = acting_user(request, capabilities.can_follow_deliveries)
     page = Paginator(selectors.deliveries(by=user), PAGE_SIZE).get_page(request.GET.get("pagina"))
-    _log_list(user, [message.item for message in page])
+    services.record_repeat_list_read(by=user, items=[message.item for message in page])
     return render(request, "prescriptions/deliveries.html", {"page": page})
 
 
@@ -201,17 +206,12 @@ def print_prescription(request: HttpRequest, public_id: str) -> HttpResponse:
     """A printable prescription for a pharmacy without a link (an export in the log)."""
     user = acting_user(request, capabilities.can_follow_deliveries)
     message = selectors.get_printable(user, public_id)
-    patient = message.item.request.patient
-    record_access(
-        actor=user,
-        action=AuditAction.EXPORT,
-        object_kind="repeatrequest",
-        practice=patient.practice,
-        patient=patient,
-        object_ids=[message.item.public_id],
-        detail="recept afgedrukt",
+    services.record_prescription_printed(by=user, message=message)
+    return render(
+        request,
+        "prescriptions/print.html",
+        {"message": message, "patient": message.item.request.patient},
     )
-    return render(request, "prescriptions/print.html", {"message": message, "patient": patient})
 
 
 @require_http_methods(["GET", "POST"])

@@ -135,6 +135,21 @@ class LabMessage(models.Model):
     def __str__(self) -> str:
         return f"lab message {self.public_id}"
 
+    @property
+    def is_open(self) -> bool:
+        """It still needs someone at the practice (the work list)."""
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_unmatched(self) -> bool:
+        """The lab's patient was not found: the assistant links it to one."""
+        return self.status == MessageStatus.UNMATCHED
+
+    @property
+    def is_partial(self) -> bool:
+        """Some results could not be stored: it can be read again later."""
+        return self.status == MessageStatus.PARTIAL
+
     @staticmethod
     def digest_of(raw: bytes) -> str:
         return hashlib.sha256(raw).hexdigest()
@@ -226,6 +241,15 @@ class LabResult(models.Model):
     @property
     def out_of_range(self) -> bool:
         return self.flag != Flag.NORMAL
+
+    @property
+    def is_low(self) -> bool:
+        return self.flag in (Flag.LOW, Flag.CRITICAL_LOW)
+
+    @property
+    def is_abnormal(self) -> bool:
+        """Out of range without a direction (a qualitative result)."""
+        return self.flag == Flag.ABNORMAL
 
     @property
     def reference_text(self) -> str:

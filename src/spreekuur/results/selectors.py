@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
-from spreekuur.core.audit import record_denied
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.patients.models import Patient
 from spreekuur.results.models import OPEN_STATUSES, Flag, LabMessage, LabResult, LabTest
 
@@ -57,8 +57,7 @@ def get_result_for_staff(user: User, public_id: UUID | str) -> LabResult:
             "patient__practice", "test", "reviewed_by", "message"
         ).get(practice_id=_practice_id(user), public_id=public_id)
     except (LabResult.DoesNotExist, ValueError):
-        record_denied(actor=user, object_kind="labresult", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="labresult", object_ids=[public_id]) from None
 
 
 def history_for_staff(result: LabResult, *, limit: int = 20) -> list[LabResult]:
@@ -97,8 +96,7 @@ def get_lab_message(user: User, public_id: UUID | str) -> LabMessage:
             practice_id=_practice_id(user), public_id=public_id
         )
     except (LabMessage.DoesNotExist, ValueError):
-        record_denied(actor=user, object_kind="labmessage", object_ids=[public_id])
-        raise Http404 from None
+        raise OutOfReach(actor=user, object_kind="labmessage", object_ids=[public_id]) from None
 
 
 # --- The patient's view ---------------------------------------------------------------------

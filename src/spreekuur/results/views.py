@@ -73,27 +73,9 @@ def result_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     result = selectors.get_result_for_staff(user, public_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        if not capabilities.can_review_results(user):
-            raise PermissionDenied
-        if form.is_valid():
-            release = request.POST.get("vrijgeven") != "nee"
-            try:
-                services.review_result(
-                    result=result, comment=form.cleaned_data["text"], release=release, by=user
-                )
-            except BusinessRuleError as refused:
-                messages.error(request, str(refused))
-            else:
-                messages.success(
-                    request,
-                    _("Vrijgegeven: de patiënt ziet de uitslag met uw commentaar.")
-                    if release
-                    else _("Beoordeeld; de uitslag blijft uit het portaal."),
-                )
-                following = selectors.results_to_review(by=user).first()
-                if following is not None:
-                    return redirect("results:result_detail", public_id=following.public_id)
-                return redirect("results:review_list")
+        reviewed = _review(request, user, result, form)
+        if reviewed is not None:
+            return reviewed
     history = selectors.history_for_staff(result)
     _log_read(
         user, "labresult", [result.public_id, *(r.public_id for r in history)], result.patient
@@ -109,6 +91,35 @@ def result_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_review": capabilities.can_review_results(user) and result.reviewed_at is None,
         },
     )
+
+
+def _review(
+    request: HttpRequest, user: User, result: LabResult, form: ReviewForm
+) -> HttpResponse | None:
+    """The GP's comment, released or not; then the next result to review. None shows the
+    page again (the form's errors, or a refusal in the messages)."""
+    if not capabilities.can_review_results(user):
+        raise PermissionDenied
+    if not form.is_valid():
+        return None
+    release = request.POST.get("vrijgeven") != "nee"
+    try:
+        services.review_result(
+            result=result, comment=form.cleaned_data["text"], release=release, by=user
+        )
+    except BusinessRuleError as refused:
+        messages.error(request, str(refused))
+        return None
+    messages.success(
+        request,
+        _("Vrijgegeven: de patiënt ziet de uitslag met uw commentaar.")
+        if release
+        else _("Beoordeeld; de uitslag blijft uit het portaal."),
+    )
+    following = selectors.results_to_review(by=user).first()
+    if following is not None:
+        return redirect("results:result_detail", public_id=following.public_id)
+    return redirect("results:review_list")
 
 
 @require_http_methods(["GET"])
@@ -145,43 +156,45 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def lab_message(request: HttpRequest, public_id: str) -> HttpResponse:
-    """One message: what the lab sent, why it waits, and what can be done with it."""
+    """One message: what the lab sent, why it waits, and what can be done with it (POST
+    `actie`: search a patient, link, read again, close)."""
     user = acting_user(request, capabilities.can_handle_lab_messages)
     message = selectors.get_lab_message(user, public_id)
-    close_form = CloseMessageForm(
-        request.POST if request.POST.get("actie") == "afhandelen" else None
-    )
-    if request.method == "POST":
-        action = request.POST.get("actie")
-        try:
-            if action == "koppelen":
-                patient = get_patient_for(user, request.POST.get("patient", ""))
-                stored = services.link_lab_message(message=message, patient=patient, by=user)
-                messages.success(
-                    request, _("Gekoppeld: %(count)s uitslagen opgeslagen.") % {"count": stored}
-                )
-            elif action == "opnieuw":
-                stored = services.retry_lab_message(message=message, by=user)
-                messages.success(
-                    request,
-                    _("Opnieuw verwerkt: %(count)s uitslagen erbij.") % {"count": stored},
-                )
-            elif action == "afhandelen" and close_form.is_valid():
-                services.close_lab_message(
-                    message=message, note=close_form.cleaned_data["note"], by=user
-                )
-                messages.success(request, _("Het bericht is afgehandeld."))
-            elif action == "zoeken":
-                # By POST: a typed name or BSN never lands in a URL or a log of URLs.
-                return _message_page(request, user, message, close_form)
-            elif action != "afhandelen":
-                raise Http404
-            else:
-                return _message_page(request, user, message, close_form)
-        except BusinessRuleError as refused:
-            messages.error(request, str(refused))
-        return redirect("results:lab_message", public_id=message.public_id)
-    return _message_page(request, user, message, close_form)
+    action = request.POST.get("actie", "")
+    close_form = CloseMessageForm(request.POST if action == "afhandelen" else None)
+    # A search is a POST, so a typed name or BSN never lands in a URL or a log of URLs.
+    if request.method == "GET" or action == "zoeken":
+        return _message_page(request, user, message, close_form)
+    if action == "afhandelen" and not close_form.is_valid():
+        return _message_page(request, user, message, close_form)
+    try:
+        done = _act_on_message(request, action, user, message, close_form)
+    except BusinessRuleError as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, done)
+    return redirect("results:lab_message", public_id=message.public_id)
+
+
+def _act_on_message(
+    request: HttpRequest,
+    action: str,
+    user: User,
+    message: LabMessage,
+    close_form: CloseMessageForm,
+) -> str:
+    """Do what the POST asks; the message that says it was done."""
+    if action == "koppelen":
+        patient = get_patient_for(user, request.POST.get("patient", ""))
+        stored = services.link_lab_message(message=message, patient=patient, by=user)
+        return _("Gekoppeld: %(count)s uitslagen opgeslagen.") % {"count": stored}
+    if action == "opnieuw":
+        stored = services.retry_lab_message(message=message, by=user)
+        return _("Opnieuw verwerkt: %(count)s uitslagen erbij.") % {"count": stored}
+    if action == "afhandelen":
+        services.close_lab_message(message=message, note=close_form.cleaned_data["note"], by=user)
+        return _("Het bericht is afgehandeld.")
+    raise Http404
 
 
 def _message_page(
@@ -190,7 +203,7 @@ def _message_page(
     searching = request.POST.get("actie") == "zoeken"
     find = FindPatientForm(request.POST if searching else None)
     candidates: list[Patient] = []
-    if message.status == MessageStatus.UNMATCHED:
+    if message.is_unmatched:
         query = find.cleaned_data["query"] if find.is_valid() else ""
         born = parse_date(message.identity.get("geboortedatum") or "")
         if query or born:
@@ -207,7 +220,6 @@ def _message_page(
             "candidates": candidates,
             "find": find,
             "close_form": close_form,
-            "open": message.status in OPEN_STATUSES,
             "identity_born": parse_date(message.identity.get("geboortedatum") or ""),
         },
     )

@@ -34,6 +34,7 @@ from spreekuur.agenda.models import (
     ScheduleException,
     Slot,
 )
+from spreekuur.agenda.red_flags import baseline_flags
 from spreekuur.agenda.slots import SlotTime, block_slots
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import Practice
@@ -374,6 +375,28 @@ def switch_off_red_flag(*, flag: RedFlag, by: User) -> None:
     _require(capabilities.can_manage_agenda(by) and _same_practice(by, flag.practice_id or 0))
     flag.active = False
     flag.save(update_fields=["active"])
+
+
+def restore_red_flag_baseline(*, using: str = "default") -> int:
+    """Put back any national red flag missing from the table (a wiped or hand-edited one):
+    the list may be extended by a practice, never weakened by accident. Run after every
+    migrate and flush (AgendaConfig); in between, red_flags_for asks a missing one from
+    the code. Returns how many were put back."""
+    restored = 0
+    with transaction.atomic(using=using):
+        for flag in baseline_flags():
+            _found, created = RedFlag.objects.using(using).get_or_create(
+                practice=None,
+                code=flag.code,
+                defaults={
+                    "question": flag.question,
+                    "advice": flag.advice,
+                    "extra_advice": flag.extra_advice,
+                    "sort_order": flag.sort_order,
+                },
+            )
+            restored += created
+    return restored
 
 
 @transaction.atomic

@@ -110,6 +110,7 @@ def _practitioner(practice: Practice, public_id: str) -> Membership:
 
 @require_http_methods(["GET", "POST"])
 def schedule_view(request: HttpRequest) -> HttpResponse:
+    """The week template (dagdelen) and the absences ahead; POST `formulier` adds one."""
     user, practice = _manager(request)
     choices = _practitioner_choices(practice)
     form_name = request.POST.get("formulier", "")
@@ -122,54 +123,55 @@ def schedule_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if form_name == "dagdeel" and block_form.is_valid():
-                data = block_form.cleaned_data
-                services.add_schedule_block(
-                    practitioner=_practitioner(practice, data["zorgverlener"]),
-                    weekday=data["weekday"],
-                    starts=data["starts"],
-                    ends=data["ends"],
-                    slot_minutes=data["slot_minutes"],
-                    online_per_hour=data["online_per_hour"],
-                    by=user,
-                )
-                messages.success(
-                    request, _("Het dagdeel is toegevoegd; de tijdsloten zijn gemaakt.")
-                )
-                return redirect("agenda:schedule")
+                return _add_block(request, user, practice, block_form.cleaned_data)
             if form_name == "afwezig" and absence_form.is_valid():
-                data = absence_form.cleaned_data
-                _absence, standing = services.add_absence(
-                    practitioner=_practitioner(practice, data["zorgverlener"]),
-                    starts_on=data["starts_on"],
-                    ends_on=data["ends_on"],
-                    kind=data["kind"],
-                    note=data["note"],
-                    by=user,
-                )
-                messages.success(request, _("De afwezigheid is vastgelegd."))
-                if standing:
-                    messages.warning(
-                        request,
-                        _(
-                            "Er staan nog %(count)s afspraken in deze periode; "
-                            "laat de balie ze verzetten."
-                        )
-                        % {"count": standing},
-                    )
-                return redirect("agenda:schedule")
+                return _add_absence(request, user, practice, absence_form.cleaned_data)
         except BusinessRuleError as refused:
             messages.error(request, str(refused))
-    blocks = ScheduleBlock.objects.filter(practice=practice).select_related("practitioner__user")
-    absences = ScheduleException.objects.filter(
-        practice=practice, ends_on__gte=timezone.localdate()
-    ).select_related("practitioner__user")
     context: dict[str, Any] = {
         "block_form": block_form,
         "absence_form": absence_form,
-        "blocks": blocks.order_by("practitioner__user__full_name", "weekday", "starts"),
-        "absences": absences,
+        "blocks": selectors.schedule_blocks_of(practice),
+        "absences": selectors.absences_ahead(practice, today=timezone.localdate()),
     }
     return render(request, "agenda/schedule.html", context)
+
+
+def _add_block(
+    request: HttpRequest, user: User, practice: Practice, data: dict[str, Any]
+) -> HttpResponse:
+    services.add_schedule_block(
+        practitioner=_practitioner(practice, data["zorgverlener"]),
+        weekday=data["weekday"],
+        starts=data["starts"],
+        ends=data["ends"],
+        slot_minutes=data["slot_minutes"],
+        online_per_hour=data["online_per_hour"],
+        by=user,
+    )
+    messages.success(request, _("Het dagdeel is toegevoegd; de tijdsloten zijn gemaakt."))
+    return redirect("agenda:schedule")
+
+
+def _add_absence(
+    request: HttpRequest, user: User, practice: Practice, data: dict[str, Any]
+) -> HttpResponse:
+    _absence, standing = services.add_absence(
+        practitioner=_practitioner(practice, data["zorgverlener"]),
+        starts_on=data["starts_on"],
+        ends_on=data["ends_on"],
+        kind=data["kind"],
+        note=data["note"],
+        by=user,
+    )
+    messages.success(request, _("De afwezigheid is vastgelegd."))
+    if standing:
+        messages.warning(
+            request,
+            _("Er staan nog %(count)s afspraken in deze periode; laat de balie ze verzetten.")
+            % {"count": standing},
+        )
+    return redirect("agenda:schedule")
 
 
 @require_POST

@@ -1,7 +1,13 @@
 """Writes for repeat prescriptions: requesting, the assistant's filter, the GP's approval
-with its outbox message, delivery to the pharmacy, and the pharmacy's confirmation."""
+with its outbox message, delivery to the pharmacy, the pharmacy's confirmation, and the
+access log of reading them."""
 
 from spreekuur.prescriptions.services.outbox import deliver_due, mark_printed, retry_delivery
+from spreekuur.prescriptions.services.reads import (
+    record_own_repeats_read,
+    record_prescription_printed,
+    record_repeat_list_read,
+)
 from spreekuur.prescriptions.services.requests import (
     IllegalTransition,
     approve_items,
@@ -21,6 +27,9 @@ __all__ = [
     "deliver_due",
     "forward_to_gp",
     "mark_printed",
+    "record_own_repeats_read",
+    "record_prescription_printed",
+    "record_repeat_list_read",
     "reject_items",
     "request_repeat",
     "retry_delivery",

@@ -69,7 +69,7 @@ def _reprocess(message: LabMessage, *, patient: Patient | None, by: User) -> int
 def link_lab_message(*, message: LabMessage, patient: Patient, by: User) -> int:
     """Store an unmatched report's results with the patient the assistant chose."""
     message = _locked(message, by)
-    if message.status != MessageStatus.UNMATCHED:
+    if not message.is_unmatched:
         raise BusinessRuleError(_("Dit bericht is al aan een patiënt gekoppeld."))
     if patient.practice_id != message.practice_id:
         raise PermissionDenied
@@ -83,7 +83,7 @@ def retry_lab_message(*, message: LabMessage, by: User) -> int:
     """Read a partly used report again, e.g. after the test table gained a test; results
     already stored are recognised and not stored twice."""
     message = _locked(message, by)
-    if message.status != MessageStatus.PARTIAL or message.patient is None:
+    if not message.is_partial or message.patient is None:
         raise BusinessRuleError(_("Alleen een gedeeltelijk verwerkt bericht kan opnieuw."))
     stored = _reprocess(message, patient=message.patient, by=by)
     _log(message, by, "opnieuw verwerkt", patient=message.patient)
@@ -95,11 +95,7 @@ def close_lab_message(*, message: LabMessage, note: str, by: User) -> LabMessage
     """Close a message that needs nothing more, with what was done (e.g. "lab belt terug")."""
     message = _locked(message, by)
     note = note.strip()
-    if message.status not in (
-        MessageStatus.PARTIAL,
-        MessageStatus.UNMATCHED,
-        MessageStatus.QUARANTINED,
-    ):
+    if not message.is_open:
         raise BusinessRuleError(_("Dit bericht is al afgehandeld."))
     if not note or len(note) > 300:
         raise BusinessRuleError(
