@@ -30,8 +30,10 @@ _on_queued: list[Callable[[], None]] = []
 
 
 def when_queued(callback: Callable[[], None]) -> None:
-    """The shell asks to hear of new messages (to enqueue its delivery task on commit)."""
-    _on_queued.append(callback)
+    """The shell asks to hear of new messages (to enqueue its delivery task on commit).
+    Asked again (the app registry is rebuilt in tests), it is still called once."""
+    if callback not in _on_queued:
+        _on_queued.append(callback)
 
 
 def _queue(
