@@ -58,7 +58,7 @@ from spreekuur.results.services import receive_lab_message
 from tests import test_authorization_matrix as matrix
 from tests.agenda.test_views import kiosk_client
 from tests.conftest import Cast, dob_parts, verified_client
-from tests.factories import PatientFactory, UserFactory, next_bsn, no_red_flags
+from tests.factories import TEST_PASSWORD, PatientFactory, UserFactory, next_bsn, no_red_flags
 from tests.results.conftest import CREATININE, LDL, oru, taken
 from tests.test_url_walk import _patterns
 
@@ -384,6 +384,18 @@ def _appointment_now(scene: Scene, _client: Client) -> None:
     )
 
 
+def _closed_on_appointment_day(scene: Scene, _client: Client) -> None:
+    """The practice closes on the day of the scene's appointment: it goes on the desk list."""
+    from spreekuur.core.models import OpeningException
+
+    OpeningException.objects.create(
+        practice=scene.cast.practice_a,
+        date=timezone.localtime(scene.appointment.starts_at).date(),
+        closed=True,
+        reason="Scholing",
+    )
+
+
 def _code_entered(scene: Scene, client: Client) -> None:
     """Step 1 of opening the portal done: the letter's code and the right date of birth."""
     issued = issue_portal_activation(patient=scene.no_account, by=scene.cast.assistant_a)
@@ -441,6 +453,26 @@ def _dispense(scene: Scene) -> bytes:
     ).encode()
 
 
+def _email_change_asked(scene: Scene, _client: Client) -> None:
+    """Step 1 of a new e-mail address done: the link's token is in the mail to it."""
+    import re
+
+    from spreekuur.core.models import Notification
+    from spreekuur.patients.services import request_email_change
+
+    request_email_change(
+        patient=scene.cast.patient_a,
+        new_email="nieuw-adres@test.example",
+        password=TEST_PASSWORD,
+        by=scene.cast.patient_user_a,
+        base_url="http://testserver/",
+    )
+    body = Notification.objects.get(recipient="nieuw-adres@test.example").body
+    found = re.search(r"/bevestigen/([^/\s]+)/", body)
+    assert found is not None
+    scene.stash["token"] = found.group(1)
+
+
 SOEP = {"subjective": "", "objective": "", "evaluation": "Beter", "plan": "Zo nodig terug"}
 
 CASES: list[Case] = [
@@ -478,6 +510,7 @@ CASES: list[Case] = [
         (read("labresult", "result", "unreviewed"),),
     ),
     Case("result detail", "results:result_detail", "gp_a", (read("labresult", "result"),)),
+    Case("a lab order's results", "results:panel_review", "gp_a", (read("labresult", "result"),)),
     Case(
         "review list",
         "results:review_list",
@@ -516,7 +549,12 @@ CASES: list[Case] = [
         "e-consult thread (staff)",
         "econsult:staff_thread",
         "gp_a",
-        (read("econsult", "thread", only=True),),
+        # Beside the question: the patient's current medication (the scene's), read from
+        # the record and logged by the dossier.
+        (
+            read("econsult", "thread", only=True),
+            read("record", detail="huidige medicatie"),
+        ),
     ),
     Case(
         "e-consult photo (staff)",
@@ -564,6 +602,13 @@ CASES: list[Case] = [
         query=lambda s: {"week": _appointment_day(s), "zorgverlener": _gp_membership(s)},
     ),
     Case(
+        "appointments outside the opening hours (desk list)",
+        "agenda:out_of_hours",
+        "assistant_a",
+        (listed("appointment", "appointment", "patient_a", only=True),),
+        setup=_closed_on_appointment_day,
+    ),
+    Case(
         "appointment (staff)",
         "agenda:appointment",
         "assistant_a",
@@ -595,6 +640,14 @@ CASES: list[Case] = [
         "manager_a",
         (Entry(AuditAction.SEARCH, "audit_log", only=True),),
         query=lambda s: {"patient": str(s.cast.patient_a.public_id)},
+    ),
+    Case(
+        "audit log: finding a patient by BSN (manager)",
+        "shell:audit_find_patient",
+        "manager_a",
+        (Entry(AuditAction.SEARCH, "patient", patient=None, objects=("patient_a",), only=True),),
+        method="post",
+        data=lambda s: {"zoek": s.cast.patient_a.bsn},
     ),
     # --- Staff changes -------------------------------------------------------------------------
     Case(
@@ -673,6 +726,16 @@ CASES: list[Case] = [
         method="post",
         kwargs=lambda s: {"public_id": s.unreviewed.public_id},
         data=lambda s: {"comment": "Goed"},
+    ),
+    Case(
+        "review and release a lab order with one comment",
+        "results:panel_review",
+        "gp_a",
+        (changed("labresult", "unreviewed", only=True, detail="beoordeeld en vrijgegeven"),),
+        status=302,
+        method="post",
+        kwargs=lambda s: {"public_id": s.unreviewed.message.public_id},
+        data=lambda s: {"comment": "Goed", "results": str(s.unreviewed.public_id)},
     ),
     Case(
         "link an unmatched lab message to a patient",
@@ -847,6 +910,86 @@ CASES: list[Case] = [
         "patients:my_details",
         "patient_a",
         (read("personal_data", "patient_a", only=True),),
+    ),
+    *(
+        Case(
+            f"my details: {name}",
+            f"patients:{name}",
+            "patient_a",
+            (read("personal_data", "patient_a", only=True),),
+        )
+        for name in ("change_phone", "change_email", "change_address")
+    ),
+    Case(
+        "my phone number changed",
+        "patients:change_phone",
+        "patient_a",
+        (changed("personal_data", "patient_a", only=True, detail="telefoonnummer gewijzigd"),),
+        status=302,
+        method="post",
+        data=lambda s: {"phone": "06-98765432"},
+    ),
+    Case(
+        "a new e-mail address asked for",
+        "patients:change_email",
+        "patient_a",
+        (changed("personal_data", "patient_a", detail="e-mailadres wijzigen aangevraagd"),),
+        status=302,
+        method="post",
+        data=lambda s: {"new_email": "nieuw-adres@test.example", "password": TEST_PASSWORD},
+    ),
+    Case(
+        "a new e-mail address confirmed",
+        "patients:confirm_email_change",
+        "patient_a",
+        (changed("personal_data", "patient_a", detail="e-mailadres gewijzigd"),),
+        status=302,
+        method="post",
+        kwargs=lambda s: {"token": s.stash["token"]},
+        setup=_email_change_asked,
+    ),
+    Case(
+        "a new address given",
+        "patients:change_address",
+        "patient_a",
+        (changed("personal_data", "patient_a", detail="adreswijziging doorgegeven"),),
+        status=302,
+        method="post",
+        data=lambda s: {
+            "street": "Beukenlaan",
+            "house_number": "3",
+            "postal_code": "3512 CD",
+            "city": "Utrecht",
+        },
+    ),
+    Case(
+        "the desk's address changes",
+        "patients:address_changes",
+        "assistant_a",
+        (listed("personal_data", "patient_a", detail="adreswijzigingen te verwerken"),),
+    ),
+    Case(
+        "one address change at the desk",
+        "patients:address_change",
+        "assistant_a",
+        (read("personal_data", "patient_a", detail="adreswijziging"),),
+    ),
+    Case(
+        "an address change accepted",
+        "patients:accept_address_change",
+        "assistant_a",
+        (changed("personal_data", "patient_a", detail="adreswijziging verwerkt"),),
+        status=302,
+        method="post",
+    ),
+    Case(
+        "an address change rejected",
+        "patients:reject_address_change",
+        "assistant_a",
+        (changed("personal_data", "patient_a", detail="adreswijziging afgewezen"),),
+        status=302,
+        method="post",
+        data=lambda s: {"reason": "Niet gevonden in de BRP"},
     ),
     Case(
         "my appointments",
@@ -1203,6 +1346,7 @@ DENIED_KIND = {
     "dossier:shield": "journalentry",
     "dossier:repeat": "medication",
     "results:result_detail": "labresult",
+    "results:panel_review": "labmessage",
     "results:lab_message": "labmessage",
     "agenda:appointment": "appointment",
     "agenda:reschedule": "appointment",

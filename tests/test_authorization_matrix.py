@@ -120,6 +120,7 @@ POLICY: dict[str, dict] = {
     },
     "shell:my_audit_log": portal_page(),
     "shell:audit_search": _expect({"manager_a"}),
+    "shell:audit_find_patient": _expect({"manager_a"}, method="post"),
     "shell:failed_notifications": _expect({"assistant_a", "manager_a"}),
     "shell:retry_notification": {
         **_expect({"assistant_a", "manager_a"}, other_practice=404, method="post"),
@@ -153,6 +154,22 @@ POLICY: dict[str, dict] = {
         **_expect(CARE_A, other_practice=404, method="post"),
         **{role: "skip" for role in CARE_A},
     },
+    # the patient's own contact details: never changed by someone acting for them
+    "patients:change_phone": _expect(PATIENTS),
+    "patients:change_email": _expect(PATIENTS),
+    "patients:confirm_email_change": _expect(PATIENTS),  # a stale link: back to my details
+    "patients:change_address": _expect(PATIENTS),
+    # the desk handles the new addresses patients give
+    "patients:address_changes": _expect({"assistant_a"}),
+    "patients:address_change": _expect({"assistant_a"}, other_practice=404),
+    "patients:accept_address_change": {
+        **_expect({"assistant_a"}, other_practice=404, method="post"),
+        "assistant_a": "skip",
+    },
+    "patients:reject_address_change": {
+        **_expect({"assistant_a"}, other_practice=404, method="post"),
+        "assistant_a": "skip",
+    },
     # agenda: the patient's side, for oneself only (no booking on someone's behalf online)
     "agenda:my_appointments": _expect(PATIENTS),
     "agenda:book_start": _expect(PATIENTS),
@@ -165,6 +182,7 @@ POLICY: dict[str, dict] = {
     # agenda: the practice
     "agenda:day": _expect(CARE_A),
     "agenda:week": _expect(CARE_A),
+    "agenda:out_of_hours": _expect(CARE_A),
     "agenda:figures": _expect({"gp_a", "manager_a"}),
     "agenda:appointment": _expect(CARE_A, other_practice=404),
     "agenda:reschedule": _expect(CARE_A, other_practice=404),
@@ -211,6 +229,7 @@ POLICY: dict[str, dict] = {
     "results:my_test_results": patient_own(acting_for=True),
     "results:review_list": _expect({"gp_a"}),
     "results:result_detail": _expect(CARE_A, other_practice=404),
+    "results:panel_review": _expect(CARE_A, other_practice=404),
     "results:patient_results": _expect(CARE_A, other_practice=404),
     "results:worklist": _expect({"assistant_a", "gp_a"}),
     "results:lab_message": _expect({"assistant_a", "gp_a"}, other_practice=404),
@@ -408,6 +427,15 @@ def world(cast: Cast) -> World:
         )
     patient = {"public_id": cast.patient_a.public_id}
     own = {"public_id": appointment.public_id}
+    moved = patients_services.request_address_change(
+        patient=cast.patient_a,
+        street="Lindelaan",
+        house_number="12",
+        postal_code="3511 AB",
+        city="Utrecht",
+        by=cast.patient_user_a,
+    )
+    address_change = {"public_id": moved.public_id}
     return World(
         cast,
         {
@@ -418,6 +446,10 @@ def world(cast: Cast) -> World:
             "patients:detail": patient,
             "patients:issue_activation": patient,
             "patients:representations": patient,
+            "patients:confirm_email_change": {"token": "x"},
+            "patients:address_change": address_change,
+            "patients:accept_address_change": address_change,
+            "patients:reject_address_change": address_change,
             "agenda:my_appointment": own,
             "agenda:my_appointment_ics": own,
             "agenda:cancel_my_appointment": own,
@@ -436,6 +468,7 @@ def world(cast: Cast) -> World:
             "dossier:repeat": {"public_id": medication.public_id},
             "results:my_test_results": {"public_id": result.test.public_id},
             "results:result_detail": {"public_id": result.public_id},
+            "results:panel_review": {"public_id": result.message.public_id},
             "results:patient_results": patient,
             "results:lab_message": {"public_id": waiting.messages[0].public_id},
             "prescriptions:delivery_action": {"public_id": outbox.public_id},
@@ -511,6 +544,7 @@ NOT_AN_OBJECT_ID = {
     ("dossier:shield", "kind"): "a fixed word (journaal, ...), the object is a UUID",
     ("results:lab_inbox", "door"): "the kind of lab door; the token names the practice",
     ("accounts:confirm_email", "token"): "a signed, expiring token",
+    ("patients:confirm_email_change", "token"): "a signed, expiring token (logged in too)",
     ("accounts:password_reset_confirm", "uidb64"): "Django's reset link, only with the token",
     ("accounts:password_reset_confirm", "token"): "Django's HMAC reset token",
 }

@@ -64,6 +64,8 @@ def test_security_headers_on_every_kind_of_page(cast: Cast) -> None:
         assert response["X-Frame-Options"] == "DENY"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
+        policy = response["Permissions-Policy"]
+        assert "camera=()" in policy and "geolocation=()" in policy and "microphone=()" in policy
         if path != "/p/praktijk-a/" and path != "/account/inloggen/":
             assert (
                 "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]

@@ -62,3 +62,24 @@ def book_online(
     }
     arguments.update(extra)
     return services.book_appointment(**arguments)  # type: ignore[arg-type]
+
+
+def book_now_at_desk(agenda: Agenda, patient: Patient | None = None) -> Appointment:
+    """An appointment that starts this minute (today, whatever the clock says), booked by
+    the desk: arrival and calling in are only for the day itself."""
+    start = timezone.now().replace(second=0, microsecond=0)
+    slot = Slot.objects.create(
+        practice=agenda.cast.practice_a,
+        practitioner=agenda.gp,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=10),
+        online=False,
+    )
+    return services.book_appointment(
+        patient=patient or agenda.cast.patient_a,
+        slot=slot,
+        appointment_type=agenda.types["consult"],
+        reason="",
+        by=agenda.cast.assistant_a,
+        channel="balie",
+    )

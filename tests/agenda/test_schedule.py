@@ -224,8 +224,9 @@ def test_queue_numbers_count_up_per_day(agenda: Agenda) -> None:
         by=agenda.cast.assistant_a,
         channel=BookingChannel.DESK,
     )
-    services.mark_arrived(appointment=second, by=agenda.cast.assistant_a)
-    services.mark_arrived(appointment=first, by=agenda.cast.assistant_a)
+    on_the_day = first.starts_at - timedelta(minutes=20)
+    services.mark_arrived(appointment=second, by=agenda.cast.assistant_a, now=on_the_day)
+    services.mark_arrived(appointment=first, by=agenda.cast.assistant_a, now=on_the_day)
     second.refresh_from_db()
     first.refresh_from_db()
     assert (second.queue_number, first.queue_number) == (1, 2)

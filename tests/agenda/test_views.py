@@ -18,8 +18,10 @@ from spreekuur.agenda.models import Appointment, AppointmentStatus, BookingRules
 from spreekuur.agenda.views.portal import SESSION_DRAFT
 from spreekuur.agenda.views.public import KIOSK_COOKIE, KIOSK_SALT
 from spreekuur.core.models import AuditEntry
+from tests.agenda.conftest import book_now_at_desk
 from tests.agenda.test_booking import Agenda, book_online
 from tests.conftest import verified_client
+from tests.core.test_emergency_advice import open_around_the_clock
 from tests.factories import PatientFactory, UserFactory, add_slots, no_red_flags
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +76,7 @@ def test_a_red_flag_answer_stops_with_112_and_keeps_no_draft(
 
 
 def test_urgent_line_flag_shows_the_practice_number(agenda: Agenda, patient_client: Client) -> None:
+    open_around_the_clock(agenda.cast.practice_a)  # closed, the huisartsenpost comes first
     response = patient_client.post(
         reverse("agenda:book_start"), triage_post(agenda, yes="ziek-kind")
     )
@@ -282,7 +285,7 @@ def test_staff_of_another_practice_get_a_404(agenda: Agenda) -> None:
 
 
 def test_staff_mark_arrival_and_call_in_and_unknown_actions_are_404(agenda: Agenda) -> None:
-    appointment = book_online(agenda, agenda.slots[0])
+    appointment = book_now_at_desk(agenda)
     client = verified_client(agenda.cast.assistant_a)
     client.post(reverse("agenda:change_status", args=[appointment.public_id, "aangemeld"]))
     client.post(reverse("agenda:change_status", args=[appointment.public_id, "oproepen"]))
@@ -306,13 +309,21 @@ def test_staff_book_a_free_slot_for_a_patient_by_phone(agenda: Agenda) -> None:
             "patient": str(agenda.cast.other_patient_a.public_id),
             "soort": str(agenda.types["dubbel"].public_id),
             "kanaal": "telefoon",
-            "reason": "",
+            "desk_note": "Belt over de uitslag van vorige week",
         },
     )
     assert response.status_code == 302
     appointment = Appointment.objects.get()
     assert appointment.channel == "telefoon"
     assert appointment.slots.count() == 2
+    # The desk's text is the practice's note, labelled as such, never the patient's reason.
+    assert (appointment.reason, appointment.desk_note) == (
+        "",
+        "Belt over de uitslag van vorige week",
+    )
+    detail = client.get(reverse("agenda:appointment", args=[appointment.public_id])).content
+    assert "Notitie van de praktijk" in detail.decode()
+    assert "door de patiënt" not in detail.decode()
 
 
 def test_staff_cannot_book_a_patient_of_another_practice(agenda: Agenda) -> None:

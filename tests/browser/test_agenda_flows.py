@@ -31,6 +31,7 @@ from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
 from tests.browser.conftest import UI
+from tests.core.test_emergency_advice import open_around_the_clock
 from tests.factories import (
     MembershipFactory,
     PatientFactory,
@@ -104,6 +105,20 @@ def book_online(patient: Patient, slot: Slot, agenda: Agenda) -> Appointment:
     )
 
 
+def book_now_at_desk(agenda: Agenda, by: User, given: str, family: str) -> Appointment:
+    """An appointment starting this minute, booked at the desk (arrival is for today)."""
+    start = timezone.localtime().replace(second=0, microsecond=0)
+    slot = add_slots(agenda.gp, day=start.date(), start=start.time(), count=1, online=False)[0]
+    return services.book_appointment(
+        patient=PatientFactory(practice=agenda.practice, given_name=given, family_name=family),
+        slot=slot,
+        appointment_type=agenda.types["consult"],
+        reason="",
+        by=by,
+        channel=BookingChannel.DESK,
+    )
+
+
 def answer_triage(page: Page, *, yes: str | None = None) -> None:
     """'Nee' to every red-flag question, except 'Ja' to the one whose text contains `yes`."""
     questions = page.get_by_role("group", name="Vragen over spoed").get_by_role("group")
@@ -172,6 +187,7 @@ def test_patient_books_online_behind_the_red_flag_questions(ui: UI, agenda: Agen
 
 
 def test_a_red_flag_stops_online_booking(ui: UI, agenda: Agenda) -> None:
+    open_around_the_clock(agenda.practice)  # the urgent line, not the huisartsenpost
     add_slots(agenda.gp, day=booking_day(), count=3)
     patient = portal_patient(agenda.practice, "Karim", "Bakker")
     page = ui.page
@@ -192,7 +208,7 @@ def test_a_red_flag_stops_online_booking(ui: UI, agenda: Agenda) -> None:
     ui.submit(page.get_by_role("button", name="Verder"))
     assert page.get_by_role("heading", name="Bel nu de praktijk").is_visible()
     call = page.get_by_role("link", name=f"Bel de spoedlijn: {agenda.practice.phone_urgent}")
-    assert call.get_attribute("href") == f"tel:{agenda.practice.phone_urgent}"
+    assert call.get_attribute("href") == "tel:0107654321"  # 010-7654321, as dialled
     assert not Appointment.objects.exists()
     ui.screenshot("agenda-red-flag-practice-phone")
 
@@ -223,8 +239,12 @@ def test_patient_moves_and_then_cancels_an_appointment(ui: UI, agenda: Agenda) -
     ui.submit(page.get_by_role("button", name="Ja, annuleer de afspraak"))
     assert page.get_by_text("Uw afspraak is geannuleerd.").is_visible()
     assert page.get_by_text("U heeft geen afspraken staan.").is_visible()
-    earlier = page.get_by_role("region", name="Eerdere afspraken")
-    assert "geannuleerd" in earlier.inner_text()
+    # A cancelled appointment that was still to come is not an "earlier" one; the move
+    # before it shows nowhere as a cancellation.
+    cancelled = page.get_by_role("region", name="Geannuleerde afspraken")
+    assert "geannuleerd" in cancelled.inner_text()
+    assert cancelled.get_by_role("listitem").count() == 1
+    assert page.get_by_text("Nog geen eerdere afspraken.").is_visible()
     moved.refresh_from_db()
     assert moved.status == AppointmentStatus.CANCELLED
     assert not Slot.objects.filter(appointment__isnull=False).exists()
@@ -238,7 +258,7 @@ def test_assistant_works_the_day_and_books_a_free_slot(ui: UI, agenda: Agenda) -
     day = booking_day()
     slots = add_slots(agenda.gp, day=day, start=time(9), count=6)
     patient = portal_patient(agenda.practice, "Sanne", "Visser")
-    online = book_online(patient, slots[0], agenda)
+    book_online(patient, slots[0], agenda)
     caller = PatientFactory(practice=agenda.practice, given_name="Kees", family_name="Smit")
     assistant = staff(agenda.practice, StaffRole.ASSISTENT, "Lisa Peters")
     page = ui.page
@@ -258,16 +278,32 @@ def test_assistant_works_the_day_and_books_a_free_slot(ui: UI, agenda: Agenda) -
     triage = page.get_by_role("region", name="Antwoorden op de spoedvragen")
     assert triage.get_by_role("listitem").count() == len(BASELINE)
     assert "pijn op de borst" in triage.inner_text()
+    # Sanne comes in two days: arrival is for the day itself.
+    expect(page.get_by_role("button", name="Aangemeld")).to_have_count(0)
+    assert page.get_by_text("Aanmelden kan op de dag van de afspraak").is_visible()
+
+    # A patient booked for right now arrives, is called in, and both are undone.
+    walk_in = book_now_at_desk(agenda, assistant, "Piet", "de Vries")
+    ui.goto("/agenda/")
+    ui.submit(page.get_by_role("link", name="Piet de Vries"))
     ui.submit(page.get_by_role("button", name="Aangemeld"))
     assert page.get_by_text("Aangemeld.").is_visible()
-    assert f"dag={day.isoformat()}" in page.url
-    online.refresh_from_db()
-    assert online.status == AppointmentStatus.ARRIVED and online.queue_number is not None
+    walk_in.refresh_from_db()
+    assert walk_in.status == AppointmentStatus.ARRIVED and walk_in.queue_number is not None
     waiting = page.get_by_role("region", name="In de wachtkamer")
-    ui.submit(waiting.get_by_role("button", name=f"Roep nummer {online.queue_number} op"))
+    ui.submit(waiting.get_by_role("button", name=f"Roep nummer {walk_in.queue_number} op"))
     assert page.get_by_text("Opgeroepen: het nummer staat op het wachtkamerscherm.").is_visible()
-    online.refresh_from_db()
-    assert online.called_at is not None
+    walk_in.refresh_from_db()
+    assert walk_in.called_at is not None
+    ui.submit(page.get_by_role("link", name="Piet de Vries"))
+    ui.screenshot("agenda-arrived-phone")
+    ui.submit(page.get_by_role("button", name="Oproep terugdraaien"))
+    assert page.get_by_text("De oproep is teruggedraaid").is_visible()
+    ui.submit(page.get_by_role("link", name="Piet de Vries"))
+    ui.submit(page.get_by_role("button", name="Aanmelding terugdraaien"))
+    walk_in.refresh_from_db()
+    assert walk_in.is_booked and walk_in.called_at is None
+    ui.goto(f"/agenda/?dag={day.isoformat()}")
 
     ui.submit(page.get_by_role("link", name="Weekoverzicht"))
     # From the whole practice's day: the week as counts, without names.
@@ -286,7 +322,7 @@ def test_assistant_works_the_day_and_books_a_free_slot(ui: UI, agenda: Agenda) -
     assert page.get_by_role("heading", name="Kees Smit").is_visible()
     page.get_by_label("Soort afspraak").select_option(label="Consult (10 min)")
     page.get_by_role("radio", name="telefoon").check()
-    page.get_by_label("Reden").fill("Belt over uitslag")
+    page.get_by_label("Notitie voor de praktijk").fill("Belt over uitslag")
     ui.submit(page.get_by_role("button", name="Afspraak maken"))
     assert page.get_by_text("De afspraak is gemaakt.").is_visible()
     booked = Appointment.objects.get(patient=caller)
@@ -506,3 +542,61 @@ def test_assistant_moves_an_appointment_and_manager_edits_a_type(ui: UI, agenda:
     ui.submit(page.get_by_role("button", name="Opslaan"))
     consult.refresh_from_db()
     assert consult.duration_minutes == 15
+
+
+def test_patient_sees_later_times_and_chooses_a_day(ui: UI, agenda: Agenda) -> None:
+    """More than the first twelve times: page on, or start from a day (issue 15, #10)."""
+    day = booking_day()
+    later = day + timedelta(days=3)
+    add_slots(agenda.gp, day=day, start=time(8), count=20)
+    late = add_slots(agenda.gp, day=later, start=time(15), count=2)
+    patient = portal_patient(agenda.practice, "Sanne", "Visser")
+    page = ui.page
+    log_in(ui, patient.user)
+    start_booking(ui)
+    page.get_by_label("Waarvoor wilt u een afspraak?").fill("Pijnlijke knie sinds een week")
+    answer_triage(page)
+    ui.submit(page.get_by_role("button", name="Verder"))
+    expect(page.get_by_role("radio")).to_have_count(12)
+    page.get_by_role("link", name="Latere tijden").click()  # htmx swaps the list in place
+    expect(page.get_by_role("radio", name=re.compile(r"^10:00"))).to_be_visible()
+    ui.check_page()
+    expect(page.get_by_role("radio", name=re.compile(r"^08:00"))).to_have_count(0)
+    ui.screenshot("agenda-later-times-phone")
+    page.get_by_label("Vanaf welke dag").fill(later.isoformat())
+    ui.submit(page.get_by_role("button", name="Toon vrije tijden"))
+    expect(page.get_by_role("radio")).to_have_count(len(late))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    ui.check_page()
+    ui.screenshot("agenda-from-a-day-wide")
+
+
+def test_desk_sees_appointments_a_closed_afternoon_no_longer_allows(ui: UI, agenda: Agenda) -> None:
+    """The manager opens only the morning; the booked afternoon goes on the desk's list."""
+    from spreekuur.practice.services import set_opening_exception
+
+    day = booking_day()
+    slots = add_slots(agenda.gp, day=day, start=time(14), count=2)
+    patient = portal_patient(agenda.practice, "Sanne", "Visser")
+    book_online(patient, slots[0], agenda)
+    manager = staff(agenda.practice, StaffRole.PRAKTIJKMANAGER, "Mira Bakker")
+    set_opening_exception(
+        practice=agenda.practice,
+        day=day,
+        closed=False,
+        opens=time(8),
+        closes=time(12),
+        reason="Teamdag",
+        by=manager,
+    )
+    assistant = staff(agenda.practice, StaffRole.ASSISTENT, "Lisa Peters")
+    page = ui.page
+    log_in(ui, assistant)
+    ui.submit(page.get_by_role("link", name="1 afspraak buiten de openingstijden"))
+    item = page.get_by_role("listitem").filter(has_text="Sanne Visser")
+    expect(item).to_contain_text("Teamdag")
+    ui.screenshot("agenda-out-of-hours-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    ui.check_page()
+    ui.submit(item.get_by_role("link", name=re.compile("^Verzetten")))
+    assert page.get_by_role("heading", name="Sanne Visser").is_visible() or "verzetten" in page.url

@@ -151,9 +151,11 @@ def test_the_gp_releases_keyboard_only_and_moves_on_to_the_next(
     expect(rows.nth(1)).to_contain_text("veel hoger dan normaal")
     expect(rows.nth(2)).to_contain_text("LDL-cholesterol")
 
-    rows.nth(1).get_by_role("link", name=re.compile("^kalium")).focus()
+    expect(rows.nth(1)).to_contain_text("7,1 mmol/l")  # a decimal comma, as the lab's digits
+
+    rows.nth(1).get_by_role("link", name=re.compile("^Beoordelen")).focus()
     _press_to_navigate(ui, "Enter")
-    assert page.url.endswith(f"/uitslagen/{urgent_result.public_id}/")
+    assert page.url.endswith(f"/uitslagen/aanvraag/{urgent.public_id}/")
     phrase = page.get_by_label("Standaardzin")
     phrase.focus()
     page.keyboard.type("Graag een afspraak maken met de h")  # type-ahead in the closed select
@@ -165,11 +167,12 @@ def test_the_gp_releases_keyboard_only_and_moves_on_to_the_next(
     expect(page.get_by_role("button", name="Vrijgeven met commentaar")).to_be_focused()
     _press_to_navigate(ui, "Enter")
 
-    assert page.url.endswith(f"/uitslagen/{normal_result.public_id}/")
+    # Next: the same patient's other order.
+    assert page.url.endswith(f"/uitslagen/aanvraag/{normal.public_id}/")
     assert page.get_by_text(
         "Vrijgegeven: de patiënt ziet de uitslag met uw commentaar."
     ).is_visible()
-    assert page.get_by_role("heading", level=1, name="LDL-cholesterol").is_visible()
+    expect(page.get_by_role("table")).to_contain_text("LDL-cholesterol")
     urgent_result.refresh_from_db()
     assert urgent_result.released and urgent_result.reviewed_by == gp
     assert urgent_result.comment == "Graag een afspraak maken met de huisarts. Vandaag nog bellen."
@@ -237,6 +240,99 @@ def test_the_assistant_links_an_unmatched_message_and_closes_a_quarantined_one(
     ui.screenshot("results-lab-message-phone")
     ui.goto("/uitslagen/werklijst/")
     assert page.get_by_text("Er wacht niets.").is_visible()
+
+
+def test_the_gp_releases_a_whole_order_and_the_patient_reads_it_with_the_comment(
+    ui: UI, transactional_db: None
+) -> None:
+    practice = PracticeFactory(slug="de-beuk", records_online_from=date(2020, 7, 1))
+    gp = MembershipFactory(
+        practice=practice, role=StaffRole.HUISARTS, user__full_name="Dokter Bakker"
+    ).user
+    patient = PatientFactory(
+        practice=practice,
+        given_name="Henk",
+        family_name="Smit",
+        gp=gp,
+        user=UserFactory(full_name="Henk Smit"),
+    )
+    other = PatientFactory(practice=practice, given_name="Els", family_name="Kok", gp=gp)
+    lab = sample_patient(patient)
+    panel = _receive(
+        practice,
+        lab,
+        SampleResult("2816", "58", "mmol/mol", "20-42", "H"),
+        SampleResult("523", "132", "umol/l", "50-110", "H"),
+        SampleResult("542", "2.60", "mmol/l", "<3.0"),
+        SampleResult("1385", "2.10", "mU/l", "0.4-4.0"),
+        days_ago=2,
+    )
+    later = _receive(practice, lab, SampleResult("227", "<0.5", "mg/l", "<10"), days_ago=1)
+    _receive(
+        practice, sample_patient(other), SampleResult("1385", "1.5", "mU/l", "0.4-4.0"), days_ago=5
+    )
+    page = ui.page
+
+    ui.log_in(gp.email)
+    ui.verify()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    ui.goto("/uitslagen/beoordelen/")
+    rows = page.get_by_role("table").get_by_role("row")
+    expect(rows).to_have_count(4)  # Henk's two orders together, then Els
+    expect(rows.nth(1)).to_contain_text("Henk Smit")
+    expect(rows.nth(1)).to_contain_text("2,60 mmol/l")
+    expect(rows.nth(2)).to_contain_text("Henk Smit")
+    expect(rows.nth(3)).to_contain_text("Els Kok")
+    ui.screenshot("results-review-queue-desktop")
+    ui.submit(rows.nth(1).get_by_role("link", name=re.compile("^Alle 4 beoordelen")))
+    assert page.url.endswith(f"/uitslagen/aanvraag/{panel.public_id}/")
+    expect(page.get_by_text("2 van de 4 buiten de referentiewaarden.")).to_be_visible()
+    table = page.get_by_role("table")
+    expect(table.get_by_text("hoger dan normaal")).to_have_count(2)
+    for name in ("HbA1c (glycohemoglobine) IFCC", "kreatinine", "LDL-cholesterol", "TSH"):
+        expect(page.get_by_role("checkbox", name=name)).to_be_checked()
+    page.get_by_label("Standaardzin").select_option(
+        "Graag een afspraak maken met de praktijkondersteuner."
+    )
+    page.get_by_label("Commentaar voor de patiënt").fill("Suiker en nierfunctie iets te hoog.")
+    ui.screenshot("results-panel-desktop")
+    page.set_viewport_size({"width": 360, "height": 800})
+    ui.check_page()
+    ui.screenshot("results-panel-phone")
+    ui.submit(page.get_by_role("button", name="Vrijgeven met commentaar"))
+    # Next: the same patient's later order, before Els's older one.
+    assert page.url.endswith(f"/uitslagen/aanvraag/{later.public_id}/")
+    expect(
+        page.get_by_text("Vrijgegeven: de patiënt ziet de 4 uitslagen met uw commentaar.")
+    ).to_be_visible()
+    expect(page.get_by_role("table")).to_contain_text("<0,5 mg/l")
+    ui.screenshot("results-panel-next-phone")
+    released = LabResult.objects.filter(message=panel)
+    assert all(r.released and r.reviewed_by == gp for r in released)
+    assert {r.comment for r in released} == {
+        "Graag een afspraak maken met de praktijkondersteuner. Suiker en nierfunctie iets te hoog."
+    }
+    page.context.clear_cookies()
+
+    ui.log_in(patient.user.email)  # type: ignore[union-attr]
+    ui.verify()
+    ui.goto("/mijn-uitslagen/")
+    listed = page.get_by_role("list").filter(has_text="LDL-cholesterol")
+    expect(listed).to_contain_text("2,60 mmol/l")
+    expect(
+        listed.get_by_text("Graag een afspraak maken met de praktijkondersteuner.")
+    ).to_have_count(4)
+    content = page.content()
+    assert "Ontstekingswaarde" not in content  # the later order waits for the GP
+    ui.screenshot("results-portal-after-panel-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    ui.submit(page.get_by_role("link", name=re.compile("^Nierfunctie: kreatinine")))
+    latest = page.get_by_role("region", name=re.compile("Laatste uitslag"))
+    expect(latest).to_contain_text("132 umol/l")
+    expect(latest).to_contain_text("hoger dan normaal")
+    expect(latest).to_contain_text("Normaal: 50 - 110 umol/l")
+    expect(latest).to_contain_text("Suiker en nierfunctie iets te hoog.")
+    ui.screenshot("results-portal-after-panel-desktop")
 
 
 def _press_to_navigate(ui: UI, key: str) -> None:

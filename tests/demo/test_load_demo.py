@@ -136,3 +136,26 @@ def test_demo_patients_have_a_record_and_the_demo_patient_a_shielded_line(db: No
     assert online.journal and online.medication
     assert JournalEntry.objects.filter(patient=portal, shielded=True).exists()
     assert all(not line.shielded for line in online.journal)
+
+
+def test_the_demo_patients_record_does_not_contradict_itself(db: None) -> None:
+    """One 'Hoge bloeddruk', one running Amlodipine (so one to request), and the
+    allergies the PDF shows are the ones the web record shows (issue 15, defect 9)."""
+    from spreekuur.dossier.models import Episode, Medication
+    from spreekuur.dossier.selectors import record_online
+
+    generator.load(demo_patients=600)
+    portal = Patient.objects.get(user__email=generator.DEMO_PATIENT_EMAIL)
+    titles = Counter(Episode.objects.filter(patient=portal).values_list("title", flat=True))
+    assert titles["Hoge bloeddruk"] == 1
+    assert max(titles.values()) == 1
+    running = Counter(
+        Medication.objects.filter(patient=portal, ended_on__isnull=True).values_list(
+            "name", flat=True
+        )
+    )
+    assert running["Amlodipine 5 mg"] == 1
+    assert max(running.values()) == 1
+    web, pdf = record_online(portal), record_online(portal, page=None)
+    assert web.allergies
+    assert [a.pk for a in web.allergies] == [a.pk for a in pdf.allergies]

@@ -668,8 +668,8 @@ def test_blood_pressure_and_weight_are_recorded_and_shown_online(opened: Cast) -
     assert len(rows) == 3
     client = verified_client(opened.patient_user_a)
     page = client.get(reverse("dossier:my_results")).content.decode()
-    assert "Bovendruk (systolisch)" in page and "138 mmHg" in page
-    assert "81,5 kg" in page or "81.5 kg" in page
+    assert "Bloeddruk" in page and "138/84 mmHg" in page  # one value, as people say it
+    assert "81,5 kg" in page
     services.set_shielded(item=rows[2], shielded=True, by=opened.gp_a)
     assert "Gewicht" not in client.get(reverse("dossier:my_results")).content.decode()
 
@@ -725,3 +725,8 @@ def test_the_staff_form_records_a_blood_pressure(cast: Cast) -> None:
         },
     )
     assert response.status_code == 302 and Measurement.objects.count() == 2
+
+
+def test_the_web_record_says_when_no_allergy_is_known_as_the_pdf_does(opened: Cast) -> None:
+    """The PDF has a line 'none known'; the web record said nothing (issue 15, defect 9)."""
+    assert "Geen allergieën of intoleranties bekend." in portal_page(opened)

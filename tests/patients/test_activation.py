@@ -240,3 +240,22 @@ def test_refused_addresses_at_step_two_count_against_the_limit(cast: Cast) -> No
         )
     response = client.get(ACCOUNT)
     assert response.status_code == 302 and response["Location"] == ACTIVATE
+
+
+def test_letter_qr_code_scales_whole_and_opens_the_activation_page(cast: Cast) -> None:
+    """Regression (issue 15): the letter's QR code had a fixed size and no viewBox, so the
+    page's CSS size cut it off like the authenticator's."""
+    import re
+
+    from tests.accounts.test_authenticator_setup import dark_modules, expected_modules
+
+    client = verified_client(cast.assistant_a)
+    body = client.post(
+        reverse("patients:issue_activation", args=[cast.other_patient_a.public_id])
+    ).content.decode()
+    svg = re.search(r"<svg.*?</svg>", body, re.DOTALL)
+    code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", body)
+    assert svg is not None and code is not None
+    view_box, dark = dark_modules(svg.group())
+    size, wanted = expected_modules(f"http://testserver/activeren/#code={code.group()}")
+    assert view_box == (0, 0, size, size) and dark == wanted

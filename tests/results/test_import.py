@@ -327,6 +327,22 @@ def test_the_http_door_says_ae_for_quarantine(cast: Cast, client) -> None:
     assert "MSA|AE|X7" in response.content.decode()
 
 
+def test_the_ack_echoes_no_control_characters_or_delimiters(cast: Cast, client) -> None:
+    """A control id with an escape sequence, a NUL or a segment break cannot reshape the
+    ACK the lab's system reads (issue 16, point 12)."""
+    token = _link(cast)
+    response = client.post(
+        reverse("results:lab_inbox", args=["hl7v2"]),
+        b"MSH|^~\\&|A|B|C|D|20260101||ADT^A01|X7\x1b[2J\x00^~&\\Z|P|2.5\r",
+        content_type="x-application/hl7-v2+er7",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    ack = response.content.decode()
+    assert "MSA|AE|X7[2JZ|" in ack
+    assert not any(char in ack for char in "\x00\x1b\n")
+    assert ack.count("\r") == 2  # two segments, nothing injected
+
+
 def test_the_http_door_answers_fhir_with_an_operation_outcome(cast: Cast, client) -> None:
     token = _link(cast)
     raw = fhir_bundle(sample_patient(cast.patient_a), [LDL], bundle_id="H1", taken=taken())

@@ -73,3 +73,8 @@ def uses_portal(user: User | None) -> bool:
 def can_follow_notifications(user: User | None) -> bool:
     """E-mail and SMS that did not leave: the desk and the manager follow them up."""
     return role_of(user) in {StaffRole.ASSISTENT, StaffRole.PRAKTIJKMANAGER}
+
+
+def can_handle_address_changes(user: User | None) -> bool:
+    """The desk checks the addresses patients give in the portal and applies them."""
+    return role_of(user) == StaffRole.ASSISTENT

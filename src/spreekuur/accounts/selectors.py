@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.core.models import Practice
@@ -83,4 +84,21 @@ def get_membership_for(user: User, public_id: object) -> Membership:
     practice = practice_of(user)
     return get_object_or_404(
         Membership.objects.select_related("user"), public_id=public_id, practice=practice
+    )
+
+
+def unconfirmed_totp_device(user: User, device_id: object) -> TOTPDevice | None:
+    """The app this user started to link (its id kept in their session), while still
+    unconfirmed; None for no id, another user's device or one already confirmed."""
+    if not isinstance(device_id, int):
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+
+
+def staff_roles(practice_id: int, user_ids: set[int]) -> dict[int, str]:
+    """Each of these users' role in the practice (one query), to sign their messages."""
+    return dict(
+        Membership.objects.filter(practice_id=practice_id, user_id__in=user_ids).values_list(
+            "user_id", "role"
+        )
     )

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -24,7 +22,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spreekuur.accounts import capabilities, passkeys, selectors, services
+from spreekuur.accounts import authenticator, capabilities, passkeys, selectors, services
 from spreekuur.accounts.forms import (
     ConfirmTotpForm,
     LoginForm,
@@ -114,6 +112,14 @@ def _device_for_code(form: TokenForm, user: User, *, stage: str) -> Any:
     return device
 
 
+def _second_factor_given(request: HttpRequest, user: User, device: Any) -> None:
+    """Fully logged in: the device on the session, a new session key, logged."""
+    otp_login(request, device)
+    request.session.cycle_key()  # a new key once fully logged in
+    mark_second_factor_fresh(request)
+    services.record_login(user=user, method="tweede factor")
+
+
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def verify_view(request: HttpRequest) -> HttpResponse:
@@ -126,10 +132,7 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = _device_for_code(form, user, stage="tweede factor")
         if device is not None:
-            otp_login(request, device)
-            request.session.cycle_key()  # a new key once fully logged in
-            mark_second_factor_fresh(request)
-            services.record_login(user=user, method="tweede factor")
+            _second_factor_given(request, user, device)
             return _after_second_factor(request)
     return render(
         request,
@@ -138,55 +141,67 @@ def verify_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _setup_totp_refusal(request: HttpRequest, user: User) -> HttpResponse | None:
+    """Where to go instead, when this person may not link an app now: someone with a
+    second factor proves it first (and again, just now, before replacing their phone)."""
+    if not services.has_confirmed_second_factor(user):
+        return None
+    if not second_factor_done(user):
+        return redirect("accounts:verify")
+    if not second_factor_is_fresh(request):
+        return redirect(f"{reverse('accounts:reverify')}?next={reverse('accounts:setup_totp')}")
+    return None
+
+
+def _device_being_set_up(request: HttpRequest, user: User) -> TOTPDevice:
+    """The unconfirmed app of this setup (kept across a wrong code), or a new one."""
+    device = selectors.unconfirmed_totp_device(user, request.session.get(SESSION_SETUP_DEVICE))
+    if device is None:
+        device = services.start_totp_setup(user=user)
+        request.session[SESSION_SETUP_DEVICE] = device.pk
+    return device
+
+
+def _confirm_totp(
+    request: HttpRequest, form: ConfirmTotpForm, user: User, device: TOTPDevice
+) -> HttpResponse | None:
+    """Link the app when the code fits: logged in fully, recovery codes shown next.
+    None, with the error on the form, when it does not."""
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        form.add_error("token", THROTTLED_MESSAGE)
+        return None
+    codes = services.confirm_totp_device(user=user, device=device, token=form.cleaned_data["token"])
+    if codes is None:
+        form.add_error(
+            "token", _("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat.")
+        )
+        return None
+    request.session.pop(SESSION_SETUP_DEVICE, None)
+    _second_factor_given(request, user, device)
+    request.session[SESSION_RECOVERY_CODES] = codes
+    return redirect("accounts:recovery_codes")
+
+
 @second_factor_not_required
 @require_http_methods(["GET", "POST"])
 def setup_totp_view(request: HttpRequest) -> HttpResponse:
     """Link an authenticator app (scan the QR code, type one code): at the first login,
     or later, once logged in with a recovery code, for a new phone."""
     user: User = request.user  # type: ignore[assignment]
-    if services.has_confirmed_second_factor(user):
-        if not second_factor_done(user):
-            return redirect("accounts:verify")
-        if not second_factor_is_fresh(request):  # replacing the phone: prove it again
-            return redirect(f"{reverse('accounts:reverify')}?next={reverse('accounts:setup_totp')}")
-    device = None
-    device_id = request.session.get(SESSION_SETUP_DEVICE)
-    if device_id:
-        device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
-    if device is None:
-        device = services.start_totp_setup(user=user)
-        request.session[SESSION_SETUP_DEVICE] = device.pk
+    refusal = _setup_totp_refusal(request, user)
+    if refusal is not None:
+        return refusal
+    device = _device_being_set_up(request, user)
     form = ConfirmTotpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _details = device.verify_is_allowed()
-        codes = (
-            services.confirm_totp_device(user=user, device=device, token=form.cleaned_data["token"])
-            if allowed
-            else None
-        )
-        if not allowed:
-            form.add_error("token", THROTTLED_MESSAGE)
-        elif codes is not None:
-            request.session.pop(SESSION_SETUP_DEVICE, None)
-            otp_login(request, device)
-            request.session.cycle_key()
-            mark_second_factor_fresh(request)
-            services.record_login(user=user, method="tweede factor")
-            request.session[SESSION_RECOVERY_CODES] = codes
-            return redirect("accounts:recovery_codes")
-        else:
-            form.add_error(
-                "token", _("Deze code klopt niet. Controleer of de tijd op uw telefoon goed staat.")
-            )
-    qr_svg = segno.make(device.config_url, error="m").svg_inline(
-        scale=5, dark="#000", light="#fff", omitsize=False
-    )
-    base32 = base64.b32encode(device.bin_key).decode().rstrip("=")
-    grouped = " ".join(base32[i : i + 4] for i in range(0, len(base32), 4))
+        linked = _confirm_totp(request, form, user, device)
+        if linked is not None:
+            return linked
     return render(
         request,
         "accounts/setup_totp.html",
-        {"form": form, "qr_svg": qr_svg, "secret": grouped},
+        {"form": form, "setup": authenticator.setup_for(device)},
     )
 
 

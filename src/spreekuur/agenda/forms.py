@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -77,15 +79,28 @@ class ChooseTypeForm(StyledForm):
 
     soort = forms.ChoiceField(label=_("Soort afspraak"))
     zorgverlener = forms.ChoiceField(label=_("Bij wie"))
+    vanaf = forms.DateField(
+        label=_("Vanaf welke dag"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Leeg laten: de eerste vrije tijden."),
+    )
 
     def __init__(
         self,
         *args: Any,
         types: list[tuple[str, str]],
         practitioners: list[tuple[str, str]],
+        first_day: date | None = None,
+        last_day: date | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.first_day, self.last_day = first_day, last_day
+        if first_day and last_day:
+            self.fields["vanaf"].widget.attrs.update(
+                {"min": first_day.isoformat(), "max": last_day.isoformat()}
+            )
         set_choices(self.fields["soort"], types)
         set_choices(
             self.fields["zorgverlener"],
@@ -94,6 +109,17 @@ class ChooseTypeForm(StyledForm):
                 (ANYONE, gettext("Maakt niet uit: de eerste die vrij is")),
             ],
         )
+
+    def clean_vanaf(self) -> date | None:
+        day: date | None = self.cleaned_data.get("vanaf")
+        if day is not None and self.first_day is not None and day <= self.first_day:
+            return None  # today or earlier: simply the first free times
+        if day is not None and self.last_day is not None and day > self.last_day:
+            raise forms.ValidationError(
+                gettext("Online kunt u afspreken tot en met %(day)s.")
+                % {"day": formats.date_format(self.last_day, "j F")}
+            )
+        return day
 
 
 class StaffBookingForm(StyledForm):
@@ -107,8 +133,9 @@ class StaffBookingForm(StyledForm):
         widget=forms.RadioSelect,
         initial=BookingChannel.PHONE,
     )
-    reason = forms.CharField(
-        label=_("Reden"),
+    desk_note = forms.CharField(
+        label=_("Notitie voor de praktijk"),
+        help_text=_("Bijvoorbeeld waarvoor de patiënt belde. De patiënt ziet deze notitie niet."),
         max_length=MAX_REASON_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

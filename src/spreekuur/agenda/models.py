@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts.models import Membership
@@ -25,6 +27,10 @@ from spreekuur.patients.models import Patient
 # Letters and digits that cannot be confused when typed from a printed code.
 CHECKIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CHECKIN_CODE_LENGTH = 10
+
+
+# The desk and the kiosk register arrival from this long before the start.
+ARRIVAL_EARLY = timedelta(hours=2)
 
 
 def new_checkin_code() -> str:
@@ -259,7 +265,10 @@ class Appointment(models.Model):
         max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
     )
     channel = models.CharField(max_length=8, choices=BookingChannel.choices)
+    # What the patient wrote when booking online: they see it back.
     reason = models.CharField(_("reden van de afspraak"), max_length=300, blank=True)
+    # What the desk noted when booking by phone or at the desk: for the practice only.
+    desk_note = models.CharField(_("notitie van de praktijk"), max_length=300, blank=True)
     # The red-flag questions as asked and answered ({code: answer}); staff see them.
     triage_answers = models.JSONField(default=dict, blank=True)
     booked_by = models.ForeignKey(
@@ -332,6 +341,41 @@ class Appointment(models.Model):
     @property
     def is_no_show(self) -> bool:
         return self.status == AppointmentStatus.NO_SHOW
+
+    @property
+    def was_moved(self) -> bool:
+        """Cancelled because it moved to another time: the new appointment replaces it.
+        (Lists read `rescheduled_to` along with the row.)"""
+        if not self.is_cancelled:
+            return False
+        try:
+            return self.rescheduled_to is not None
+        except Appointment.DoesNotExist:
+            return False
+
+    @property
+    def status_label(self) -> str:
+        """The status as the patient and the desk say it: a move is not a cancellation."""
+        if self.was_moved:
+            return str(_("verzet"))
+        return str(self.get_status_display())
+
+    def is_on_day_of(self, now: datetime) -> bool:
+        return timezone.localtime(self.starts_at).date() == timezone.localtime(now).date()
+
+    def arrival_open(self, now: datetime) -> bool:
+        """Arrival is registered on the day itself, from two hours before the start (a late
+        patient after a no-show too): an appointment of another day would otherwise sit
+        in today's waiting room and could no longer be cancelled or moved."""
+        return (
+            self.status in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW)
+            and self.is_on_day_of(now)
+            and now >= self.starts_at - ARRIVAL_EARLY
+        )
+
+    def call_open(self, now: datetime) -> bool:
+        """Called in onto the waiting-room screen: arrived, today, not called yet."""
+        return self.is_arrived and self.called_at is None and self.is_on_day_of(now)
 
 
 class Slot(models.Model):

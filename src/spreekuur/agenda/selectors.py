@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.naming import staff_label
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.agenda.models import (
     PRACTITIONER_ROLES,
@@ -33,7 +33,9 @@ from spreekuur.agenda.red_flags import baseline_flags
 from spreekuur.agenda.slots import FreeSlot, runs_that_fit
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
+from spreekuur.core.opening_hours import week_ahead
 from spreekuur.core.roles import StaffRole
+from spreekuur.core.selectors import schedule_for
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
 
@@ -229,6 +231,62 @@ def free_slot_choices(
     return choices
 
 
+@dataclass(frozen=True)
+class SlotPage:
+    choices: list[SlotChoice]
+    next_start: datetime | None  # where the next page begins; None: nothing later
+
+
+def free_slot_page(
+    *,
+    practice: Practice,
+    appointment_type: AppointmentType,
+    practitioners: Sequence[Membership],
+    earliest: datetime,
+    latest: datetime,
+    size: int,
+) -> SlotPage:
+    """One page of free online starts. The page ends before a whole start time, so two
+    practitioners free at the same minute never fall between two pages."""
+    found = free_slot_choices(
+        practice=practice,
+        appointment_type=appointment_type,
+        practitioners=practitioners,
+        online=True,
+        earliest=earliest,
+        latest=latest,
+        limit=size + 1,
+    )
+    if len(found) <= size:
+        return SlotPage(found, None)
+    next_start = found[size].starts_at
+    shown = [choice for choice in found[:size] if choice.starts_at < next_start]
+    if not shown:  # more practitioners at one minute than a page holds
+        return SlotPage(found[:size], found[size].starts_at + timedelta(minutes=1))
+    return SlotPage(shown, next_start)
+
+
+def online_types_with_times(
+    practice: Practice, types: Sequence[AppointmentType], window: OnlineWindow
+) -> list[AppointmentType]:
+    """The online types someone still has a free online time for (one query per type):
+    a type nobody offers online is not offered to the patient."""
+    everyone = list(practitioners_of(practice))
+    return [
+        appointment_type
+        for appointment_type in types
+        if first_free_start(
+            practice=practice,
+            appointment_type=appointment_type,
+            practitioners=[m for m in everyone if appointment_type.offered_by_role(m.role)],
+            online=True,
+            earliest=window.earliest,
+            latest=window.latest,
+        )
+        is not None
+    ]
+
+
 def first_free_start(
     *,
     practice: Practice,
@@ -266,7 +324,37 @@ def open_online_count(
 
 
 def _with_parts(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    return appointments.select_related("practitioner__user", "appointment_type", "patient")
+    return appointments.select_related(
+        "practitioner__user", "appointment_type", "patient", "rescheduled_to"
+    )
+
+
+@dataclass(frozen=True)
+class PatientAppointments:
+    upcoming: list[Appointment]  # planned or in the waiting room, not over yet
+    cancelled: list[Appointment]  # cancelled ones that were still to come (not moved)
+    past: list[Appointment]  # the most recent that are over, whatever became of them
+
+
+def patient_appointment_lists(
+    patient: Patient, *, now: datetime, past_limit: int = 20
+) -> PatientAppointments:
+    """The patient's own lists. A move shows once, as the new appointment: the one it
+    replaced is neither 'cancelled' nor 'earlier'."""
+    mine = appointments_of_patient(patient).filter(rescheduled_to__isnull=True)
+    upcoming = list(
+        mine.filter(
+            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED], ends_at__gte=now
+        ).order_by("starts_at")
+    )
+    cancelled = list(
+        mine.filter(status=AppointmentStatus.CANCELLED, starts_at__gte=now).order_by("starts_at")
+    )
+    shown = [a.pk for a in upcoming + cancelled]
+    past = list(
+        mine.filter(starts_at__lt=now).exclude(pk__in=shown).order_by("-starts_at")[:past_limit]
+    )
+    return PatientAppointments(upcoming, cancelled, past)
 
 
 def appointments_of_patient(patient: Patient) -> QuerySet[Appointment]:
@@ -309,6 +397,67 @@ def get_practice_slot(practice: Practice, public_id: object) -> Slot:
         practitioner__active=True,
         public_id=public_id,
     )
+
+
+@dataclass(frozen=True)
+class OutOfHours:
+    """A booked appointment that the practice's hours or the practitioner's absence no
+    longer allow: the desk moves it or calls the patient."""
+
+    appointment: Appointment
+    why: str  # the day's reason ("Kerstmis", "scholing") or the kind of absence
+
+
+def appointments_out_of_hours(
+    practice: Practice, *, now: datetime, days: int = 56
+) -> list[OutOfHours]:
+    """Booked, upcoming appointments on a closed day, outside a day's exceptional hours,
+    or in their practitioner's absence. Only deviating days and absences are read, so
+    this stays cheap however full the agenda is."""
+    today = timezone.localtime(now).date()
+    deviating = {
+        hours.day: hours
+        for hours in week_ahead(schedule_for(practice, from_day=today), today, days)
+        if hours.deviates
+    }
+    absences = list(
+        ScheduleException.objects.filter(
+            practice=practice, ends_on__gte=today, starts_on__lt=today + timedelta(days=days)
+        )
+    )
+    reach = Q(pk__in=[])
+    for day in deviating:
+        start, end = _day_bounds(day)
+        reach |= Q(starts_at__gte=start, starts_at__lt=end)
+    for absence in absences:
+        start, _ = _day_bounds(absence.starts_on)
+        _, end = _day_bounds(absence.ends_on)
+        reach |= Q(practitioner_id=absence.practitioner_id, starts_at__gte=start, starts_at__lt=end)
+    candidates = _with_parts(
+        Appointment.objects.filter(
+            reach, practice=practice, status=AppointmentStatus.BOOKED, starts_at__gte=now
+        )
+    ).order_by("starts_at", "id")
+    found = []
+    for appointment in candidates:
+        day = timezone.localtime(appointment.starts_at).date()
+        absent = next(
+            (
+                a
+                for a in absences
+                if a.practitioner_id == appointment.practitioner_id
+                and a.starts_on <= day <= a.ends_on
+            ),
+            None,
+        )
+        hours = deviating.get(day)
+        if absent is not None:
+            found.append(OutOfHours(appointment, absent.get_kind_display()))
+        elif hours is not None and not hours.covers(
+            timezone.localtime(appointment.starts_at), timezone.localtime(appointment.ends_at)
+        ):
+            found.append(OutOfHours(appointment, hours.reason))
+    return found
 
 
 @dataclass
@@ -404,14 +553,7 @@ class WaitingRoomCall:
 
 def practitioner_label(membership: Membership) -> str:
     """How the waiting-room screen names a practitioner: role and name, never a patient."""
-    from django.utils.translation import gettext as _
-
-    if membership.role == StaffRole.HUISARTS:
-        name = re.sub(r"^(dr\.?|dokter)\s+", "", membership.user.full_name, flags=re.IGNORECASE)
-        return _("Dokter %(name)s") % {"name": name}
-    if membership.role == StaffRole.POH:
-        return _("Praktijkondersteuner %(name)s") % {"name": membership.user.full_name}
-    return _("Assistent %(name)s") % {"name": membership.user.full_name}
+    return staff_label(membership.role, membership.user.full_name)
 
 
 WAITING_ROOM_SHOWS_CALLS_FOR = timedelta(minutes=10)
@@ -450,3 +592,48 @@ def waiting_patients(practice: Practice, *, day: date) -> dict[int, list[Appoint
     ).order_by("arrived_at"):
         waiting[appointment.practitioner_id].append(appointment)
     return waiting
+
+
+# --- The start pages: today's appointments, the patient's next one ---------------------------
+
+# Who sees their own appointments on the start page; the desk (the assistant) the practice's.
+OWN_AGENDA_ROLES = (StaffRole.HUISARTS, StaffRole.POH)
+
+
+def todays_appointments_count(*, by: User, now: datetime | None = None) -> int:
+    """Today's appointments that still stand (not cancelled): a GP's or POH's own, the
+    whole practice's for the desk. One count on the (practice, starts_at) index."""
+    membership = active_membership(by)
+    if membership is None:
+        return 0
+    start, end = _day_bounds(timezone.localtime(now or timezone.now()).date())
+    appointments = Appointment.objects.filter(
+        practice_id=membership.practice_id, starts_at__gte=start, starts_at__lt=end
+    ).exclude(status=AppointmentStatus.CANCELLED)
+    if membership.role in OWN_AGENDA_ROLES:
+        appointments = appointments.filter(practitioner=membership)
+    return appointments.count()
+
+
+def own_agenda_query(by: User) -> str:
+    """The day view's query for a practitioner's own column ("" for the whole practice)."""
+    membership = active_membership(by)
+    if membership is None or membership.role not in OWN_AGENDA_ROLES:
+        return ""
+    return f"zorgverlener={membership.public_id}"
+
+
+def next_appointment_of(patient: Patient, *, now: datetime | None = None) -> Appointment | None:
+    """The patient's next appointment that still stands, with its practitioner and type."""
+    return (
+        _with_parts(
+            Appointment.objects.filter(
+                practice_id=patient.practice_id,
+                patient=patient,
+                status__in=(AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED),
+                ends_at__gte=now or timezone.now(),
+            )
+        )
+        .order_by("starts_at", "id")
+        .first()
+    )

@@ -30,6 +30,7 @@ urlpatterns = [
     path("agenda/", staff.day_view, name="day"),
     path("agenda/week/", staff.week_view, name="week"),
     path("agenda/cijfers/", staff.figures_view, name="figures"),
+    path("agenda/buiten-openingstijden/", staff.out_of_hours_view, name="out_of_hours"),
     path("agenda/afspraak/<uuid:public_id>/", staff.appointment_detail, name="appointment"),
     path("agenda/afspraak/<uuid:public_id>/verzetten/", staff.reschedule, name="reschedule"),
     path(

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from spreekuur.core import request_context
-from spreekuur.core.exceptions import OutOfReach
+from spreekuur.core.exceptions import OutOfReach, ValidationError
 
 
 def normalise_ip(value: str | None) -> str | None:
@@ -44,6 +44,27 @@ def client_ip(request: HttpRequest) -> str | None:
     return remote
 
 
+# No page of Spreekuur uses these browser features (video calls open at the video
+# service's own address; a photo for an e-consult is a file chosen or taken with the
+# file picker, which needs no camera permission), so no page, nor anything injected
+# into one, may ask for them.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+)
+
+
 class RequestContextMiddleware:
     """Gives each request an id and remembers the client address for audit and logs.
 
@@ -64,9 +85,17 @@ class RequestContextMiddleware:
         finally:
             request_context.reset_current(token)
         response["X-Request-ID"] = context.request_id
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 
-    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ValidationError):
+            # Bad input that reached a lookup (a tampered id that is no UUID): the
+            # request is wrong, not the server. Answered as 400, never a 500.
+            from django.core.exceptions import BadRequest
+            from django.core.handlers.exception import response_for_exception
+
+            return response_for_exception(request, BadRequest("invalid input"))
         if isinstance(exception, OutOfReach):
             from spreekuur.core.audit import record_denied  # the log needs normalise_ip
 
@@ -77,6 +106,7 @@ class RequestContextMiddleware:
                 detail=exception.detail,
             )
         # Django goes on to answer it with the 404 page.
+        return None
 
 
 class PracticeLanguageMiddleware:

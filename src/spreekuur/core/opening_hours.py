@@ -49,11 +49,23 @@ class Schedule:
 class DayHours:
     day: date
     intervals: tuple[Interval, ...]
-    reason: str  # why the day differs from the usual week ("" when it does not)
+    reason: str  # why the day differs from the usual week (may be "" for an exception)
+    # Other hours than the usual week: a date exception, or a public holiday the practice
+    # closes for. The agenda keeps its slots inside these hours on such a day.
+    deviates: bool = False
 
     @property
     def closed(self) -> bool:
         return not self.intervals
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether [start, end) lies inside one of this day's intervals (local times)."""
+        return any(
+            span_start <= start and end <= span_end
+            for span_start, span_end in (
+                _absolute(self.day, interval, start.tzinfo) for interval in self.intervals
+            )
+        )
 
 
 def hours_on(schedule: Schedule, day: date) -> DayHours:
@@ -61,11 +73,13 @@ def hours_on(schedule: Schedule, day: date) -> DayHours:
     exception = schedule.exceptions.get(day)
     if exception is not None:
         if exception.closed or exception.opens is None or exception.closes is None:
-            return DayHours(day, (), exception.reason)
-        return DayHours(day, ((exception.opens, exception.closes),), exception.reason)
+            return DayHours(day, (), exception.reason, deviates=True)
+        return DayHours(
+            day, ((exception.opens, exception.closes),), exception.reason, deviates=True
+        )
     holiday = holiday_name(day)
     if holiday and schedule.closed_on_public_holidays:
-        return DayHours(day, (), holiday)
+        return DayHours(day, (), holiday, deviates=True)
     return DayHours(day, tuple(sorted(schedule.weekly.get(day.weekday(), ()))), "")
 
 
@@ -120,6 +134,6 @@ def upcoming_deviations(schedule: Schedule, start: date, days: int = 60) -> list
     for offset in range(days):
         day = start + timedelta(days=offset)
         hours = hours_on(schedule, day)
-        if hours.reason:
+        if hours.deviates:
             result.append(hours)
     return result

@@ -1,4 +1,5 @@
-"""What an app gives the shell: menu entries, start-page tiles, work-queue counters,
+"""What an app gives the shell: menu entries (with a count of what is new behind them),
+start-page tiles, work-queue counters, "new for you" lines for the patient's start page,
 figures and periodic jobs.
 
 An app declares them in its own AppConfig, as a method `shell_contributions()` that
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import Promise
 
@@ -41,6 +43,10 @@ class NavEntry:
     audience: Audience
     order: int
     visible: Callable[[HttpRequest], bool] = everyone
+    # What is new behind the link ("3 nieuw"), shown as a badge when above zero: a number,
+    # or the rows to count. Called on every page for a user who sees the entry, so the
+    # shell counts the rows of all the menu's badges together, in one query.
+    badge: Callable[[HttpRequest], int | QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,30 @@ class Counter:
     order: int
     visible: Callable[[Any], bool]
     urgent: bool = False  # shown as a warning when the count is above zero
+    # A query string for the link, when it depends on the user ("zorgverlener=…" for
+    # one's own agenda); never patient data.
+    query: Callable[[Any], str] | None = None
+
+
+@dataclass(frozen=True)
+class UpdateLine:
+    """One line of "Nieuw voor u": what it is, a short detail, where to read it, and
+    whether it is new since the patient last looked."""
+
+    text: str
+    url: str
+    detail: str = ""
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    """What an app tells a patient on their start page: the next appointment, an
+    unread answer, new results. `lines` gets the logged-in user and their own patient
+    record and returns zero or more lines (one cheap query)."""
+
+    lines: Callable[[Any, Any], Sequence[UpdateLine]]
+    order: int
 
 
 @dataclass(frozen=True)
@@ -90,12 +120,27 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class PatientFact:
+    """Context about a patient that staff see beside their work on that patient (an
+    e-consult now; a callback or a care plan later): "Medicatie: Amlodipine 5 mg, ...".
+
+    `lines(patient, by)` belongs to the app that owns the data: it reads, logs the read
+    (NEN 7513) and returns short texts; an empty list shows nothing."""
+
+    label: Label
+    lines: Callable[[Any, Any], list[str]]
+    order: int
+
+
+@dataclass(frozen=True)
 class Contributions:
     navigation: Sequence[NavEntry] = ()
     tiles: Sequence[Tile] = ()
     counters: Sequence[Counter] = ()
+    updates: Sequence[Update] = ()
     figures: Sequence[Figure] = ()
     periodic_jobs: Sequence[PeriodicJob] = ()
+    patient_facts: Sequence[PatientFact] = ()
     # (prefix, URLconf module) pairs the site includes, in the order of INSTALLED_APPS.
     urls: Sequence[tuple[str, str]] = ()
 
@@ -107,3 +152,11 @@ def for_user(capability: Callable[[Any], bool]) -> Callable[[HttpRequest], bool]
         return capability(request.user)
 
     return visible
+
+
+def patient_facts() -> list[PatientFact]:
+    """What every installed app tells staff about a patient, in order. Any app may ask
+    (through this ground floor), so no feature needs to import another one."""
+    from spreekuur.core.contributions import collected
+
+    return sorted((fact for c in collected() for fact in c.patient_facts), key=lambda f: f.order)

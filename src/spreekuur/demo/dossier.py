@@ -306,24 +306,41 @@ def give_portal_patient_record(patient: Patient, *, today: date) -> None:
     if gp is None:
         return
     started = today - timedelta(days=400)
-    episode = Episode.objects.create(
-        practice=patient.practice,
-        patient=patient,
-        icpc_code="K86",
-        title="Hoge bloeddruk",
-        started_on=started,
-        created_by=gp,
-    )
-    Medication.objects.create(
-        practice=patient.practice,
-        patient=patient,
-        name="Amlodipine 5 mg",
-        dosage="1 keer per dag",
-        started_on=started,
-        prescriber=gp,
-        chronic=True,
-        created_by=gp,
-    )
+    # The generator may already have given this patient high blood pressure: one episode,
+    # one running Amlodipine, never two of each.
+    episode = Episode.objects.filter(patient=patient, icpc_code="K86").first()
+    if episode is None:
+        episode = Episode.objects.create(
+            practice=patient.practice,
+            patient=patient,
+            icpc_code="K86",
+            title="Hoge bloeddruk",
+            started_on=started,
+            created_by=gp,
+        )
+    if not Medication.objects.filter(
+        patient=patient, name="Amlodipine 5 mg", ended_on__isnull=True
+    ).exists():
+        Medication.objects.create(
+            practice=patient.practice,
+            patient=patient,
+            name="Amlodipine 5 mg",
+            dosage="1 keer per dag",
+            started_on=started,
+            prescriber=gp,
+            chronic=True,
+            created_by=gp,
+        )
+    if not Allergy.objects.filter(patient=patient).exists():
+        Allergy.objects.create(
+            practice=patient.practice,
+            patient=patient,
+            substance="Penicilline",
+            kind=AllergyKind.ALLERGY,
+            reaction="Huiduitslag",
+            recorded_on=started - timedelta(days=900),
+            created_by=gp,
+        )
     lines = [
         (
             started,

@@ -55,6 +55,11 @@ def _day(value: date | None) -> str:
     return formats.date_format(value, "j F Y") if value else ""
 
 
+def _short_day(value: date | None) -> str:
+    """In a table column: "4 dec 2026" (Django's Dutch month abbreviations)."""
+    return formats.date_format(value, "j N Y") if value else ""
+
+
 def _table(header: list[str], rows: list[list[str]], widths: list[float]) -> Table:
     data = [[_text(cell, HEAD) for cell in header]] + [
         [_text(cell) for cell in row] for row in rows
@@ -123,7 +128,7 @@ def record_pdf(
         _("Klachten en ziekten"),
         [_("Omschrijving"), _("Code"), _("Sinds"), _("Afgesloten")],
         [
-            [e.title, e.icpc_code, _day(e.started_on), _day(e.ended_on) or _("actueel")]
+            [e.title, e.icpc_code, _short_day(e.started_on), _short_day(e.ended_on) or _("actueel")]
             for e in record.episodes
         ],
         [width * 0.46, width * 0.12, width * 0.21, width * 0.21],
@@ -133,7 +138,10 @@ def record_pdf(
         story,
         _("Medicijnen"),
         [_("Geneesmiddel"), _("Dosering"), _("Sinds"), _("Gestopt")],
-        [[m.name, m.dosage, _day(m.started_on), _day(m.ended_on)] for m in record.medication],
+        [
+            [m.name, m.dosage, _short_day(m.started_on), _short_day(m.ended_on)]
+            for m in record.medication
+        ],
         [width * 0.34, width * 0.3, width * 0.18, width * 0.18],
         empty=_("Geen medicijnen om te tonen."),
     )
@@ -142,8 +150,8 @@ def record_pdf(
         _("Metingen in de praktijk"),
         [_("Datum"), _("Meting"), _("Waarde")],
         [
-            [_day(m.measured_on), m.test.patient_name, f"{m.value.normalize():f} {m.test.unit}"]
-            for m in record.measurements
+            [_short_day(line.measured_on), line.name, f"{line.value} {line.unit}"]
+            for line in record.measurement_lines
         ],
         [width * 0.25, width * 0.45, width * 0.3],
         empty=_("Geen metingen om te tonen."),
@@ -154,12 +162,12 @@ def record_pdf(
         [_("Datum"), _("Bepaling"), _("Uitslag"), _("Normaal"), _("Commentaar van de huisarts")],
         [
             [
-                _day(timezone.localdate(r.observed_at)),
+                _short_day(timezone.localdate(r.observed_at)),
                 r.test.patient_name,
                 " ".join(
                     part
                     for part in (
-                        r.value_text,
+                        r.value_display,
                         r.unit,
                         f"({r.get_flag_display()})" if r.flag else "",
                     )

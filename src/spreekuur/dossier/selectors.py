@@ -6,18 +6,22 @@ the journal only, and never a row that a correction replaced."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.dossier.models import (
+    DIASTOLIC,
+    SYSTOLIC,
     Allergy,
     ClinicalRow,
     Episode,
@@ -32,6 +36,70 @@ MEASUREMENTS_SHOWN = 30
 
 
 @dataclass(frozen=True)
+class MeasurementLine:
+    """Measurements as people read them: a blood pressure is one value, "134/82 mmHg" (its
+    systolic and diastolic rows together); any other measurement stands on its own. The
+    text is made when shown, in the reader's language ("81,5 kg" in Dutch)."""
+
+    measured_on: date
+    rows: tuple[Measurement, ...]
+
+    @property
+    def is_blood_pressure(self) -> bool:
+        return len(self.rows) == 2
+
+    @property
+    def name(self) -> str:
+        return _("Bloeddruk") if self.is_blood_pressure else self.rows[0].test.patient_name
+
+    @property
+    def value(self) -> str:
+        if self.is_blood_pressure:
+            return "/".join(formats.number_format(row.value.normalize()) for row in self.rows)
+        return formats.number_format(self.rows[0].value.normalize())
+
+    @property
+    def unit(self) -> str:
+        return self.rows[0].test.unit
+
+    @property
+    def shielded(self) -> bool:
+        return any(row.shielded for row in self.rows)
+
+    @property
+    def public_id(self) -> UUID:
+        """The first row's: the line is shielded through it, with `others` along."""
+        return self.rows[0].public_id
+
+    @property
+    def others(self) -> tuple[Measurement, ...]:
+        """The rows shielded together with the first (the diastolic of a blood pressure)."""
+        return self.rows[1:]
+
+
+def measurement_lines(rows: list[Measurement]) -> list[MeasurementLine]:
+    """Lines for measurements ordered newest first: the systolic and diastolic of one day
+    are paired in the order they were recorded (a second reading that day is a second
+    pair); one without its partner (say, shielded) stays a line of its own."""
+    days: dict[date, list[Measurement]] = defaultdict(list)
+    for row in rows:
+        days[row.measured_on].append(row)
+    lines: list[MeasurementLine] = []
+    for day, taken in days.items():
+        by_code: dict[str, list[Measurement]] = defaultdict(list)
+        for row in sorted(taken, key=lambda row: row.pk):
+            by_code[row.test.nhg_code].append(row)
+        systolic, diastolic = by_code.pop(SYSTOLIC, []), by_code.pop(DIASTOLIC, [])
+        pairs = list(zip(systolic, diastolic, strict=False))
+        singles = systolic[len(pairs) :] + diastolic[len(pairs) :]
+        singles += [row for rest in by_code.values() for row in rest]
+        day_lines = [MeasurementLine(day, pair) for pair in pairs]
+        day_lines += [MeasurementLine(day, (row,)) for row in singles]
+        lines += sorted(day_lines, key=lambda line: -max(row.pk for row in line.rows))
+    return lines
+
+
+@dataclass(frozen=True)
 class Record:
     episodes: list[Episode]
     journal: list[JournalEntry]
@@ -40,6 +108,10 @@ class Record:
     allergies: list[Allergy]
     online_from: date | None = None
     measurements: list[Measurement] = field(default_factory=list)
+
+    @property
+    def measurement_lines(self) -> list[MeasurementLine]:
+        return measurement_lines(self.measurements)
 
 
 def _journal(patient: Patient, *, with_replaced: bool = False) -> QuerySet[JournalEntry]:
@@ -170,3 +242,21 @@ def get_record_item(user: User, kind: str, public_id: UUID | str) -> ClinicalRow
         raise OutOfReach(
             actor=user, object_kind=model.__name__.lower(), object_ids=[public_id]
         ) from None
+
+
+def current_medication(patient: Patient) -> list[Medication]:
+    """Medication not stopped (today or later ends count as running), for staff."""
+    today = timezone.localdate()
+    return list(
+        Medication.objects.filter(practice_id=patient.practice_id, patient=patient)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+        .order_by("name")
+    )
+
+
+def allergies_of(patient: Patient) -> list[Allergy]:
+    return list(
+        Allergy.objects.filter(practice_id=patient.practice_id, patient=patient).order_by(
+            "substance"
+        )
+    )

@@ -3,6 +3,7 @@ and logs the change (NEN 7513) in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -224,19 +225,30 @@ def record_allergy(
 
 
 @transaction.atomic
-def set_shielded(*, item: ClinicalRow, shielded: bool, by: User) -> ClinicalRow:
-    """Shield an item (or a whole episode, with its journal lines) from the portal."""
+@transaction.atomic
+def set_shielded(
+    *, item: ClinicalRow, shielded: bool, by: User, together: Sequence[ClinicalRow] = ()
+) -> ClinicalRow:
+    """Shield an item (or a whole episode, with its journal lines) from the portal;
+    `together`: rows of the same kind and patient that go with it (the diastolic of a
+    blood pressure shown as one value), shielded or opened in the same step."""
     _require(by, item.patient, capabilities.can_shield(by))
-    item.shielded = shielded
-    item.shielded_by = by if shielded else None
-    item.save(update_fields=["shielded", "shielded_by"])
+    if any(
+        type(other) is not type(item) or other.patient_id != item.patient_id for other in together
+    ):
+        raise PermissionDenied
+    rows = [item, *(other for other in together if other.pk != item.pk)]
+    for row in rows:
+        row.shielded = shielded
+        row.shielded_by = by if shielded else None
+        row.save(update_fields=["shielded", "shielded_by"])
     record_access(
         actor=by,
         action=AuditAction.CHANGE,
         object_kind=type(item).__name__.lower(),
         practice=item.patient.practice,
         patient=item.patient,
-        object_ids=[item.public_id],
+        object_ids=[row.public_id for row in rows],
         detail="afgeschermd" if shielded else "afscherming opgeheven",
     )
     return item

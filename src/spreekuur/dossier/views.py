@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -185,6 +186,14 @@ def repeat(request: HttpRequest, public_id: str) -> HttpResponse:
     return redirect("dossier:patient_record", public_id=medication.patient.public_id)
 
 
+def _uuids(request: HttpRequest, name: str) -> list[UUID]:
+    """The POSTed identifiers under `name` (at most one: a blood pressure's partner)."""
+    try:
+        return [UUID(value) for value in request.POST.getlist(name)[:1]]
+    except ValueError:
+        raise Http404 from None
+
+
 @require_POST
 def shield(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     user = acting_user(request, capabilities.can_shield)
@@ -192,7 +201,9 @@ def shield(request: HttpRequest, kind: str, public_id: str) -> HttpResponse:
     choice = request.POST.get("afschermen")
     if choice not in ("ja", "nee"):  # lifting a shield must be asked for, never a default
         return HttpResponseBadRequest()
-    services.set_shielded(item=item, shielded=choice == "ja", by=user)
+    # A blood pressure is one value on the page: its diastolic row goes along ("ook").
+    together = [selectors.get_record_item(user, kind, other) for other in _uuids(request, "ook")]
+    services.set_shielded(item=item, shielded=choice == "ja", by=user, together=together)
     messages.success(
         request,
         _("Afgeschermd: niet meer zichtbaar in het portaal.")
@@ -243,7 +254,7 @@ def my_results(request: HttpRequest) -> HttpResponse:
         "dossier/my_results.html",
         {
             "summaries": summaries,
-            "measurements": measurements,
+            "measurements": selectors.measurement_lines(measurements),
             "practice": subject.patient.practice,
             "subject": subject,
         },

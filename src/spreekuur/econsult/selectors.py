@@ -9,14 +9,18 @@ from datetime import datetime, time
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import practice_of
+from spreekuur.accounts.naming import staff_label
+from spreekuur.accounts.selectors import practice_of, staff_roles
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
+from spreekuur.core.roles import StaffRole
 from spreekuur.econsult.models import Message, Photo, Thread, ThreadStatus, overdue_threads
 from spreekuur.patients.models import Patient
 
@@ -26,6 +30,7 @@ def _visible_messages() -> Prefetch[Any]:
     return Prefetch(
         "messages",
         queryset=Message.objects.filter(internal=False)
+        .select_related("author")
         .prefetch_related("photos")
         .order_by("created_at", "id"),
         to_attr="visible",
@@ -42,7 +47,7 @@ def thread_for_patient(user: User, patient: Patient, public_id: UUID | str) -> T
     """One of this patient's threads with the visible messages; 404 (a refused attempt)
     for any other."""
     try:
-        return (
+        thread = (
             threads_of(patient)
             .select_related("practice", "patient__practice")
             .prefetch_related(_visible_messages())
@@ -50,6 +55,17 @@ def thread_for_patient(user: User, patient: Patient, public_id: UUID | str) -> T
         )
     except (Thread.DoesNotExist, ValueError):
         raise OutOfReach(actor=user, object_kind="econsult", object_ids=[public_id]) from None
+    _sign(thread.practice_id, thread.visible)  # type: ignore[attr-defined]
+    return thread
+
+
+def _sign(practice_id: int, messages: list[Message]) -> None:
+    """Each answer signed by who wrote it ("Dokter De Boer"), as a letter would be."""
+    answers = [m for m in messages if not m.from_patient]
+    roles = staff_roles(practice_id, {m.author_id for m in answers})
+    for message in answers:
+        role = roles.get(message.author_id, "")
+        message.signature = staff_label(role, message.author.full_name)  # type: ignore[attr-defined]
 
 
 def inbox(*, by: User, mine: bool = False, status: str = ThreadStatus.OPEN) -> QuerySet[Thread]:
@@ -123,3 +139,78 @@ def photo_for(user: User, public_id: UUID | str, *, patient: Patient | None) -> 
         return photos.get(public_id=public_id, practice=practice)
     except (Photo.DoesNotExist, ValueError):
         raise OutOfReach(actor=user, object_kind="econsult_photo", object_ids=[public_id]) from None
+
+
+# --- What is new for the patient, and the messages overview ----------------------------------
+
+
+def unread_answer() -> Q:
+    """An answer the patient (or who acts for them) has not opened since it came (for
+    queries; has_unread_answer is the same for one thread)."""
+    return Q(last_answer_at__isnull=False) & (
+        Q(patient_read_at__isnull=True) | Q(patient_read_at__lt=F("last_answer_at"))
+    )
+
+
+def has_unread_answer(thread: Thread) -> bool:
+    return thread.last_answer_at is not None and (
+        thread.patient_read_at is None or thread.patient_read_at < thread.last_answer_at
+    )
+
+
+def unread_answers(patient: Patient) -> QuerySet[Thread]:
+    return threads_of(patient).filter(unread_answer())
+
+
+def with_overview(threads: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Threads told apart in a list: each with the opening text of the question
+    (`opening_text`) and the role of who wrote the practice's last answer
+    (`answered_by_role`), as subqueries in the same query."""
+    visible = Message.objects.filter(thread=OuterRef("pk"), internal=False)
+    return threads.annotate(
+        opening_text=Subquery(
+            visible.filter(from_patient=True).order_by("created_at", "id").values("body")[:1]
+        ),
+        answered_by_role=Subquery(
+            visible.filter(from_patient=False)
+            .order_by("-created_at", "-id")
+            .values("author__membership__role")[:1]
+        ),
+    )
+
+
+# The portal names the practice, not the person, in a thread (_messages.html); a list
+# line says which kind of care giver answered.
+_ANSWERED_BY: dict[str, Promise] = {
+    StaffRole.HUISARTS: _("de huisarts"),
+    StaffRole.ASSISTENT: _("de doktersassistent"),
+    StaffRole.POH: _("de praktijkondersteuner"),
+}
+
+
+def answered_by(role: str | None) -> str:
+    """Who answered, as the patient reads it ("" when nobody has yet)."""
+    if role is None:
+        return ""
+    return str(_ANSWERED_BY.get(role, _("de praktijk")))
+
+
+def messages_overview(patient: Patient, *, limit: int = 50) -> list[Thread]:
+    """The patient's threads for the overview, newest first, in one query: each with the
+    first words of the question (`opening`), who answered (`answered_by`) and whether an
+    answer waits unread (`unread`), so that no two lines read the same."""
+    threads = list(with_overview(threads_of(patient))[:limit])
+    for thread in threads:
+        thread.opening = opening_words(thread.opening_text or "")  # type: ignore[attr-defined]
+        thread.answered_by = answered_by(thread.answered_by_role)  # type: ignore[attr-defined]
+        thread.unread = has_unread_answer(thread)  # type: ignore[attr-defined]
+    return threads
+
+
+def opening_words(text: str, *, length: int = 80) -> str:
+    """The first words of a question, cut at a word, for a list line."""
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    cut = text[:length].rsplit(" ", 1)[0]
+    return f"{cut}…"

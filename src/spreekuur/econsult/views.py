@@ -10,6 +10,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -21,6 +22,7 @@ from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.agenda.services.booking import RedFlagRaised
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import Practice
+from spreekuur.core.registry import patient_facts
 from spreekuur.econsult import capabilities, selectors, services
 from spreekuur.econsult.forms import (
     AnswerForm,
@@ -51,8 +53,10 @@ def _uploads(request: HttpRequest) -> list[tuple[object, int]]:
 
 @require_http_methods(["GET"])
 def my_questions(request: HttpRequest) -> HttpResponse:
+    """The messages overview: every question with its first words, date, status and who
+    answered; unread answers marked."""
     subject = portal_subject(request)
-    threads = list(selectors.threads_of(subject.patient)[:50])
+    threads = selectors.messages_overview(subject.patient)
     services.record_threads_read(
         by=subject.user, threads=threads, patient=subject.patient, **subject.audit()
     )
@@ -185,11 +189,17 @@ def staff_thread(request: HttpRequest, public_id: str) -> HttpResponse:
             return done
     services.record_threads_read(by=user, threads=[thread], patient=thread.patient)
     staff = [m for m in staff_of(practice) if capabilities.can_work_inbox(m.user)]
-    return render(
-        request,
-        "econsult/staff_thread.html",
-        {"thread": thread, "answer_form": answer_form, "note_form": note_form, "staff": staff},
-    )
+    context = {
+        "thread": thread,
+        "answer_form": answer_form,
+        "note_form": note_form,
+        "staff": staff,
+        "age": thread.patient.age_on(timezone.localdate()),
+        # Beside the question: what other apps know that matters (current medication,
+        # allergies), each read logged by the app that owns it.
+        "facts": [(fact.label, fact.lines(thread.patient, user)) for fact in patient_facts()],
+    }
+    return render(request, "econsult/staff_thread.html", context)
 
 
 def _act_on_thread(

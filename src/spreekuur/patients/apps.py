@@ -1,8 +1,17 @@
 from django.apps import AppConfig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from spreekuur.core.registry import Audience, Contributions, Figure, NavEntry, Tile, for_user
+from spreekuur.core.registry import (
+    Audience,
+    Contributions,
+    Counter,
+    Figure,
+    NavEntry,
+    Tile,
+    for_user,
+)
 
 
 def _also_acts_for_others(request: HttpRequest) -> bool:
@@ -16,7 +25,10 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patiënten"
 
     def shell_contributions(self) -> Contributions:
-        from spreekuur.accounts.capabilities import can_view_patient_list
+        from spreekuur.accounts.capabilities import (
+            can_handle_address_changes,
+            can_view_patient_list,
+        )
         from spreekuur.accounts.selectors import is_staff_member
         from spreekuur.patients import selectors
 
@@ -39,7 +51,10 @@ class PatientsConfig(AppConfig):
             tiles=[
                 Tile(
                     _("Mijn gegevens"),
-                    _("Uw naam, adres en eigen huisarts zoals de praktijk ze kent."),
+                    _(
+                        "Uw naam, adres en eigen huisarts zoals de praktijk ze kent; "
+                        "uw telefoonnummer, e-mailadres of nieuw adres doorgeven."
+                    ),
                     "patients:my_details",
                     Audience.PATIENT,
                     60,
@@ -51,6 +66,22 @@ class PatientsConfig(AppConfig):
                     Audience.STAFF,
                     10,
                     for_user(can_view_patient_list),
+                ),
+            ],
+            counters=[
+                Counter(
+                    lambda n: (
+                        ngettext(
+                            "%(count)d adreswijziging te verwerken",
+                            "%(count)d adreswijzigingen te verwerken",
+                            n,
+                        )
+                        % {"count": n}
+                    ),
+                    lambda user: selectors.address_changes_to_handle(by=user).count(),
+                    "patients:address_changes",
+                    60,
+                    can_handle_address_changes,
                 ),
             ],
             figures=[

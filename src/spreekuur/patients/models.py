@@ -200,3 +200,118 @@ class Representation(models.Model):
 
     def allows(self, today: date) -> bool:
         return not self.refusal(today)
+
+
+class AddressChangeStatus(models.TextChoices):
+    OPEN = "open", _("te verwerken")
+    ACCEPTED = "verwerkt", _("verwerkt")
+    REJECTED = "afgewezen", _("afgewezen")
+
+
+class AddressChangeQuerySet(models.QuerySet["AddressChange"]):
+    def open(self) -> AddressChangeQuerySet:
+        return self.filter(status=AddressChangeStatus.OPEN)
+
+
+class AddressChange(models.Model):
+    """A new postal address a patient gave in the portal. The desk checks it (against the
+    BRP, or by asking) and applies it, or rejects it with a reason the patient reads."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="address_changes")
+    street = models.CharField(_("straat"), max_length=150)
+    house_number = models.CharField(_("huisnummer"), max_length=12)
+    postal_code = models.CharField(_("postcode"), max_length=7)
+    city = models.CharField(_("plaats"), max_length=100)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AddressChangeStatus.choices,
+        default=AddressChangeStatus.OPEN,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(_("reden"), max_length=500, blank=True)
+
+    objects = AddressChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "patient"],
+                condition=Q(status="open"),
+                name="one_open_address_change_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="afgewezen") | ~Q(rejection_reason=""),
+                name="address_change_rejected_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False),
+                name="address_change_decided_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"address change {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AddressChangeStatus.OPEN
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == AddressChangeStatus.REJECTED
+
+
+EMAIL_CHANGE_VALID_HOURS = 48
+
+
+class EmailChangeQuerySet(models.QuerySet["EmailChange"]):
+    def open(self) -> EmailChangeQuerySet:
+        """Neither confirmed nor replaced, and the link has not expired."""
+        return self.filter(
+            confirmed_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class EmailChange(models.Model):
+    """A new e-mail address for a patient's login, waiting for the link mailed to it.
+    The address changes only when that link is used, by the patient, logged in."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="email_changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_changes"
+    )
+    new_email = models.EmailField(_("nieuw e-mailadres"))
+    requested_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EmailChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(confirmed_at__isnull=True, cancelled_at__isnull=True),
+                name="one_pending_email_change_per_user",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"e-mail change {self.public_id}"

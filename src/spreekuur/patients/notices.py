@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from spreekuur.core.badges import forget_badges
 from spreekuur.core.outbox import queue_email, queue_sms
 from spreekuur.patients.models import Patient
 
@@ -20,6 +21,7 @@ def notify_patient(patient: Patient, *, subject: str, line: str, link_text: str,
     user = patient.user
     if user is None:
         return  # no portal account: the practice informs them in person
+    forget_badges(user.pk)  # the menu counts what is new again on the next page
     if user.email_confirmed_at is not None:
         body = "\n\n".join(
             [

@@ -5,15 +5,24 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import CharField, QuerySet, Value
 from django.db.models.functions import Concat
+from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
-from spreekuur.core.exceptions import OutOfReach
+from spreekuur.core.exceptions import BusinessRuleError, OutOfReach
 from spreekuur.patients.bsn import normalise_bsn
-from spreekuur.patients.models import Patient, PortalActivation, Representation
+from spreekuur.patients.models import (
+    EMAIL_CHANGE_VALID_HOURS,
+    AddressChange,
+    EmailChange,
+    Patient,
+    PortalActivation,
+    Representation,
+)
 
 
 def patient_profile(user: User | None) -> Patient | None:
@@ -125,3 +134,85 @@ def get_representation_for(user: User, patient: Patient, public_id: str) -> Repr
         )
     except (Representation.DoesNotExist, ValidationError, ValueError):
         raise OutOfReach(actor=user, object_kind="representation", object_ids=[public_id]) from None
+
+
+def address_changes_to_handle(*, by: User) -> QuerySet[AddressChange]:
+    """The changes of address the desk of the user's practice has yet to handle, oldest first."""
+    membership = active_membership(by)
+    if membership is None:
+        return AddressChange.objects.none()
+    return (
+        AddressChange.objects.open()
+        .filter(practice_id=membership.practice_id)
+        .select_related("patient", "practice")
+        .order_by("requested_at", "id")
+    )
+
+
+def get_address_change_for(user: User, public_id: UUID | str) -> AddressChange:
+    """A change of address in the user's own practice (any status), or 404 (a refused
+    attempt, OutOfReach)."""
+    membership = active_membership(user)
+    try:
+        if membership is None:
+            raise AddressChange.DoesNotExist
+        return AddressChange.objects.select_related(
+            "patient__practice", "practice", "requested_by", "decided_by"
+        ).get(practice_id=membership.practice_id, public_id=public_id)
+    except (AddressChange.DoesNotExist, ValueError, ValidationError) as exc:
+        raise OutOfReach(
+            actor=user, object_kind="personal_data", object_ids=[public_id], detail="buiten bereik"
+        ) from exc
+
+
+def latest_address_change(patient: Patient) -> AddressChange | None:
+    """The patient's most recent change of address (open, or how the desk decided)."""
+    return (
+        AddressChange.objects.filter(practice_id=patient.practice_id, patient=patient)
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def open_address_change(patient: Patient) -> AddressChange | None:
+    """The new address this patient gave that the desk has not handled yet."""
+    return (
+        AddressChange.objects.open()
+        .filter(practice_id=patient.practice_id, patient=patient)
+        .first()
+    )
+
+
+def pending_email_change(user: User) -> EmailChange | None:
+    """A new login address that waits for the link mailed to it."""
+    return EmailChange.objects.open().filter(user=user).first()
+
+
+EMAIL_CHANGE_SALT = "spreekuur.patients.email-change"
+
+
+def email_change_for_token(*, token: str, by: User) -> EmailChange:
+    """The open change a confirmation link belongs to, for the logged-in patient who asked
+    for it; BusinessRuleError (one message) for an old, used, replaced or someone else's
+    link. The link holds the change's random id only, never the address."""
+    failure = BusinessRuleError(
+        _("Deze link werkt niet meer. Vraag opnieuw een nieuw e-mailadres aan.")
+    )
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_VALID_HOURS * 3600)
+    except signing.BadSignature:
+        raise failure from None
+    try:
+        change = (
+            EmailChange.objects.open()
+            .select_related("patient__practice", "user")
+            .filter(public_id=str(data.get("change", "")), user=by)
+            .first()
+            if isinstance(data, dict)
+            else None
+        )
+    except (ValueError, ValidationError):
+        change = None
+    if change is None:
+        raise failure
+    return change

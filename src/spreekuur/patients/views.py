@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts import capabilities
+from spreekuur.accounts.authenticator import qr_code_svg
 from spreekuur.accounts.backends import BACKEND
 from spreekuur.accounts.models import User
 from spreekuur.core.exceptions import BusinessRuleError, ValidationError
@@ -22,11 +23,15 @@ from spreekuur.core.middleware import client_ip
 from spreekuur.patients import selectors, services
 from spreekuur.patients.forms import (
     ActivationCodeForm,
+    AddressChangeForm,
+    EmailChangeForm,
     PatientSearchForm,
+    PhoneForm,
     PortalAccountForm,
+    RejectAddressChangeForm,
     RepresentationForm,
 )
-from spreekuur.patients.models import Patient, Representation
+from spreekuur.patients.models import AddressChange, Patient, Representation
 from spreekuur.patients.portal import SESSION_KEY, choose, representations_of
 from spreekuur.patients.selectors import patient_profile
 
@@ -81,6 +86,8 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_issue": capabilities.can_issue_portal_activation(user),
             "representations": representations,
             "representation_form": RepresentationForm(initial={"valid_from": timezone.localdate()}),
+            "address_change": selectors.open_address_change(patient),
+            "can_handle_address": capabilities.can_handle_address_changes(user),
         },
     )
 
@@ -168,8 +175,6 @@ def issue_activation_view(request: HttpRequest, public_id: str) -> HttpResponse:
         user = capabilities.acting_user(request, capabilities.can_view_patient_list)
         patient = selectors.get_patient_for(user, public_id)
         return redirect("patients:detail", public_id=patient.public_id)
-    import segno
-
     user = capabilities.acting_user(request, capabilities.can_view_patient_list)
     patient = selectors.get_patient_for(user, public_id)
     try:
@@ -177,9 +182,18 @@ def issue_activation_view(request: HttpRequest, public_id: str) -> HttpResponse:
     except BusinessRuleError as error:
         messages.error(request, str(error))
         return redirect("patients:detail", public_id=patient.public_id)
+    return _activation_letter(request, patient, issued)
+
+
+def _activation_letter(
+    request: HttpRequest, patient: Patient, issued: services.IssuedActivation
+) -> HttpResponse:
     # The code travels in the fragment, which browsers never send to a server or a log.
-    activation_url = request.build_absolute_uri("/activeren/") + "#code=" + issued.code
-    qr_svg = segno.make(activation_url, error="m").svg_inline(scale=4)
+    page = request.build_absolute_uri("/activeren/")
+    qr_svg = qr_code_svg(
+        f"{page}#code={issued.code}",
+        title=_("QR-code naar de activeringspagina, met de code al ingevuld"),
+    )
     return render(
         request,
         "patients/activation_letter.html",
@@ -188,7 +202,7 @@ def issue_activation_view(request: HttpRequest, public_id: str) -> HttpResponse:
             "practice": patient.practice,
             "code": issued.code,
             "activation": issued.activation,
-            "activation_url": request.build_absolute_uri("/activeren/"),
+            "activation_url": page,
             "qr_svg": qr_svg,
         },
     )
@@ -272,11 +286,173 @@ def activate_account_view(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/activate_account.html", {"form": form})
 
 
-@require_http_methods(["GET"])
-def my_details_view(request: HttpRequest) -> HttpResponse:
+def _own_patient(request: HttpRequest) -> tuple[User, Patient]:
+    """The logged-in patient and their own record. Contact details are the patient's own
+    to change: a parent or gemachtigde acting for them gets 403 here, like "Mijn gegevens"."""
     user: User = request.user  # type: ignore[assignment]
     patient = patient_profile(user)
     if patient is None:
         raise PermissionDenied
+    return user, patient
+
+
+@require_http_methods(["GET"])
+def my_details_view(request: HttpRequest) -> HttpResponse:
+    user, patient = _own_patient(request)
     services.record_patient_read(patient=patient, by=user)
-    return render(request, "patients/my_details.html", {"patient": patient})
+    return render(
+        request,
+        "patients/my_details.html",
+        {
+            "patient": patient,
+            "email": user.email,
+            "pending_email": selectors.pending_email_change(user),
+            "address_change": selectors.latest_address_change(patient),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def change_phone_view(request: HttpRequest) -> HttpResponse:
+    user, patient = _own_patient(request)
+    form = PhoneForm(request.POST or None, initial={"phone": patient.phone})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_phone(patient=patient, phone=form.cleaned_data["phone"], by=user)
+        except BusinessRuleError as error:
+            form.add_error("phone", str(error))
+        else:
+            messages.success(request, _("Uw telefoonnummer is opgeslagen."))
+            return redirect("patients:my_details")
+    elif request.method == "GET":
+        services.record_patient_read(patient=patient, by=user)
+    return render(request, "patients/change_phone.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def change_email_view(request: HttpRequest) -> HttpResponse:
+    """Step 1 of a new e-mail address: the new address and the current password."""
+    user, patient = _own_patient(request)
+    form = EmailChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_email_change(
+                patient=patient,
+                by=user,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
+        except BusinessRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "We hebben een e-mail gestuurd naar %(email)s. Open de link daarin om "
+                    "de wijziging af te ronden."
+                )
+                % {"email": form.cleaned_data["new_email"]},
+            )
+            return redirect("patients:my_details")
+    elif request.method == "GET":
+        services.record_patient_read(patient=patient, by=user)
+    return render(request, "patients/change_email.html", {"form": form, "email": user.email})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email_change_view(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 2: the link from the mail. A GET only asks (mail scanners open links); the
+    button's POST makes the change."""
+    user, _patient = _own_patient(request)
+    try:
+        if request.method == "POST":
+            services.confirm_email_change(token=token, by=user)
+            messages.success(request, _("Uw nieuwe e-mailadres is opgeslagen en bevestigd."))
+            return redirect("patients:my_details")
+        change = selectors.email_change_for_token(token=token, by=user)
+    except BusinessRuleError as error:
+        messages.error(request, str(error))
+        return redirect("patients:my_details")
+    return render(request, "patients/confirm_email_change.html", {"change": change})
+
+
+@require_http_methods(["GET", "POST"])
+def change_address_view(request: HttpRequest) -> HttpResponse:
+    """A move: the patient gives the new address, the desk checks and applies it."""
+    user, patient = _own_patient(request)
+    form = AddressChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_address_change(patient=patient, by=user, **form.cleaned_data)
+        except BusinessRuleError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Doorgegeven. De doktersassistent verwerkt uw nieuwe adres; u ziet het "
+                    "hier zodra dat is gebeurd."
+                ),
+            )
+            return redirect("patients:my_details")
+    elif request.method == "GET":
+        services.record_patient_read(patient=patient, by=user)
+    return render(request, "patients/change_address.html", {"form": form, "patient": patient})
+
+
+# --- The desk: changes of address to handle -------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def address_changes_view(request: HttpRequest) -> HttpResponse:
+    user = capabilities.acting_user(request, capabilities.can_handle_address_changes)
+    changes = list(selectors.address_changes_to_handle(by=user)[:PAGE_SIZE])
+    services.record_address_changes_listed(by=user, shown=changes)
+    return render(request, "patients/address_changes.html", {"changes": changes})
+
+
+def _show_address_change(
+    request: HttpRequest, user: User, change: AddressChange, form: RejectAddressChangeForm
+) -> HttpResponse:
+    services.record_address_change_read(change=change, by=user)
+    return render(request, "patients/address_change.html", {"change": change, "form": form})
+
+
+@require_http_methods(["GET"])
+def address_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = capabilities.acting_user(request, capabilities.can_handle_address_changes)
+    change = selectors.get_address_change_for(user, public_id)
+    return _show_address_change(request, user, change, RejectAddressChangeForm())
+
+
+@require_POST
+def accept_address_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = capabilities.acting_user(request, capabilities.can_handle_address_changes)
+    change = selectors.get_address_change_for(user, public_id)
+    try:
+        services.accept_address_change(change=change, by=user)
+    except BusinessRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Het nieuwe adres van %(name)s is opgeslagen.")
+            % {"name": change.patient.display_name},
+        )
+    return redirect("patients:address_changes")
+
+
+@require_POST
+def reject_address_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    user = capabilities.acting_user(request, capabilities.can_handle_address_changes)
+    change = selectors.get_address_change_for(user, public_id)
+    form = RejectAddressChangeForm(request.POST)
+    if not form.is_valid():
+        return _show_address_change(request, user, change, form)
+    try:
+        services.reject_address_change(change=change, reason=form.cleaned_data["reason"], by=user)
+    except BusinessRuleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Afgewezen. De patiënt ziet de reden bij Mijn gegevens."))
+    return redirect("patients:address_changes")

@@ -21,6 +21,7 @@ from spreekuur.core.models import (
     OpeningHours,
     Practice,
 )
+from spreekuur.core.signals import opening_hours_changed
 from spreekuur.core.validators import validate_brand_colour, validate_phone
 
 # What the manager may change about the practice (the public page's facts and look).
@@ -106,6 +107,7 @@ def set_opening_exception(
             )
     except IntegrityError as error:
         raise BusinessRuleError(_("Deze afwijking kon niet worden opgeslagen.")) from error
+    opening_hours_changed.send(sender=OpeningException, practice=practice, days=[day])
     record_access(
         actor=by,
         action=AuditAction.CHANGE,
@@ -146,6 +148,7 @@ def update_practice_details(
         for weekday, intervals in weekly.items()
         for opens, closes in intervals
     )
+    opening_hours_changed.send(sender=OpeningHours, practice=practice, days=[])
     record_access(
         actor=by,
         action=AuditAction.CHANGE,

@@ -95,7 +95,14 @@ def _set_exception(request: HttpRequest, user: User, practice: Practice) -> Http
         except BusinessRuleError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, _("De afwijkende openingstijd is opgeslagen."))
+            messages.success(
+                request,
+                _(
+                    "De afwijkende openingstijd is opgeslagen. Online tijden daarbuiten zijn "
+                    "gesloten; afspraken die er al staan, ziet de balie op de lijst "
+                    "'Buiten de openingstijden'."
+                ),
+            )
             return redirect("practice:manage_page")
     return _render_manage_page(request, practice, exception_form=form)
 

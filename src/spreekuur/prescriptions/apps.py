@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -11,6 +13,8 @@ from spreekuur.core.registry import (
     NavEntry,
     PeriodicJob,
     Tile,
+    Update,
+    UpdateLine,
     for_user,
 )
 
@@ -36,7 +40,9 @@ class PrescriptionsConfig(AppConfig):
         repeats = _("Herhaalrecepten")
         return Contributions(
             navigation=[
-                NavEntry(repeats, "prescriptions:my_repeats", Audience.PATIENT, 40),
+                NavEntry(
+                    repeats, "prescriptions:my_repeats", Audience.PATIENT, 40, badge=_news_badge
+                ),
                 NavEntry(repeats, "prescriptions:my_repeats", Audience.REPRESENTATIVE, 40),
                 NavEntry(
                     _("Accorderingslijst"),
@@ -115,8 +121,41 @@ class PrescriptionsConfig(AppConfig):
                     urgent=True,
                 ),
             ],
+            updates=[Update(_portal_news, 40)],
             periodic_jobs=[
                 PeriodicJob("spreekuur.prescriptions.tasks.deliver_prescriptions", every_seconds=60)
             ],
             urls=[("", "spreekuur.prescriptions.urls")],
         )
+
+
+def _news_badge(request: HttpRequest) -> QuerySet[Any] | int:
+    """Requests decided, sent or ready since the patient last opened their repeats."""
+    from spreekuur.patients.selectors import patient_profile
+    from spreekuur.prescriptions.selectors import unseen_repeat_news
+
+    user = request.user
+    patient = patient_profile(user)  # type: ignore[arg-type]
+    return unseen_repeat_news(patient, seen_by=user) if patient is not None else 0  # type: ignore[arg-type]
+
+
+def _portal_news(user: Any, patient: Any) -> list[UpdateLine]:
+    """For the patient's start page: where each recent repeat request stands."""
+    from django.urls import reverse
+    from django.utils.translation import gettext
+
+    from spreekuur.prescriptions.models import ItemStatus
+    from spreekuur.prescriptions.selectors import repeat_news
+
+    url = reverse("prescriptions:my_repeats")
+    lines = []
+    for item in repeat_news(patient, seen_by=user):
+        status = item.get_status_display()
+        if item.status in (ItemStatus.SENT, ItemStatus.READY):
+            status = gettext("%(status)s (%(pharmacy)s)") % {
+                "status": status,
+                "pharmacy": item.request.pharmacy.name,
+            }
+        text = gettext("Herhaalrecept %(medicine)s") % {"medicine": item.medication.name}
+        lines.append(UpdateLine(text, url, status, new=item.is_new))  # type: ignore[attr-defined]
+    return lines

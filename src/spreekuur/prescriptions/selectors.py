@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -324,4 +324,70 @@ def figures(practice: Practice, *, days: int = 30) -> RepeatFigures:
         rejections=[
             (str(label), reasons.get(value, 0)) for value, label in RejectionReason.choices
         ],
+    )
+
+
+# --- What is new for the patient (the start page and the menu) ---------------------------------
+
+# What the practice or the pharmacy did with a request: news for the patient.
+NEWS_STATUSES = (ItemStatus.APPROVED, ItemStatus.REJECTED, ItemStatus.SENT, ItemStatus.READY)
+
+
+def _last_repeats_look(patient: Patient, seen_by: User) -> Subquery:
+    """When this user last opened the patient's repeats page (the audit log has it)."""
+    from spreekuur.core.models import AuditAction, AuditEntry, AuditOutcome
+
+    return Subquery(
+        AuditEntry.objects.filter(
+            practice_id=patient.practice_id,
+            patient=patient,
+            actor=seen_by,
+            object_kind="repeatrequest",
+            action=AuditAction.READ,
+            outcome=AuditOutcome.ALLOWED,
+        )
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+
+
+def repeat_news(
+    patient: Patient, *, seen_by: User, days: int = 14, limit: int = 5
+) -> list[RepeatRequestItem]:
+    """The patient's requests still with the practice, and those the practice or the
+    pharmacy moved on in the last `days`, newest first (one query). Each has `is_new`:
+    moved on since this user last opened the repeats page."""
+    since = timezone.now() - timedelta(days=days)
+    items: list[RepeatRequestItem] = list(
+        RepeatRequestItem.objects.filter(
+            practice_id=patient.practice_id, request__patient=patient, medication__shielded=False
+        )
+        .filter(Q(status__in=OPEN_STATUSES) | Q(updated_at__gte=since))
+        .select_related("medication", "request__pharmacy")
+        .annotate(seen_at=_last_repeats_look(patient, seen_by))
+        .order_by("-updated_at", "-id")[:limit]
+    )
+    for item in items:
+        seen = item.seen_at  # type: ignore[attr-defined]
+        item.is_new = item.status in NEWS_STATUSES and (  # type: ignore[attr-defined]
+            seen is None or item.updated_at > seen
+        )
+    return items
+
+
+def unseen_repeat_news(
+    patient: Patient, *, seen_by: User, days: int = 14
+) -> QuerySet[RepeatRequestItem]:
+    """Requests decided, sent or ready since this user last opened the repeats page (in
+    the last `days` when they never did). One query to count."""
+    since = timezone.now() - timedelta(days=days)
+    return (
+        RepeatRequestItem.objects.filter(
+            practice_id=patient.practice_id,
+            request__patient=patient,
+            medication__shielded=False,
+            status__in=NEWS_STATUSES,
+        )
+        .annotate(seen_at=_last_repeats_look(patient, seen_by))
+        .filter(Q(seen_at__isnull=True, updated_at__gte=since) | Q(updated_at__gt=F("seen_at")))
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -74,13 +75,19 @@ def _summary(outcome: ImportOutcome) -> str:
     return f"Ontvangen: {outcome.stored} uitslagen opgeslagen."
 
 
+def _hl7_safe(text: str, limit: int) -> str:
+    """Echo nothing the sender could use to break the ACK: no control characters (a NUL,
+    an escape sequence, a segment break) and none of HL7's delimiters."""
+    return re.sub(r"[\x00-\x1f\x7f|^~\\&]", " ", text)[:limit].strip()
+
+
 def _hl7_ack(raw: bytes, outcome: ImportOutcome) -> HttpResponse:
     text = raw.decode("utf-8", errors="replace")
     header = text.split("\r", 1)[0].split("\n", 1)[0]
     fields = header.split("|") if header.startswith("MSH") else []
-    control_id = fields[9] if len(fields) > 9 else ""
+    control_id = _hl7_safe(fields[9] if len(fields) > 9 else "", 20).replace(" ", "")
     code = "AE" if outcome.quarantined else "AA"
-    note = _summary(outcome).replace("|", "/").replace("\r", " ").replace("\n", " ")[:200]
+    note = _hl7_safe(_summary(outcome), 200)
     stamp = timezone.localtime().strftime("%Y%m%d%H%M%S")
     ack = "\r".join(
         [

@@ -1,8 +1,18 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from spreekuur.core.registry import Audience, Contributions, Counter, NavEntry, for_user
+from spreekuur.core.registry import (
+    Audience,
+    Contributions,
+    Counter,
+    NavEntry,
+    Update,
+    UpdateLine,
+    for_user,
+)
 
 
 class ResultsConfig(AppConfig):
@@ -62,5 +72,23 @@ class ResultsConfig(AppConfig):
                     urgent=True,
                 ),
             ],
+            updates=[Update(_portal_news, 30)],
             urls=[("", "spreekuur.results.urls")],
         )
+
+
+def _portal_news(user: Any, patient: Any) -> list[UpdateLine]:
+    """For the patient's start page: how many results came online since they last looked."""
+    from django.urls import reverse
+
+    from spreekuur.results.selectors import new_results_count
+
+    count = new_results_count(patient, seen_by=user)
+    if not count:
+        return []
+    text = ngettext(
+        "%(count)d nieuwe uitslag met commentaar van de huisarts",
+        "%(count)d nieuwe uitslagen met commentaar van de huisarts",
+        count,
+    ) % {"count": count}
+    return [UpdateLine(text, reverse("dossier:my_results"), new=True)]

@@ -118,11 +118,11 @@ def _nice_axis(low: float, high: float) -> tuple[float, float, float]:
 
 
 def _day(result: LabResult) -> str:
-    return formats.date_format(timezone.localtime(result.observed_at), "j M Y")
+    return formats.date_format(timezone.localtime(result.observed_at), "j N Y")
 
 
 def _label(result: LabResult) -> str:
-    return f"{_day(result)}: {result.value_text} {result.unit}".strip()
+    return f"{_day(result)}: {result.value_display} {result.unit}".strip()
 
 
 def _number(value: float) -> str:

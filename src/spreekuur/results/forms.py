@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -41,6 +42,22 @@ class ReviewForm(StyledForm):
             raise forms.ValidationError(_("Het commentaar is langer dan 1000 tekens."))
         cleaned["text"] = text
         return cleaned
+
+
+class PanelReviewForm(ReviewForm):
+    """One comment for the results of a lab order; the GP may leave some out (they stay
+    on the list, to review one by one)."""
+
+    results = forms.MultipleChoiceField(
+        label=_("Uitslagen die u hiermee beoordeelt"),
+        error_messages={"required": _("Kies minstens één uitslag.")},
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, awaiting: Sequence[str] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"results": list(awaiting)})
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["results"], [(key, key) for key in awaiting])
 
 
 class CloseMessageForm(StyledForm):

@@ -5,6 +5,7 @@ GP's comment, without which nothing reaches the portal (DESIGN.md §3.1)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import Practice
@@ -164,6 +166,9 @@ class Flag(models.TextChoices):
     ABNORMAL = "A", _("afwijkend")
 
 
+CRITICAL_FLAGS = (Flag.CRITICAL_HIGH, Flag.CRITICAL_LOW)
+
+
 class LabResult(models.Model):
     """One value of one test for one patient.
 
@@ -252,6 +257,26 @@ class LabResult(models.Model):
         return self.flag == Flag.ABNORMAL
 
     @property
+    def is_critical(self) -> bool:
+        """Far out of range: it goes to the top of the GP's list."""
+        return self.flag in CRITICAL_FLAGS
+
+    @property
+    def review_rank(self) -> int:
+        """0 far out of range, 1 out of range, 2 within: the order of the GP's list."""
+        return 0 if self.is_critical else 1 if self.out_of_range else 2
+
+    @property
+    def awaits_review(self) -> bool:
+        return self.reviewed_at is None
+
+    @property
+    def value_display(self) -> str:
+        """The value as the lab wrote it, in the reader's language: "5.40" stays "5,40"
+        in Dutch (the lab's precision kept), "<0.5" becomes "<0,5"; words stay words."""
+        return local_decimals(self.value_text)
+
+    @property
     def reference_text(self) -> str:
         low, high = self.reference_low, self.reference_high
         if low is not None and high is not None:
@@ -263,10 +288,19 @@ class LabResult(models.Model):
         return ""
 
 
+# A decimal point between two digits ("5.40", "<0.5", "1.2-3.4"), not a full stop in a text.
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def local_decimals(text: str) -> str:
+    """Numbers in a lab's text with the active language's decimal separator (a comma in
+    Dutch, a point in English), every digit kept as sent."""
+    return _DECIMAL_POINT.sub(str(formats.get_format("DECIMAL_SEPARATOR")), text)
+
+
 def _plain(number: Decimal) -> str:
-    """4.5000 → 4.5; 60.0000 → 60 (how a lab writes it)."""
-    text = format(number.normalize(), "f")
-    return text
+    """4.5000 → 4,5; 60.0000 → 60 (how a lab writes it), with the language's decimal sign."""
+    return local_decimals(format(number.normalize(), "f"))
 
 
 def age_on(born: date, day: date) -> int:

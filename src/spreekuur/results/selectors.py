@@ -7,6 +7,7 @@ from the practice's "records online from" date."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time
 from uuid import UUID
@@ -19,7 +20,14 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.patients.models import Patient
-from spreekuur.results.models import OPEN_STATUSES, Flag, LabMessage, LabResult, LabTest
+from spreekuur.results.models import (
+    CRITICAL_FLAGS,
+    OPEN_STATUSES,
+    Flag,
+    LabMessage,
+    LabResult,
+    LabTest,
+)
 
 
 def _practice_id(user: User) -> int:
@@ -29,26 +37,142 @@ def _practice_id(user: User) -> int:
     return membership.practice_id
 
 
-def results_to_review(*, by: User, everyone: bool = False) -> QuerySet[LabResult]:
-    """'Uitslagen te beoordelen': the GP's own (ordered by them or their list patients)
-    and the ones nobody owns; `everyone` shows the whole practice's (for a locum)."""
+def _awaiting_review(by: User, everyone: bool) -> QuerySet[LabResult]:
+    """The GP's own (ordered by them or their list patients) and the ones nobody owns;
+    `everyone`: the whole practice's (for a locum). Never a replaced version."""
     rows = LabResult.objects.filter(
         practice_id=_practice_id(by), reviewed_at__isnull=True, replaced_by__isnull=True
     )
     if not everyone:
         rows = rows.filter(Q(reviewer=by) | Q(reviewer__isnull=True))
-    # Far out of range first, then out of range, then the rest; oldest first within each.
+    return rows
+
+
+def results_to_review(*, by: User, everyone: bool = False) -> QuerySet[LabResult]:
+    """'Uitslagen te beoordelen', one result at a time: far out of range first, then out
+    of range, then the rest; oldest first within each (the work-queue counter counts these)."""
     urgency = Case(
-        When(flag__in=[Flag.CRITICAL_HIGH, Flag.CRITICAL_LOW], then=Value(0)),
+        When(flag__in=CRITICAL_FLAGS, then=Value(0)),
         When(~Q(flag=Flag.NORMAL), then=Value(1)),
         default=Value(2),
         output_field=IntegerField(),
     )
     return (
-        rows.select_related("patient", "test")
+        _awaiting_review(by, everyone)
+        .select_related("patient", "test")
         .annotate(urgency=urgency)
         .order_by("urgency", "observed_at", "id")
     )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The results of one lab order of one patient (one report from the lab), which the
+    GP reviews together: one comment, one decision."""
+
+    message: LabMessage
+    patient: Patient
+    results: list[LabResult]  # as the lab listed them
+
+    @property
+    def public_id(self) -> UUID:
+        return self.message.public_id
+
+    @property
+    def taken_at(self) -> datetime:
+        return min(result.observed_at for result in self.results)
+
+    @property
+    def rank(self) -> int:
+        """Its most urgent result's rank (0 far out of range, 1 out of range, 2 within)."""
+        return min(result.review_rank for result in self.results)
+
+    @property
+    def out_of_range(self) -> list[LabResult]:
+        return [result for result in self.results if result.out_of_range]
+
+    @property
+    def awaiting(self) -> list[LabResult]:
+        return [result for result in self.results if result.awaits_review]
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.rank == 0
+
+
+def _panels(rows: list[LabResult]) -> list[Panel]:
+    """Results (each with its patient and message) grouped by lab order, in the order the
+    queue keeps: by patient, the patient with the most urgent result first (then the one
+    waiting longest); within a patient the most urgent order first, then the oldest."""
+    grouped: dict[int, list[LabResult]] = defaultdict(list)
+    for row in rows:
+        grouped[row.message_id].append(row)
+    panels = [
+        Panel(results[0].message, results[0].patient, sorted(results, key=lambda r: r.pk))
+        for results in grouped.values()
+    ]
+    by_patient: dict[int, list[Panel]] = defaultdict(list)
+    for panel in panels:
+        by_patient[panel.patient.pk].append(panel)
+
+    def panel_key(panel: Panel) -> tuple[int, datetime, int]:
+        return (panel.rank, panel.taken_at, panel.message.pk)
+
+    ordered: list[Panel] = []
+    for _patient, theirs in sorted(
+        by_patient.items(),
+        key=lambda item: (min(map(panel_key, item[1])), item[0]),
+    ):
+        ordered += sorted(theirs, key=panel_key)
+    return ordered
+
+
+def review_queue(*, by: User, everyone: bool = False) -> list[Panel]:
+    """'Uitslagen te beoordelen' per patient and lab order (see `_panels`); three queries
+    whatever the number of results (the rows, with patient, test and message)."""
+    rows = list(
+        _awaiting_review(by, everyone)
+        .select_related("patient", "test", "message")
+        .defer("message__raw", "message__identity")
+    )
+    return _panels(rows)
+
+
+def next_panel(*, by: User, patient: Patient, everyone: bool = False) -> Panel | None:
+    """What to review after the patient's order: another order of the same patient while
+    one waits, else the first of the queue."""
+    rows = list(
+        _awaiting_review(by, everyone)
+        .filter(patient=patient)
+        .select_related("patient", "test", "message")
+        .defer("message__raw", "message__identity")
+    )
+    panels = _panels(rows) or review_queue(by=by, everyone=everyone)
+    return panels[0] if panels else None
+
+
+def get_panel_for_staff(user: User, public_id: UUID | str) -> Panel:
+    """One lab order of a patient of the user's practice, with every current result of it
+    (reviewed or not; never a replaced version), or 404 (a refused attempt)."""
+    try:
+        message = LabMessage.objects.select_related("patient__practice").get(
+            practice_id=_practice_id(user), public_id=public_id, patient__isnull=False
+        )
+    except (LabMessage.DoesNotExist, ValueError):
+        raise OutOfReach(actor=user, object_kind="labmessage", object_ids=[public_id]) from None
+    results = list(
+        LabResult.objects.filter(practice_id=message.practice_id, message=message)
+        .filter(replaced_by__isnull=True)
+        .select_related("test", "reviewed_by")
+        .order_by("id")
+    )
+    patient = message.patient
+    if not results or patient is None:
+        raise Http404
+    for result in results:
+        result.patient = patient
+        result.message = message
+    return Panel(message, patient, results)
 
 
 def get_result_for_staff(user: User, public_id: UUID | str) -> LabResult:
@@ -183,3 +307,30 @@ def test_online(
     more = not everything and len(rows) > RECENT
     results = list(reversed(rows[:RECENT] if more else rows))
     return TestHistory(results[0].test, results, more)
+
+
+# --- What is new for the patient (the start page and the menu) --------------------------------
+
+
+def new_results(patient: Patient, *, seen_by: User) -> QuerySet[LabResult]:
+    """Results released online since this user last opened the patient's results (all
+    of them when they never did): the last look is read from the audit log, which
+    records every time the results page was shown to them. One query to count."""
+    from django.db.models import Exists
+
+    from spreekuur.core.models import AuditAction, AuditEntry, AuditOutcome
+
+    looks = AuditEntry.objects.filter(
+        practice_id=patient.practice_id,
+        patient=patient,
+        actor=seen_by,
+        object_kind="labresult",
+        action=AuditAction.READ,
+        outcome=AuditOutcome.ALLOWED,
+    ).order_by("-occurred_at")
+    last_look = Subquery(looks.values("occurred_at")[:1])
+    return _online(patient).filter(Q(~Exists(looks)) | Q(reviewed_at__gt=last_look))
+
+
+def new_results_count(patient: Patient | None, *, seen_by: User) -> int:
+    return new_results(patient, seen_by=seen_by).count() if patient is not None else 0

@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts.capabilities import acting_user
@@ -23,7 +25,12 @@ from spreekuur.patients.selectors import get_patient_for, search_patients
 from spreekuur.patients.services import record_patient_search
 from spreekuur.results import capabilities, selectors, services
 from spreekuur.results.charts import trend_chart
-from spreekuur.results.forms import CloseMessageForm, FindPatientForm, ReviewForm
+from spreekuur.results.forms import (
+    CloseMessageForm,
+    FindPatientForm,
+    PanelReviewForm,
+    ReviewForm,
+)
 from spreekuur.results.models import OPEN_STATUSES, LabMessage, LabResult, MessageStatus
 
 PAGE_SIZE = 50
@@ -48,21 +55,61 @@ def _log_read(
     )
 
 
+def _everyone(request: HttpRequest) -> bool:
+    """The whole practice's list (a locum), kept from the list through the review."""
+    return (request.GET.get("iedereen") or request.POST.get("iedereen")) == "1"
+
+
 @require_http_methods(["GET"])
 def review_list(request: HttpRequest) -> HttpResponse:
-    """'Uitslagen te beoordelen': far out of range first, then the oldest."""
+    """'Uitslagen te beoordelen' per patient and lab order, the most urgent patient first."""
     user = acting_user(request, capabilities.can_review_results)
-    everyone = request.GET.get("iedereen") == "1"
-    page = Paginator(selectors.results_to_review(by=user, everyone=everyone), PAGE_SIZE).get_page(
+    everyone = _everyone(request)
+    page = Paginator(selectors.review_queue(by=user, everyone=everyone), PAGE_SIZE).get_page(
         request.GET.get("pagina")
     )
     # The patients shown are named too, as in any list (their ids with the results').
-    shown = [row.public_id for row in page] + list({row.patient.public_id for row in page})
+    shown = [row.public_id for panel in page for row in panel.results]
+    shown += list(dict.fromkeys(panel.patient.public_id for panel in page))
     _log_read(user, "labresult", shown)
     return render(
         request,
         "results/review_list.html",
-        {"page": page, "everyone": everyone, "query": "iedereen=1" if everyone else ""},
+        {
+            "page": page,
+            "everyone": everyone,
+            "waiting": sum(len(panel.results) for panel in page.paginator.object_list),
+            "query": "iedereen=1" if everyone else "",
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def panel_review(request: HttpRequest, public_id: str) -> HttpResponse:
+    """All results of one lab order together, the abnormal ones marked; the GP writes one
+    comment and reviews (and releases) the chosen ones at once."""
+    user = acting_user(request, capabilities.can_read_results)
+    panel = selectors.get_panel_for_staff(user, public_id)
+    awaiting = [str(result.public_id) for result in panel.awaiting]
+    form = PanelReviewForm(request.POST or None, awaiting=awaiting)
+    if request.method == "POST":
+        if not capabilities.can_review_results(user):
+            raise PermissionDenied
+        chosen = [r for r in panel.awaiting if str(r.public_id) in request.POST.getlist("results")]
+        reviewed = _review(request, user, chosen, form)
+        if reviewed is not None:
+            return reviewed
+    _log_read(user, "labresult", [r.public_id for r in panel.results], panel.patient)
+    return render(
+        request,
+        "results/panel_review.html",
+        {
+            "panel": panel,
+            "form": form,
+            "chosen": form["results"].value() or [],
+            "everyone": _everyone(request),
+            "can_review": capabilities.can_review_results(user) and bool(awaiting),
+        },
     )
 
 
@@ -73,7 +120,9 @@ def result_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     result = selectors.get_result_for_staff(user, public_id)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        reviewed = _review(request, user, result, form)
+        if not capabilities.can_review_results(user):
+            raise PermissionDenied
+        reviewed = _review(request, user, [result], form)
         if reviewed is not None:
             return reviewed
     history = selectors.history_for_staff(result)
@@ -94,32 +143,42 @@ def result_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _review(
-    request: HttpRequest, user: User, result: LabResult, form: ReviewForm
+    request: HttpRequest, user: User, results: list[LabResult], form: ReviewForm
 ) -> HttpResponse | None:
-    """The GP's comment, released or not; then the next result to review. None shows the
+    """The GP's one comment on these results, released or not; then the next in the queue:
+    the same patient while anything of theirs waits, else the next patient. None shows the
     page again (the form's errors, or a refusal in the messages)."""
-    if not capabilities.can_review_results(user):
-        raise PermissionDenied
-    if not form.is_valid():
+    if not form.is_valid() or not results:
         return None
     release = request.POST.get("vrijgeven") != "nee"
     try:
-        services.review_result(
-            result=result, comment=form.cleaned_data["text"], release=release, by=user
+        services.review_results(
+            results=results, comment=form.cleaned_data["text"], release=release, by=user
         )
     except BusinessRuleError as refused:
         messages.error(request, str(refused))
         return None
-    messages.success(
-        request,
-        _("Vrijgegeven: de patiënt ziet de uitslag met uw commentaar.")
-        if release
-        else _("Beoordeeld; de uitslag blijft uit het portaal."),
-    )
-    following = selectors.results_to_review(by=user).first()
+    messages.success(request, _reviewed_message(release, len(results)))
+    everyone = _everyone(request)
+    following = selectors.next_panel(by=user, patient=results[0].patient, everyone=everyone)
+    query = "?iedereen=1" if everyone else ""
     if following is not None:
-        return redirect("results:result_detail", public_id=following.public_id)
-    return redirect("results:review_list")
+        return redirect(reverse("results:panel_review", args=[following.public_id]) + query)
+    return redirect(reverse("results:review_list") + query)
+
+
+def _reviewed_message(release: bool, count: int) -> str:
+    if release:
+        return ngettext(
+            "Vrijgegeven: de patiënt ziet de uitslag met uw commentaar.",
+            "Vrijgegeven: de patiënt ziet de %(count)d uitslagen met uw commentaar.",
+            count,
+        ) % {"count": count}
+    return ngettext(
+        "Beoordeeld; de uitslag blijft uit het portaal.",
+        "Beoordeeld; de %(count)d uitslagen blijven uit het portaal.",
+        count,
+    ) % {"count": count}
 
 
 @require_http_methods(["GET"])

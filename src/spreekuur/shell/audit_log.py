@@ -1,24 +1,38 @@
-"""What the two audit-log pages show of each entry, and the manager's search form."""
+"""What the two audit-log pages show of each entry, and the manager's searches: the
+filters of the log (GET, no patient data in them) and finding a patient (POST)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import staff_of
-from spreekuur.core.audit_labels import CLINICAL_KINDS, object_kind_label, patient_object_kind_label
 from spreekuur.core.models import AuditEntry, Practice
 from spreekuur.core.roles import role_label
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import get_patient_for
 from spreekuur.shell import selectors
-from spreekuur.shell.forms import AuditSearchForm
+from spreekuur.shell.audit_labels import (
+    CLINICAL_KINDS,
+    action_label,
+    detail_label,
+    object_kind_label,
+    patient_object_kind_label,
+    system_actor_label,
+)
+from spreekuur.shell.forms import AuditSearchForm, PatientFinderForm
+from spreekuur.shell.selectors import PatientQuery
+
+FOUND_PAGE_SIZE = 20
 
 
 def with_labels(entries: list[AuditEntry], *, for_patient: bool = False) -> list[AuditEntry]:
+    """Each entry with its plain Dutch: what (action and object), who (a person, a named
+    system, or the background job it was), and the detail where the reader may see it."""
     for entry in entries:
         hide = for_patient and entry.object_kind in CLINICAL_KINDS
         entry.object_label = (  # type: ignore[attr-defined]
@@ -26,8 +40,12 @@ def with_labels(entries: list[AuditEntry], *, for_patient: bool = False) -> list
             if for_patient
             else object_kind_label(entry.object_kind)
         )
-        entry.detail_label = "" if hide else entry.detail  # type: ignore[attr-defined]
+        entry.action_label = action_label(entry.action)  # type: ignore[attr-defined]
+        entry.detail_label = "" if hide else detail_label(entry)  # type: ignore[attr-defined]
         entry.role_label = role_label(entry.actor_role)  # type: ignore[attr-defined]
+        entry.system_label = (  # type: ignore[attr-defined]
+            system_actor_label(entry) if entry.actor_id is None and not entry.actor_name else ""
+        )
     return entries
 
 
@@ -38,19 +56,21 @@ class AuditSearch:
     patient: Patient | None
 
 
+def _actor_choices(practice: Practice) -> tuple[list[User], list[tuple[str, str]]]:
+    staff = [membership.user for membership in staff_of(practice)]
+    return staff, [(str(user.public_id), user.full_name) for user in staff]
+
+
 def search(request: HttpRequest, *, by: User, practice: Practice) -> AuditSearch:
     """The search as the form asks it: nothing for an invalid form, everything unasked."""
-    staff = list(staff_of(practice))
-    form = AuditSearchForm(
-        request.GET or None,
-        actor_choices=[(str(m.user.public_id), m.user.full_name) for m in staff],
-    )
+    staff, choices = _actor_choices(practice)
+    form = AuditSearchForm(request.GET or None, actor_choices=choices)
     if not form.is_bound:
         return AuditSearch(form, selectors.search_audit_log(practice=practice), None)
     if not form.is_valid():
         return AuditSearch(form, AuditEntry.objects.none(), None)
     data = form.cleaned_data
-    actor = next((m.user for m in staff if str(m.user.public_id) == data["actor"]), None)
+    actor = next((user for user in staff if str(user.public_id) == data["actor"]), None)
     patient = get_patient_for(by, data["patient"]) if data["patient"] else None
     entries = selectors.search_audit_log(
         practice=practice,
@@ -61,3 +81,25 @@ def search(request: HttpRequest, *, by: User, practice: Practice) -> AuditSearch
         date_to=data["date_to"],
     )
     return AuditSearch(form, entries, patient)
+
+
+def empty_filters(practice: Practice) -> AuditSearchForm:
+    return AuditSearchForm(actor_choices=_actor_choices(practice)[1])
+
+
+@dataclass(frozen=True)
+class PatientFinding:
+    form: PatientFinderForm
+    page: Page[Patient] | None  # None until a valid question was asked
+
+
+def find_patients(request: HttpRequest, *, by: User) -> PatientFinding:
+    """The patients of the manager's practice that match (a POST; a page of 20)."""
+    form = PatientFinderForm(request.POST)
+    if not form.is_valid():
+        return PatientFinding(form, None)
+    query: PatientQuery = form.cleaned_data["zoek"]
+    found = selectors.patients_matching(by=by, query=query)
+    return PatientFinding(
+        form, Paginator(found, FOUND_PAGE_SIZE).get_page(request.POST.get("pagina"))
+    )

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from functools import cache
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import TypeVar
 
-from django.apps import apps
-from django.core.signals import setting_changed
-
-from spreekuur.core.registry import Contributions, Counter, Figure, NavEntry, PeriodicJob, Tile
+from spreekuur.core.contributions import collected
+from spreekuur.core.registry import (
+    Contributions,
+    Counter,
+    Figure,
+    NavEntry,
+    PeriodicJob,
+    Tile,
+    Update,
+)
 
 T = TypeVar("T")
 
 
-@cache
 def _all() -> tuple[Contributions, ...]:
-    found = []
-    for config in apps.get_app_configs():
-        declare: Callable[[], Contributions] | None = getattr(config, "shell_contributions", None)
-        if callable(declare):
-            found.append(declare())
-    return tuple(found)
+    return collected()
 
 
 def _ordered(items: Iterator[T]) -> list[T]:
@@ -40,6 +39,10 @@ def counters() -> list[Counter]:
     return _ordered(counter for c in _all() for counter in c.counters)
 
 
+def updates() -> list[Update]:
+    return _ordered(update for c in _all() for update in c.updates)
+
+
 def figures() -> list[Figure]:
     return _ordered(figure for c in _all() for figure in c.figures)
 
@@ -50,11 +53,3 @@ def periodic_jobs() -> list[PeriodicJob]:
 
 def url_includes() -> list[tuple[str, str]]:
     return [include for c in _all() for include in c.urls]
-
-
-def _forget(*, setting: str, **_kwargs: Any) -> None:
-    if setting == "INSTALLED_APPS":  # a test that installs another app sees its entries
-        _all.cache_clear()
-
-
-setting_changed.connect(_forget)

@@ -3,6 +3,7 @@ the notifications that did not leave."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import QuerySet
@@ -13,6 +14,7 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.models import AuditEntry, Notification, NotificationStatus, Practice
 from spreekuur.patients.models import Patient
+from spreekuur.patients.selectors import search_patients
 
 
 def audit_entries_about(patient: Patient) -> QuerySet[AuditEntry]:
@@ -61,3 +63,24 @@ def failed_notifications(*, by: User) -> QuerySet[Notification]:
 
 def get_failed_notification_for(user: User, public_id: object) -> Notification:
     return get_object_or_404(failed_notifications(by=user), public_id=public_id)
+
+
+@dataclass(frozen=True)
+class PatientQuery:
+    """What was asked: words of a name, a BSN, a date of birth (any may be empty)."""
+
+    name: str = ""
+    bsn: str = ""
+    born_on: date | None = None
+
+
+def patients_matching(*, by: User, query: PatientQuery) -> QuerySet[Patient]:
+    """The patients of the user's own practice with this BSN, or every word of the name,
+    and the date of birth when given. A BSN and a date of birth are found through their
+    (practice, bsn) and (practice, date_of_birth) indexes; words of a name are matched
+    within the practice's rows (patients.selectors.search_patients, as the desk does)."""
+    if not (query.bsn or query.name or query.born_on):
+        return Patient.objects.none()
+    return search_patients(by=by, query=query.bsn or query.name, born_on=query.born_on).order_by(
+        "family_name", "given_name", "date_of_birth", "id"
+    )

@@ -4,6 +4,7 @@ the notification outbox (core.outbox) with retries."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,6 +59,24 @@ def record_audit_log_search(*, practice: Practice, patient: Patient | None, by: 
         object_kind="audit_log",
         practice=practice,
         patient=patient,
+    )
+
+
+def record_audit_log_patient_search(
+    *, practice: Practice, shown: Sequence[Patient], by: User
+) -> None:
+    """Finding a patient for the log shows names and dates of birth: an access to those
+    patients' data, logged naming each one shown (not the question asked: no BSN or name
+    goes into the log)."""
+    if not capabilities.can_search_audit_log(by) or practice_of(by) != practice:
+        raise PermissionDenied
+    record_access(
+        actor=by,
+        action=AuditAction.SEARCH,
+        object_kind="patient",
+        practice=practice,
+        object_ids=[patient.public_id for patient in shown],
+        detail=f"patiënt zoeken voor het logboek: {len(shown)} getoond",
     )
 
 

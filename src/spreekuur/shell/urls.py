@@ -13,6 +13,7 @@ urlpatterns = [
     path("taal/", login_not_required(set_language), name="set_language"),
     path("mijn-dossier/wie-keek-er/", views.my_audit_log, name="my_audit_log"),
     path("beheer/logboek/", views.audit_search, name="audit_search"),
+    path("beheer/logboek/patient/", views.audit_find_patient, name="audit_find_patient"),
     path("berichten/niet-verzonden/", views.failed_notifications, name="failed_notifications"),
     path(
         "berichten/<uuid:public_id>/opnieuw/",

@@ -19,17 +19,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
-from spreekuur.accounts.selectors import practice_of, second_factor_done
+from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 from spreekuur.core import selectors as practice_selectors
 from spreekuur.core.audit import record_denied
 from spreekuur.core.exceptions import ChooseFirst
 from spreekuur.core.models import Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations
 from spreekuur.core.pagination import light_page
+from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import SESSION_REPRESENTS, portal_subject, representations_of
 from spreekuur.patients.selectors import patient_profile
 from spreekuur.shell import audit_log, selectors, services
-from spreekuur.shell.start import start_tiles, work_queues
+from spreekuur.shell.forms import PatientFinderForm
+from spreekuur.shell.start import greeting, part_of_day, start_tiles, updates_for, work_queues
 
 AUDIT_PAGE_SIZE = 50
 
@@ -60,7 +62,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
-    """Each role's start page: what a patient can do, or today's work for staff."""
+    """Each role's start page: what is new for a patient, or today's work for staff."""
     user: User = request.user  # type: ignore[assignment]
     practice = practice_of(user)
     if practice is None:
@@ -71,24 +73,32 @@ def start(request: HttpRequest) -> HttpResponse:
     state = open_state(schedule, timezone.localtime())
     patient = patient_profile(user)
     if patient is not None:
-        represents = representations_of(user)
-        # Remembered for the menu, so other pages need no query to show "Namens wie".
-        request.session[SESSION_REPRESENTS] = bool(represents)
-        context = {"patient": patient, "practice": practice, "state": state}
-        context |= {"represents": represents, "tiles": start_tiles(request)}
-        return render(request, "shell/start_patient.html", context)
+        return _patient_start(request, user, patient, practice, state)
     return render(
         request,
         "shell/start_staff.html",
         {
             "practice": practice,
             "state": state,
+            "greeting": greeting(user, role_of(user)),
             "deviations": upcoming_deviations(schedule, timezone.localdate(), days=14),
             "news": practice_selectors.published_news(practice, limit=3),
             "tiles": start_tiles(request),
             **work_queues(user),
         },
     )
+
+
+def _patient_start(
+    request: HttpRequest, user: User, patient: Patient, practice: Practice, state: object
+) -> HttpResponse:
+    represents = representations_of(user)
+    # Remembered for the menu, so other pages need no query to show "Namens wie".
+    request.session[SESSION_REPRESENTS] = bool(represents)
+    context = {"patient": patient, "practice": practice, "state": state}
+    context |= {"represents": represents, "tiles": start_tiles(request)}
+    context |= {"part_of_day": part_of_day(timezone.now()), "updates": updates_for(user, patient)}
+    return render(request, "shell/start_patient.html", context)
 
 
 @require_GET
@@ -126,10 +136,34 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         "shell/audit_search.html",
         {
             "form": search.form,
+            "finder": PatientFinderForm(),
             "page": page,
             "entries": found,
             "patient": search.patient,
             "query": query.urlencode(),
+        },
+    )
+
+
+@require_POST
+def audit_find_patient(request: HttpRequest) -> HttpResponse:
+    """Find the patient whose log lines to show, by name, BSN or date of birth: by POST,
+    so the question never stands in a URL; the patients shown are logged."""
+    user, practice = capabilities.acting_user_in_practice(
+        request, capabilities.can_search_audit_log
+    )
+    finding = audit_log.find_patients(request, by=user)
+    shown = list(finding.page) if finding.page is not None else []
+    if finding.page is not None:
+        services.record_audit_log_patient_search(practice=practice, shown=shown, by=user)
+    return render(
+        request,
+        "shell/audit_search.html",
+        {
+            "form": audit_log.empty_filters(practice),
+            "finder": finding.form,
+            "found": finding.page,
+            "searched": True,
         },
     )
 

@@ -19,6 +19,8 @@ from spreekuur.agenda.services.desk import (
     mark_arrived,
     mark_completed,
     mark_no_show,
+    undo_arrival,
+    undo_call_in,
 )
 from spreekuur.agenda.services.schedule import (
     SLOT_GENERATION_DAYS,
@@ -29,6 +31,7 @@ from spreekuur.agenda.services.schedule import (
     remove_absence,
     remove_schedule_block,
     restore_red_flag_baseline,
+    resync_days,
     revoke_kiosk,
     save_appointment_type,
     switch_off_red_flag,
@@ -62,10 +65,13 @@ __all__ = [
     "remove_schedule_block",
     "reschedule_appointment",
     "restore_red_flag_baseline",
+    "resync_days",
     "revoke_kiosk",
     "save_appointment_type",
     "switch_off_red_flag",
     "sync_practice_slots",
     "sync_slots",
+    "undo_arrival",
+    "undo_call_in",
     "update_booking_rules",
 ]

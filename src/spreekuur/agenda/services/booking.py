@@ -225,6 +225,7 @@ def book_appointment(
     by: User,
     triage_answers: Mapping[str, bool] | None = None,
     channel: str = BookingChannel.ONLINE,
+    desk_note: str = "",
     now: datetime | None = None,
     _moving: Appointment | None = None,
 ) -> Appointment:
@@ -246,8 +247,10 @@ def book_appointment(
         raise BusinessRuleError(
             _("Deze zorgverlener heeft geen spreekuur voor deze soort afspraak.")
         )
-    reason = reason.strip()
-    if len(reason) > MAX_REASON_LENGTH:
+    reason, desk_note = reason.strip(), desk_note.strip()
+    if online and desk_note:
+        raise PermissionDenied  # the practice's note is written by the practice
+    if max(len(reason), len(desk_note)) > MAX_REASON_LENGTH:
         raise BusinessRuleError(
             _("Houd de reden kort: hoogstens %(max)s tekens.") % {"max": MAX_REASON_LENGTH}
         )
@@ -289,6 +292,7 @@ def book_appointment(
                 ends_at=ends_at,
                 channel=channel,
                 reason=reason,
+                desk_note=desk_note,
                 triage_answers={"asked": asked},
                 booked_by=by,
                 booked_at=now,
@@ -433,16 +437,19 @@ def reschedule_appointment(
         slot=slot,
         appointment_type=appointment.appointment_type,
         reason=appointment.reason,
+        desk_note="" if by_patient else appointment.desk_note,
         by=by,
         channel=BookingChannel.ONLINE if by_patient else staff_channel,
         now=now,
         _moving=appointment,
     )
-    if new.channel != appointment.channel:
-        # A move keeps the channel the appointment was first made in (for the figures).
+    if new.channel != appointment.channel or new.desk_note != appointment.desk_note:
+        # A move keeps the channel the appointment was first made in (for the figures),
+        # its triage, and the practice's note (also when the patient moves it).
         new.channel = appointment.channel
         new.triage_answers = appointment.triage_answers
-        new.save(update_fields=["channel", "triage_answers"])
+        new.desk_note = appointment.desk_note
+        new.save(update_fields=["channel", "triage_answers", "desk_note"])
     _mark_cancelled(appointment, by=by, now=now)
     log_appointment_change(appointment, by, "verzet", also=[new])
     transaction.on_commit(lambda: notifications.send_booked(new, moved=True), robust=True)

@@ -13,13 +13,19 @@ from django.utils.translation import gettext as _
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.agenda import capabilities
-from spreekuur.agenda.models import Appointment, AppointmentStatus, KioskDevice, QueueCounter
+from spreekuur.agenda.models import (
+    ARRIVAL_EARLY,
+    Appointment,
+    AppointmentStatus,
+    KioskDevice,
+    QueueCounter,
+)
 from spreekuur.agenda.services.booking import log_appointment_change
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.roles import Channel
 
 # A patient can check in at the kiosk from this long before the start until the end.
-CHECKIN_EARLY = timedelta(hours=2)
+CHECKIN_EARLY = ARRIVAL_EARLY
 CHECKIN_LATE = timedelta(minutes=30)
 
 
@@ -63,8 +69,27 @@ def mark_arrived(*, appointment: Appointment, by: User, now: datetime | None = N
     appointment = _staff_locked(appointment, by)
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW):
         raise BusinessRuleError(_("Deze afspraak kan niet meer als aangemeld worden gezet."))
+    if not appointment.arrival_open(now):
+        raise BusinessRuleError(
+            _("Aanmelden kan alleen op de dag van de afspraak, vanaf twee uur voor de begintijd.")
+        )
     _arrive(appointment, now)
     log_appointment_change(appointment, by, "aangemeld")
+    return appointment
+
+
+@transaction.atomic
+def undo_arrival(*, appointment: Appointment, by: User) -> Appointment:
+    """A patient marked as arrived by mistake: planned again, off the waiting-room screen.
+    The queue number stays, so a real arrival later gets the same number."""
+    appointment = _staff_locked(appointment, by)
+    if not appointment.is_arrived:
+        raise BusinessRuleError(_("Deze afspraak staat niet op aangemeld."))
+    appointment.status = AppointmentStatus.BOOKED
+    appointment.arrived_at = None
+    appointment.called_at = None
+    appointment.save(update_fields=["status", "arrived_at", "called_at"])
+    log_appointment_change(appointment, by, "aanmelding teruggedraaid")
     return appointment
 
 
@@ -102,9 +127,23 @@ def call_in(*, appointment: Appointment, by: User, now: datetime | None = None) 
     appointment = _staff_locked(appointment, by)
     if appointment.status != AppointmentStatus.ARRIVED or appointment.queue_number is None:
         raise BusinessRuleError(_("Alleen een aangemelde patiënt kan worden opgeroepen."))
+    if not appointment.is_on_day_of(now):
+        raise BusinessRuleError(_("Oproepen kan alleen op de dag van de afspraak."))
     appointment.called_at = now
     appointment.save(update_fields=["called_at"])
     log_appointment_change(appointment, by, "opgeroepen")
+    return appointment
+
+
+@transaction.atomic
+def undo_call_in(*, appointment: Appointment, by: User) -> Appointment:
+    """Called in by mistake: the number leaves the waiting-room screen, the patient waits."""
+    appointment = _staff_locked(appointment, by)
+    if not appointment.is_arrived or appointment.called_at is None:
+        raise BusinessRuleError(_("Deze patiënt is niet opgeroepen."))
+    appointment.called_at = None
+    appointment.save(update_fields=["called_at"])
+    log_appointment_change(appointment, by, "oproep teruggedraaid")
     return appointment
 
 

@@ -71,7 +71,8 @@ def desired_slots(
     blocks: list[ScheduleBlock] | None = None,
     absences: list[ScheduleException] | None = None,
 ) -> dict[datetime, SlotTime]:
-    """The slots the template makes on these days, minus absences and closed practice days."""
+    """The slots the template makes on these days, minus absences, closed practice days
+    and the hours outside a day's exceptional opening hours."""
     if not practitioner.active or practitioner.role not in PRACTITIONER_ROLES:
         return {}
     tz = ZoneInfo(settings.TIME_ZONE)
@@ -93,7 +94,8 @@ def desired_slots(
             continue
         if any(a.starts_on <= day <= a.ends_on for a in absences):
             continue
-        if hours_on(practice_hours, day).closed:
+        hours = hours_on(practice_hours, day)
+        if hours.closed:
             continue  # public holiday or a day the practice is closed
         for block in by_weekday[day.weekday()]:
             for slot in block_slots(
@@ -104,7 +106,10 @@ def desired_slots(
                 online_per_hour=block.online_per_hour,
                 tz=tz,
             ):
-                wanted[slot.starts_at] = slot
+                # On a day with other hours ("open 08:00-12:00") only slots inside them;
+                # on a usual day the template rules (an evening clinic may run later).
+                if not hours.deviates or hours.covers(slot.starts_at, slot.ends_at):
+                    wanted[slot.starts_at] = slot
     return wanted
 
 
@@ -187,6 +192,15 @@ def sync_practice_slots(
             totals.changed + result.changed,
         )
     return totals
+
+
+def resync_days(*, practice: Practice, days: list[date]) -> None:
+    """Bring these days' free slots in line with changed practice hours (within the
+    weeks the agenda holds slots for; later days get theirs when they come near)."""
+    today = timezone.localdate()
+    for day in days:
+        if today <= day < today + timedelta(days=SLOT_GENERATION_DAYS):
+            sync_practice_slots(practice=practice, start=day, days=1)
 
 
 def _dagdeel_of(starts: time) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from spreekuur.accounts.capabilities import acting_user_in_practice
@@ -30,41 +34,60 @@ def _manager(request: HttpRequest) -> tuple[User, Practice]:
     return acting_user_in_practice(request, capabilities.can_manage_agenda)
 
 
+# The settings page's three forms: (form class, the service that saves it, what to say).
+SETTINGS_FORMS: dict[str, tuple[type[forms.BaseForm], Callable[..., object], Promise]] = {
+    "regels": (
+        BookingRulesForm,
+        services.update_booking_rules,
+        gettext_lazy("De regels voor online afspraken zijn opgeslagen."),
+    ),
+    "soort": (
+        AppointmentTypeForm,
+        services.save_appointment_type,
+        gettext_lazy("De soort afspraak is toegevoegd."),
+    ),
+    "spoedvraag": (
+        RedFlagForm,
+        services.add_red_flag,
+        gettext_lazy("De vraag is toegevoegd aan de spoedvragen."),
+    ),
+}
+
+
+def _settings_forms(request: HttpRequest, practice: Practice) -> dict[str, forms.BaseForm]:
+    """Each form, bound only when it is the one sent."""
+    sent = request.POST.get("formulier", "")
+    rules = selectors.booking_rules_for(practice)
+    built: dict[str, forms.BaseForm] = {}
+    for name, (form_class, _save, _done) in SETTINGS_FORMS.items():
+        data = request.POST if sent == name else None
+        extra: dict[str, Any] = {"instance": rules} if form_class is BookingRulesForm else {}
+        built[name] = form_class(data, **extra)
+    return built
+
+
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     user, practice = _manager(request)
-    rules = selectors.booking_rules_for(practice)
-    form_name = request.POST.get("formulier", "")
-    rules_form = BookingRulesForm(request.POST if form_name == "regels" else None, instance=rules)
-    type_form = AppointmentTypeForm(request.POST if form_name == "soort" else None)
-    flag_form = RedFlagForm(request.POST if form_name == "spoedvraag" else None)
-    if request.method == "POST":
+    built = _settings_forms(request, practice)
+    sent = request.POST.get("formulier", "")
+    if request.method == "POST" and sent in SETTINGS_FORMS and built[sent].is_valid():
+        _form_class, save, done = SETTINGS_FORMS[sent]
         try:
-            if form_name == "regels" and rules_form.is_valid():
-                services.update_booking_rules(practice=practice, by=user, **rules_form.cleaned_data)
-                messages.success(request, _("De regels voor online afspraken zijn opgeslagen."))
-                return redirect("agenda:settings")
-            if form_name == "soort" and type_form.is_valid():
-                services.save_appointment_type(practice=practice, by=user, **type_form.cleaned_data)
-                messages.success(request, _("De soort afspraak is toegevoegd."))
-                return redirect("agenda:settings")
-            if form_name == "spoedvraag" and flag_form.is_valid():
-                services.add_red_flag(practice=practice, by=user, **flag_form.cleaned_data)
-                messages.success(request, _("De vraag is toegevoegd aan de spoedvragen."))
-                return redirect("agenda:settings")
+            save(practice=practice, by=user, **built[sent].cleaned_data)
         except BusinessRuleError as refused:
             messages.error(request, str(refused))
-    return render(
-        request,
-        "agenda/settings.html",
-        {
-            "rules_form": rules_form,
-            "type_form": type_form,
-            "flag_form": flag_form,
-            "types": selectors.appointment_types_of(practice),
-            "flags": selectors.red_flags_with_switched_off(practice),
-        },
-    )
+        else:
+            messages.success(request, str(done))
+            return redirect("agenda:settings")
+    context = {
+        "rules_form": built["regels"],
+        "type_form": built["soort"],
+        "flag_form": built["spoedvraag"],
+        "types": selectors.appointment_types_of(practice),
+        "flags": selectors.red_flags_with_switched_off(practice),
+    }
+    return render(request, "agenda/settings.html", context)
 
 
 @require_http_methods(["GET", "POST"])

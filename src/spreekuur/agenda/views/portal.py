@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -83,21 +87,13 @@ def by_day(choices: list[SlotChoice]) -> list[tuple[object, list[SlotChoice]]]:
 def my_appointments(request: HttpRequest) -> HttpResponse:
     portal = _portal(request)
     now = timezone.now()
-    mine = selectors.appointments_of_patient(portal.patient)
-    upcoming = list(
-        mine.filter(
-            status__in=[AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED],
-            ends_at__gte=now,
-        ).order_by("starts_at")
-    )
-    past = list(mine.exclude(pk__in=[a.pk for a in upcoming]).order_by("-starts_at")[:20])
-    portal.log(upcoming + past)
+    lists = selectors.patient_appointment_lists(portal.patient, now=now)
+    portal.log(lists.upcoming + lists.cancelled + lists.past)
     return render(
         request,
         "agenda/my_appointments.html",
         {
-            "upcoming": upcoming,
-            "past": past,
+            "lists": lists,
             "rules": portal.rules,
             "open_online": selectors.open_online_count(portal.patient, now=now),
         },
@@ -142,9 +138,25 @@ def _type_choices(types: list[AppointmentType]) -> list[tuple[str, str]]:
     return [(str(t.public_id), f"{t.name} ({t.duration_minutes} min)") for t in types]
 
 
+def _after_param(request: HttpRequest) -> datetime | None:
+    """`na`: where the next page of free times begins (the first time not yet shown)."""
+    try:
+        after = parse_datetime(request.GET.get("na", "") or "")
+    except ValueError:
+        return None
+    return after if after is not None and timezone.is_aware(after) else None
+
+
 def _slot_list_context(
-    portal: Portal, type_id: str, practitioner_id: str, *, moving: Appointment | None = None
+    portal: Portal,
+    type_id: str,
+    practitioner_id: str,
+    *,
+    moving: Appointment | None = None,
+    from_day: date | None = None,
+    after: datetime | None = None,
 ) -> dict[str, Any]:
+    """The free times to choose from: the first ones, from a chosen day, or the next page."""
     practice = portal.patient.practice
     appointment_type = selectors.get_online_type(practice, type_id, portal.rules)
     offering = selectors.practitioners_offering(
@@ -153,97 +165,149 @@ def _slot_list_context(
     if practitioner_id and practitioner_id != ANYONE:
         offering = [m for m in offering if str(m.public_id) == practitioner_id]
     window = selectors.online_window(portal.rules, timezone.now())
-    choices = selectors.free_slot_choices(
+    earliest = window.earliest
+    if from_day is not None:
+        earliest = max(
+            earliest, timezone.make_aware(datetime.combine(from_day, datetime.min.time()))
+        )
+    if after is not None:
+        earliest = max(earliest, after)
+    page = selectors.free_slot_page(
         practice=practice,
         appointment_type=appointment_type,
         practitioners=offering,
-        online=True,
-        earliest=window.earliest,
+        earliest=earliest,
         latest=window.latest,
-        limit=SLOTS_SHOWN,
+        size=SLOTS_SHOWN,
     )
+    more_url = ""
+    if page.next_start is not None:
+        query = {
+            "soort": type_id,
+            "zorgverlener": practitioner_id,
+            "na": page.next_start.isoformat(),
+        }
+        base = (
+            reverse("agenda:reschedule_my_appointment", args=[moving.public_id])
+            if moving is not None
+            else reverse("agenda:book_choose")
+        )
+        more_url = f"{base}?{urlencode(query)}"
     return {
         "appointment_type": appointment_type,
-        "days": by_day(choices),
+        "days": by_day(page.choices),
         "moving": moving,
         "horizon_days": portal.rules.horizon_days,
+        "later_start": from_day is not None or after is not None,
+        "more_url": more_url,
     }
 
 
-@require_http_methods(["GET"])
-def book_choose(request: HttpRequest) -> HttpResponse:
-    """Step 2: the kind of appointment and with whom (own GP first), then the first free times."""
-    portal = _portal(request)
-    if _draft(request) is None:
-        return redirect("agenda:book_start")
+def _choose_form(request: HttpRequest, portal: Portal) -> ChooseTypeForm:
+    """Step 2's form: only the types someone has online times for, own GP first."""
     practice = portal.patient.practice
-    online_types = selectors.online_types_for(practice, portal.rules)
-    types = _type_choices(online_types)
+    window = selectors.online_window(portal.rules, timezone.now())
+    online_types = selectors.online_types_with_times(
+        practice, selectors.online_types_for(practice, portal.rules), window
+    )
     offering = [
         m
         for m in selectors.practitioners_of(practice)
         if any(t.offered_by_role(m.role) for t in online_types)
     ]
     offering.sort(key=lambda m: m.user_id != portal.patient.gp_id)  # own GP first
+    types = _type_choices(online_types)
     practitioners = [(str(m.public_id), selectors.practitioner_label(m)) for m in offering]
     initial = {
         "soort": types[0][0] if types else "",
         "zorgverlener": practitioners[0][0] if practitioners else "",
     }
-    form = ChooseTypeForm(request.GET or initial, types=types, practitioners=practitioners)
+    return ChooseTypeForm(
+        request.GET or initial,
+        types=types,
+        practitioners=practitioners,
+        first_day=timezone.localtime(window.earliest).date(),
+        last_day=(window.latest - timedelta(days=1)).date(),
+    )
+
+
+@require_http_methods(["GET"])
+def book_choose(request: HttpRequest) -> HttpResponse:
+    """Step 2: the kind of appointment and with whom (own GP first), then free times."""
+    portal = _portal(request)
+    if _draft(request) is None:
+        return redirect("agenda:book_start")
+    form = _choose_form(request, portal)
+    types = form.fields["soort"].choices  # type: ignore[attr-defined]
     context: dict[str, Any] = {"form": form, "types": types}
     if types and form.is_valid():
         context.update(
             _slot_list_context(
-                portal, form.cleaned_data["soort"], form.cleaned_data["zorgverlener"]
+                portal,
+                form.cleaned_data["soort"],
+                form.cleaned_data["zorgverlener"],
+                from_day=form.cleaned_data["vanaf"],
+                after=_after_param(request),
             )
         )
     template = "agenda/_slot_list.html" if request.htmx else "agenda/book_choose.html"  # type: ignore[attr-defined]
     return render(request, template, context)
 
 
+def _confirm_context(portal: Portal, data: QueryDict, draft: dict[str, Any]) -> dict[str, Any]:
+    practice = portal.patient.practice
+    slot = selectors.get_practice_slot(practice, data.get("tijd", ""))
+    return {
+        "slot": slot,
+        "appointment_type": selectors.get_online_type(
+            practice, data.get("soort", ""), portal.rules
+        ),
+        "practitioner_label": selectors.practitioner_label(slot.practitioner),
+        "reason": draft["reason"],
+    }
+
+
+def _book_from_draft(
+    request: HttpRequest, portal: Portal, draft: dict[str, Any], context: dict[str, Any]
+) -> HttpResponse:
+    """Book what step 3 shows; the service re-checks every rule, the triage included."""
+    try:
+        appointment = services.book_appointment(
+            patient=portal.patient,
+            slot=context["slot"],
+            appointment_type=context["appointment_type"],
+            reason=draft["reason"],
+            by=portal.user,
+            triage_answers=draft["answers"],
+        )
+    except services.SlotTaken as taken:
+        type_id = str(context["appointment_type"].public_id)
+        context = {**_slot_list_context(portal, type_id, ""), "taken": str(taken)}
+        return render(request, "agenda/book_taken.html", context, status=409)
+    except (services.TriageIncomplete, services.RedFlagRaised):
+        request.session.pop(SESSION_DRAFT, None)
+        messages.info(request, _("Beantwoord de vragen over spoed opnieuw."))
+        return redirect("agenda:book_start")
+    except BusinessRuleError as refused:
+        context["error"] = str(refused)
+        return render(request, "agenda/book_confirm.html", context, status=422)
+    request.session.pop(SESSION_DRAFT, None)
+    messages.success(request, _("Uw afspraak is gemaakt."))
+    return redirect("agenda:my_appointment", public_id=appointment.public_id)
+
+
 @require_http_methods(["GET", "POST"])
 def book_confirm(request: HttpRequest) -> HttpResponse:
-    """Step 3: check and confirm. The booking service re-checks every rule."""
+    """Step 3: check and confirm."""
     portal = _portal(request)
     draft = _draft(request)
     if draft is None:
         messages.info(request, _("Begin opnieuw: de vragen over spoed zijn verlopen."))
         return redirect("agenda:book_start")
     data = request.POST if request.method == "POST" else request.GET
-    practice = portal.patient.practice
-    appointment_type = selectors.get_online_type(practice, data.get("soort", ""), portal.rules)
-    slot = selectors.get_practice_slot(practice, data.get("tijd", ""))
-    context: dict[str, Any] = {
-        "slot": slot,
-        "appointment_type": appointment_type,
-        "practitioner_label": selectors.practitioner_label(slot.practitioner),
-        "reason": draft["reason"],
-    }
+    context = _confirm_context(portal, data, draft)
     if request.method == "POST":
-        try:
-            appointment = services.book_appointment(
-                patient=portal.patient,
-                slot=slot,
-                appointment_type=appointment_type,
-                reason=draft["reason"],
-                by=portal.user,
-                triage_answers=draft["answers"],
-            )
-        except services.SlotTaken as taken:
-            context = _slot_list_context(portal, str(appointment_type.public_id), "")
-            context["taken"] = str(taken)
-            return render(request, "agenda/book_taken.html", context, status=409)
-        except (services.TriageIncomplete, services.RedFlagRaised):
-            request.session.pop(SESSION_DRAFT, None)
-            messages.info(request, _("Beantwoord de vragen over spoed opnieuw."))
-            return redirect("agenda:book_start")
-        except BusinessRuleError as refused:
-            context["error"] = str(refused)
-            return render(request, "agenda/book_confirm.html", context, status=422)
-        request.session.pop(SESSION_DRAFT, None)
-        messages.success(request, _("Uw afspraak is gemaakt."))
-        return redirect("agenda:my_appointment", public_id=appointment.public_id)
+        return _book_from_draft(request, portal, draft, context)
     return render(request, "agenda/book_confirm.html", context)
 
 
@@ -272,6 +336,7 @@ def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
             "practice": portal.patient.practice,
             "practitioner_label": selectors.practitioner_label(appointment.practitioner),
             "upcoming": upcoming,
+            "cancelled_ahead": appointment.is_cancelled and appointment.starts_at >= now,
             "can_change": services.can_change_online(appointment, rules=portal.rules, now=now),
             "video": video_link(appointment, practitioner=False, now=now),
             "rules": portal.rules,
@@ -318,41 +383,52 @@ def cancel_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
-def reschedule_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
-    portal = _portal(request)
-    appointment = selectors.get_own_appointment(portal.user, public_id)
-    now = timezone.now()
-    if not services.can_change_online(appointment, rules=portal.rules, now=now):
-        messages.error(
-            request, _("Deze afspraak kunt u niet meer online verzetten. Bel de praktijk.")
-        )
-        return redirect("agenda:my_appointment", public_id=appointment.public_id)
-    type_id = str(appointment.appointment_type.public_id)
-    status = 200
-    error = ""
-    if request.method == "POST":
-        slot = selectors.get_practice_slot(portal.patient.practice, request.POST.get("tijd", ""))
-        try:
-            moved = services.reschedule_appointment(
-                appointment=appointment, slot=slot, by=portal.user
-            )
-        except services.SlotTaken as taken:
-            error, status = str(taken), 409
-        except BusinessRuleError as refused:
-            error, status = str(refused), 422
-        else:
-            messages.success(request, _("Uw afspraak is verzet."))
-            return redirect("agenda:my_appointment", public_id=moved.public_id)
+def _move_to_chosen(
+    request: HttpRequest, portal: Portal, appointment: Appointment
+) -> HttpResponse | tuple[str, int]:
+    """The move itself: the new appointment's page, or the refusal and its status."""
+    slot = selectors.get_practice_slot(portal.patient.practice, request.POST.get("tijd", ""))
     try:
-        context = _slot_list_context(portal, type_id, "", moving=appointment)
+        moved = services.reschedule_appointment(appointment=appointment, slot=slot, by=portal.user)
+    except services.SlotTaken as taken:
+        return str(taken), 409
+    except BusinessRuleError as refused:
+        return str(refused), 422
+    messages.success(request, _("Uw afspraak is verzet."))
+    return redirect("agenda:my_appointment", public_id=moved.public_id)
+
+
+def _move_choices(portal: Portal, appointment: Appointment, request: HttpRequest) -> dict[str, Any]:
+    type_id = str(appointment.appointment_type.public_id)
+    try:
+        return _slot_list_context(
+            portal, type_id, "", moving=appointment, after=_after_param(request)
+        )
     except Http404:  # the type is no longer bookable online: the practice moves it
-        context = {
+        return {
             "days": [],
             "moving": appointment,
             "appointment_type": appointment.appointment_type,
             "horizon_days": portal.rules.horizon_days,
         }
+
+
+@require_http_methods(["GET", "POST"])
+def reschedule_my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
+    portal = _portal(request)
+    appointment = selectors.get_own_appointment(portal.user, public_id)
+    if not services.can_change_online(appointment, rules=portal.rules, now=timezone.now()):
+        messages.error(
+            request, _("Deze afspraak kunt u niet meer online verzetten. Bel de praktijk.")
+        )
+        return redirect("agenda:my_appointment", public_id=appointment.public_id)
+    error, status = "", 200
+    if request.method == "POST":
+        outcome = _move_to_chosen(request, portal, appointment)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        error, status = outcome
+    context = _move_choices(portal, appointment, request)
     context.update(
         {
             "appointment": appointment,

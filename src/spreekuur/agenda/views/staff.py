@@ -22,7 +22,7 @@ from spreekuur.accounts.capabilities import acting_user_in_practice
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import capabilities, figures, selectors, services
 from spreekuur.agenda.forms import StaffBookingForm
-from spreekuur.agenda.models import AppointmentStatus, AppointmentType
+from spreekuur.agenda.models import AppointmentType
 from spreekuur.agenda.video import video_link
 from spreekuur.agenda.views.portal import by_day
 from spreekuur.core.exceptions import BusinessRuleError
@@ -39,12 +39,19 @@ def _staff(request: HttpRequest) -> tuple[User, Practice]:
     return acting_user_in_practice(request, capabilities.can_use_agenda)
 
 
+# An agenda or a figures page far outside these years is a typo or a probe: the page
+# would compute the day before 1 January of year 1 and fail.
+SENSIBLE_YEARS = range(1900, 2201)
+
+
 def date_param(request: HttpRequest, name: str) -> date | None:
-    """A date from the query string; a malformed or impossible one (30 February) is None."""
+    """A date from the query string; a malformed, impossible (30 February) or absurd
+    (year 1, year 9999) one is None, so the page shows today."""
     try:
-        return parse_date(request.GET.get(name, "") or "")
+        day = parse_date(request.GET.get(name, "") or "")
     except ValueError:
         return None
+    return day if day is not None and day.year in SENSIBLE_YEARS else None
 
 
 def _day_from(request: HttpRequest, name: str = "dag") -> date:
@@ -100,6 +107,21 @@ def day_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _week_overview(
+    everyone: list[Membership], columns: list[selectors.PractitionerDay]
+) -> list[tuple[Membership, list[selectors.PractitionerDay]]]:
+    """The whole practice's week as counts per practitioner per day: no names, so
+    nothing of a patient is shown and nothing needs logging."""
+    by_practitioner: dict[int, list[selectors.PractitionerDay]] = {}
+    for column in columns:
+        by_practitioner.setdefault(column.practitioner.pk, []).append(column)
+    return [
+        (m, by_practitioner.get(m.pk, []))
+        for m in everyone
+        if any(c.rows for c in by_practitioner.get(m.pk, []))
+    ]
+
+
 @require_http_methods(["GET"])
 def week_view(request: HttpRequest) -> HttpResponse:
     """One practitioner's week with names, or the whole practice as counts per day."""
@@ -124,15 +146,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
         "back": request.get_full_path(),
     }
     if whole_practice:
-        # Counts only, no names: nothing of a patient is shown, so nothing to log.
-        by_practitioner: dict[int, list[selectors.PractitionerDay]] = {}
-        for column in columns:
-            by_practitioner.setdefault(column.practitioner.pk, []).append(column)
-        context["overview"] = [
-            (m, by_practitioner.get(m.pk, []))
-            for m in everyone
-            if any(c.rows for c in by_practitioner.get(m.pk, []))
-        ]
+        context["overview"] = _week_overview(everyone, columns)
     else:
         shown = [r.appointment for c in columns for r in c.rows if r.appointment is not None]
         services.record_appointments_read(
@@ -149,6 +163,7 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     services.record_appointments_read(
         by=user, practice=practice, patient=appointment.patient, appointments=[appointment]
     )
+    now = timezone.now()
     return render(
         request,
         "agenda/appointment_detail.html",
@@ -161,15 +176,31 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
                 request.GET.get("terug", ""), allowed_hosts={request.get_host()}
             )
             else "",
-            "statuses": AppointmentStatus,
-            "now": timezone.now(),
+            "now": now,
+            "arrival_open": appointment.arrival_open(now),
+            "call_open": appointment.call_open(now),
             # Only the appointment's own practitioner gets the moderator's link.
             "video": video_link(
                 appointment,
                 practitioner=appointment.practitioner.user_id == user.pk,
-                now=timezone.now(),
+                now=now,
             ),
         },
+    )
+
+
+@require_http_methods(["GET"])
+def out_of_hours_view(request: HttpRequest) -> HttpResponse:
+    """Booked appointments that closed hours or an absence no longer allow: to move."""
+    user, practice = _staff(request)
+    found = selectors.appointments_out_of_hours(practice, now=timezone.now())
+    services.record_appointments_read(
+        by=user, practice=practice, patient=None, appointments=[f.appointment for f in found]
+    )
+    return render(
+        request,
+        "agenda/out_of_hours.html",
+        {"found": found, "back": request.get_full_path()},
     )
 
 
@@ -182,6 +213,14 @@ STATUS_ACTIONS: dict[str, tuple[Callable[..., object], Promise]] = {
         gettext_lazy("Opgeroepen: het nummer staat op het wachtkamerscherm."),
     ),
     "annuleren": (services.cancel_appointment, gettext_lazy("De afspraak is geannuleerd.")),
+    "aanmelding-terugdraaien": (
+        services.undo_arrival,
+        gettext_lazy("De aanmelding is teruggedraaid: de afspraak staat weer gepland."),
+    ),
+    "oproep-terugdraaien": (
+        services.undo_call_in,
+        gettext_lazy("De oproep is teruggedraaid: het nummer staat niet meer op het scherm."),
+    ),
 }
 
 
@@ -209,26 +248,10 @@ def _staff_type_choices(practice: Practice, practitioner: Membership) -> list[tu
     ]
 
 
-@require_http_methods(["GET", "POST"])
-def book_for_patient(request: HttpRequest, public_id: str) -> HttpResponse:
-    """From a free slot in the agenda: find the patient, pick the type, book (phone or desk)."""
-    user, practice = _staff(request)
-    slot = selectors.get_practice_slot(practice, public_id)
-    types = _staff_type_choices(practice, slot.practitioner)
-    search = PatientSearchForm(request.POST if request.POST.get("stap") == "zoeken" else None)
-    booking = StaffBookingForm(
-        request.POST if request.POST.get("stap") == "boeken" else None, types=types
-    )
-    context: dict[str, Any] = {
-        "slot": slot,
-        "practitioner_label": selectors.practitioner_label(slot.practitioner),
-        "search": search,
-        "booking": booking,
-        "results": None,
-        "patient": None,
-        "back": _back_to(request, reverse("agenda:day")),
-    }
-    if request.POST.get("stap") == "zoeken" and search.is_valid():
+def _search_step(request: HttpRequest, user: User, context: dict[str, Any]) -> HttpResponse:
+    """Find the patient (by name, BSN or date of birth); the list shown is logged."""
+    search = context["search"]
+    if search.is_valid():
         found = list(
             patient_selectors.search_patients(
                 by=user, query=search.cleaned_data["query"], born_on=search.cleaned_data["born_on"]
@@ -236,34 +259,84 @@ def book_for_patient(request: HttpRequest, public_id: str) -> HttpResponse:
         )
         patient_services.record_patient_search(by=user, shown=found)
         context["results"] = found
-    elif request.POST.get("stap") in ("kiezen", "boeken"):
-        patient = patient_selectors.get_patient_for(user, request.POST.get("patient", ""))
-        context["patient"] = patient
-        status = 200
-        if request.POST.get("stap") == "boeken" and booking.is_valid():
-            appointment_type = AppointmentType.objects.get(
-                practice=practice, public_id=booking.cleaned_data["soort"]
-            )
-            try:
-                appointment = services.book_appointment(
-                    patient=patient,
-                    slot=slot,
-                    appointment_type=appointment_type,
-                    reason=booking.cleaned_data["reason"],
-                    by=user,
-                    channel=booking.cleaned_data["kanaal"],
-                )
-            except BusinessRuleError as refused:
-                context["error"] = str(refused)
-                status = 409 if isinstance(refused, services.SlotTaken) else 422
-            else:
-                messages.success(request, _("De afspraak is gemaakt."))
-                day = timezone.localtime(appointment.starts_at).date()
-                return redirect(f"{reverse('agenda:day')}?dag={day.isoformat()}")
-        # The page shows the patient's name and date of birth: that is a read.
-        patient_services.record_patient_read(patient=patient, by=user)
-        return render(request, "agenda/book_for_patient.html", context, status=status)
     return render(request, "agenda/book_for_patient.html", context)
+
+
+def _book_step(
+    request: HttpRequest, user: User, practice: Practice, context: dict[str, Any]
+) -> HttpResponse:
+    """The patient is chosen: show the booking form, or book when it is sent."""
+    patient = patient_selectors.get_patient_for(user, request.POST.get("patient", ""))
+    context["patient"] = patient
+    booking, status = context["booking"], 200
+    if request.POST.get("stap") == "boeken" and booking.is_valid():
+        try:
+            appointment = services.book_appointment(
+                patient=patient,
+                slot=context["slot"],
+                appointment_type=AppointmentType.objects.get(
+                    practice=practice, public_id=booking.cleaned_data["soort"]
+                ),
+                reason="",
+                desk_note=booking.cleaned_data["desk_note"],
+                by=user,
+                channel=booking.cleaned_data["kanaal"],
+            )
+        except BusinessRuleError as refused:
+            context["error"] = str(refused)
+            status = 409 if isinstance(refused, services.SlotTaken) else 422
+        else:
+            messages.success(request, _("De afspraak is gemaakt."))
+            return _to_day_of(appointment.starts_at)
+    # The page shows the patient's name and date of birth: that is a read.
+    patient_services.record_patient_read(patient=patient, by=user)
+    return render(request, "agenda/book_for_patient.html", context, status=status)
+
+
+def _to_day_of(moment: Any) -> HttpResponse:
+    day = timezone.localtime(moment).date()
+    return redirect(f"{reverse('agenda:day')}?dag={day.isoformat()}")
+
+
+@require_http_methods(["GET", "POST"])
+def book_for_patient(request: HttpRequest, public_id: str) -> HttpResponse:
+    """From a free slot in the agenda: find the patient, pick the type, book (phone or desk)."""
+    user, practice = _staff(request)
+    slot = selectors.get_practice_slot(practice, public_id)
+    step = request.POST.get("stap", "")
+    context: dict[str, Any] = {
+        "slot": slot,
+        "practitioner_label": selectors.practitioner_label(slot.practitioner),
+        "search": PatientSearchForm(request.POST if step == "zoeken" else None),
+        "booking": StaffBookingForm(
+            request.POST if step == "boeken" else None,
+            types=_staff_type_choices(practice, slot.practitioner),
+        ),
+        "results": None,
+        "patient": None,
+        "back": _back_to(request, reverse("agenda:day")),
+    }
+    if step == "zoeken":
+        return _search_step(request, user, context)
+    if step in ("kiezen", "boeken"):
+        return _book_step(request, user, practice, context)
+    return render(request, "agenda/book_for_patient.html", context)
+
+
+def _move_choices(practice: Practice, appointment: Any) -> list[tuple[object, list[Any]]]:
+    """The desk's choice of new times: any free slot (also those not released online)."""
+    now = timezone.now()
+    return by_day(
+        selectors.free_slot_choices(
+            practice=practice,
+            appointment_type=appointment.appointment_type,
+            practitioners=selectors.practitioners_offering(practice, appointment.appointment_type),
+            online=False,
+            earliest=now,
+            latest=now + timedelta(days=selectors.STAFF_SEARCH_DAYS),
+            limit=24,
+        )
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -280,33 +353,17 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
             status = 409 if isinstance(refused, services.SlotTaken) else 422
         else:
             messages.success(request, _("De afspraak is verzet."))
-            day = timezone.localtime(moved.starts_at).date()
-            return redirect(f"{reverse('agenda:day')}?dag={day.isoformat()}")
-    offering = selectors.practitioners_offering(practice, appointment.appointment_type)
-    now = timezone.now()
-    choices = selectors.free_slot_choices(
-        practice=practice,
-        appointment_type=appointment.appointment_type,
-        practitioners=offering,
-        online=False,
-        earliest=now,
-        latest=now + timedelta(days=selectors.STAFF_SEARCH_DAYS),
-        limit=24,
-    )
+            return _to_day_of(moved.starts_at)
     services.record_appointments_read(
         by=user, practice=practice, patient=appointment.patient, appointments=[appointment]
     )
-    return render(
-        request,
-        "agenda/staff_reschedule.html",
-        {
-            "appointment": appointment,
-            "practitioner_label": selectors.practitioner_label(appointment.practitioner),
-            "days": by_day(choices),
-            "error": error,
-        },
-        status=status,
-    )
+    context = {
+        "appointment": appointment,
+        "practitioner_label": selectors.practitioner_label(appointment.practitioner),
+        "days": _move_choices(practice, appointment),
+        "error": error,
+    }
+    return render(request, "agenda/staff_reschedule.html", context, status=status)
 
 
 @require_http_methods(["GET"])

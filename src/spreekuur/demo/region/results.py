@@ -18,7 +18,6 @@ skipped. The region's 500,000 patients get about 6 million results.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import time as clock
 import uuid
@@ -37,6 +36,7 @@ from spreekuur.demo.region.bulk import analyse, bulk_load, reserve_ids, write_ro
 from spreekuur.demo.region.rows import Table
 from spreekuur.demo.region.year import REGION_PREFIX
 from spreekuur.patients.models import Patient
+from spreekuur.results.keys import content_key
 from spreekuur.results.models import (
     Door,
     Flag,
@@ -138,14 +138,6 @@ def _control_chance(age: int) -> float:
     return next(chance for below, chance in CONTROL_CHANCE if age < below)
 
 
-def _content_key(code: str, value_text: str, unit: str, observed_at: str) -> str:
-    """What the HL7 door derives (services/imports.py `_content_key`) for a result without
-    reference range or flag from the lab; with the base key in the door's format, the
-    same result coming in again is found stored."""
-    content = f"{code}|{value_text}|{unit}|None|None|None|False|{observed_at}"
-    return hashlib.sha256(content.encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class Bounds:
     """A reference range, as numbers to compare with and as text for COPY."""
@@ -241,6 +233,11 @@ def _rows_for_practice(
                     bounds = ranges[code, sex, age] = _bounds(test.range_for(sex=sex, age=age))
                 flag = _flag(float(value_text), bounds)
                 base_key = f"{patient_id}|{lab}|{order}|nhg:{code}|{moment}"
+                # The door's key for a result without range or flag from the lab: the
+                # same result coming in again through the door is found stored.
+                key = content_key(
+                    nhg_code=code, value_text=value_text, unit=test.unit, observed_at=moment
+                )
                 results.append(
                     RESULTS.row(
                         uuid.uuid4().hex,
@@ -249,7 +246,7 @@ def _rows_for_practice(
                         len(messages),  # the index of the message, an id when written
                         test_ids[code],
                         base_key,
-                        f"{base_key}|{_content_key(code, value_text, test.unit, moment)}",
+                        f"{base_key}|{key}",
                         moment,
                         value_text,
                         value_text,

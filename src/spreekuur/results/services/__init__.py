@@ -2,7 +2,7 @@
 
 from spreekuur.results.services.imports import ImportOutcome, receive_lab_message
 from spreekuur.results.services.reads import record_results_read
-from spreekuur.results.services.review import STANDARD_PHRASES, review_result
+from spreekuur.results.services.review import STANDARD_PHRASES, review_result, review_results
 from spreekuur.results.services.worklist import (
     close_lab_message,
     link_lab_message,
@@ -18,4 +18,5 @@ __all__ = [
     "record_results_read",
     "retry_lab_message",
     "review_result",
+    "review_results",
 ]

@@ -7,7 +7,6 @@ matching patient (the assistant's work list), or some results not usable (partia
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from spreekuur.core.audit import BatchAccess, record_access, record_batch_access
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.core.roles import Channel, StaffRole
 from spreekuur.patients.models import Patient
+from spreekuur.results.keys import content_key
 from spreekuur.results.models import (
     Flag,
     LabMessage,
@@ -264,20 +264,16 @@ def _is_replaced(row: LabResult) -> bool:
 
 
 def _content_key(result: ReportedResult, test: LabTest) -> str:
-    content = "|".join(
-        str(part)
-        for part in (
-            test.nhg_code,
-            result.value_text,
-            result.unit,
-            result.reference_low,
-            result.reference_high,
-            result.flag,
-            result.preliminary,
-            result.observed_at.isoformat() if result.observed_at else "",
-        )
+    return content_key(
+        nhg_code=test.nhg_code,
+        value_text=result.value_text,
+        unit=result.unit,
+        reference_low=result.reference_low,
+        reference_high=result.reference_high,
+        flag=result.flag,
+        preliminary=result.preliminary,
+        observed_at=result.observed_at.isoformat() if result.observed_at else "",
     )
-    return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
 def _new_rows(

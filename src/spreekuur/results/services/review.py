@@ -1,6 +1,9 @@
-"""The GP's review: a comment on each result, and its release to the portal."""
+"""The GP's review: a comment on a result, or one on a whole lab order, and the release to
+the portal."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,45 +32,65 @@ STANDARD_PHRASES = [
 ]
 
 
-@transaction.atomic
 def review_result(*, result: LabResult, comment: str, release: bool, by: User) -> LabResult:
-    """Write the GP's comment; with `release`, the result and comment go online and the
-    patient gets a content-free notice. Without it the result is handled but stays off
-    the portal (e.g. to discuss in person first)."""
+    """Write the GP's comment on one result (see `review_results`)."""
+    return review_results(results=[result], comment=comment, release=release, by=by)[0]
+
+
+@transaction.atomic
+def review_results(
+    *, results: Sequence[LabResult], comment: str, release: bool, by: User
+) -> list[LabResult]:
+    """The GP's one comment on results of one patient (a whole lab order, or part of it);
+    with `release`, the results and the comment go online together and the patient gets
+    one content-free notice. Without it they are handled but stay off the portal (e.g. to
+    discuss in person first). All or nothing: if one was reviewed meanwhile, or the lab
+    sent a newer version of one, none is written."""
     membership = active_membership(by)
     if (
-        not capabilities.can_review_results(by)
+        not results
+        or not capabilities.can_review_results(by)
         or membership is None
-        or membership.practice_id != result.practice_id
+        or any(result.practice_id != membership.practice_id for result in results)
     ):
         raise PermissionDenied
+    if len({result.patient_id for result in results}) != 1:
+        raise BusinessRuleError(_("Beoordeel samen alleen uitslagen van één patiënt."))
     comment = comment.strip()
     if not comment:
         raise BusinessRuleError(_("Schrijf een commentaar bij de uitslag."))
     if len(comment) > MAX_COMMENT:
         raise BusinessRuleError(_("Het commentaar is langer dan 1000 tekens."))
-    locked = LabResult.objects.select_for_update(no_key=True, of=("self",)).get(pk=result.pk)
-    if locked.reviewed_at is not None:
-        raise BusinessRuleError(_("Deze uitslag is al beoordeeld."))
-    if LabResult.objects.filter(replaces=locked).exists():
+    locked = list(
+        LabResult.objects.select_for_update(no_key=True, of=("self",))
+        .filter(pk__in=[result.pk for result in results])
+        .select_related("patient__practice")
+        .order_by("pk")
+    )
+    if any(row.reviewed_at is not None for row in locked):
+        raise BusinessRuleError(
+            _("Deze uitslag is al beoordeeld.")
+            if len(locked) == 1
+            else _("Een of meer van deze uitslagen zijn intussen al beoordeeld.")
+        )
+    if LabResult.objects.filter(replaces__in=locked).exists():
         raise BusinessRuleError(
             _("Het laboratorium heeft een nieuwere versie gestuurd; beoordeel die.")
         )
-    locked.comment = comment
-    locked.reviewed_by = by
-    locked.reviewed_at = timezone.now()
-    locked.released = release
-    locked.save(update_fields=["comment", "reviewed_by", "reviewed_at", "released"])
+    now = timezone.now()
+    for row in locked:
+        row.comment, row.reviewed_by, row.reviewed_at, row.released = comment, by, now, release
+    LabResult.objects.bulk_update(locked, ["comment", "reviewed_by", "reviewed_at", "released"])
+    patient = locked[0].patient
     record_access(
         actor=by,
         action=AuditAction.CHANGE,
         object_kind="labresult",
-        practice=locked.patient.practice,
-        patient=locked.patient,
-        object_ids=[locked.public_id],
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[row.public_id for row in locked],
         detail="beoordeeld en vrijgegeven" if release else "beoordeeld, niet online",
     )
     if release:
-        patient = locked.patient
         transaction.on_commit(lambda: notify_new_in_portal(patient))
     return locked

@@ -1,0 +1,118 @@
+"""Plain Dutch for the audit-log pages: what an entry is about, and who did it when no
+person did (a background job, a linked system). The log stores codes ("repeatrequest");
+people read these labels. tests/shell/test_audit_labels.py walks every object kind the
+code can write and fails on one without a label here."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.core.models import AuditAction, AuditEntry
+from spreekuur.core.roles import Channel
+
+OBJECT_KIND_LABELS: dict[str, Promise] = {
+    # people and accounts
+    "personal_data": _("persoonsgegevens"),
+    "patient": _("patiëntenlijst of zoekresultaat"),
+    "patient_record": _("dossier van een patiënt"),
+    "portal_activation": _("activeringscode portaal"),
+    "portal_account": _("portaalaccount"),
+    "representation": _("machtiging van een ouder of gemachtigde"),
+    "session": _("inlogsessie"),
+    "passkey": _("passkey (tweede stap bij het inloggen)"),
+    "second_factor": _("tweede stap (authenticator)"),
+    "staff_membership": _("medewerker"),
+    "audit_log": _("logboek"),
+    "page": _("pagina"),
+    "notification": _("e-mail of sms"),
+    # the practice
+    "news_item": _("nieuwsbericht"),
+    "opening_exception": _("afwijkende openingstijd"),
+    "practice_details": _("praktijkgegevens en openingstijden"),
+    "records_online_from": _("datum vanaf wanneer het dossier online staat"),
+    # care
+    "appointment": _("afspraak"),
+    "record": _("dossier (episodes, journaal, medicatie, allergieën)"),
+    "episode": _("episode in het dossier"),
+    "journalentry": _("journaalregel"),
+    "medication": _("medicatie"),
+    "allergy": _("allergie of intolerantie"),
+    "measurement": _("meting (zoals bloeddruk of gewicht)"),
+    "labresult": _("uitslag van laboratoriumonderzoek"),
+    "labmessage": _("labbericht"),
+    "econsult": _("e-consult (vraag aan de praktijk)"),
+    "econsult_photo": _("foto bij een e-consult"),
+    "econsult_settings": _("instellingen e-consult"),
+    "consult_code": _("tarief e-consult"),
+    "repeatrequest": _("aanvraag herhaalrecept"),
+    "repeat_settings": _("instellingen herhaalrecepten"),
+    "pharmacy": _("apotheek"),
+}
+
+# Record rows a GP may shield: the patient's own log names them only as "your record",
+# without detail, so the log never tells that (or when) something hidden exists.
+# Results too: a result the GP has not released (or keeps off the portal) must not show
+# up in the log as "a result" before the patient can see it.
+CLINICAL_KINDS = frozenset(
+    {"episode", "journalentry", "medication", "allergy", "measurement", "labresult", "labmessage"}
+)
+
+
+def object_kind_label(kind: str) -> str:
+    """The label of a kind; an unknown one (a new app's, not yet named here) reads as
+    "gegevens" rather than as its code."""
+    label = OBJECT_KIND_LABELS.get(kind)
+    return str(label) if label is not None else str(_("gegevens"))
+
+
+def patient_object_kind_label(kind: str) -> str:
+    if kind in CLINICAL_KINDS:
+        return str(_("gegevens in uw dossier"))
+    return object_kind_label(kind)
+
+
+def detail_label(entry: AuditEntry) -> str:
+    """The entry's detail as written, except where it is a code: a refused page names
+    its view ("econsult:my_thread"); people read the part of Spreekuur it belongs to."""
+    if entry.object_kind == "page" and ":" in entry.detail:
+        app_label = entry.detail.split(":", 1)[0]
+        try:
+            return str(apps.get_app_config(app_label).verbose_name)
+        except LookupError:
+            return ""
+    return entry.detail
+
+
+def action_label(action: str) -> str:
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return str(_("gebruikt"))
+
+
+# Work that no person does: named for what it is. (object kind, action) of an entry
+# without a user, written by a background job (or a service that the job runs).
+SYSTEM_WORK: dict[tuple[str, str], Promise] = {
+    ("repeatrequest", AuditAction.EXPORT): _("verzending naar de apotheek (automatisch)"),
+    ("repeatrequest", AuditAction.CHANGE): _("bericht van de apotheek (automatisch)"),
+    ("labresult", AuditAction.CREATE): _("inlezen van labuitslagen (automatisch)"),
+    ("labmessage", AuditAction.CREATE): _("inlezen van labberichten (automatisch)"),
+    ("notification", AuditAction.CHANGE): _("verzending van e-mail en sms (automatisch)"),
+    ("appointment", AuditAction.CHANGE): _("agenda (automatisch)"),
+    ("appointment", AuditAction.CREATE): _("agenda (automatisch)"),
+    ("econsult", AuditAction.CHANGE): _("e-consult (automatisch)"),
+}
+
+
+def system_actor_label(entry: AuditEntry) -> str:
+    """Who did it, for an entry without a user and without a system's own name."""
+    known = SYSTEM_WORK.get((entry.object_kind, entry.action))
+    if known is not None:
+        return str(known)
+    if entry.channel == Channel.TASK:
+        return str(_("achtergrondtaak van de praktijk (automatisch)"))
+    if entry.channel == Channel.API:
+        return str(_("gekoppeld systeem"))
+    return str(_("iemand die niet was ingelogd"))
