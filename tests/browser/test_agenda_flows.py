@@ -335,9 +335,11 @@ def test_assistant_works_the_day_and_books_a_free_slot(ui: UI, agenda: Agenda) -
 
 
 def kiosk_slots(agenda: Agenda) -> list[Slot]:
-    """Slots that start shortly: inside the kiosk's window (2 h before until 30 min after)."""
-    now = timezone.localtime()
-    start = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    """Three slots around now, all of them today (late in the evening too, when "shortly"
+    would be tomorrow): inside the kiosk's window (2 h before until 30 min after)."""
+    now = timezone.localtime().replace(second=0, microsecond=0)
+    midnight = now.replace(hour=0, minute=0)
+    start = max(now - timedelta(minutes=20), midnight)
     return add_slots(agenda.gp, day=start.date(), start=start.time(), count=3)
 
 
