@@ -3,6 +3,8 @@ context and warnings, batch decisions, settings and figures."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -220,3 +222,19 @@ def test_a_pharmacy_link_never_points_inside(repeats: Repeats, endpoint: str) ->
             endpoint=endpoint,
             by=repeats.cast.manager_a,
         )
+
+
+def test_the_accorderingslijst_writes_lab_values_and_dates_in_dutch(
+    straight_to_gp: Repeats,
+) -> None:
+    """A decimal comma and a lower-case month, as everywhere else (issue 15, #6)."""
+    cast = straight_to_gp.cast
+    from spreekuur.results.samples import SampleResult
+
+    receive(cast, oru(cast.patient_a, SampleResult("3907", "27.5", "ml/min/1,73m2")))
+    straight_to_gp.request(straight_to_gp.metformin)
+    page = (
+        verified_client(cast.gp_a).get(reverse("prescriptions:accorderingslijst")).content.decode()
+    )
+    assert "<strong>27,5</strong>" in page
+    assert not re.search(r"\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", page)

@@ -54,6 +54,13 @@ class LabValue:
     observed_on: date
     out_of_range: bool
 
+    @property
+    def text_display(self) -> str:
+        """The value as the lab wrote it, with the reader's decimal sign ("5,4" in Dutch)."""
+        from spreekuur.results.models import local_decimals
+
+        return local_decimals(self.text)
+
 
 def _has(name: str, words: tuple[str, ...]) -> bool:
     lowered = name.lower()
