@@ -72,6 +72,7 @@ ACK_OK = re.compile(r"MSA\|AA\|([^|\r]+)")
 def prepare_in_django(tag: str, lab_file: str, endpoint: str) -> dict[str, Any]:
     """The lab link and messages, the pharmacy (the stub) and the approved prescriptions."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spreekuur.settings")
+    os.environ.setdefault("PHARMACY_ALLOW_LOOPBACK", "true")  # the stand-in pharmacy
     import django
 
     django.setup()

@@ -87,6 +87,7 @@ PANEL = [
 
 def django_setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spreekuur.settings")
+    os.environ.setdefault("PHARMACY_ALLOW_LOOPBACK", "true")  # the stand-in pharmacy
     import django
 
     django.setup()

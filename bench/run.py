@@ -18,6 +18,8 @@
    client, same database.
 6. E-consult (bench/econsult.py): the practice's inbox (one worker), and a 10 MB phone
    photo, a HEIC photo and a pixel bomb through the photo check against bare Pillow.
+   Photo cost (bench/photo_cost.py): CPU seconds and peak memory of each kind of photo
+   upload, accepted or refused, in a process of its own per sample, against a 1 MP JPEG.
 7. Mixed portal load (bench/mixed.py): 50 patients log in and use the portal against
    gunicorn, then the 08:00 rush; invariants counted; pgbench as the baseline.
 8. Crash safety (bench/crash.py): kill -9 of gunicorn, the worker and a lab import under
@@ -99,6 +101,8 @@ def bench_env() -> dict[str, str]:
         "DATABASE_URL": database_url(),
         "SPREEKUUR_ENV": "development",
         "DEBUG": "false",
+        # The prescription and crash benchmarks deliver to a stand-in pharmacy on 127.0.0.1.
+        "PHARMACY_ALLOW_LOOPBACK": "true",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
@@ -470,6 +474,9 @@ def main() -> None:
     import econsult
 
     econsult.bench_econsult(env, when=when)
+    import photo_cost  # what one photo upload costs in CPU and memory; needs no database
+
+    photo_cost.bench_photo_cost(when=when)
     import mixed  # the portal as 50 patients use it, and the 08:00 rush
 
     mixed.bench_mixed(env, when=when)

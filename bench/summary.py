@@ -32,6 +32,7 @@ BENCHES = {
     "results": "Lab results",
     "prescriptions": "Repeat prescriptions",
     "econsult": "E-consult",
+    "photo_cost": "E-consult: photo cost",
     "mixed": "Mixed portal load",
     "crash": "Crash safety",
 }

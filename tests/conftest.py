@@ -15,7 +15,7 @@ from datetime import date
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, RequestFactory
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
 
@@ -112,6 +112,39 @@ _MEDICAL = re.compile(
 )
 
 
+# And whatever free text the test itself posts or searches for through Django's test client
+# (a question, a reason, a name typed into a search): the log must not carry that either.
+_POSTED_TEXT: set[str] = set()
+_NAME_LIKE = re.compile(r"^[A-ZÀ-Ý][\w'-]{5,}$")
+
+
+def _is_free_text(value: str) -> bool:
+    """A phrase (two words or more) or a name-like word; not a fixed choice or an id."""
+    value = value.strip()
+    return (len(value) >= 8 and any(c.isspace() for c in value)) or bool(_NAME_LIKE.match(value))
+
+
+def _remember_free_text(data: object) -> None:
+    values = data.values() if isinstance(data, dict) else ()
+    for value in values:
+        for each in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(each, str) and _is_free_text(each):
+                _POSTED_TEXT.add(each.strip())
+
+
+def _remembering(method):  # type: ignore[no-untyped-def]
+    def send(self, path, data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        _remember_free_text(data)
+        _remember_free_text(kwargs.get("query_params"))
+        return method(self, path, data, *args, **kwargs)
+
+    return send
+
+
+for _method in ("get", "post", "put", "patch"):
+    setattr(RequestFactory, _method, _remembering(getattr(RequestFactory, _method)))
+
+
 def _looks_like_bsn(digits: str) -> bool:
     """Nine digits that pass the BSN elfproef (9·d1 + 8·d2 + … + 2·d8 - d9 ≡ 0 mod 11)."""
     if len(digits) != 9 or not digits.isdigit() or digits == "0" * 9:
@@ -140,6 +173,9 @@ def _forbidden_in(line: str) -> str:
             return f"{label} ({found.group()})"
     if TEST_PASSWORD in text:
         return "the test password"
+    for posted in _POSTED_TEXT:
+        if posted in text:
+            return f"text the test posted ({posted[:40]})"
     return ""
 
 
@@ -189,6 +225,7 @@ _LOG_SCANNER = pytest.StashKey[_LogScanner]()
 @pytest.fixture(autouse=True)
 def _no_patient_data_or_secrets_in_logs(request: pytest.FixtureRequest) -> Iterator[None]:
     scanner = _LogScanner()
+    _POSTED_TEXT.clear()
     request.node.stash[_LOG_SCANNER] = scanner
     root = logging.getLogger()
     root.addHandler(scanner)

@@ -384,6 +384,24 @@ def _appointment_now(scene: Scene, _client: Client) -> None:
     )
 
 
+def _video_now(scene: Scene, _client: Client) -> None:
+    """The appointment is a video consult that starts in five minutes: the room is open."""
+    AppointmentType.objects.filter(pk=scene.appointment.appointment_type_id).update(
+        mode="beeldbellen"
+    )
+    starts = timezone.now() + timedelta(minutes=5)
+    Appointment.objects.filter(pk=scene.appointment.pk).update(
+        starts_at=starts, ends_at=starts + timedelta(minutes=10)
+    )
+
+
+@pytest.fixture(autouse=True)
+def video_service(settings: Any) -> None:
+    """A video service, so that a video consult can be joined (agenda:join_*)."""
+    settings.VIDEO_BASE_URL = "https://beeld.praktijk-a.example"
+    settings.VIDEO_APP_SECRET = "geheim-voor-de-videodienst-van-de-praktijk"
+
+
 def _closed_on_appointment_day(scene: Scene, _client: Client) -> None:
     """The practice closes on the day of the scene's appointment: it goes on the desk list."""
     from spreekuur.core.models import OpeningException
@@ -1317,6 +1335,50 @@ CASES: list[Case] = [
         },
     ),
     Case(
+        "join the video consult (the patient)",
+        "agenda:join_my_video",
+        "patient_a",
+        (
+            read(
+                "appointment", "appointment", only=True, detail="beeldbellen: toegang als deelnemer"
+            ),
+        ),
+        status=302,
+        method="post",
+        setup=_video_now,
+    ),
+    Case(
+        "join the video consult (the appointment's own GP)",
+        "agenda:join_video",
+        "gp_a",
+        (
+            read(
+                "appointment", "appointment", only=True, detail="beeldbellen: toegang als moderator"
+            ),
+        ),
+        status=302,
+        method="post",
+        setup=_video_now,
+    ),
+    Case(
+        "join the video consult as another member of staff: refused",
+        "agenda:join_video",
+        "assistant_a",
+        (
+            Entry(
+                AuditAction.READ,
+                "page",
+                patient=None,
+                outcome=AuditOutcome.DENIED,
+                objects=("appointment",),
+                detail="agenda:join_video",
+            ),
+        ),
+        status=403,
+        method="post",
+        setup=_video_now,
+    ),
+    Case(
         "a manager (no patient work) opening a record",
         "dossier:patient_record",
         "manager_a",
@@ -1355,6 +1417,8 @@ DENIED_KIND = {
     "agenda:my_appointment_ics": "appointment",
     "agenda:cancel_my_appointment": "appointment",
     "agenda:reschedule_my_appointment": "appointment",
+    "agenda:join_my_video": "appointment",
+    "agenda:join_video": "appointment",
     "prescriptions:delivery_action": "repeatrequest",
     "prescriptions:print_prescription": "repeatrequest",
     "econsult:staff_thread": "econsult",
@@ -1410,6 +1474,7 @@ NOT_PATIENT_DATA = {
     # Staff accounts (logged as staff_membership and second_factor, tests/accounts).
     "accounts:staff_list",
     "accounts:staff_change",
+    "accounts:role_requests",
     "accounts:reset_second_factor",
     # Booking steps 1 and 2: the red-flag questions and free times; the reason typed stays
     # in the session until book_confirm, which is audited above.

@@ -12,7 +12,14 @@ patient_a ("gemachtigde"), acting for other_patient_a ("gemachtigde_other": pati
 objects are then someone else's, 404), and before choosing anyone ("gemachtigde_zelf":
 the portal's pages about a patient send them to the "namens" page to choose first,
 "choose"; pages only about oneself refuse, 403). The switch goes through the portal's own
-"namens" page, as in the browser."""
+"namens" page, as in the browser.
+
+And three representatives of minors of practice A (WGBO), none with a record of their own:
+a gemachtigde of a 14-year-old with the child's consent ("gemachtigde_14_toestemming":
+like gemachtigde_other, patient_a's objects are 404), one without it ("gemachtigde_14"),
+and one of an 8-year-old ("gemachtigde_8", written straight into the table: the service
+refuses it). The last two are refused the choice; the child is then put in their session
+anyway (as if chosen before these rules), and every page about the child refuses, 403."""
 
 from __future__ import annotations
 
@@ -35,6 +42,8 @@ from spreekuur.dossier import services as dossier_services
 from spreekuur.econsult import services as econsult_services
 from spreekuur.econsult.models import Photo
 from spreekuur.patients import services as patients_services
+from spreekuur.patients.models import Representation
+from spreekuur.patients.portal import SESSION_KEY
 from spreekuur.prescriptions.models import OutboxMessage, Pharmacy
 from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
@@ -42,7 +51,13 @@ from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
 from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import image_bytes, no_flags, upload
-from tests.factories import UserFactory, add_appointment_types, add_slots, no_red_flags
+from tests.factories import (
+    PatientFactory,
+    UserFactory,
+    add_appointment_types,
+    add_slots,
+    no_red_flags,
+)
 from tests.results.conftest import HBA1C_HIGH, oru
 from tests.test_url_walk import _patterns, _routes
 
@@ -60,12 +75,20 @@ ROLES = [
     "gemachtigde",
     "gemachtigde_other",
     "gemachtigde_zelf",
+    "gemachtigde_14_toestemming",
+    "gemachtigde_14",
+    "gemachtigde_8",
 ]
 PATIENTS = {"patient_a", "other_patient_a", "patient_b"}
 # Acting for a patient (for patient_a, and for other_patient_a): the portal pages that take
 # their patient from `portal_subject` open; pages about oneself (the agenda, "mijn
 # gegevens") do not, since this gemachtigde is no patient of their own.
-GEMACHTIGDE = {"gemachtigde", "gemachtigde_other"}
+# A gemachtigde of a 14-year-old with the child's consent acts for the child the same way.
+MINOR_WITH_CONSENT = "gemachtigde_14_toestemming"
+GEMACHTIGDE = {"gemachtigde", "gemachtigde_other", MINOR_WITH_CONSENT}
+# Representatives the WGBO refuses (no consent at 14; none at all under 12): they keep the
+# pages about their own account and the choice (which lists the reason), nothing else.
+MINORS_REFUSED = {"gemachtigde_14", "gemachtigde_8"}
 PORTAL = PATIENTS | GEMACHTIGDE
 CARE_A = {"assistant_a", "gp_a", "poh_a"}
 
@@ -99,7 +122,7 @@ def patient_own(*, acting_for: bool) -> dict:
     answers["other_patient_a"] = 404
     if acting_for:
         answers["gemachtigde"] = "ok"
-        answers["gemachtigde_other"] = 404
+        answers["gemachtigde_other"] = answers[MINOR_WITH_CONSENT] = 404
         answers["gemachtigde_zelf"] = "choose"
     return answers
 
@@ -116,7 +139,7 @@ POLICY: dict[str, dict] = {
     # Someone who only acts for others (no record of their own) starts at the choice.
     "shell:start": {
         **_expect(set(ROLES[1:])),
-        **{role: "choose" for role in (*GEMACHTIGDE, "gemachtigde_zelf")},
+        **{role: "choose" for role in (*GEMACHTIGDE, "gemachtigde_zelf", *MINORS_REFUSED)},
     },
     "shell:my_audit_log": portal_page(),
     "shell:audit_search": _expect({"manager_a"}),
@@ -140,6 +163,8 @@ POLICY: dict[str, dict] = {
     "accounts:reverify": _expect(set(ROLES[1:])),
     "accounts:staff_list": _expect({"manager_a"}),
     "accounts:staff_change": _expect({"manager_a"}, other_practice=404),
+    # The clinical roles waiting for a GP's confirmation (four eyes).
+    "accounts:role_requests": _expect({"gp_a"}),
     "accounts:reset_second_factor": {
         **_expect({"manager_a"}, other_practice=404, method="post"),
         "manager_a": "skip",
@@ -149,7 +174,7 @@ POLICY: dict[str, dict] = {
     "patients:detail": _expect(CARE_A, other_practice=404),
     "patients:issue_activation": _expect(CARE_A, other_practice=404),
     "patients:my_details": _expect(PATIENTS),  # about oneself: a gemachtigde has no record
-    "patients:acting_for": _expect(PATIENTS | GEMACHTIGDE | {"gemachtigde_zelf"}),
+    "patients:acting_for": _expect(PATIENTS | GEMACHTIGDE | {"gemachtigde_zelf"} | MINORS_REFUSED),
     "patients:representations": {
         **_expect(CARE_A, other_practice=404, method="post"),
         **{role: "skip" for role in CARE_A},
@@ -179,6 +204,11 @@ POLICY: dict[str, dict] = {
     "agenda:my_appointment_ics": patient_own(acting_for=False),
     "agenda:cancel_my_appointment": patient_own(acting_for=False),
     "agenda:reschedule_my_appointment": patient_own(acting_for=False),
+    "agenda:join_my_video": {
+        **patient_own(acting_for=False),
+        "method": "post",
+        "patient_a": "skip",
+    },
     # agenda: the practice
     "agenda:day": _expect(CARE_A),
     "agenda:week": _expect(CARE_A),
@@ -191,6 +221,10 @@ POLICY: dict[str, dict] = {
         **{role: "skip" for role in CARE_A},
     },
     "agenda:book_for_patient": _expect(CARE_A, other_practice=404),
+    "agenda:join_video": {
+        **_expect({"gp_a"}, other_practice=404, method="post"),
+        "gp_a": "skip",
+    },
     "agenda:settings": _expect({"manager_a"}),
     "agenda:edit_type": _expect({"manager_a"}, other_practice=404),
     "agenda:switch_off_flag": {
@@ -454,6 +488,8 @@ def world(cast: Cast) -> World:
             "agenda:my_appointment_ics": own,
             "agenda:cancel_my_appointment": own,
             "agenda:reschedule_my_appointment": own,
+            "agenda:join_my_video": own,
+            "agenda:join_video": own,
             "agenda:appointment": own,
             "agenda:reschedule": own,
             "agenda:change_status": {**own, "action": "afgerond"},
@@ -481,9 +517,57 @@ def world(cast: Cast) -> World:
     )
 
 
-def _client(world: World, role: str) -> Client:
+@pytest.fixture
+def minors(world: World) -> dict[str, Representation]:
+    """The representatives of minors, by role (see the module's docstring)."""
+    cast, today = world.cast, timezone.localdate()
+    found = {}
+    for role in ("gemachtigde_14", MINOR_WITH_CONSENT):
+        child = PatientFactory(
+            practice=cast.practice_a, date_of_birth=today - timedelta(days=14 * 366)
+        )
+        found[role] = patients_services.record_representation(
+            patient=child,
+            representative_email=UserFactory(full_name="Tante").email,
+            kind="gemachtigde",
+            valid_from=today,
+            valid_until=today + timedelta(days=30),
+            by=cast.assistant_a,
+        )
+    patients_services.set_child_consent(
+        representation=found[MINOR_WITH_CONSENT], consent=True, by=cast.assistant_a
+    )
+    found["gemachtigde_8"] = Representation.objects.create(
+        practice=cast.practice_a,
+        patient=PatientFactory(
+            practice=cast.practice_a, date_of_birth=today - timedelta(days=8 * 366)
+        ),
+        representative=UserFactory(full_name="Buurman"),
+        kind="gemachtigde",
+        valid_from=today,
+        valid_until=today + timedelta(days=5 * 365),
+        recorded_by=cast.assistant_a,
+    )
+    return found
+
+
+def _minor_client(representation: Representation, refused: bool) -> Client:
+    client = verified_client(representation.representative)
+    chosen = {"patient": str(representation.patient.public_id)}
+    answer = client.post(reverse("patients:acting_for"), chosen).status_code
+    assert answer == (403 if refused else 302)
+    if refused:  # chosen anyway: every request must check again
+        session = client.session
+        session[SESSION_KEY] = chosen["patient"]
+        session.save()
+    return client
+
+
+def _client(world: World, role: str, minors: dict[str, Representation]) -> Client:
     if role == "anonymous":
         return Client()
+    if role in minors:
+        return _minor_client(minors[role], refused=role in MINORS_REFUSED)
     if role in GEMACHTIGDE | {"gemachtigde_zelf"}:
         client = verified_client(world.gemachtigde)
         acting_for = {
@@ -513,7 +597,9 @@ def _outcome(response) -> object:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("name", sorted(POLICY))
-def test_each_role_gets_the_declared_answer(world: World, name: str) -> None:
+def test_each_role_gets_the_declared_answer(
+    world: World, minors: dict[str, Representation], name: str
+) -> None:
     policy = POLICY[name]
     url = reverse(name, kwargs=world.kwargs.get(name, {}))
     wrong = []
@@ -521,7 +607,7 @@ def test_each_role_gets_the_declared_answer(world: World, name: str) -> None:
         expected = policy[role]
         if expected == "skip":
             continue
-        client = _client(world, role)
+        client = _client(world, role, minors)
         response = getattr(client, policy["method"])(url)
         got = _outcome(response)
         if got != expected:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -142,3 +143,97 @@ def test_request_log_keeps_no_path() -> None:
     )
     RequestContextFilter().filter(record)
     assert record.getMessage() == "Not Found"
+
+
+def _formatted(error: BaseException) -> str:
+    from spreekuur.core.logging import SafeJsonFormatter
+
+    try:
+        raise error
+    except BaseException:
+        import sys as _sys
+
+        record = logging.LogRecord(
+            "x", logging.ERROR, __file__, 1, "Internal Server Error", (), _sys.exc_info()
+        )
+    return SafeJsonFormatter().format(record)
+
+
+def test_an_error_in_the_log_names_its_kind_and_field_never_the_value() -> None:
+    """The posted text never reaches the log through an exception's message, also not
+    in a chained exception; what is left names the kind, the field and the code."""
+    from django.core.exceptions import ValidationError
+
+    posted = "Jan Jansen heeft HIV"
+    for error in (
+        ValidationError({"reden": [ValidationError(f"“{posted}” klopt niet", code="invalid")]}),
+        ValidationError(f"“{posted}” is geen geldige UUID.", code="invalid"),
+        ValueError(f"invalid literal for int() with base 10: '{posted}'"),
+    ):
+        line = _formatted(error)
+        assert posted not in line and "HIV" not in line, line
+        assert type(error).__name__ in line
+    assert "reden:invalid" in _formatted(
+        ValidationError({"reden": [ValidationError(f"{posted}", code="invalid")]})
+    )
+    try:
+        try:
+            int(posted)
+        except ValueError as inner:
+            raise RuntimeError(f"while reading {posted}") from inner
+    except RuntimeError as outer:
+        line = _formatted(outer)
+    assert posted not in line and "ValueError" in line and "RuntimeError" in line
+    assert "direct cause" in line and "int(posted)" in line  # the source line, not input
+
+
+def test_a_database_error_names_its_code_not_the_value(db: None) -> None:
+    """PostgreSQL quotes the input in its message (invalid input syntax for type uuid:
+    "…"); the log keeps the SQLSTATE."""
+    from django.db import DataError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's own message and SQLSTATE")
+    posted = "Jan Jansen heeft HIV"
+    with pytest.raises(DataError) as caught, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT %s::uuid", [posted])
+    assert posted in str(caught.value)  # the control: the message does carry it
+    line = _formatted(caught.value)
+    assert posted not in line and "sqlstate=22P02" in line
+
+
+def test_the_log_scan_catches_text_the_test_posted(db: None) -> None:
+    """The scan over the whole suite (tests/conftest.py) knows what each test posted."""
+    from tests.conftest import _forbidden_in
+
+    Client().post("/", {"vraag": "Sinds gisteren pijn op de borst", "keuze": "afgerond"})
+    Client().get("/", {"zoek": "Vermeulen"})
+    assert "posted" in _forbidden_in('{"message": "Sinds gisteren pijn op de borst"}')
+    assert "posted" in _forbidden_in('{"message": "gezocht: Vermeulen"}')
+    assert _forbidden_in('{"message": "status afgerond"}') == ""
+
+
+def test_a_next_or_back_address_is_a_path_of_this_site_or_nothing() -> None:
+    """Not another host (an open redirect), and not a bare word, which redirect() would
+    look up as a view name and fail on with a 500 ("-1", "agenda")."""
+    from spreekuur.core.redirects import local_path
+
+    for kept in ("/agenda/?dag=2026-12-05", "/", "/uitslagen/"):
+        assert local_path(kept) == kept
+    for refused in (
+        "-1",
+        "agenda",
+        "//evil.example/",
+        "/\\evil.example",
+        "https://evil.example/",
+        "javascript:alert(1)",
+        "",
+        None,
+    ):
+        assert local_path(refused) == ""
+
+
+def test_a_bare_word_as_next_is_no_server_error(cast: Cast) -> None:
+    client = verified_client(cast.gp_a)
+    response = client.get(reverse("accounts:reverify") + "?next=-1")
+    assert response.status_code < 500

@@ -76,7 +76,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_otp_webauthn",
-    "axes",
     "django_htmx",
     "csp",
     "django_tasks",
@@ -113,7 +112,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "spreekuur.urls"
@@ -167,7 +165,6 @@ CACHES = {
 # --- Accounts and login -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
     "spreekuur.accounts.backends.PracticeAwareBackend",
 ]
 PASSWORD_HASHERS = [
@@ -194,22 +191,22 @@ SPREEKUUR_LOGIN_ADAPTER = env_str(
 )
 STAFF_IDLE_TIMEOUT = timedelta(minutes=env_int("STAFF_IDLE_MINUTES", 15))
 PATIENT_IDLE_TIMEOUT = timedelta(minutes=env_int("PATIENT_IDLE_MINUTES", 30))
+# A patient's session cookie, however active: at most this long after logging in.
+PATIENT_SESSION_MAX_AGE = timedelta(hours=env_int("PATIENT_SESSION_HOURS", 2))
 ACTIVATION_CODE_VALID_DAYS = env_int("ACTIVATION_CODE_VALID_DAYS", 30)
 
-# django-axes: lock a user name (existing or not, so nothing is revealed) after 5 failures.
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# Not by IP address: a practice's whole team shares one address, and five typos by one
-# assistant would lock out everyone. Locking per user name still stops guessing.
+# Login throttling (spreekuur.accounts.throttle), with no lock a stranger can set off.
+# Per user name (existing or not): after LOGIN_FAILURE_LIMIT failures from anywhere, the
+# password alone no longer leads on; password and authenticator code are asked together,
+# so the owner still gets in. Per client address (IPv6: its /64): a practice's whole team
+# shares one, so LOGIN_IP_FREE_FAILURES failures are free; then each next try waits twice
+# as long (1 s, 2 s, ...), up to LOGIN_COOLOFF_MINUTES. Counted over that same window.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_IP_FREE_FAILURES = env_int("LOGIN_IP_FREE_FAILURES", 20)
+LOGIN_COOLOFF = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 # otp_webauthn.E030 wants a fixed origin list; PasskeyHelper falls back to the request's
 # own origin (its host checked by ALLOWED_HOSTS) when PASSKEY_ORIGINS is empty.
-SILENCED_SYSTEM_CHECKS = ["axes.W006", "otp_webauthn.E030"]
-AXES_USERNAME_FORM_FIELD = "username"
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "spreekuur.accounts.views.locked_out"
-AXES_VERBOSE = False
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
+SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E030"]
 
 # django-otp: TOTP with recovery codes; the issuer name shows in authenticator apps.
 OTP_TOTP_ISSUER = "Spreekuur"
@@ -227,7 +224,7 @@ if PRODUCTION and not OTP_WEBAUTHN_ALLOWED_ORIGINS:
 
 # --- Sessions, cookies, security headers --------------------------------------------------
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_COOKIE_AGE = 60 * 60 * 8  # staff: a working day; patients: PATIENT_SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -285,11 +282,20 @@ VIDEO_APP_ID = env_str("VIDEO_APP_ID", "spreekuur")
 VIDEO_APP_SECRET = env_str("VIDEO_APP_SECRET", "")
 # No request body above this is read at all (three 20 MB photos and a form fit).
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 64 * 1024 * 1024)
+# The text of any form, all fields together (files not counted), is at most this: the
+# longest form field is a few thousand characters. More is a 400 before any view runs.
+# The machine doors read their bodies themselves, each with its own limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # Pharmacies that take prescriptions as files get a folder under this one, never elsewhere.
 # How long a worker holds a prescription it is sending; one that dies mid-send leaves the
 # message to be sent again (same Idempotency-Key) when this has passed.
 OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
 PHARMACY_DROP_ROOT = Path(env_str("PHARMACY_DROP_ROOT", str(DATA_DIR / "apotheken")))
+# A pharmacy link to this machine (a stand-in pharmacy for the demo, tests and benchmarks).
+# Private and link-local addresses stay refused whatever this says.
+PHARMACY_ALLOW_LOOPBACK = env_bool("PHARMACY_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and PHARMACY_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("PHARMACY_ALLOW_LOOPBACK cannot be on in production")
 
 # --- SMS: a pluggable gateway (content-free texts only) -----------------------------------
 # "spreekuur.core.sms.NullBackend" sends nothing; "...ConsoleBackend" prints (development);
@@ -349,7 +355,6 @@ LOGGING = {
         # Django's request logger puts the full path (which can carry ids) in its message.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
         # The task worker says "starting" and "no more tasks" every round; failures still
         # show (WARNING and up), and `spreekuur worker` prints one line per finished job.
         "django_tasks_db": {"level": "WARNING"},

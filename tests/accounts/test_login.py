@@ -178,16 +178,196 @@ def test_unknown_user_and_wrong_password_get_identical_answers(cast: Cast) -> No
     assert _comparable(wrong, *emails) == _comparable(unknown, *emails)
 
 
-@pytest.mark.parametrize("known", [True, False])
-def test_lockout_after_five_failures_for_known_and_unknown_names(cast: Cast, known: bool) -> None:
-    email = cast.gp_a.email if known else "niemand@test.example"
-    client = Client()
-    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+# --- Throttling (spreekuur.accounts.throttle): slowed guessing, never a lock on the owner ---
+
+ATTACKER = "203.0.113.7"
+OWNER = "198.51.100.20"
+START = 900 * 2_000_000 + 100.0  # 100 s into a counting window, so the clock is exact
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The throttle's clock, moved by hand (no sleeping, no timing in the tests)."""
+    from spreekuur.accounts import throttle
+
+    now = [START]
+    monkeypatch.setattr(throttle, "_now", lambda: now[0])
+    return now
+
+
+def from_address(address: str) -> Client:
+    return Client(REMOTE_ADDR=address)
+
+
+def fail(client: Client, email: str, times: int = 1) -> None:
+    for _ in range(times):
         assert password_step(client, email, "fout-wachtwoord").status_code == 200
-    assert password_step(client, email, "fout-wachtwoord").status_code == 429
-    response = password_step(client, email, TEST_PASSWORD)  # even the right password now
-    assert response.status_code == 429
-    assert "Te veel mislukte pogingen" in response.content.decode()
+
+
+def with_code(client: Client, email: str, password: str = TEST_PASSWORD, code: str | None = None):
+    return client.post(
+        LOGIN,
+        {
+            "username": email,
+            "password": password,
+            "token": code if code is not None else current_code(),
+        },
+    )
+
+
+def test_failures_from_elsewhere_do_not_stop_the_owner_with_password_and_code(
+    cast: Cast, clock: list[float]
+) -> None:
+    fail(from_address(ATTACKER), cast.gp_a.email, settings.LOGIN_FAILURE_LIMIT)
+    owner = from_address(OWNER)
+    response = password_step(owner, cast.gp_a.email)  # the password alone: not enough now
+    assert response.status_code == 200 and "samen in" in response.content.decode()
+    assert 'name="token"' in response.content.decode()
+    assert owner.get("/start/").status_code == 302
+    response = with_code(owner, cast.gp_a.email)
+    assert response.status_code == 302 and response["Location"] == reverse("shell:start")
+    assert owner.get("/start/").status_code == 200
+    details = list(
+        AuditEntry.objects.filter(actor=cast.gp_a, action="login")
+        .order_by("seq")
+        .values_list("detail", flat=True)
+    )
+    assert details == ["wachtwoord", "tweede factor"]
+
+
+def test_the_owner_getting_in_ends_the_extra_step(cast: Cast, clock: list[float]) -> None:
+    fail(from_address(ATTACKER), cast.gp_a.email, settings.LOGIN_FAILURE_LIMIT)
+    assert with_code(from_address(OWNER), cast.gp_a.email).status_code == 302
+    response = password_step(from_address(OWNER), cast.gp_a.email)
+    assert response.status_code == 302 and response["Location"] == VERIFY
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_after_failures_a_right_password_alone_tells_nothing(
+    cast: Cast, clock: list[float], known: bool
+) -> None:
+    email = cast.gp_a.email if known else "niemand@test.example"
+    attacker = from_address(ATTACKER)
+    fail(attacker, email, settings.LOGIN_FAILURE_LIMIT)
+    right = password_step(attacker, email, TEST_PASSWORD)
+    wrong = password_step(attacker, email, "fout-wachtwoord")
+    assert right.status_code == wrong.status_code == 200
+    assert _comparable(right, email) == _comparable(wrong, email)
+    assert attacker.get("/start/").status_code == 302  # no session, not even half-way
+    assert "_auth_user_id" not in attacker.session
+
+
+def test_known_and_unknown_names_get_the_same_extra_step(cast: Cast, clock: list[float]) -> None:
+    pages = []
+    for email in (cast.gp_a.email, "niemand@test.example"):
+        attacker = from_address(ATTACKER)
+        fail(attacker, email, settings.LOGIN_FAILURE_LIMIT)
+        pages.append(password_step(attacker, email, "fout-wachtwoord"))
+    emails = (cast.gp_a.email, "niemand@test.example")
+    assert pages[0].status_code == pages[1].status_code == 200
+    assert _comparable(pages[0], *emails) == _comparable(pages[1], *emails)
+
+
+def test_wrong_password_and_wrong_code_look_alike_in_the_combined_step(
+    cast: Cast, clock: list[float]
+) -> None:
+    fail(from_address(ATTACKER), cast.gp_a.email, settings.LOGIN_FAILURE_LIMIT)
+    wrong_password = with_code(from_address(ATTACKER), cast.gp_a.email, "fout-wachtwoord")
+    wrong_code = with_code(from_address(ATTACKER), cast.gp_a.email, TEST_PASSWORD, "000000")
+    assert wrong_password.status_code == wrong_code.status_code == 200
+    assert _comparable(wrong_password, cast.gp_a.email) == _comparable(wrong_code, cast.gp_a.email)
+    assert "klopt niet" in wrong_code.content.decode()
+
+
+def test_wrong_passwords_do_not_start_the_owners_code_back_off(
+    cast: Cast, clock: list[float]
+) -> None:
+    attacker = from_address(ATTACKER)
+    fail(attacker, cast.gp_a.email, settings.LOGIN_FAILURE_LIMIT)
+    for _ in range(3):
+        with_code(attacker, cast.gp_a.email, "fout-wachtwoord", "000000")
+    device = TOTPDevice.objects.get(user=cast.gp_a)
+    assert device.throttling_failure_count == 0
+    assert with_code(from_address(OWNER), cast.gp_a.email).status_code == 302
+
+
+def test_the_attackers_network_waits_longer_after_each_failure(
+    cast: Cast, clock: list[float]
+) -> None:
+    attacker = from_address(ATTACKER)
+    names = [f"naam{i}@test.example" for i in range(settings.LOGIN_IP_FREE_FAILURES)]
+    for email in names:
+        fail(attacker, email)
+    for wait in (1, 2, 4):
+        refused = password_step(attacker, "nog-een@test.example", "fout-wachtwoord")
+        assert refused.status_code == 429 and refused["Retry-After"] == str(wait)
+        assert "Te veel mislukte pogingen" in refused.content.decode()
+        clock[0] += wait - 0.5
+        assert password_step(attacker, "nog-een@test.example").status_code == 429
+        clock[0] += 0.5
+        fail(attacker, "nog-een@test.example")  # heard again, and counted
+    # Even the right password and code are not heard from there now...
+    assert with_code(attacker, cast.gp_a.email).status_code == 429
+    # ...but the owner elsewhere is not touched.
+    owner = from_address(OWNER)
+    assert password_step(owner, cast.gp_a.email)["Location"] == VERIFY
+
+
+def test_password_spraying_gets_the_address_locked(cast: Cast, clock: list[float]) -> None:
+    """One password tried on 40 addresses (some real accounts) from one place."""
+    real = [cast.gp_a, cast.assistant_a, cast.poh_a, cast.manager_a, cast.patient_user_a]
+    emails = [u.email for u in real] + [f"medewerker{i}@test.example" for i in range(35)]
+    sprayer = from_address(ATTACKER)
+    answers = [password_step(sprayer, email, "Zomer2026!").status_code for email in emails]
+    free = settings.LOGIN_IP_FREE_FAILURES
+    assert answers == [200] * free + [429] * (len(emails) - free)
+    clock[0] += 60  # a minute on: still refused, nothing more was counted meanwhile
+    assert password_step(sprayer, emails[-1], "Zomer2026!").status_code == 200
+    assert password_step(sprayer, emails[-1], "Zomer2026!").status_code == 429
+    # The sprayed names were not made to need the extra step: one failure each.
+    assert password_step(from_address(OWNER), cast.assistant_a.email)["Location"] == VERIFY
+
+
+def test_a_practice_behind_one_address_has_room_for_typos(cast: Cast, clock: list[float]) -> None:
+    practice = from_address(OWNER)
+    team = [cast.gp_a, cast.assistant_a, cast.poh_a, cast.manager_a]
+    for _ in range(4):
+        for member in team:
+            fail(practice, member.email)  # 16 typos by four people
+    for member in team:
+        response = password_step(from_address(OWNER), member.email)
+        assert response.status_code == 302 and response["Location"] == VERIFY
+
+
+def test_counts_are_forgotten_after_the_window(cast: Cast, clock: list[float]) -> None:
+    attacker = from_address(ATTACKER)
+    fail(attacker, cast.gp_a.email, settings.LOGIN_FAILURE_LIMIT)
+    for i in range(settings.LOGIN_IP_FREE_FAILURES - settings.LOGIN_FAILURE_LIMIT):
+        fail(attacker, f"naam{i}@test.example")
+    assert password_step(attacker, cast.gp_a.email).status_code == 429
+    assert "samen in" in password_step(from_address(OWNER), cast.gp_a.email).content.decode()
+    clock[0] += 2 * settings.LOGIN_COOLOFF.total_seconds()
+    response = password_step(attacker, cast.gp_a.email)
+    assert response.status_code == 302 and response["Location"] == VERIFY
+
+
+def test_an_ipv6_client_is_counted_by_its_64(rf) -> None:  # type: ignore[no-untyped-def]
+    from spreekuur.accounts.throttle import client_network
+
+    one = rf.get("/", REMOTE_ADDR="2001:db8:1:2::1")
+    other = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
+    elsewhere = rf.get("/", REMOTE_ADDR="2001:db8:1:3::1")
+    assert client_network(one) == client_network(other) == "2001:db8:1:2::/64"
+    assert client_network(elsewhere) != client_network(one)
+    assert client_network(rf.get("/", REMOTE_ADDR="192.0.2.4")) == "192.0.2.4"
+
+
+def test_the_throttle_keeps_no_address_in_the_cache(cast: Cast, clock: list[float]) -> None:
+    from django.core.cache import cache
+
+    fail(from_address(ATTACKER), cast.gp_a.email)
+    keys = list(cache._cache)  # type: ignore[attr-defined]  # the local-memory cache of tests
+    assert keys and not any("test.example" in str(key) for key in keys)
 
 
 def test_password_reset_reveals_nothing_and_mail_is_content_free(cast: Cast) -> None:
@@ -290,3 +470,25 @@ def test_replacing_the_phone_needs_a_fresh_code(cast: Cast) -> None:
     )
     assert response["Location"] == reverse("accounts:setup_totp")
     assert client.get(reverse("accounts:setup_totp")).status_code == 200
+
+
+def test_a_patients_session_cookie_ends_two_hours_after_login_staff_keep_a_day(
+    cast: Cast, settings: object
+) -> None:
+    """However active, a patient's session (a phone, a shared computer at home) ends at
+    PATIENT_SESSION_MAX_AGE after login: the cookie says so and the server holds to it."""
+    from django.contrib.sessions.models import Session
+
+    lifetimes = {}
+    for user in (cast.patient_user_a, cast.gp_a):
+        client = Client()
+        password_step(client, user.email)
+        client.post(VERIFY, {"token": current_code()})
+        assert client.get("/start/").status_code == 200
+        lifetimes[user] = int(client.cookies["sessionid"]["max-age"])
+        key = client.session.session_key
+        expires = Session.objects.get(session_key=key).expire_date
+        lifetimes[user, "server"] = (expires - timezone.now()).total_seconds()
+    assert 7000 < lifetimes[cast.patient_user_a] <= 2 * 3600
+    assert 7000 < lifetimes[cast.patient_user_a, "server"] <= 2 * 3600 + 1
+    assert lifetimes[cast.gp_a] > 7 * 3600

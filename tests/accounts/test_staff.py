@@ -29,10 +29,12 @@ def test_manager_adds_staff_member_who_gets_content_free_mail(
         )
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="nieuw@test.example")
-    assert membership.practice == cast.practice_a and membership.role == "assistent"
+    # A clinical role: asked for, in force once a GP confirms (tests/accounts/test_role_confirmation.py)
+    assert membership.practice == cast.practice_a and membership.requested_role == "assistent"
     assert not membership.user.has_usable_password()
-    assert len(mail.outbox) == 1 and "/account/wachtwoord-kiezen/" in mail.outbox[0].body
-    assert "Praktijk A heeft een account voor u aangemaakt" in mail.outbox[0].body
+    invitations = [m for m in mail.outbox if m.to == ["nieuw@test.example"]]
+    assert len(invitations) == 1 and "/account/wachtwoord-kiezen/" in invitations[0].body
+    assert "Praktijk A heeft een account voor u aangemaakt" in invitations[0].body
     assert AuditEntry.objects.filter(object_kind="staff_membership", action="create").count() == 1
 
 
@@ -92,6 +94,7 @@ def test_last_manager_cannot_step_down(cast: Cast) -> None:
             active=True,
             agb_code="",
             by=cast.manager_a,
+            base_url="http://testserver/",
         )
 
 

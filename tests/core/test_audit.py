@@ -4,12 +4,21 @@ import threading
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from spreekuur.core.audit import GENESIS_HASH, compute_hash, record_access, verify_chains
-from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditOutcome
-from tests.conftest import Cast
+from spreekuur.core.audit import (
+    GENESIS_HASH,
+    WrongChainKey,
+    chain_key_fingerprint,
+    check_chain_key,
+    compute_hash,
+    record_access,
+    verify_chains,
+)
+from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditKey, AuditOutcome
+from tests.conftest import Cast, verified_client
 
 
 def _read(cast: Cast, n: int = 1) -> list[AuditEntry]:
@@ -201,3 +210,105 @@ def test_ipv6_address_is_stored_as_hashed(cast: Cast) -> None:
     entry.refresh_from_db()
     assert entry.ip_address == "2001:db8::1"
     assert verify_chains()[1] == []
+
+
+# --- Bounded input -----------------------------------------------------------------------------
+
+
+def test_what_a_request_puts_in_the_log_is_bounded_and_cleaned(cast: Cast) -> None:
+    """A 2 MB "id", a NUL byte and a line break posted as an id are stored bounded, as
+    one printable line, and the chain still verifies."""
+    huge = "x" * 2_000_000
+    entry = record_access(
+        actor=cast.gp_a,
+        action=AuditAction.READ,
+        object_kind="personal\x00_data\n" + "k" * 500,
+        practice=cast.practice_a,
+        object_ids=[huge, "a\x00b\r\nc", *range(1000)],
+        detail="regel\x00een\ntwee\u2028" + "d" * 5000,
+        outcome=AuditOutcome.DENIED,
+    )
+    entry.refresh_from_db()
+    assert len(entry.object_ids) == 500
+    assert entry.object_ids[0] == "x" * 63 + "…"
+    assert entry.object_ids[1] == "a b  c"
+    assert entry.object_ids[-1] == "… +503"
+    assert len(entry.object_kind) == 60 and "\x00" not in entry.object_kind
+    assert len(entry.detail) == 200 and entry.detail.startswith("regel een twee ")
+    assert verify_chains(practice=cast.practice_a)[1] == []
+
+
+def test_a_nul_byte_or_a_huge_tampered_id_is_refused_before_the_log(cast: Cast) -> None:
+    client = verified_client(cast.patient_user_a)
+    before = AuditEntry.objects.count()
+    response = client.post("/namens/", {"patient": "a\x00" + "b" * 2_000_000})
+    assert response.status_code in (400, 413)
+    response = client.post("/namens/", {"patient": "a\x00b"})
+    assert response.status_code == 400
+    assert AuditEntry.objects.count() == before
+
+
+# --- The key ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def unchecked_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a process that has just started: the key not yet checked."""
+    from spreekuur.core import audit
+
+    monkeypatch.setattr(audit, "_checked_key", None)
+
+
+def test_the_first_process_records_the_key_fingerprint(cast: Cast, unchecked_key: None) -> None:
+    AuditKey.objects.all().delete()
+    check_chain_key()
+    assert AuditKey.objects.get().fingerprint == chain_key_fingerprint()
+    assert settings.AUDIT_CHAIN_KEY not in AuditKey.objects.get().fingerprint
+
+
+def test_a_process_with_another_key_refuses_to_write(
+    cast: Cast, unchecked_key: None, settings: object
+) -> None:
+    _read(cast)
+    count = AuditEntry.objects.count()
+    settings.AUDIT_CHAIN_KEY = "another-key-that-is-long-enough-0123456789"  # type: ignore[attr-defined]
+    with pytest.raises(WrongChainKey):
+        check_chain_key()
+    with pytest.raises(WrongChainKey):
+        _read(cast)
+    assert AuditEntry.objects.count() == count
+
+
+def test_an_older_log_without_fingerprint_is_checked_against_its_newest_entry(
+    cast: Cast, unchecked_key: None, settings: object
+) -> None:
+    _read(cast, 2)
+    AuditKey.objects.all().delete()  # a database from before fingerprints
+    settings.AUDIT_CHAIN_KEY = "another-key-that-is-long-enough-0123456789"  # type: ignore[attr-defined]
+    with pytest.raises(WrongChainKey):
+        check_chain_key()
+    assert not AuditKey.objects.exists()
+
+
+def test_the_worker_does_not_start_with_a_wrong_key(
+    cast: Cast, unchecked_key: None, settings: object
+) -> None:
+    _read(cast)
+    settings.AUDIT_CHAIN_KEY = "another-key-that-is-long-enough-0123456789"  # type: ignore[attr-defined]
+    with pytest.raises(WrongChainKey):
+        call_command("worker", "--once")
+
+
+def test_the_web_server_does_not_start_with_a_wrong_key(
+    cast: Cast, unchecked_key: None, settings: object
+) -> None:
+    import runpy
+
+    _read(cast)
+    runpy.run_module("spreekuur.wsgi")  # the right key: it starts
+    settings.AUDIT_CHAIN_KEY = "another-key-that-is-long-enough-0123456789"  # type: ignore[attr-defined]
+    from spreekuur.core import audit
+
+    audit._checked_key = None
+    with pytest.raises(WrongChainKey):
+        runpy.run_module("spreekuur.wsgi")

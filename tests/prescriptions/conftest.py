@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -90,3 +92,43 @@ def repeats(cast: Cast) -> Repeats:
 def straight_to_gp(repeats: Repeats) -> Repeats:
     RepeatSettings.objects.create(practice=repeats.cast.practice_a, route="huisarts")
     return repeats
+
+
+class FakeDNS:
+    """Names resolve only to what a test says: there is no DNS on the test machines, and a
+    test must never send anything off this machine. Address literals (also "127.1") go to
+    the real resolver with AI_NUMERICHOST, so they never cause a lookup either."""
+
+    def __init__(self, real: object) -> None:
+        self._real = real
+        self._answers: dict[str, list[tuple[str, ...] | None]] = {}
+        self.lookups: Counter[str] = Counter()
+
+    def point(self, name: str, *answers: tuple[str, ...] | None) -> None:
+        """Each lookup of `name` takes the next answer (a tuple of addresses, or None for
+        "not found"); the last one is kept."""
+        self._answers[name] = list(answers)
+
+    def getaddrinfo(self, host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name not in self._answers:
+            return self._real(host, port, family, type, proto, flags | socket.AI_NUMERICHOST)
+        self.lookups[name] += 1
+        answers = self._answers[name]
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if answer is None:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        found = []
+        for address in answer:
+            if ":" in address:
+                found.append((socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0)))
+            else:
+                found.append((socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)))
+        return found
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    dns = FakeDNS(socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    return dns

@@ -66,7 +66,8 @@ class StubPharmacy:
 
 
 @pytest.fixture
-def stub() -> Iterator[StubPharmacy]:
+def stub(settings) -> Iterator[StubPharmacy]:
+    settings.PHARMACY_ALLOW_LOOPBACK = True  # the stand-in pharmacy is on this machine
     pharmacy = StubPharmacy()
     yield pharmacy
     pharmacy.server.shutdown()

@@ -1,7 +1,25 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from spreekuur.core.registry import Audience, Contributions, NavEntry, Tile, for_user
+from spreekuur.core.registry import Audience, Contributions, Counter, NavEntry, Tile, for_user
+
+
+def _role_requests_label(count: int) -> str:
+    return ngettext(
+        "%(count)d zorgrol wacht op uw bevestiging",
+        "%(count)d zorgrollen wachten op uw bevestiging",
+        count,
+    ) % {"count": count}
+
+
+def _role_requests_count(user: Any) -> int:
+    from spreekuur.accounts.selectors import practice_of, role_requests_of
+
+    practice = practice_of(user)
+    return role_requests_of(practice).count() if practice is not None else 0
 
 
 class AccountsConfig(AppConfig):
@@ -17,7 +35,7 @@ class AccountsConfig(AppConfig):
         register_actor_directory(selectors)
 
     def shell_contributions(self) -> Contributions:
-        from spreekuur.accounts.capabilities import can_manage_staff
+        from spreekuur.accounts.capabilities import can_confirm_clinical_roles, can_manage_staff
 
         security = _("Beveiliging")
         return Contributions(
@@ -47,6 +65,17 @@ class AccountsConfig(AppConfig):
                     20,
                     for_user(can_manage_staff),
                 ),
+            ],
+            counters=[
+                # Urgent: until a GP decides, a new colleague cannot work.
+                Counter(
+                    _role_requests_label,
+                    _role_requests_count,
+                    "accounts:role_requests",
+                    5,
+                    can_confirm_clinical_roles,
+                    urgent=True,
+                )
             ],
             urls=[
                 ("account/", "spreekuur.accounts.urls"),

@@ -38,6 +38,11 @@ def can_manage_staff(user: User | None) -> bool:
     return role_of(user) == StaffRole.PRAKTIJKMANAGER
 
 
+def can_confirm_clinical_roles(user: User | None) -> bool:
+    """Only a GP in force grants access to patient records (four eyes: the manager asks)."""
+    return role_of(user) == StaffRole.HUISARTS
+
+
 def can_manage_practice_page(user: User | None) -> bool:
     return role_of(user) == StaffRole.PRAKTIJKMANAGER
 

@@ -1,9 +1,10 @@
 """How a person proves who they are, as one replaceable piece.
 
-Today: e-mail address and password (Argon2, lock-out through django-axes), followed by a
-second factor. A DigiD adapter (eID substantial, through a SAML or OIDC broker) can take
-its place by implementing `authenticate` and being named in SPREEKUUR_LOGIN_ADAPTER;
-the second-factor step and everything after it stay the same (docs/login-adapter.md).
+Today: e-mail address and password (Argon2; failures slowed by accounts.throttle, around
+the adapter in the login view), followed by a second factor. A DigiD adapter (eID
+substantial, through a SAML or OIDC broker) can take its place by implementing
+`authenticate` and being named in SPREEKUUR_LOGIN_ADAPTER; the second-factor step and
+everything after it stay the same (docs/login-adapter.md).
 """
 
 from __future__ import annotations

@@ -85,20 +85,46 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+# The roles that reach patient records (need to know): the practice's manager may ask for
+# one, but only a GP of the practice can grant it (accounts.services.confirm_clinical_role).
+CLINICAL_ROLES = frozenset({StaffRole.HUISARTS, StaffRole.POH, StaffRole.ASSISTENT})
+
+
 class Membership(models.Model):
-    """A staff member's place in one practice, in one role."""
+    """A staff member's place in one practice, in one role.
+
+    `role` is the role in force. A clinical role that the manager asked for waits in
+    `requested_role` until a GP of the practice confirms it; meanwhile the member keeps
+    the role they had, or none at all ("") when the account is new."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(_("rol"), max_length=20, choices=StaffRole.choices)
+    role = models.CharField(_("rol"), max_length=20, choices=StaffRole.choices, blank=True)
     agb_code = models.CharField(_("AGB-code"), max_length=8, blank=True)
     active = models.BooleanField(_("actief"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    requested_role = models.CharField(
+        _("aangevraagde rol"), max_length=20, choices=StaffRole.choices, blank=True
+    )
+    requested_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["user__full_name"]
         indexes = [models.Index(fields=["practice", "role"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(requested_role__in=["", *sorted(CLINICAL_ROLES)]),
+                name="membership_requests_only_clinical_roles",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}, {self.practice})"
+        return f"{self.user} ({self.get_role_display() or '-'}, {self.practice})"
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return bool(self.requested_role)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
+from django.http import Http404
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.core.models import Practice
+from spreekuur.core.roles import StaffRole
 
 PATIENT = "patient"
 GEMACHTIGDE = "gemachtigde"  # acts for a patient (parent or authorised), has no record here
@@ -15,14 +17,23 @@ ANONYMOUS = "anoniem"
 NO_ROLE = "geen"
 
 
-def active_membership(user: User | None) -> Membership | None:
+def any_membership(user: User | None) -> Membership | None:
+    """The user's membership in whatever state (inactive, awaiting its first role)."""
     if user is None or not user.is_authenticated:
         return None
     try:
-        membership = user.membership
+        return user.membership
     except Membership.DoesNotExist:
         return None
-    return membership if membership.active else None
+
+
+def active_membership(user: User | None) -> Membership | None:
+    """The membership that gives access: active, with a role in force. A new account whose
+    clinical role still waits for a GP's confirmation is no place in the practice yet."""
+    membership = any_membership(user)
+    if membership is None or not membership.active or not membership.role:
+        return None
+    return membership
 
 
 def own_patient_practice(user: User | None) -> Practice | None:
@@ -75,6 +86,44 @@ def staff_of(practice: Practice) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("-active", "user__full_name")
     )
+
+
+def account_practice(user: User | None) -> Practice | None:
+    """Where the user's account mail and login entries belong: their practice, also while a
+    new staff account has no role in force yet (so the practice sees its mail and log)."""
+    practice = practice_of(user)
+    if practice is None:
+        membership = any_membership(user)
+        if membership is not None:
+            practice = membership.practice
+    return practice
+
+
+def role_requests_of(practice: Practice) -> QuerySet[Membership]:
+    """The practice's active members whose clinical role waits for a GP, oldest first."""
+    return (
+        Membership.objects.filter(practice=practice, active=True)
+        .exclude(requested_role="")
+        .select_related("user", "requested_by")
+        .order_by("requested_at", "pk")
+    )
+
+
+def get_role_request_for(user: User, public_id: object) -> Membership:
+    """A waiting role request in the user's own practice, or 404."""
+    from django.shortcuts import get_object_or_404
+
+    practice = practice_of(user)
+    if practice is None:
+        raise Http404
+    return get_object_or_404(role_requests_of(practice), public_id=public_id)
+
+
+def gps_of(practice: Practice) -> QuerySet[Membership]:
+    """The practice's GPs in force (active, role confirmed): who confirms clinical roles."""
+    return Membership.objects.filter(
+        practice=practice, role=StaffRole.HUISARTS, active=True, user__is_active=True
+    ).select_related("user")
 
 
 def get_membership_for(user: User, public_id: object) -> Membership:

@@ -39,6 +39,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("medewerkers/", views.staff_list_view, name="staff_list"),
+    path("medewerkers/rollen-bevestigen/", views.role_requests_view, name="role_requests"),
     path("medewerkers/<uuid:public_id>/", views.staff_change_view, name="staff_change"),
     path(
         "medewerkers/<uuid:public_id>/tweede-stap-herstellen/",

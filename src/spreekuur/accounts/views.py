@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,11 +23,20 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from spreekuur.accounts import authenticator, capabilities, passkeys, selectors, services
+from spreekuur.accounts import (
+    authenticator,
+    capabilities,
+    passkeys,
+    selectors,
+    services,
+    throttle,
+)
 from spreekuur.accounts.forms import (
     ConfirmTotpForm,
     LoginForm,
+    LoginWithCodeForm,
     RecheckCodeForm,
+    RoleDecisionForm,
     StaffMemberChangeForm,
     StaffMemberForm,
     TokenForm,
@@ -34,9 +44,10 @@ from spreekuur.accounts.forms import (
 from spreekuur.accounts.freshness import mark_second_factor_fresh, second_factor_is_fresh
 from spreekuur.accounts.login_adapter import get_login_adapter
 from spreekuur.accounts.middleware import second_factor_not_required
-from spreekuur.accounts.models import User
+from spreekuur.accounts.models import Membership, User
 from spreekuur.accounts.selectors import second_factor_done
 from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.redirects import local_path
 
 SESSION_NEXT = "spreekuur_after_login"
 SESSION_RECOVERY_CODES = "spreekuur_recovery_codes"
@@ -45,57 +56,122 @@ WRONG_CODE_MESSAGE = gettext_lazy("Deze code klopt niet of is verlopen. Probeer 
 THROTTLED_MESSAGE = gettext_lazy("Wacht even: na een foute code moet u steeds iets langer wachten.")
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str | None:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return None
-
-
 def _after_second_factor(request: HttpRequest) -> HttpResponse:
-    target = _safe_next(request, request.session.pop(SESSION_NEXT, None))
+    target = local_path(request.session.pop(SESSION_NEXT, None)) or None
+    membership = selectors.any_membership(request.user)  # type: ignore[arg-type]
+    if membership is not None and membership.active and not membership.role:
+        # A new account whose clinical role waits for a GP: nothing to open yet.
+        messages.info(
+            request,
+            _(
+                "Uw account is klaar. Uw rol in de praktijk werkt zodra een huisarts van "
+                "de praktijk die heeft bevestigd."
+            ),
+        )
+        return redirect("accounts:security")
     return redirect(target or "shell:start")
+
+
+WRONG_PASSWORD_MESSAGE = gettext_lazy("Dit e-mailadres en wachtwoord horen niet bij elkaar.")
+WRONG_COMBINATION_MESSAGE = gettext_lazy(
+    "Deze combinatie van e-mailadres, wachtwoord en code klopt niet."
+)
+CODE_NEEDED_MESSAGE = gettext_lazy(
+    "Met dit e-mailadres is kort geleden vaak mislukt ingelogd. Vul daarom uw wachtwoord "
+    "en de code uit uw authenticator-app (of een herstelcode) samen in."
+)
 
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
+    """The password step. After repeated failures on a name it asks for the password and
+    the code together (accounts.throttle): a stranger's failures never lock the owner out."""
     if second_factor_done(request.user):
         return redirect("shell:start")
-    form = LoginForm(request.POST or None)
+    with_code = "token" in request.POST
+    form = (LoginWithCodeForm if with_code else LoginForm)(request.POST or None)
+    context: dict[str, object] = {}
     if request.method == "POST" and form.is_valid():
-        user = get_login_adapter().authenticate(
-            request,
-            username=form.cleaned_data["username"],
-            password=form.cleaned_data["password"],
-        )
-        if user is not None:
-            next_url = _safe_next(request, request.GET.get("next"))
-            auth_login(request, user)  # rotates the session key
-            if next_url:
-                request.session[SESSION_NEXT] = next_url
-            services.record_login(user=user, method="wachtwoord")
-            if services.has_confirmed_second_factor(user):
-                return redirect("accounts:verify")
-            return redirect("accounts:setup_totp")
+        wait = throttle.network_wait(request)
+        if wait > 0:
+            return locked_out(request, wait)
+        if with_code:
+            response = _login_with_code(request, form)
+        elif throttle.code_required(form.cleaned_data["username"]):
+            # Not checked, not counted: the same answer for any password, any name.
+            form = LoginWithCodeForm(initial={"username": form.cleaned_data["username"]})
+            context["notice"] = CODE_NEEDED_MESSAGE
+            response = None
+        else:
+            response = _login_with_password(request, form)
+        if response is not None:
+            return response
+    return render(request, "accounts/login.html", {"form": form, **context})
+
+
+def _login_with_password(request: HttpRequest, form: LoginForm) -> HttpResponse | None:
+    """On to the second step, or None with the error on the form (the failure counted)."""
+    name, password = form.cleaned_data["username"], form.cleaned_data["password"]
+    user = get_login_adapter().authenticate(request, username=name, password=password)
+    if user is None:
+        throttle.record_failure(request, name)
+        services.record_failed_login(email=name, stage="wachtwoord")
         # One message for an unknown address and a wrong password alike.
-        services.record_failed_login(email=form.cleaned_data["username"], stage="wachtwoord")
-        form.add_error(None, _("Dit e-mailadres en wachtwoord horen niet bij elkaar."))
-    return render(request, "accounts/login.html", {"form": form})
+        form.add_error(None, WRONG_PASSWORD_MESSAGE)
+        return None
+    _password_accepted(request, user)
+    if services.has_confirmed_second_factor(user):
+        return redirect("accounts:verify")
+    return redirect("accounts:setup_totp")
 
 
-def locked_out(request: HttpRequest, credentials: object = None, *args: object) -> HttpResponse:
-    """Shown by django-axes after too many failures: the same for known and unknown names."""
+def _login_with_code(request: HttpRequest, form: LoginForm) -> HttpResponse | None:
+    """Password and code in one step; the code is only tried after a right password, so
+    wrong passwords never start django-otp's back-off on the owner's device. A wrong
+    password and a wrong code get the same answer."""
+    name, password = form.cleaned_data["username"], form.cleaned_data["password"]
+    user = get_login_adapter().authenticate(request, username=name, password=password)
+    device = None
+    if user is not None and not services.second_factor_throttled(user):
+        device = match_token(user, form.cleaned_data["token"].strip().replace(" ", "").lower())
+    if user is None or device is None:
+        throttle.record_failure(request, name)
+        stage = "wachtwoord" if user is None else "tweede factor"
+        services.record_failed_login(email=name, stage=stage)
+        form.add_error(None, WRONG_COMBINATION_MESSAGE)
+        return None
+    _password_accepted(request, user)
+    _second_factor_given(request, user, device)
+    return _after_second_factor(request)
+
+
+def _password_accepted(request: HttpRequest, user: User) -> None:
+    next_url = local_path(request.GET.get("next")) or None
+    auth_login(request, user)  # rotates the session key
+    if not selectors.is_staff_member(user):
+        # A patient's session (a phone, a shared computer at home) ends this long after
+        # logging in, whatever they do; staff keep theirs for a working day.
+        request.session.set_expiry(timezone.now() + settings.PATIENT_SESSION_MAX_AGE)
+    if next_url:
+        request.session[SESSION_NEXT] = next_url
+    services.record_login(user=user, method="wachtwoord")
+
+
+def locked_out(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+    """Too many failures from this client's network: the same for every name, known or not.
+    Nothing is checked (no password hashed) until the wait is over."""
     form = LoginForm(request.POST or None)
     form.add_error(
         None,
         _(
-            "Te veel mislukte pogingen. Probeer het over 15 minuten opnieuw, "
-            "of kies 'Wachtwoord vergeten'."
+            "Te veel mislukte pogingen vanaf dit netwerk. Wacht even en probeer het dan "
+            "opnieuw; na veel pogingen is dat tot een kwartier."
         ),
     )
-    return render(request, "accounts/login.html", {"form": form}, status=429)
+    response = render(request, "accounts/login.html", {"form": form}, status=429)
+    response["Retry-After"] = str(wait_seconds)
+    return response
 
 
 def _device_for_code(form: TokenForm, user: User, *, stage: str) -> Any:
@@ -118,6 +194,7 @@ def _second_factor_given(request: HttpRequest, user: User, device: Any) -> None:
     request.session.cycle_key()  # a new key once fully logged in
     mark_second_factor_fresh(request)
     services.record_login(user=user, method="tweede factor")
+    throttle.forget_name(user.email)
 
 
 @second_factor_not_required
@@ -242,7 +319,7 @@ def security_view(request: HttpRequest) -> HttpResponse:
 def reverify_view(request: HttpRequest) -> HttpResponse:
     """Give the second factor again before changing how one logs in."""
     user: User = request.user  # type: ignore[assignment]
-    target = _safe_next(request, request.GET.get("next")) or reverse("accounts:security")
+    target = local_path(request.GET.get("next")) or None or reverse("accounts:security")
     form = TokenForm(request.POST or None)
     proved = request.method == "POST" and form.is_valid()
     if proved and _device_for_code(form, user, stage="tweede factor opnieuw") is not None:
@@ -362,17 +439,27 @@ def staff_list_view(request: HttpRequest) -> HttpResponse:
         except BusinessRuleError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(
-                request,
-                _("%(name)s is toegevoegd en krijgt een e-mail om een wachtwoord te kiezen.")
-                % {"name": membership.user.full_name},
-            )
+            messages.success(request, _added_message(membership))
             return redirect("accounts:staff_list")
     return render(
         request,
         "accounts/staff_list.html",
         {"memberships": selectors.staff_of(practice), "form": form},
     )
+
+
+def _added_message(membership: Membership) -> str:
+    name = {"name": membership.user.full_name}
+    if membership.awaits_confirmation:
+        return (
+            _(
+                "%(name)s is toegevoegd en krijgt een e-mail om een wachtwoord te kiezen. "
+                "De rol werkt pas als een huisarts van de praktijk hem bevestigt; de "
+                "huisartsen hebben daarover een e-mail gekregen."
+            )
+            % name
+        )
+    return _("%(name)s is toegevoegd en krijgt een e-mail om een wachtwoord te kiezen.") % name
 
 
 @require_POST
@@ -402,17 +489,52 @@ def staff_change_view(request: HttpRequest, public_id: str) -> HttpResponse:
     user = capabilities.acting_user(request, capabilities.can_manage_staff)
     membership = selectors.get_membership_for(user, public_id)
     initial = {
-        "role": membership.role,
+        "role": membership.requested_role or membership.role,
         "agb_code": membership.agb_code,
         "active": membership.active,
     }
     form = StaffMemberChangeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_staff_member(membership=membership, by=user, **form.cleaned_data)
+            services.change_staff_member(
+                membership=membership,
+                by=user,
+                base_url=request.build_absolute_uri("/"),
+                **form.cleaned_data,
+            )
         except BusinessRuleError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, _("De wijziging is opgeslagen."))
             return redirect(reverse("accounts:staff_list"))
     return render(request, "accounts/staff_change.html", {"membership": membership, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def role_requests_view(request: HttpRequest) -> HttpResponse:
+    """A GP confirms or refuses the clinical roles the practice manager asked for."""
+    user, practice = capabilities.acting_user_in_practice(
+        request, capabilities.can_confirm_clinical_roles
+    )
+    form = RoleDecisionForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            messages.error(request, _("Kies bevestigen of weigeren bij een aanvraag."))
+            return redirect("accounts:role_requests")
+        membership = selectors.get_role_request_for(user, form.cleaned_data["member"])
+        confirm = form.cleaned_data["decision"] == "bevestigen"
+        decide = services.confirm_clinical_role if confirm else services.refuse_clinical_role
+        try:
+            decide(membership=membership, role=form.cleaned_data["role"], by=user)
+        except BusinessRuleError as error:
+            messages.error(request, str(error))
+        else:
+            done = (
+                _("%(name)s heeft de rol nu.")
+                if confirm
+                else _("De aanvraag voor %(name)s is geweigerd.")
+            )
+            messages.success(request, done % {"name": membership.user.full_name})
+        return redirect("accounts:role_requests")
+    requests = selectors.role_requests_of(practice)
+    return render(request, "accounts/role_requests.html", {"requests": requests})

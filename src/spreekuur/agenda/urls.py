@@ -1,6 +1,6 @@
 from django.urls import path
 
-from spreekuur.agenda.views import manage, portal, public, staff
+from spreekuur.agenda.views import manage, portal, public, staff, video
 
 app_name = "agenda"
 
@@ -26,6 +26,7 @@ urlpatterns = [
         portal.reschedule_my_appointment,
         name="reschedule_my_appointment",
     ),
+    path("afspraken/<uuid:public_id>/beeldbellen/", video.join_my_video, name="join_my_video"),
     # The practice's agenda.
     path("agenda/", staff.day_view, name="day"),
     path("agenda/week/", staff.week_view, name="week"),
@@ -33,6 +34,12 @@ urlpatterns = [
     path("agenda/buiten-openingstijden/", staff.out_of_hours_view, name="out_of_hours"),
     path("agenda/afspraak/<uuid:public_id>/", staff.appointment_detail, name="appointment"),
     path("agenda/afspraak/<uuid:public_id>/verzetten/", staff.reschedule, name="reschedule"),
+    # Before change_status, whose <slug:action> would take "beeldbellen" too.
+    path(
+        "agenda/afspraak/<uuid:public_id>/beeldbellen/",
+        video.join_video_as_practitioner,
+        name="join_video",
+    ),
     path(
         "agenda/afspraak/<uuid:public_id>/<slug:action>/", staff.change_status, name="change_status"
     ),

@@ -11,17 +11,26 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 
 from spreekuur.core import actors, request_context
 from spreekuur.core.middleware import normalise_ip
-from spreekuur.core.models import AuditAction, AuditChain, AuditEntry, AuditOutcome, Practice
+from spreekuur.core.models import (
+    AuditAction,
+    AuditChain,
+    AuditEntry,
+    AuditKey,
+    AuditOutcome,
+    Practice,
+)
 from spreekuur.core.roles import Channel
 
 # The user and patient models live on the floors above (accounts, patients); the log
@@ -30,6 +39,28 @@ User = Any
 Patient = Any
 
 GENESIS_HASH = "0" * 64
+
+# What a request puts in the log (a tampered id, a posted value) is bounded and cleaned
+# before it is chained: the log is append-only, so a 2 MB "id" would stay forever, and a
+# NUL byte cannot be stored in PostgreSQL at all.
+MAX_OBJECT_IDS = 500  # a page of search results or a lab file's results fits
+MAX_OBJECT_ID_LENGTH = 64  # a UUID is 36
+MAX_TEXT = {"actor_name": 200, "actor_role": 30, "object_kind": 60, "detail": 200}
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def bounded_text(value: object, limit: int) -> str:
+    """One line of printable text, at most `limit` characters (an ellipsis marks a cut)."""
+    text = _CONTROL_CHARACTERS.sub(" ", str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bounded_ids(object_ids: Sequence[object]) -> list[str]:
+    """The ids as given, each bounded; more than MAX_OBJECT_IDS end with a count."""
+    ids = [bounded_text(object_id, MAX_OBJECT_ID_LENGTH) for object_id in object_ids]
+    if len(ids) <= MAX_OBJECT_IDS:
+        return ids
+    return [*ids[: MAX_OBJECT_IDS - 1], f"… +{len(ids) - MAX_OBJECT_IDS + 1}"]
 
 
 def _canonical(entry: AuditEntry) -> bytes:
@@ -68,7 +99,58 @@ def _role_and_channel(actor: User | None) -> tuple[str, str]:
     return role, channel
 
 
+class WrongChainKey(ImproperlyConfigured):
+    """This process's AUDIT_CHAIN_KEY is not the one the database's log was written with."""
+
+
+_KEY_FINGERPRINT_LABEL = b"spreekuur: audit chain key fingerprint"
+_checked_key: str | None = None  # the key this process has found right (checked once)
+
+
+def chain_key_fingerprint() -> str:
+    """Names the key without revealing it (an HMAC of a fixed label)."""
+    key = settings.AUDIT_CHAIN_KEY.encode()
+    return hmac.new(key, _KEY_FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+
+def _written_with_this_key() -> bool:
+    """For a log from before fingerprints: the newest entry verifies with this key."""
+    newest = AuditEntry.objects.order_by("-id").first()
+    return newest is None or hmac.compare_digest(compute_hash(newest), newest.entry_hash)
+
+
+def check_chain_key() -> None:
+    """Refuse to go on with a key that is not the log's: every entry it wrote would fail
+    verification later, silently. The first process records the fingerprint; one started
+    on an older log records it only when the newest entry verifies with its key. Run at
+    start (wsgi, the worker) and before the first entry each process writes."""
+    global _checked_key
+    key = settings.AUDIT_CHAIN_KEY
+    if _checked_key == key:
+        return
+    fingerprint = chain_key_fingerprint()
+    stored = AuditKey.objects.filter(pk=1).first()
+    if stored is None:
+        if not _written_with_this_key():
+            raise WrongChainKey(_WRONG_KEY)
+        try:
+            with transaction.atomic():
+                stored = AuditKey.objects.create(pk=1, fingerprint=fingerprint)
+        except IntegrityError:  # another process recorded it first: compare with theirs
+            stored = AuditKey.objects.get(pk=1)
+    if not hmac.compare_digest(stored.fingerprint, fingerprint):
+        raise WrongChainKey(_WRONG_KEY)
+    _checked_key = key
+
+
+_WRONG_KEY = (
+    "AUDIT_CHAIN_KEY is not the key this database's audit log was written with: "
+    "refusing to serve (entries written now would never verify). Start with the right key."
+)
+
+
 def _locked_chain(practice: Practice | None) -> AuditChain:
+    check_chain_key()
     scope = AuditChain.scope_for(practice.pk if practice is not None else None)
     try:
         return AuditChain.objects.select_for_update().get(scope=scope)
@@ -107,15 +189,17 @@ def _new_entry(
         action=action,
         outcome=outcome,
         actor=actor,
-        actor_name=actor.full_name if actor is not None else system_name[:200],
-        actor_role=actor_role,
+        actor_name=bounded_text(
+            actor.full_name if actor is not None else system_name, MAX_TEXT["actor_name"]
+        ),
+        actor_role=bounded_text(actor_role, MAX_TEXT["actor_role"]),
         acting_for=acting_for,
         patient=patient,
-        object_kind=object_kind,
-        object_ids=[str(object_id) for object_id in object_ids],
+        object_kind=bounded_text(object_kind, MAX_TEXT["object_kind"]),
+        object_ids=bounded_ids(object_ids),
         ip_address=ip_address,
         channel=channel,
-        detail=detail[:200],
+        detail=bounded_text(detail, MAX_TEXT["detail"]),
     )
 
 

@@ -16,6 +16,11 @@ _WIDGET_CLASSES = {
 }
 
 
+# Longer than any passphrase a person types; a password field without a bound would let
+# a megabyte through to the password hasher.
+MAX_PASSWORD_LENGTH = 1024
+
+
 class StyledFormMixin:
     """Gives each widget the NL Design System class that belongs to it."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
@@ -48,6 +49,50 @@ class SafeJsonFormatter(JsonFormatter):
         return mask(super().format(record))
 
     def formatException(self, ei: Any) -> str:
-        # python-json-logger may hand back a list of lines here.
-        formatted = super().formatException(ei)
-        return mask(formatted if isinstance(formatted, str) else "\n".join(formatted))
+        return mask(format_exception_without_values(ei[1]))
+
+
+def _error_kind(error: BaseException) -> str:
+    """The error's type and what names it without its value: a validation code, a
+    PostgreSQL SQLSTATE with the table, column and constraint. Never the message, which
+    can quote what was posted ("“Jan Jansen heeft HIV” is geen geldige UUID")."""
+    kind = f"{type(error).__module__}.{type(error).__qualname__}"
+    details = []
+    codes = getattr(error, "error_dict", None) or getattr(error, "error_list", None)
+    if codes is not None:  # Django's ValidationError: field names and codes
+        fields = codes if isinstance(codes, dict) else {"": codes}
+        for field, errors in fields.items():
+            names = sorted({str(getattr(each, "code", None) or "invalid") for each in errors})
+            details.append(f"{field}:{','.join(names)}" if field else ",".join(names))
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if sqlstate:
+        details.append(f"sqlstate={sqlstate}")
+        diag = getattr(error, "diag", None)
+        for name in ("table_name", "column_name", "constraint_name"):
+            value = getattr(diag, name, None)
+            if value:
+                details.append(f"{name}={value}")
+    return f"{kind} ({'; '.join(details)})" if details else kind
+
+
+def format_exception_without_values(error: BaseException | None) -> str:
+    """A traceback as Python prints it, each exception in the chain named by its kind
+    only (see _error_kind). Source lines stay: they are code, not input."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        block = ["Traceback (most recent call last):\n"] if error.__traceback__ else []
+        block += traceback.format_tb(error.__traceback__)
+        block.append(_error_kind(error) + "\n")
+        lines[:0] = block
+        cause = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        if cause is not None:
+            joint = (
+                "The above exception was the direct cause of the following exception:"
+                if error.__cause__ is not None
+                else "During handling of the above exception, another exception occurred:"
+            )
+            lines[:0] = [f"\n{joint}\n\n"]
+        error = cause
+    return "".join(lines).rstrip("\n")

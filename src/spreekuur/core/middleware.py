@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from spreekuur.core import request_context
 from spreekuur.core.exceptions import OutOfReach, ValidationError
@@ -151,10 +152,53 @@ class NoStoreForLoggedInMiddleware:
         return response
 
 
+# A form without files is a few kB; its text alone may be DATA_UPLOAD_MAX_MEMORY_SIZE.
+FORM_REQUEST_BYTES = 512 * 1024
+_TOO_LARGE = gettext_lazy("Het bericht is te groot. Er is niets opgeslagen.")
+_NUL = gettext_lazy("Het bericht bevat een ongeldig teken. Er is niets opgeslagen.")
+
+_View = TypeVar("_View", bound=Callable[..., HttpResponse])
+
+
+def takes_large_requests(max_bytes: int | str = "MAX_REQUEST_BYTES") -> Callable[[_View], _View]:
+    """A view that takes files (photos) or a machine's message: its body may be larger
+    than a form's, up to `max_bytes` (a number, or the name of a setting), and it reads
+    its text through forms or a parser of its own, with its own finer limit before it reads."""
+
+    def mark(view: _View) -> _View:
+        view.max_request_bytes = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _limit_of(view: Callable[..., HttpResponse]) -> int:
+    limit = getattr(view, "max_request_bytes", None)
+    if limit is None:
+        return FORM_REQUEST_BYTES
+    return limit if isinstance(limit, int) else int(getattr(settings, limit))
+
+
+def _has_nul(fields: Iterable[tuple[str, list[str]]]) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in fields)
+
+
+def _refusal(message: object, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
 class RequestSizeLimitMiddleware:
-    """Refuse a body larger than MAX_REQUEST_BYTES from its Content-Length, before anything
-    (the CSRF check included) reads it; and a body without a length (chunked), which
-    Django would read as empty. The reverse proxy should have the same limit."""
+    """One limit on every request body, read from its Content-Length before anything (the
+    CSRF check included) reads it: MAX_REQUEST_BYTES for any request, and a form's size
+    for every view but those that declare more (`takes_large_requests`). A body without a
+    length (chunked), which Django would read as empty, is refused too. The reverse proxy
+    should have the same hard limit.
+
+    Then the input itself: a NUL byte in a path, a query or a form field is never typed by
+    a person, and PostgreSQL cannot store it (a 500 when it reaches a query or the log),
+    so it is refused here, in one place for every view, before anything is read or written.
+    The views that take large bodies read their text through forms, whose text fields
+    refuse NUL as well (Django's ProhibitNullCharactersValidator)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -164,9 +208,20 @@ class RequestSizeLimitMiddleware:
             declared = request.META.get("CONTENT_LENGTH") or ""
             chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
             if chunked or (declared.isdigit() and int(declared) > settings.MAX_REQUEST_BYTES):
-                return HttpResponse(
-                    _("Het bericht is te groot. Er is niets opgeslagen."),
-                    status=413,
-                    content_type="text/plain; charset=utf-8",
-                )
+                return _refusal(_TOO_LARGE, 413)
+        if "\x00" in request.path or _has_nul(request.GET.lists()):
+            return _refusal(_NUL, 400)
         return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
+    ) -> HttpResponse | None:
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        limit = _limit_of(view_func)
+        if declared.isdigit() and int(declared) > limit:
+            return _refusal(_TOO_LARGE, 413)
+        if limit == FORM_REQUEST_BYTES and _has_nul(request.POST.lists()):
+            return _refusal(_NUL, 400)
+        return None

@@ -169,6 +169,18 @@ class AuditChain(models.Model):
         return f"practice:{practice_id}" if practice_id is not None else "system"
 
 
+class AuditKey(models.Model):
+    """The fingerprint of the AUDIT_CHAIN_KEY this database's log is written with (one
+    row). A process started with another key refuses to serve instead of writing entries
+    that would never verify (core.audit.check_chain_key)."""
+
+    fingerprint = models.CharField(max_length=64)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return "audit key fingerprint"
+
+
 class AuditEntry(models.Model):
     """One NEN 7513 log line. Append-only: database triggers refuse UPDATE and DELETE."""
 

@@ -160,3 +160,30 @@ def patient_facts() -> list[PatientFact]:
     from spreekuur.core.contributions import collected
 
     return sorted((fact for c in collected() for fact in c.patient_facts), key=lambda f: f.order)
+
+
+@dataclass(frozen=True)
+class PatientLogScreen:
+    """What a patient's own view of the access log must not tell about one kind of entry
+    an app writes (`object_kind`). The practice's log keeps every entry as written; the
+    screen is applied when the patient's log is read, never when an entry is written.
+
+    An app declares its screens in its AppConfig, as a method `patient_log_screens()`
+    that returns a sequence of them; the shell collects them.
+
+    `hidden_objects(patient)`: the app's rows of that patient that the patient may not
+    see now (shielded, not released), as a queryset of rows with a `public_id`; an entry
+    of this kind that names one of them is screened. Because it is asked at every read,
+    the entries about a row show plainly again once it is released or unshielded.
+    `staff_only_details`: the details of entries about the practice's own work that the
+    portal never shows (an internal note on an e-consult), screened for good.
+
+    A screened entry by a person reads as that person looking at the patient's data
+    ("ingezien", the kind's plain label, no detail): the patient keeps the right to know
+    who accessed their data (NEN 7513), and learns nothing of what is hidden. One that
+    no person wrote (a lab's import) is left out, as no one looked and the lab's name
+    alone would tell that a result came in."""
+
+    object_kind: str
+    hidden_objects: Callable[[Any], QuerySet[Any]] | None = None
+    staff_only_details: frozenset[str] = frozenset()

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
@@ -5,13 +6,26 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from spreekuur.core.registry import Audience, Contributions, NavEntry, PatientFact, Tile
+from spreekuur.core.registry import (
+    Audience,
+    Contributions,
+    NavEntry,
+    PatientFact,
+    PatientLogScreen,
+    Tile,
+)
 
 
 class DossierConfig(AppConfig):
     name = "spreekuur.dossier"
     label = "dossier"
     verbose_name = "Dossier"
+
+    def patient_log_screens(self) -> Sequence[PatientLogScreen]:
+        """What the patient's own access log must not tell (shell collects it)."""
+        from spreekuur.dossier.patient_log import SCREENS
+
+        return SCREENS
 
     def shell_contributions(self) -> Contributions:
         results = _("Uitslagen")

@@ -11,26 +11,36 @@ from django.utils.translation import gettext_lazy as _
 from spreekuur.core.forms import DateInput, StyledForm, set_choices
 from spreekuur.dossier.models import AllergyKind, ContactKind, validate_icpc
 
+# A SOEP line of a long consult is a few hundred words; a pasted letter belongs in the
+# post, not in one line of the journal.
+MAX_SOEP_LINE = 10_000
+
 
 class SoepForm(StyledForm):
     """The four lines of a contact (a new one, or the corrected version of one)."""
 
     subjective = forms.CharField(
         label=_("S: wat de patiënt vertelt"),
+        max_length=MAX_SOEP_LINE,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     objective = forms.CharField(
-        label=_("O: wat er is gevonden"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("O: wat er is gevonden"),
+        max_length=MAX_SOEP_LINE,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     evaluation = forms.CharField(
         label=_("E: conclusie"),
+        max_length=MAX_SOEP_LINE,
         help_text=_("Zichtbaar voor de patiënt in het portaal, tenzij afgeschermd."),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     plan = forms.CharField(
         label=_("P: plan"),
+        max_length=MAX_SOEP_LINE,
         help_text=_("Zichtbaar voor de patiënt in het portaal, tenzij afgeschermd."),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),

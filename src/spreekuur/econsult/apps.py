@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
@@ -11,6 +12,7 @@ from spreekuur.core.registry import (
     Contributions,
     Counter,
     NavEntry,
+    PatientLogScreen,
     PeriodicJob,
     Tile,
     Update,
@@ -23,6 +25,12 @@ class EconsultConfig(AppConfig):
     name = "spreekuur.econsult"
     label = "econsult"
     verbose_name = "E-consult"
+
+    def patient_log_screens(self) -> Sequence[PatientLogScreen]:
+        """What the patient's own access log must not tell (shell collects it)."""
+        from spreekuur.econsult.patient_log import SCREENS
+
+        return SCREENS
 
     def shell_contributions(self) -> Contributions:
         from spreekuur.accounts.selectors import practice_of

@@ -32,6 +32,7 @@ from spreekuur.econsult.models import (
     Thread,
     ThreadStatus,
 )
+from spreekuur.econsult.patient_log import INTERNAL_NOTE
 from spreekuur.econsult.photos import (
     MAX_PHOTOS,
     CleanPhoto,
@@ -285,7 +286,7 @@ def add_internal_note(*, thread: Thread, body: str, by: User) -> Message:
     """A note for colleagues; never shown in the portal."""
     locked = _staff(by, thread)
     message = _add_message(locked, author=by, body=_body(body), from_patient=False, internal=True)
-    _log(locked, by, AuditAction.CHANGE, "interne notitie")
+    _log(locked, by, AuditAction.CHANGE, INTERNAL_NOTE)
     return message
 
 

@@ -21,6 +21,7 @@ from spreekuur.agenda.forms import first_raised_flag
 from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.agenda.services.booking import RedFlagRaised
 from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.middleware import takes_large_requests
 from spreekuur.core.models import Practice
 from spreekuur.core.registry import patient_facts
 from spreekuur.econsult import capabilities, selectors, services
@@ -69,6 +70,7 @@ def _stop(request: HttpRequest, flag: object, practice: object) -> HttpResponse:
     return render(request, "agenda/red_flag_stop.html", context)
 
 
+@takes_large_requests()  # photos; _too_large applies the practice's own size first
 @require_http_methods(["GET", "POST"])
 def ask(request: HttpRequest) -> HttpResponse:
     """A new question: red flags first (a "yes" stops with 112 or the urgent line)."""

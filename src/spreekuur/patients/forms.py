@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts.forms import NewPasswordForm
-from spreekuur.core.forms import DateInput, DatePartsField, StyledForm
+from spreekuur.core.forms import MAX_PASSWORD_LENGTH, DateInput, DatePartsField, StyledForm
 from spreekuur.patients.contact_rules import (
     normalise_house_number,
     normalise_phone,
@@ -47,7 +47,7 @@ class RepresentationForm(StyledForm):
         label=_("Soort"),
         choices=[
             ("ouder", _("Ouder of voogd (kind tot 16 jaar)")),
-            ("gemachtigde", _("Gemachtigde")),
+            ("gemachtigde", _("Gemachtigde (machtiging van de patiënt, vanaf 12 jaar)")),
         ],
     )
     email = forms.EmailField(
@@ -91,6 +91,7 @@ class EmailChangeForm(StyledForm):
         label=_("Uw huidige wachtwoord"),
         help_text=_("Zo weten we zeker dat u het zelf bent."),
         strip=False,
+        max_length=MAX_PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 

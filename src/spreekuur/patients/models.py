@@ -124,16 +124,33 @@ class RepresentationKind(models.TextChoices):
     GEMACHTIGDE = "gemachtigde", _("gemachtigde")
 
 
-# WGBO: a parent acts for a child under 12; from 12 to 16 only with the child's consent;
-# from 16 the patient alone.
+# WGBO (art. 7:450 and 7:465 BW) and the KNMG guidance on minors, for every kind of
+# representation, as a careful practice applies them:
+# - under 12: the parents (or guardian) act for the child. A child cannot authorise anyone,
+#   so a gemachtigde is refused when recorded and an existing one gives no access; the
+#   practice records the parents themselves.
+# - 12 to 16: a parent or a gemachtigde only with the child's consent, recorded by the
+#   practice after speaking with the child (child_consent_on); the child may withdraw it.
+# - from 16: the patient alone. A parent no longer; a gemachtigde only if the patient
+#   authorised them themself: recorded when the patient was 16 or older, or recorded from
+#   12 with the child's own consent (that was the patient's decision, and it keeps counting
+#   until the end date or a revocation). One recorded while the patient was under 12 never
+#   counts, whatever is added later: the practice revokes it and records a new machtiging.
+# - a consent counts only when it was given at 12 or older, and not after the day judged.
+# Representation.refusal is the one place these rules are applied; every access in the
+# portal (portal.py: record, results, PDF, e-consult, repeat prescriptions) goes through it.
 CONSENT_FROM_AGE = 12
 ALONE_FROM_AGE = 16
+# A gemachtigde's end date lies at most this far after the day it is recorded (a patient
+# renews a machtiging; an authorisation that outlives its reason is a risk).
+GEMACHTIGDE_MAX_DAYS = 5 * 366
 
 
 class Representation(models.Model):
     """Someone with a portal account who may act for a patient, as the practice recorded
     it: a parent (by the child's age, and the child's consent from 12) or a gemachtigde
-    the patient authorised (until an end date). Never deleted: revoked."""
+    the patient authorised (until an end date; from 12 with the child's consent, never for
+    a child under 12). Never deleted: revoked."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -156,6 +173,12 @@ class Representation(models.Model):
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+        # The age rules need the patient's date of birth, in another table, and "today":
+        # no CHECK can hold them, so they live in refusal() (checked on every request) and
+        # the services. What a row alone can say is enforced here. Not here either: the
+        # five-year maximum (date arithmetic needs Django's own SQL functions on SQLite)
+        # and "consent not before the recording" (recorded_at is a UTC timestamp; its date
+        # depends on the session's time zone).
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "representative"],
@@ -171,6 +194,10 @@ class Representation(models.Model):
                 condition=~Q(kind="gemachtigde") | Q(valid_until__isnull=False),
                 name="gemachtigde_has_end_date",
             ),
+            # Only the two kinds the rules know: an unknown kind must not slip past them.
+            models.CheckConstraint(
+                condition=Q(kind__in=["ouder", "gemachtigde"]), name="representation_kind_known"
+            ),
         ]
         indexes = [models.Index(fields=["representative", "revoked_at"])]
 
@@ -182,21 +209,62 @@ class Representation(models.Model):
         """A parent or guardian: the child's age and consent decide (not an end date)."""
         return self.kind == RepresentationKind.PARENT
 
+    @property
+    def recorded_on(self) -> date:
+        """The day the practice recorded it (today for a row not saved yet)."""
+        if self.recorded_at is None:
+            return timezone.localdate()
+        return timezone.localdate(self.recorded_at)
+
+    def recorded_for_a_young_child(self) -> bool:
+        """A gemachtigde recorded while the patient was under 12: no one could authorise it."""
+        return not self.is_parent and self.patient.age_on(self.recorded_on) < CONSENT_FROM_AGE
+
+    def has_child_consent(self, today: date) -> bool:
+        """The child consented, at 12 or older, on or before `today`."""
+        consent = self.child_consent_on
+        return (
+            consent is not None
+            and consent <= today
+            and self.patient.age_on(consent) >= CONSENT_FROM_AGE
+        )
+
+    def asks_child_consent(self, today: date) -> bool:
+        """Whether the child's consent can be recorded today (the patient is 12 to 16)."""
+        age = self.patient.age_on(today)
+        return (
+            CONSENT_FROM_AGE <= age < ALONE_FROM_AGE
+            and self.revoked_at is None
+            and not self.recorded_for_a_young_child()
+        )
+
     def refusal(self, today: date) -> str:
-        """Why this person may not act for the patient today; "" when they may."""
+        """Why this person may not act for the patient today; "" when they may. The one
+        capacity check: the WGBO rules above."""
         if self.revoked_at is not None:
             return str(_("ingetrokken"))
         if today < self.valid_from:
             return str(_("nog niet geldig"))
         if self.valid_until is not None and today > self.valid_until:
             return str(_("verlopen"))
+        age = self.patient.age_on(today)
         if self.is_parent:
-            age = self.patient.age_on(today)
             if age >= ALONE_FROM_AGE:
                 return str(_("vanaf 16 jaar ziet alleen de patiënt zelf het dossier"))
-            if age >= CONSENT_FROM_AGE and self.child_consent_on is None:
+            if age >= CONSENT_FROM_AGE and not self.has_child_consent(today):
                 return str(_("vanaf 12 jaar alleen met toestemming van het kind"))
-        return ""
+            return ""
+        if age < CONSENT_FROM_AGE:
+            return str(_("onder 12 jaar handelen de ouders; een kind kan niemand machtigen"))
+        if self.recorded_for_a_young_child():
+            return str(_("vastgelegd toen de patiënt jonger was dan 12 jaar; dat geldt niet"))
+        if self.patient.age_on(self.recorded_on) >= ALONE_FROM_AGE:
+            return ""  # the patient authorised this person themself
+        if self.has_child_consent(today):
+            return ""
+        if age < ALONE_FROM_AGE:
+            return str(_("vanaf 12 jaar alleen met toestemming van het kind"))
+        return str(_("vanaf 16 jaar alleen met een machtiging van de patiënt zelf"))
 
     def allows(self, today: date) -> bool:
         return not self.refusal(today)

@@ -2,8 +2,11 @@
 chose to act for ("namens"), as a parent or gemachtigde the practice recorded.
 
 The choice lives in the session and is checked again on every request against the rules
-of the day (a birthday, an end date, a revocation), so access stops the day it should.
-Every portal page that shows patient data takes its patient from here."""
+of the day (a birthday, an end date, a revocation, the child's consent), so access stops
+the day it should. Every portal page that shows patient data takes its patient from here
+(portal_subject), and every service that acts for a patient asks portal_capacity; both
+find the one open representation and ask it the one capacity check,
+Representation.refusal (the WGBO rules, in models.py)."""
 
 from __future__ import annotations
 
@@ -70,17 +73,23 @@ def choose(
     return representation
 
 
+def _open_representation(user: User, **patient: object) -> Representation | None:
+    """This person's open representation of one patient (at most one: a unique
+    constraint), valid today or not; the caller asks it `allows`."""
+    return (
+        Representation.objects.filter(representative=user, revoked_at__isnull=True, **patient)
+        .select_related("patient__practice")
+        .first()
+    )
+
+
 def _valid(user: User, patient_public_id: str) -> Representation:
     try:
         patient_uuid = UUID(patient_public_id)
     except ValueError:
         patient_uuid = None
     representation = (
-        Representation.objects.filter(
-            representative=user, patient__public_id=patient_uuid, revoked_at__isnull=True
-        )
-        .select_related("patient__practice")
-        .first()
+        _open_representation(user, patient__public_id=patient_uuid)
         if patient_uuid is not None
         else None
     )
@@ -126,10 +135,7 @@ def portal_capacity(by: User, patient: Patient) -> str | None:
     "gemachtigde") when they may act for the patient today; PermissionDenied otherwise."""
     if patient.user_id is not None and by.pk == patient.user_id:
         return None
-    today = timezone.localdate()
-    for representation in Representation.objects.filter(
-        representative=by, patient=patient, revoked_at__isnull=True
-    ).select_related("patient"):
-        if representation.allows(today):
-            return representation.kind
+    representation = _open_representation(by, patient=patient)
+    if representation is not None and representation.allows(timezone.localdate()):
+        return representation.kind
     raise PermissionDenied

@@ -35,8 +35,10 @@ from spreekuur.patients.contact_rules import (
     normalise_postal_code,
 )
 from spreekuur.patients.models import (
+    ALONE_FROM_AGE,
     CONSENT_FROM_AGE,
     EMAIL_CHANGE_VALID_HOURS,
+    GEMACHTIGDE_MAX_DAYS,
     AddressChange,
     AddressChangeStatus,
     EmailChange,
@@ -218,7 +220,10 @@ def record_representation(
     valid_until: date | None,
     by: User,
 ) -> Representation:
-    """Record a parent or a gemachtigde, who must already have a portal account."""
+    """Record a parent or a gemachtigde, who must already have a portal account. The
+    WGBO rules (models.py): a parent until 16; a gemachtigde not for a child under 12 (a
+    child cannot authorise), from 12 with access only once the child's consent is recorded
+    (set_child_consent), from 16 as the patient themself authorised."""
     _may_record_for(by, patient)
     if kind not in RepresentationKind.values:
         raise BusinessRuleError(_("Kies ouder of gemachtigde."))
@@ -247,9 +252,16 @@ def record_representation(
             raise BusinessRuleError(_("Een machtiging heeft een einddatum."))
         if valid_until < today or valid_until < valid_from:
             raise BusinessRuleError(_("De einddatum ligt voor de begindatum of in het verleden."))
-        if valid_until > today + timedelta(days=5 * 366):
+        if valid_until > today + timedelta(days=GEMACHTIGDE_MAX_DAYS):
             raise BusinessRuleError(_("Een machtiging geldt hooguit vijf jaar."))
-    elif patient.age_on(today) >= 16:
+        if patient.age_on(today) < CONSENT_FROM_AGE:
+            raise BusinessRuleError(
+                _(
+                    "Een kind onder 12 jaar kan niemand machtigen: de ouders of de voogd "
+                    "handelen voor het kind. Leg de ouder of voogd vast."
+                )
+            )
+    elif patient.age_on(today) >= ALONE_FROM_AGE:
         raise BusinessRuleError(
             _("Vanaf 16 jaar beslist de patiënt zelf: leg een machtiging vast.")
         )
@@ -291,15 +303,19 @@ def _locked(representation: Representation) -> Representation:
 
 @transaction.atomic
 def set_child_consent(*, representation: Representation, consent: bool, by: User) -> Representation:
-    """The child (12 to 16) agrees to, or withdraws, a parent's access; the practice
-    records it after speaking with the child."""
+    """The child (12 to 16) agrees to, or withdraws, the access of a parent or a
+    gemachtigde; the practice records it after speaking with the child. A withdrawal is
+    always possible; a consent only from 12 to 16 (from 16 the patient authorises someone
+    themself: a new machtiging), and never on a gemachtigde recorded before the child was
+    12 (no one could authorise that one: revoke it and record a new one)."""
     _may_record_for(by, representation.patient)
     representation = _locked(representation)
-    if representation.kind != RepresentationKind.PARENT or representation.revoked_at is not None:
-        raise BusinessRuleError(_("Toestemming van het kind hoort alleen bij een ouder."))
-    if consent and representation.patient.age_on(timezone.localdate()) < CONSENT_FROM_AGE:
-        raise BusinessRuleError(_("Toestemming van het kind wordt vastgelegd vanaf 12 jaar."))
-    representation.child_consent_on = timezone.localdate() if consent else None
+    if representation.revoked_at is not None:
+        raise BusinessRuleError(_("Deze vertegenwoordiging is ingetrokken."))
+    today = timezone.localdate()
+    if consent:
+        _check_child_can_consent(representation, today)
+    representation.child_consent_on = today if consent else None
     representation.save(update_fields=["child_consent_on"])
     record_access(
         actor=by,
@@ -311,6 +327,26 @@ def set_child_consent(*, representation: Representation, consent: bool, by: User
         detail="toestemming kind" if consent else "toestemming kind ingetrokken",
     )
     return representation
+
+
+def _check_child_can_consent(representation: Representation, today: date) -> None:
+    age = representation.patient.age_on(today)
+    if age < CONSENT_FROM_AGE:
+        raise BusinessRuleError(_("Toestemming van het kind wordt vastgelegd vanaf 12 jaar."))
+    if age >= ALONE_FROM_AGE:
+        raise BusinessRuleError(
+            _(
+                "Vanaf 16 jaar geeft de patiënt geen toestemming als kind meer, maar machtigt "
+                "zelf: leg een nieuwe machtiging vast."
+            )
+        )
+    if representation.recorded_for_a_young_child():
+        raise BusinessRuleError(
+            _(
+                "Deze machtiging is vastgelegd toen de patiënt jonger was dan 12 jaar en geldt "
+                "niet. Trek haar in en leg een nieuwe machtiging vast."
+            )
+        )
 
 
 @transaction.atomic

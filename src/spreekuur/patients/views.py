@@ -75,8 +75,10 @@ def patient_detail_view(request: HttpRequest, public_id: str) -> HttpResponse:
     services.record_patient_read(patient=patient, by=user)
     activation = selectors.latest_open_activation(patient)
     representations = selectors.representations_for_staff(patient)
+    today = timezone.localdate()
     for representation in representations:
-        representation.refusal_today = representation.refusal(timezone.localdate())  # type: ignore[attr-defined]
+        representation.refusal_today = representation.refusal(today)  # type: ignore[attr-defined]
+        representation.asks_consent_today = representation.asks_child_consent(today)  # type: ignore[attr-defined]
     return render(
         request,
         "patients/patient_detail.html",

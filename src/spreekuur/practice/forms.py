@@ -17,7 +17,9 @@ from spreekuur.core.weekly_hours import parse_day
 
 class NewsItemForm(StyledForm):
     title = forms.CharField(label=_("Titel"), max_length=200)
-    body = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Tekst"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     published_on = forms.DateField(label=_("Publiceren op"), widget=DateInput())
 
 
@@ -62,7 +64,10 @@ class PracticeDetailsForm(StyledForm):
     )
     hap_address = forms.CharField(label=_("Adres huisartsenpost"), max_length=250, required=False)
     website_intro = forms.CharField(
-        label=_("Welkomsttekst"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Welkomsttekst"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     brand_colour = forms.CharField(
         label=_("Huiskleur"),

@@ -64,6 +64,7 @@ class PharmacyForm(StyledForm):
     transport = forms.ChoiceField(label=_("Hoe komt een recept daar?"), choices=Transport.choices)
     endpoint = forms.URLField(
         assume_scheme="https",
+        max_length=200,  # the model's URLField
         label=_("Adres van de koppeling"),
         help_text=_("Alleen bij een koppeling: https://…"),
         required=False,

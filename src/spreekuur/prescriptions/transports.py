@@ -11,7 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from django.conf import settings
 
+from spreekuur.prescriptions import safe_http
 from spreekuur.prescriptions.models import OutboxMessage, Transport
 
 TIMEOUT_SECONDS = 10
@@ -29,24 +31,51 @@ def _key(message: OutboxMessage) -> str:
     return str(message.item.public_id)
 
 
-def deliver_http(message: OutboxMessage, client: httpx.Client | None = None) -> None:
-    """POST the MedicationRequest with an Idempotency-Key; 409 means the pharmacy has it."""
-    own_client = client is None
-    client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
+def loopback_allowed() -> bool:
+    """A pharmacy link to this machine (a local stand-in pharmacy): while developing, or
+    where a test or benchmark switches it on. Never a private or link-local address."""
+    return settings.DEBUG or settings.PHARMACY_ALLOW_LOOPBACK
+
+
+def deliver_http(
+    message: OutboxMessage,
+    client: httpx.Client | None = None,
+    *,
+    clients: safe_http.ClientsByHost | None = None,
+) -> None:
+    """POST the MedicationRequest with an Idempotency-Key; 409 means the pharmacy has it.
+
+    The link's name is resolved and checked again at every send (its DNS may have changed
+    since the practice saved it), and the request goes to the address just checked. A
+    redirect is a failure, never followed. `clients` gives one client per host name (the
+    worker's run); a `client` given is used for this message's host as it is."""
     try:
-        response = client.post(
-            message.pharmacy.endpoint,
-            content=json.dumps(message.payload),
+        destination = safe_http.check_destination(
+            message.pharmacy.endpoint, allow_loopback=loopback_allowed()
+        )
+    except safe_http.RefusedDestination as refused:
+        raise DeliveryFailed(f"Refused: {refused.refusal}") from refused
+    own_client = None
+    if client is None:
+        if clients is not None:
+            client = clients.for_host(destination.host)
+        else:
+            client = own_client = safe_http.new_client(timeout=TIMEOUT_SECONDS)
+    try:
+        response = safe_http.post(
+            destination,
+            content=json.dumps(message.payload).encode(),
             headers={
                 "Content-Type": "application/fhir+json",
                 "Idempotency-Key": _key(message),
             },
+            client=client,
         )
     except httpx.HTTPError as error:
         raise DeliveryFailed(type(error).__name__) from error
     finally:
-        if own_client:
-            client.close()
+        if own_client is not None:
+            own_client.close()
     if response.status_code == 409 or 200 <= response.status_code < 300:
         return
     raise DeliveryFailed(f"HTTP {response.status_code}")

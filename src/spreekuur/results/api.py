@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from spreekuur.core.middleware import takes_large_requests
 from spreekuur.core.roles import Channel
 from spreekuur.results.models import Door, LabLink
 from spreekuur.results.parsers import MAX_MESSAGE_BYTES
@@ -38,6 +39,7 @@ def _link(request: HttpRequest) -> LabLink | None:
 
 @csrf_exempt  # a machine door with its own token, no cookies
 @login_not_required
+@takes_large_requests(MAX_MESSAGE_BYTES)  # a lab's file; its parser reads it
 @require_POST
 def lab_inbox(request: HttpRequest, door: str) -> HttpResponse:
     if door not in Door.values:
@@ -56,7 +58,8 @@ def lab_inbox(request: HttpRequest, door: str) -> HttpResponse:
     if int(declared) > MAX_MESSAGE_BYTES:
         # Refused before the body is read.
         return HttpResponse("Bericht groter dan 2 MB.\n", status=413, content_type="text/plain")
-    raw = request.body
+    # Read from the stream: the form limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is not a lab's.
+    raw = request.read(int(declared))
     outcome = receive_lab_message(
         practice=link.practice, door=door, raw=raw, source=link.name, channel=Channel.API
     )

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
@@ -9,6 +10,7 @@ from spreekuur.core.registry import (
     Contributions,
     Counter,
     NavEntry,
+    PatientLogScreen,
     Update,
     UpdateLine,
     for_user,
@@ -19,6 +21,12 @@ class ResultsConfig(AppConfig):
     name = "spreekuur.results"
     label = "results"
     verbose_name = "Uitslagen"
+
+    def patient_log_screens(self) -> Sequence[PatientLogScreen]:
+        """What the patient's own access log must not tell (shell collects it)."""
+        from spreekuur.results.patient_log import SCREENS
+
+        return SCREENS
 
     def shell_contributions(self) -> Contributions:
         from spreekuur.results import selectors

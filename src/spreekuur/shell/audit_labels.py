@@ -51,10 +51,10 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "pharmacy": _("apotheek"),
 }
 
-# Record rows a GP may shield: the patient's own log names them only as "your record",
-# without detail, so the log never tells that (or when) something hidden exists.
-# Results too: a result the GP has not released (or keeps off the portal) must not show
-# up in the log as "a result" before the patient can see it.
+# Record rows a GP may shield, and results: the patient's own log names them only as
+# "your record", without detail. An entry about one the patient may not see now (shielded,
+# not released) is screened as well (shell.patient_log), so the log never tells that (or
+# when) something hidden exists.
 CLINICAL_KINDS = frozenset(
     {"episode", "journalentry", "medication", "allergy", "measurement", "labresult", "labmessage"}
 )

@@ -33,6 +33,7 @@ from spreekuur.agenda.models import (
 )
 from spreekuur.agenda.selectors import SlotChoice
 from spreekuur.agenda.video import video_link
+from spreekuur.agenda.views.video import allows_joining_video
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
@@ -312,6 +313,7 @@ def book_confirm(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@allows_joining_video
 def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
     portal = _portal(request)
     appointment = selectors.get_own_appointment(portal.user, public_id)
@@ -338,7 +340,7 @@ def my_appointment(request: HttpRequest, public_id: str) -> HttpResponse:
             "upcoming": upcoming,
             "cancelled_ahead": appointment.is_cancelled and appointment.starts_at >= now,
             "can_change": services.can_change_online(appointment, rules=portal.rules, now=now),
-            "video": video_link(appointment, practitioner=False, now=now),
+            "video": video_link(appointment, by=portal.user, now=now),
             "rules": portal.rules,
             "qr_svg": qr_svg,
         },

@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.functional import Promise
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,10 +22,12 @@ from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import capabilities, figures, selectors, services
 from spreekuur.agenda.forms import StaffBookingForm
 from spreekuur.agenda.models import AppointmentType
-from spreekuur.agenda.video import video_link
+from spreekuur.agenda.video import offers_video, video_link
 from spreekuur.agenda.views.portal import by_day
+from spreekuur.agenda.views.video import allows_joining_video
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import Practice
+from spreekuur.core.redirects import local_path
 from spreekuur.patients import selectors as patient_selectors
 from spreekuur.patients import services as patient_services
 from spreekuur.patients.forms import PatientSearchForm
@@ -71,10 +72,7 @@ def _chosen_practitioners(
 
 
 def _back_to(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("terug", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
+    return local_path(request.POST.get("terug")) or default
 
 
 @require_http_methods(["GET"])
@@ -157,6 +155,7 @@ def week_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET"])
+@allows_joining_video
 def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     user, practice = _staff(request)
     appointment = selectors.get_practice_appointment(user, public_id)
@@ -171,20 +170,13 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "appointment": appointment,
             "asked": appointment.triage_answers.get("asked", []),
             "practitioner_label": selectors.practitioner_label(appointment.practitioner),
-            "back": request.GET.get("terug", "")
-            if url_has_allowed_host_and_scheme(
-                request.GET.get("terug", ""), allowed_hosts={request.get_host()}
-            )
-            else "",
+            "back": local_path(request.GET.get("terug")),
             "now": now,
             "arrival_open": appointment.arrival_open(now),
             "call_open": appointment.call_open(now),
-            # Only the appointment's own practitioner gets the moderator's link.
-            "video": video_link(
-                appointment,
-                practitioner=appointment.practitioner.user_id == user.pk,
-                now=now,
-            ),
+            # Only the appointment's own practitioner joins (as moderator); others see why not.
+            "video": video_link(appointment, by=user, now=now),
+            "video_offered": offers_video(appointment),
         },
     )
 

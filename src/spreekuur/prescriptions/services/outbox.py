@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from spreekuur.prescriptions.models import (
     RepeatRequestItem,
     Transport,
 )
+from spreekuur.prescriptions.safe_http import ClientsByHost
 from spreekuur.prescriptions.services.requests import transition
 from spreekuur.prescriptions.transports import (
     TIMEOUT_SECONDS,
@@ -72,10 +72,11 @@ def deliver_due(
     """Send what is due; returns how many were delivered. A crash loses nothing: the
     message in hand is leased, and sent again (same key) when the lease ends."""
     now = now or timezone.now()
-    with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
-        # One client for the whole run: its TLS setup and connections are reused.
+    with ClientsByHost(timeout=TIMEOUT_SECONDS) as clients:
+        # One client per pharmacy host for the whole run: TLS setup and connections are
+        # reused, and never across two names.
         send: dict[str, Callable[[OutboxMessage], None]] = dict(
-            transports or {**TRANSPORTS, Transport.HTTP: partial(deliver_http, client=client)}
+            transports or {**TRANSPORTS, Transport.HTTP: partial(deliver_http, clients=clients)}
         )
         return _deliver(now, batch, send)
 

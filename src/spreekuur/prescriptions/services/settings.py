@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
-from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import transaction
@@ -17,22 +15,31 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.prescriptions import capabilities
 from spreekuur.prescriptions.models import Pharmacy, RepeatSettings, Route, Transport
+from spreekuur.prescriptions.safe_http import Refusal, RefusedDestination, check_destination
+from spreekuur.prescriptions.transports import loopback_allowed
 
 
-def _secure_or_local(endpoint: str) -> bool:
-    """HTTPS to a public address; plain HTTP to this machine only while developing (a
-    local test pharmacy). Never an internal address: patient data would go there."""
-    address = urlparse(endpoint.strip())
-    host = address.hostname or ""
-    if address.scheme == "http":
-        return settings.DEBUG and host in ("127.0.0.1", "localhost")
-    if address.scheme != "https" or not host or host == "localhost":
-        return False
+def _check_endpoint(endpoint: str) -> None:
+    """HTTPS to a public address: the name is resolved now and every address it gives must
+    be public (patient data would go there). Checked again at every send, since the
+    pharmacy's DNS can change after this."""
     try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return True  # a name; what it resolves to is the pharmacy's DNS
-    return ip.is_global
+        check_destination(endpoint, allow_loopback=loopback_allowed())
+    except RefusedDestination as refused:
+        raise BusinessRuleError(_refusal_text(refused.refusal)) from None
+
+
+def _refusal_text(refusal: Refusal) -> str:
+    if refusal == Refusal.NOT_HTTPS:
+        return _("Een koppeling gaat over HTTPS: het adres begint met https://.")
+    if refusal == Refusal.NOT_FOUND:
+        return _("De naam in dit adres is niet te vinden. Controleer het adres van de koppeling.")
+    if refusal == Refusal.BAD_URL:
+        return _("Dit is geen geldig adres voor een koppeling.")
+    return _(
+        "Dit adres wijst naar een intern netwerk of naar deze server. Een koppeling gaat "
+        "alleen naar een openbaar internetadres van de apotheek."
+    )
 
 
 def _inside_drop_root(folder: str) -> str:
@@ -89,8 +96,8 @@ def add_pharmacy(
         raise BusinessRuleError(_("Vul de naam van de apotheek in."))
     if transport not in Transport.values:
         raise BusinessRuleError(_("Kies hoe recepten de apotheek bereiken."))
-    if transport == Transport.HTTP and not _secure_or_local(endpoint):
-        raise BusinessRuleError(_("Een koppeling gaat over HTTPS: het adres begint met https://."))
+    if transport == Transport.HTTP:
+        _check_endpoint(endpoint)
     if transport == Transport.FILE:
         drop_folder = _inside_drop_root(drop_folder)
     pharmacy = Pharmacy.objects.create(

@@ -20,6 +20,7 @@ from django_tasks.signals import task_finished
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Worker
 
+from spreekuur.core.audit import check_chain_key
 from spreekuur.shell import registry
 from spreekuur.shell.tasks import deliver_notifications, run_job
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        check_chain_key()  # a wrong AUDIT_CHAIN_KEY stops the worker before any job
         stopping = False
 
         def stop(*_args: object) -> None:
