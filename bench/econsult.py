@@ -21,7 +21,7 @@ B. Photos, in a child process with the media storage in a temporary folder. A ph
    30,000 x 30,000, and 8,000 x 8,000: under Pillow's own guard, over Spreekuur's) must
    be refused: BOMB_RUNS runs each. And a HEIC photo of the same scene
    with less noise (HEVC keeps noise only at great cost), written by pillow-heif (x265)
-   at the 3-4 MB a phone's HEIC weighs: the same measurement.
+   at the 2-3 MB a phone's HEIC weighs (under the HEIC limit of 3 MB): the same measurement.
 
 Run alone (`python bench/econsult.py`) against the database of `make bench` (built with
 the region if it is not there); `bench/run.py` calls `bench_econsult()` after its own
@@ -63,8 +63,9 @@ PHOTO_BYTES = (9_700_000, 10_400_000)  # "about 10 MB", below the limit of 10 Mi
 # MAX_IMAGE_PIXELS), and one under Pillow's guard but over Spreekuur's MAX_PIXELS.
 BOMBS = [(30_000, 30_000), (8_000, 8_000)]
 # HEVC keeps Gaussian noise only at great cost (the JPEG's noise comes to 15 MB as HEIC):
-# less noise and quality 60 give 3-4 MB, what a 12-megapixel phone's HEIC photo weighs.
-HEIC_SIGMA, HEIC_QUALITY = 4.0, 60
+# less noise and quality 55 give about 2.4 MB, what a 12-megapixel phone's HEIC photo
+# weighs (clean_photo refuses a HEIC over 3 MiB: decoding HEVC costs CPU per byte).
+HEIC_SIGMA, HEIC_QUALITY = 4.0, 55
 INBOX = "/econsult/inbox/"
 ANSWERED = "/econsult/inbox/?status=beantwoord"
 THREAD_LINK = r'href="/econsult/inbox/[0-9a-f-]{36}/"'
@@ -348,13 +349,17 @@ def photos_in_django() -> dict[str, Any]:
     from PIL import Image
 
     from spreekuur.core.exceptions import BusinessRuleError
-    from spreekuur.econsult.photos import MAX_PIXELS, clean_photo
+    from spreekuur.econsult.photos import MAX_PIXELS, MAX_PIXELS_PNG, clean_photo
     from spreekuur.econsult.services import settings_for
 
     practice = prescriptions.bench_practice(PRACTICES)
     megabytes = settings_for(practice).max_photo_megabytes
     limit = megabytes * 1024 * 1024
-    out: dict[str, Any] = {"limit_mb": megabytes, "max_pixels": MAX_PIXELS}
+    out: dict[str, Any] = {
+        "limit_mb": megabytes,
+        "max_pixels": MAX_PIXELS,
+        "max_pixels_png": MAX_PIXELS_PNG,
+    }
     made = time.perf_counter()
     jpeg, sigma = phone_jpeg()
     out["jpeg_bytes"], out["sigma"] = len(jpeg), sigma
@@ -572,7 +577,8 @@ def report(r: Results, when: str) -> str:
             + ", ".join(f"'{k}' x{v}" for k, v in bomb["outcomes"].items())
             for bomb in bombs
         )
-        + f" (warm-up included). Spreekuur's limit is {photos['max_pixels'] / 1e6:.0f} MP, "
+        + f" (warm-up included). Spreekuur's limit is {photos['max_pixels'] / 1e6:.0f} MP "
+        f"({photos['max_pixels_png'] / 1e6:.0f} MP for a PNG), "
         f"checked from the header; Pillow's own `MAX_IMAGE_PIXELS` is "
         f"{photos['pillow_max_image_pixels'] / 1e6:.0f} MP (a warning above it, which "
         "`clean_photo` turns into a refusal, and an error at `Image.open` above twice "

@@ -33,7 +33,7 @@ class _VideoService(BaseHTTPRequestHandler):
 
     asked: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (the http.server name)
+    def do_GET(self) -> None:
         type(self).asked.append(self.path)
         body = b"<!DOCTYPE html><html lang='nl'><title>Videodienst</title><main>Kamer</main>"
         self.send_response(200)

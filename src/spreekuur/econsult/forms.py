@@ -47,7 +47,10 @@ class QuestionForm(TriageForm):
         label=_("Foto's"),
         help_text=_("Hooguit 3 foto's, JPEG, PNG of HEIC. Handig bij een plek op de huid."),
         required=False,
-        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/heic,image/heif"}),
+        # Without HEIC in `accept`, an iPhone hands its photos over as JPEG (which decodes
+        # cheaply at a reduced scale); a large HEIC would be refused (photos.MAX_PIXELS_HEIF).
+        # A HEIC chosen some other way is still taken, within its limits.
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
     consent = forms.BooleanField(
         label=_(
