@@ -1,17 +1,21 @@
 """Malformed input, fuzzed: every parameter and form field of every view, as every role
 of the authorisation matrix, may get a 4xx but never a 5xx (nor an exception).
 
-Each role walks every URL of the matrix (tests/test_authorization_matrix.py, so a new URL
-is covered as soon as it has a policy). The forms and query links on the pages it may see
+Each role walks every URL of the project: those of the matrix
+(tests/test_authorization_matrix.py, so a new URL is covered as soon as it has a policy)
+with the objects of its world, and the public ones, the login's steps and one's own
+account pages with sample values. The forms and query links on the pages it may see
 tell which fields each view takes; Hypothesis then fills them with hostile values (huge,
 negative, absurd dates, tampered ids, markup, control characters, random text and bytes)
 next to the page's own valid values, so that one bad field reaches the view's handling
 while the others pass. URLs that only take a POST get the fields their forms have,
-wherever the forms were found, or made-up ones."""
+wherever the forms were found, or made-up ones. The parameters in a path that are words,
+not UUIDs, get hostile values too."""
 
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,13 +25,23 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, get_resolver, resolve, reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from spreekuur.patients.models import Representation
-from tests.test_authorization_matrix import POLICY, ROLES, World, _client, minors, world  # noqa: F401
+from tests.test_authorization_matrix import (  # noqa: F401 (the fixtures)
+    OWN_ACCOUNT,
+    POLICY,
+    PUBLIC,
+    ROLES,
+    World,
+    _client,
+    minors,
+    world,
+)
+from tests.test_url_walk import _patterns, _routes
 
 HOSTILE = [
     "",
@@ -177,11 +191,21 @@ def _fuzz(client: Client, form: Form, problems: list[str], label: str) -> None:
     send()
 
 
-def _urls() -> Iterator[tuple[str, dict]]:
-    for name, policy in sorted(POLICY.items()):
+# The pages outside the matrix's policy (public ones, the login's own steps, one's own
+# account) have no objects of the world in their URLs: sample values, as the URL walk uses.
+SAMPLE_PATHS = {name: path for path, _view, name in _routes()}
+
+
+def _urls(scene: World) -> Iterator[tuple[str, str, str]]:
+    """Every URL of the project but the library's JSON endpoints: name, path, method."""
+    for name in sorted(set(POLICY) | PUBLIC | OWN_ACCOUNT):
         if name == "accounts:logout":
             continue  # the session would end halfway through the walk
-        yield name, policy
+        if name in POLICY:
+            url = reverse(name, kwargs=scene.kwargs.get(name, {}))
+            yield name, url, POLICY[name]["method"]
+        else:
+            yield name, SAMPLE_PATHS[name], "get"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -194,9 +218,8 @@ def test_no_input_gives_a_server_error(
     seen: set[tuple[str | None, str, tuple[str, ...]]] = set()
     fuzzed_actions: set[str] = set()
     post_only: list[tuple[str, str]] = []
-    for name, policy in _urls():
-        url = reverse(name, kwargs=world.kwargs.get(name, {}))
-        if policy["method"] == "post":
+    for name, url, method in _urls(world):
+        if method == "post":
             post_only.append((name, url))
             continue
         client = _client(world, role, minors)
@@ -204,6 +227,8 @@ def test_no_input_gives_a_server_error(
         response = client.get(url)
         if response.status_code >= 500:
             problems.append(f"{role} GET {name}: {response.status_code}")
+        if response.status_code == 405:  # a door that only takes a POST
+            post_only.append((name, url))
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         for form in _forms_on(url, response.content.decode()):
@@ -220,4 +245,36 @@ def test_no_input_gives_a_server_error(
         _fuzz(_client(world, role, minors), made_up, problems, f"{role} {name}")
     if role == "gp_a":  # the walk must keep reaching the forms, or it proves nothing
         assert len(seen) > 20, sorted(seen)
+    assert not problems, "\n".join(problems)
+
+
+_WORD_PARAMETER = re.compile(r"<(?:str:)?(\w+)>")
+
+
+@pytest.mark.parametrize("role", ["anonymous", "gp_a", "patient_a"])
+def test_no_word_in_a_path_gives_a_server_error(
+    world: World,  # noqa: F811
+    minors: dict[str, Representation],  # noqa: F811
+    role: str,
+) -> None:
+    """The URL parameters that are words, not UUIDs (an action, a kind, a door, a token, a
+    slug), with hostile values in the path: a 4xx or a page, never a 5xx."""
+    client = _client(world, role, minors)
+    client.raise_request_exception = False
+    problems = []
+    for route, _view, name in _patterns(get_resolver().url_patterns):
+        if route.startswith("static/") or name == "accounts:logout":
+            continue
+        words = _WORD_PARAMETER.findall(route)
+        if not words:
+            continue
+        for value in ("x" * 300, "-1", "..", "%00", "a%0Ab", "%E2%80%AE", "0001-01-01", "AFGEROND"):
+            path = "/" + _WORD_PARAMETER.sub(value, route).replace(
+                "<uuid:public_id>", str(uuid.uuid4())
+            )
+            path = re.sub(r"<uuid:\w+>", str(uuid.uuid4()), path)
+            for method in ("get", "post"):
+                status = getattr(client, method)(path).status_code
+                if status >= 500:
+                    problems.append(f"{role} {method} {name} {path[:80]}: {status}")
     assert not problems, "\n".join(problems)
