@@ -117,7 +117,7 @@ def test_no_service_no_link(video: Appointment, cast: Cast, settings) -> None:
     page = verified_client(cast.assistant_a).get(
         reverse("agenda:appointment", args=[video.public_id])
     )
-    assert "alleen de behandelend zorgverlener" not in page.content.decode()
+    assert "alleen de behandelende zorgverlener" not in page.content.decode()
 
 
 def test_a_cancelled_appointment_has_no_room(video: Appointment, cast: Cast) -> None:
@@ -212,7 +212,7 @@ def test_other_staff_of_the_practice_get_no_link_and_no_token(
     page = verified_client(user).get(reverse("agenda:appointment", args=[video_now.public_id]))
     assert page.status_code == 200
     content = page.content.decode()
-    assert "alleen de behandelend zorgverlener (Dokter A) neemt deel" in content
+    assert "alleen de behandelende zorgverlener (Dokter A) neemt deel" in content
     assert reverse("agenda:join_video", args=[video_now.public_id]) not in content
     assert no_token_in(page)
 

@@ -135,5 +135,5 @@ def test_an_assistant_sees_that_only_the_treating_gp_joins(ui: UI, consult: Appo
     log_in(ui, assistant)
     page = ui.goto(f"/agenda/afspraak/{consult.public_id}/")
     assert page.get_by_role("button", name="Start het beeldbellen").count() == 0
-    assert "alleen de behandelend zorgverlener" in page.content()
+    assert "alleen de behandelende zorgverlener" in page.content()
     assert "jwt" not in page.content()
