@@ -197,14 +197,7 @@ def change_staff_member(
     elif not membership.user.is_active:
         membership.user.is_active = True
         membership.user.save(update_fields=["is_active"])
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="staff_membership",
-        practice=membership.practice,
-        object_ids=[membership.public_id],
-        detail=detail,
-    )
+    _log_membership_change(membership, by=by, detail=detail)
     return membership
 
 
@@ -298,16 +291,24 @@ def _grant_requested_role(
     locked.role = role
     _clear_request(locked)
     locked.save(update_fields=["role", "requested_role", "requested_by", "requested_at"])
+    _log_membership_change(
+        locked, by=by, detail=f"zorgrol {role} bevestigd", system_name=system_name
+    )
+    return locked
+
+
+def _log_membership_change(
+    membership: Membership, *, by: User | None, detail: str, system_name: str = ""
+) -> None:
     record_access(
         actor=by,
         action=AuditAction.CHANGE,
         object_kind="staff_membership",
-        practice=locked.practice,
-        object_ids=[locked.public_id],
-        detail=f"zorgrol {role} bevestigd",
+        practice=membership.practice,
+        object_ids=[membership.public_id],
+        detail=detail,
         system_name=system_name,
     )
-    return locked
 
 
 @transaction.atomic
@@ -323,14 +324,7 @@ def refuse_clinical_role(*, membership: Membership, role: str, by: User) -> Memb
         locked.user.is_active = False
         locked.user.save(update_fields=["is_active"])
         locked.user.end_all_sessions()
-    record_access(
-        actor=by,
-        action=AuditAction.CHANGE,
-        object_kind="staff_membership",
-        practice=locked.practice,
-        object_ids=[locked.public_id],
-        detail=f"zorgrol {role} geweigerd",
-    )
+    _log_membership_change(locked, by=by, detail=f"zorgrol {role} geweigerd")
     return locked
 
 
