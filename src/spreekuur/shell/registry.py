@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from django.apps import apps
-from django.core.signals import setting_changed
-
-from spreekuur.core.contributions import collected
+from spreekuur.core.contributions import collected, declared
 from spreekuur.core.registry import (
     Contributions,
     Counter,
@@ -60,21 +56,7 @@ def url_includes() -> list[tuple[str, str]]:
     return [include for c in _all() for include in c.urls]
 
 
-@cache
 def patient_log_screens() -> tuple[PatientLogScreen, ...]:
     """What each installed app keeps out of a patient's own access log, from its
     AppConfig's `patient_log_screens()` (a separate method: only this log asks for it)."""
-    found: list[PatientLogScreen] = []
-    for config in apps.get_app_configs():
-        declare = getattr(config, "patient_log_screens", None)
-        if callable(declare):
-            found.extend(declare())
-    return tuple(found)
-
-
-def _forget(*, setting: str, **_kwargs: Any) -> None:
-    if setting == "INSTALLED_APPS":  # a test that installs another app sees its screens
-        patient_log_screens.cache_clear()
-
-
-setting_changed.connect(_forget)
+    return tuple(screen for screens in declared("patient_log_screens") for screen in screens)
