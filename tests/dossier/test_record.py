@@ -730,3 +730,44 @@ def test_the_staff_form_records_a_blood_pressure(cast: Cast) -> None:
 def test_the_web_record_says_when_no_allergy_is_known_as_the_pdf_does(opened: Cast) -> None:
     """The PDF has a line 'none known'; the web record said nothing (issue 15, defect 9)."""
     assert "Geen allergieën of intoleranties bekend." in portal_page(opened)
+
+
+def test_a_gp_records_a_medicine_with_its_gstandaard_code(cast: Cast) -> None:
+    """The code goes with the name to the pharmacy (prescriptions.fhir); level and code
+    come together or not at all, in the form and in the database."""
+    from spreekuur.dossier.forms import MedicationForm
+    from spreekuur.dossier.models import Medication
+
+    base = {"name": "Metformine 500 mg", "dosage": "2 dd 1", "started_on": "2026-01-05"}
+    assert MedicationForm(
+        {**base, "gstandaard_level": "prk", "gstandaard_code": "29998"}
+    ).is_valid()
+    assert MedicationForm(base).is_valid()
+    for wrong in (
+        {"gstandaard_level": "prk"},
+        {"gstandaard_code": "29998"},
+        {"gstandaard_level": "prk", "gstandaard_code": "A10BA02"},
+        {"gstandaard_level": "atc", "gstandaard_code": "1"},
+    ):
+        assert not MedicationForm({**base, **wrong}).is_valid(), wrong
+    medication = services.record_medication(
+        patient=cast.patient_a,
+        name="Metformine 500 mg",
+        dosage="2 dd 1",
+        started_on=date(2026, 1, 5),
+        gstandaard_level="prk",
+        gstandaard_code="29998",
+        by=cast.gp_a,
+    )
+    assert (medication.gstandaard_level, medication.gstandaard_code) == ("prk", "29998")
+    with pytest.raises(BusinessRuleError):
+        services.record_medication(
+            patient=cast.patient_a,
+            name="X",
+            dosage="1",
+            started_on=date(2026, 1, 5),
+            gstandaard_level="prk",
+            by=cast.gp_a,
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Medication.objects.filter(pk=medication.pk).update(gstandaard_code="")

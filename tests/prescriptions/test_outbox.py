@@ -187,7 +187,7 @@ def _dispense(item_id: str, status: str = "completed") -> bytes:
         {
             "resourceType": "MedicationDispense",
             "status": status,
-            "medicationCodeableConcept": {"text": "x"},
+            "medicationCodeableConcept": {"text": "Metformine 500 mg"},
             "authorizingPrescription": [{"identifier": {"value": f"urn:uuid:{item_id}"}}],
         }
     ).encode()

@@ -155,7 +155,11 @@ def test_the_assistant_forwards_and_the_gp_approves_with_an_outbox_message(
     message = OutboxMessage.objects.get(item=item)
     assert message.status == "wachtend" and message.pharmacy == repeats.pharmacy
     parsed = MedicationRequest(message.payload)  # a real R4 client reads it back
-    assert parsed.identifier[0].value == f"urn:uuid:{item.public_id}"
+    assert parsed.id == str(item.public_id)
+    assert [i.value for i in parsed.identifier] == [
+        f"urn:uuid:{item.public_id}",
+        str(item.public_id),
+    ]
     assert parsed.medicationCodeableConcept.text == "Metformine 500 mg"
     assert parsed.contained[0].identifier[0].value == repeats.cast.patient_a.bsn
     assert parsed.dispenseRequest.quantity.value == 90

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.forms import DateInput, StyledForm, set_choices
-from spreekuur.dossier.models import AllergyKind, ContactKind, validate_icpc
+from spreekuur.dossier.models import AllergyKind, ContactKind, GStandaardLevel, validate_icpc
 
 # A SOEP line of a long consult is a few hundred words; a pasted letter belongs in the
 # post, not in one line of the journal.
@@ -84,6 +84,27 @@ class MedicationForm(StyledForm):
     dosage = forms.CharField(label=_("Dosering"), max_length=150)
     started_on = forms.DateField(label=_("Gestart op"), widget=DateInput())
     chronic = forms.BooleanField(label=_("Chronisch gebruik"), required=False)
+    gstandaard_level = forms.ChoiceField(
+        label=_("G-Standaard-niveau"),
+        choices=[("", _("Geen code")), *GStandaardLevel.choices],
+        required=False,
+    )
+    gstandaard_code = forms.RegexField(
+        label=_("G-Standaardcode"),
+        help_text=_("Voor de apotheek: de code leest zij zonder twijfel, de naam niet altijd."),
+        regex=r"^\d{1,8}$",
+        max_length=8,
+        required=False,
+        error_messages={"invalid": _("Een G-Standaardcode is 1 tot 8 cijfers.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if bool(cleaned.get("gstandaard_level")) != bool(cleaned.get("gstandaard_code")):
+            raise forms.ValidationError(
+                _("Geef bij een G-Standaardcode ook het niveau, en omgekeerd.")
+            )
+        return cleaned
 
 
 class AllergyForm(StyledForm):

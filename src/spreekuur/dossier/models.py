@@ -114,8 +114,28 @@ class JournalEntry(ClinicalRow):
         return f"journal {self.public_id}"
 
 
+class GStandaardLevel(models.TextChoices):
+    """The levels of the G-Standaard (Z-Index) at which a medicine can be coded."""
+
+    GPK = "gpk", _("GPK (generiek product)")
+    PRK = "prk", _("PRK (voorschrijfproduct)")
+    HPK = "hpk", _("HPK (handelsproduct)")
+    ZI = "zi", _("ZI-nummer (artikel)")
+
+
 class Medication(ClinicalRow):
     name = models.CharField(_("geneesmiddel"), max_length=150)
+    # The medicine's G-Standaard code where the practice knows it: the pharmacy then
+    # reads the code, not the name (prescriptions.fhir).
+    gstandaard_level = models.CharField(
+        _("G-Standaard-niveau"), max_length=3, choices=GStandaardLevel.choices, blank=True
+    )
+    gstandaard_code = models.CharField(
+        _("G-Standaardcode"),
+        max_length=8,
+        blank=True,
+        validators=[RegexValidator(r"^\d{1,8}$", _("Een G-Standaardcode is 1 tot 8 cijfers."))],
+    )
     dosage = models.CharField(_("dosering"), max_length=150)
     started_on = models.DateField(_("gestart op"))
     ended_on = models.DateField(_("gestopt op"), null=True, blank=True)
@@ -143,6 +163,12 @@ class Medication(ClinicalRow):
             models.CheckConstraint(
                 condition=Q(repeatable=False) | ~Q(quantity=""),
                 name="repeatable_medication_has_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(gstandaard_level="", gstandaard_code="")
+                | (~Q(gstandaard_level="") & ~Q(gstandaard_code="")),
+                name="gstandaard_level_and_code_together",
+                violation_error_message=_("Geef bij een G-Standaardcode ook het niveau."),
             ),
         ]
         indexes = [models.Index(fields=["practice", "patient", "started_on"])]

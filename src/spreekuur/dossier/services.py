@@ -177,6 +177,8 @@ def record_medication(
     dosage: str,
     started_on: date,
     chronic: bool = False,
+    gstandaard_level: str = "",
+    gstandaard_code: str = "",
     by: User,
 ) -> Medication:
     _require(by, patient, capabilities.can_record_medication(by))
@@ -188,6 +190,8 @@ def record_medication(
         dosage=dosage.strip(),
         started_on=started_on,
         chronic=chronic,
+        gstandaard_level=gstandaard_level,
+        gstandaard_code=gstandaard_code.strip(),
         prescriber=by,
         created_by=by,
     )

@@ -9,6 +9,7 @@ from spreekuur.prescriptions.services.reads import (
     record_repeat_list_read,
 )
 from spreekuur.prescriptions.services.requests import (
+    DispenseMismatch,
     IllegalTransition,
     approve_items,
     confirm_ready,
@@ -20,6 +21,7 @@ from spreekuur.prescriptions.services.requests import (
 from spreekuur.prescriptions.services.settings import add_pharmacy, set_route
 
 __all__ = [
+    "DispenseMismatch",
     "IllegalTransition",
     "add_pharmacy",
     "approve_items",

@@ -18,13 +18,13 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
-from spreekuur.core.models import AuditAction
+from spreekuur.core.models import AuditAction, AuditOutcome
 from spreekuur.dossier.models import Medication
 from spreekuur.patients.models import Patient
 from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.patients.portal import portal_capacity
 from spreekuur.prescriptions import capabilities
-from spreekuur.prescriptions.fhir import medication_request
+from spreekuur.prescriptions.fhir import DispenseReport, dispense_mismatch, medication_request
 from spreekuur.prescriptions.models import (
     TRANSITIONS,
     Channel,
@@ -48,6 +48,18 @@ DECISION_FIELDS = ["status", "decided_by", "decided_at", "updated_at"]
 
 class IllegalTransition(BusinessRuleError):
     """A status step the machine does not allow (e.g. approving what was rejected)."""
+
+
+MISMATCH_WORDS = {"patient": "andere patiënt", "medicine": "ander geneesmiddel"}
+
+
+class DispenseMismatch(BusinessRuleError):
+    """The pharmacy's dispense names another patient or another medicine than the
+    prescription it refers to. `part` says which ("patient" or "medicine")."""
+
+    def __init__(self, part: str) -> None:
+        super().__init__(part)
+        self.part = part
 
 
 def transition(item: RepeatRequestItem, to: str) -> None:
@@ -273,28 +285,37 @@ def approve_items(*, items: Sequence[RepeatRequestItem], by: User) -> int:
     return len(locked)
 
 
-@transaction.atomic
-def confirm_ready(*, pharmacy: Pharmacy, item_public_id: str) -> RepeatRequestItem | None:
+def confirm_ready(*, pharmacy: Pharmacy, dispense: DispenseReport) -> RepeatRequestItem | None:
     """The pharmacy says the medicine is ready (through its own door, with its token).
     Idempotent: a second confirmation changes nothing. None for an item that is not this
-    pharmacy's."""
+    pharmacy's. A dispense whose patient or medicine is not the prescription's is
+    refused (DispenseMismatch), and the refusal is in the patient's access log."""
+    item, mismatch = _confirm_ready(pharmacy, dispense)
+    if mismatch is not None:
+        # Raised outside the transaction, so that the refusal's log entry stays.
+        raise DispenseMismatch(mismatch)
+    return item
+
+
+@transaction.atomic
+def _confirm_ready(
+    pharmacy: Pharmacy, dispense: DispenseReport
+) -> tuple[RepeatRequestItem | None, str | None]:
     item = (
         RepeatRequestItem.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("request__patient__practice")
+        .select_related("request__patient__practice", "outbox")
         .filter(
-            public_id=item_public_id, request__pharmacy=pharmacy, practice_id=pharmacy.practice_id
+            public_id=dispense.item_id,
+            request__pharmacy=pharmacy,
+            practice_id=pharmacy.practice_id,
         )
         .first()
     )
     if item is None:
-        return None
-    if item.status == ItemStatus.READY:
-        return item
-    transition(item, ItemStatus.READY)
-    item.ready_at = timezone.now()
-    item.save(update_fields=["status", "ready_at", "updated_at"])
+        return None, None
     patient = item.request.patient
-    record_access(
+    audit = partial(
+        record_access,
         actor=None,
         action=AuditAction.CHANGE,
         object_kind="repeatrequest",
@@ -302,12 +323,24 @@ def confirm_ready(*, pharmacy: Pharmacy, item_public_id: str) -> RepeatRequestIt
         patient=patient,
         object_ids=[item.public_id],
         channel="api",
-        detail=f"klaar bij {pharmacy.name}",
         actor_role="apotheek",  # signed in with the pharmacy's own token
         system_name=pharmacy.name,
     )
+    # Held against what we sent (not sent yet: the status step below refuses it).
+    sent = getattr(item, "outbox", None)
+    mismatch = dispense_mismatch(sent.payload, dispense) if sent is not None else None
+    if mismatch is not None:
+        # The log says what did not match, never the BSN or medicine the pharmacy sent.
+        audit(outcome=AuditOutcome.DENIED, detail=f"afgifte geweigerd: {MISMATCH_WORDS[mismatch]}")
+        return item, mismatch
+    if item.status == ItemStatus.READY:
+        return item, None
+    transition(item, ItemStatus.READY)
+    item.ready_at = timezone.now()
+    item.save(update_fields=["status", "ready_at", "updated_at"])
+    audit(detail=f"klaar bij {pharmacy.name}")
     _notify([item])
-    return item
+    return item, None
 
 
 def _notify(items: list[RepeatRequestItem]) -> None:
