@@ -239,3 +239,25 @@ def test_the_accorderingslijst_writes_lab_values_and_dates_in_dutch(
     )
     assert "<strong>27,5</strong>" in page
     assert not re.search(r"\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", page)
+
+
+@pytest.mark.parametrize("status", ["P", "W"])
+def test_the_accorderingslijst_shows_no_preliminary_or_withdrawn_lab_value(
+    straight_to_gp: Repeats, status: str
+) -> None:
+    """A GP deciding on metformin must not read an eGFR the lab still calls preliminary,
+    or one it withdrew."""
+    cast = straight_to_gp.cast
+    from spreekuur.results.samples import SampleResult
+
+    receive(cast, oru(cast.patient_a, SampleResult("3907", "27.5", "ml/min/1,73m2"), order="R1"))
+    if status == "W":  # the lab withdraws the value it sent
+        withdrawal = SampleResult("3907", "27.5", "ml/min/1,73m2", status="W")
+        receive(cast, oru(cast.patient_a, withdrawal, order="R1"))
+    else:
+        LabResult.objects.update(status="voorlopig")
+    straight_to_gp.request(straight_to_gp.metformin)
+    page = (
+        verified_client(cast.gp_a).get(reverse("prescriptions:accorderingslijst")).content.decode()
+    )
+    assert "27,5" not in page

@@ -136,6 +136,34 @@ def test_an_import_of_a_damaged_message_is_whole_or_in_quarantine(
     ).exists()
 
 
+@FUZZ
+@given(
+    control_id=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n|"),
+        min_size=1,
+        max_size=199,
+    ),
+    bom=st.booleans(),
+    quarantined=st.booleans(),
+)
+def test_the_ack_always_echoes_the_control_id(
+    control_id: str, bom: bool, quarantined: bool
+) -> None:
+    """MSA-2 is MSH-10 as sent, also after a byte order mark and however long (up to
+    HL7's 199), only without control characters and HL7's delimiters (issue 17, 10)."""
+    from spreekuur.results.api import _hl7_ack
+    from spreekuur.results.services import ImportOutcome
+
+    raw = VALID["hl7v2"].replace(b"|F1|", f"|{control_id}|".encode(), 1)
+    ack = _hl7_ack(b"\xef\xbb\xbf" + raw if bom else raw, ImportOutcome(refused=quarantined))
+    segments = ack.content.decode().split("\r")
+    assert segments[-1] == "" and len(segments) == 3  # MSH, MSA: nothing injected
+    msa = segments[1].split("|")
+    unsafe = set("\x7f^~\\&") | {chr(c) for c in range(0x20)} | {chr(c) for c in range(0x80, 0xA0)}
+    assert msa[:2] == ["MSA", "AE" if quarantined else "AA"]
+    assert msa[2] == "".join(char for char in control_id if char not in unsafe)
+
+
 def test_a_nul_byte_in_the_message_type_is_quarantined_with_a_readable_reason(
     cast_for_fuzz,
 ) -> None:
@@ -161,10 +189,15 @@ def cast_for_fuzz(db: None):
     return practice
 
 
-def test_an_unknown_resource_type_inside_a_bundle_is_refused() -> None:
-    """Found by the fuzzer: fhir.resources raised a KeyError for it."""
+def test_an_unknown_resource_type_inside_a_bundle_files_nothing_under_a_patient() -> None:
+    """Found by the fuzzer: fhir.resources raised a KeyError for it. Each entry stands on
+    its own now: the unknown one is passed over, and the results that point at it have
+    no patient, so they go to the work list."""
     raw = VALID["fhir"].replace(b'"resourceType": "Patient"', b'"resourceType": "atient"')
-    assert _parse("fhir", raw) is None
+    parsed = _parse("fhir", raw)
+    assert parsed is not None
+    [report] = parsed.reports
+    assert report.unresolved and not report.patient.bsn and len(report.results) == 3
 
 
 def test_the_hl7_library_never_logs_a_field(caplog: pytest.LogCaptureFixture) -> None:

@@ -225,9 +225,16 @@ def test_unusable_fhir_is_quarantined(cast: Cast, raw: bytes, reason: str) -> No
 
 def test_a_fhir_validation_error_does_not_copy_patient_data_into_the_reason(cast: Cast) -> None:
     raw = fhir_bundle(sample_patient(cast.patient_a), [LDL], bundle_id="B2", taken=taken())
-    raw = raw.replace(b'"birthDate": "', b'"birthDate": "GEHEIM-')
-    outcome = receive(cast, raw, door="fhir")
-    assert outcome.quarantined and "GEHEIM" not in outcome.reason
+    # An invalid Patient entry: its results wait on the work list, never filed by guess.
+    broken_patient = raw.replace(b'"birthDate": "', b'"birthDate": "GEHEIM-')
+    [message] = receive(cast, broken_patient, door="fhir").messages
+    assert message.status == MessageStatus.UNMATCHED and "ongeldig" in message.reason
+    assert "GEHEIM" not in message.reason and LabResult.objects.count() == 0
+    # An invalid bundle as such is refused whole, just as silent about its content.
+    broken_bundle = raw.replace(b'"identifier": {"value": "B2"}', b'"identifier": "GEHEIM"')
+    outcome = receive(cast, broken_bundle, door="fhir")
+    assert outcome.quarantined and "identifier" in outcome.reason
+    assert "GEHEIM" not in outcome.reason
 
 
 def test_a_csv_file_is_stored_per_patient(cast: Cast) -> None:

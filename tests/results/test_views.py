@@ -138,7 +138,9 @@ def test_a_partial_message_is_read_again_after_the_table_has_the_test(cast: Cast
 
     message = receive(cast, oru(cast.patient_a, LDL, SampleResult("77777", "3", "U/l"))).messages[0]
     assert message.status == MessageStatus.PARTIAL
-    LabTest.objects.create(nhg_code="77777", mnemonic="PROEF", name="proef", patient_name="Proef")
+    LabTest.objects.create(
+        nhg_code="77777", mnemonic="PROEF", name="proef", patient_name="Proef", unit="U/l"
+    )
     client = verified_client(cast.assistant_a)
     client.post(reverse("results:lab_message", args=[message.public_id]), {"actie": "opnieuw"})
     message.refresh_from_db()

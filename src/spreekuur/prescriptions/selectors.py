@@ -33,7 +33,7 @@ from spreekuur.prescriptions.models import (
     RepeatRequestItem,
     Route,
 )
-from spreekuur.results.models import LabResult
+from spreekuur.results.models import RELEASABLE_STATUSES, LabResult
 
 
 def _practice(user: User) -> Practice:
@@ -168,7 +168,12 @@ def with_context(items: list[RepeatRequestItem]) -> list[Review]:
     if codes:
         rows = (
             LabResult.objects.filter(
-                patient_id__in=patient_ids, test__nhg_code__in=codes, replaced_by__isnull=True
+                patient_id__in=patient_ids,
+                test__nhg_code__in=codes,
+                replaced_by__isnull=True,
+                # Not a value the lab withdrew, nor a preliminary or pending one.
+                withdrawn_at__isnull=True,
+                status__in=RELEASABLE_STATUSES,
             )
             .order_by("observed_at")
             .values_list(

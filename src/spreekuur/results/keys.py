@@ -16,9 +16,12 @@ def content_key(
     flag: str | None = None,
     preliminary: bool = False,
     observed_at: str = "",
+    extra: str = "",
 ) -> str:
     """A short digest of what the lab said about one test: a result that comes again with
-    the same content is the one already stored (the door and the demo use this one rule)."""
+    the same content is the one already stored (the door and the demo use this one rule).
+    `extra` holds what a plain number does not have (a value's code, a range in words);
+    left empty, the key is the one stored results have always had."""
     content = "|".join(
         str(part)
         for part in (
@@ -32,4 +35,6 @@ def content_key(
             observed_at,
         )
     )
+    if extra:
+        content += "|" + extra
     return hashlib.sha256(content.encode()).hexdigest()[:16]

@@ -91,6 +91,8 @@ class MessageStatus(models.TextChoices):
     UNMATCHED = "niet-gekoppeld", _("patiënt niet gevonden")
     QUARANTINED = "quarantaine", _("in quarantaine")
     HANDLED = "afgehandeld", _("afgehandeld")
+    # The same report already waits on the work list (it came through another door).
+    DUPLICATE = "dubbel", _("al op de werklijst")
 
 
 # What still needs someone at the practice.
@@ -119,6 +121,8 @@ class LabMessage(models.Model):
     # Who the lab says the patient is, for the work list when no patient matched.
     identity = models.JSONField(default=dict, blank=True)
     result_count = models.PositiveIntegerField(default=0)
+    # What the report says, whatever door or bytes it came in: one work-list entry for it.
+    report_key = models.CharField(max_length=64, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -130,6 +134,11 @@ class LabMessage(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["practice", "digest", "part"], name="lab_message_once_per_practice"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "report_key"],
+                condition=Q(status__in=OPEN_STATUSES) & ~Q(report_key=""),
+                name="lab_message_open_once_per_report",
             ),
         ]
         indexes = [models.Index(fields=["practice", "status", "received_at"])]
@@ -164,9 +173,34 @@ class Flag(models.TextChoices):
     CRITICAL_LOW = "LL", _("veel lager dan normaal")
     CRITICAL_HIGH = "HH", _("veel hoger dan normaal")
     ABNORMAL = "A", _("afwijkend")
+    # A qualitative result the lab calls critical (HL7 "AA"): it goes to the top too.
+    CRITICAL_ABNORMAL = "AA", _("sterk afwijkend")
 
 
-CRITICAL_FLAGS = (Flag.CRITICAL_HIGH, Flag.CRITICAL_LOW)
+CRITICAL_FLAGS = (Flag.CRITICAL_HIGH, Flag.CRITICAL_LOW, Flag.CRITICAL_ABNORMAL)
+
+
+class ResultStatus(models.TextChoices):
+    """What the lab says of the value (HL7 OBX-11, FHIR Observation.status). Only a final
+    or corrected value can go online; a withdrawn one is marked by `withdrawn_at`."""
+
+    FINAL = "definitief", _("definitief")
+    CORRECTED = "gecorrigeerd", _("gecorrigeerd")
+    PRELIMINARY = "voorlopig", _("voorlopig")
+    PENDING = "in-behandeling", _("nog in behandeling")
+
+
+RELEASABLE_STATUSES = (ResultStatus.FINAL, ResultStatus.CORRECTED)
+
+
+class ValueKind(models.TextChoices):
+    """What kind of value the lab sent, kept as it is: a number (with a comparator such
+    as "<"), a text, a code (SNOMED "not detected"), or a ratio (a titer 1:128)."""
+
+    QUANTITY = "getal", _("getal")
+    TEXT = "tekst", _("tekst")
+    CODED = "code", _("code")
+    RATIO = "verhouding", _("verhouding")
 
 
 class LabResult(models.Model):
@@ -186,14 +220,28 @@ class LabResult(models.Model):
     base_key = models.CharField(max_length=200)
     source_key = models.CharField(max_length=220)
     observed_at = models.DateTimeField(_("afgenomen op"))
+    value_kind = models.CharField(
+        _("soort waarde"), max_length=10, choices=ValueKind.choices, default=ValueKind.QUANTITY
+    )
     value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     comparator = models.CharField(max_length=2, blank=True)
-    value_text = models.CharField(_("uitslag"), max_length=60)
+    # As the lab wrote it ("<0.5", "1:128", "niet aangetoond"): what people read.
+    value_text = models.CharField(_("uitslag"), max_length=200, blank=True)
+    value_code = models.CharField(_("code van de uitslag"), max_length=40, blank=True)
+    value_system = models.CharField(_("codestelsel van de uitslag"), max_length=120, blank=True)
+    ratio_numerator = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    ratio_denominator = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     unit = models.CharField(_("eenheid"), max_length=20, blank=True)
     reference_low = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     reference_high = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    # The range as the lab wrote it ("70_105", "negatief"), also when it has no numbers.
+    reference_as_sent = models.CharField(_("referentie van het lab"), max_length=200, blank=True)
     flag = models.CharField(_("afwijking"), max_length=2, choices=Flag.choices, blank=True)
-    preliminary = models.BooleanField(_("voorlopig"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ResultStatus.choices, default=ResultStatus.FINAL
+    )
+    # The lab withdrew it (HL7 OBX-11 D or W, FHIR entered-in-error): never online again.
+    withdrawn_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
     replaces = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
     )
@@ -228,7 +276,31 @@ class LabResult(models.Model):
                 condition=Q(reviewed_at__isnull=True) | Q(reviewed_by__isnull=False),
                 name="lab_result_reviewed_by_someone",
             ),
-            models.CheckConstraint(condition=~Q(value_text=""), name="lab_result_has_a_value"),
+            # Only a result still pending at the lab may come without a value.
+            models.CheckConstraint(
+                condition=~Q(value_text="") | Q(status=ResultStatus.PENDING),
+                name="lab_result_has_a_value",
+            ),
+            # A preliminary or pending value never goes online, however it is written.
+            models.CheckConstraint(
+                condition=Q(released=False) | Q(status__in=RELEASABLE_STATUSES),
+                name="lab_result_released_only_final",
+            ),
+            models.CheckConstraint(
+                condition=Q(released=False) | Q(withdrawn_at__isnull=True),
+                name="lab_result_withdrawn_never_online",
+            ),
+            models.CheckConstraint(
+                condition=Q(value_kind=ValueKind.TEXT)
+                | Q(value_kind=ValueKind.QUANTITY, value__isnull=False)
+                | (Q(value_kind=ValueKind.CODED) & ~Q(value_code=""))
+                | Q(
+                    value_kind=ValueKind.RATIO,
+                    ratio_numerator__isnull=False,
+                    ratio_denominator__isnull=False,
+                ),
+                name="lab_result_value_fits_its_kind",
+            ),
         ]
         indexes = [
             models.Index(fields=["practice", "patient", "test", "observed_at"]),
@@ -244,6 +316,29 @@ class LabResult(models.Model):
         return f"lab result {self.public_id}"
 
     @property
+    def preliminary(self) -> bool:
+        """Not the lab's final word yet (preliminary or still pending): never online."""
+        return self.status not in RELEASABLE_STATUSES
+
+    @preliminary.setter
+    def preliminary(self, value: bool) -> None:
+        # For callers that build rows by the old boolean (bench/results.py).
+        self.status = ResultStatus.PRELIMINARY if value else ResultStatus.FINAL
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def status_note(self) -> str:
+        """What staff see beside the value when it is not simply final."""
+        if self.is_withdrawn:
+            return str(_("ingetrokken door het lab"))
+        if self.status == ResultStatus.FINAL:
+            return ""
+        return str(ResultStatus(self.status).label)
+
+    @property
     def out_of_range(self) -> bool:
         return self.flag != Flag.NORMAL
 
@@ -254,7 +349,7 @@ class LabResult(models.Model):
     @property
     def is_abnormal(self) -> bool:
         """Out of range without a direction (a qualitative result)."""
-        return self.flag == Flag.ABNORMAL
+        return self.flag in (Flag.ABNORMAL, Flag.CRITICAL_ABNORMAL)
 
     @property
     def is_critical(self) -> bool:
@@ -268,7 +363,8 @@ class LabResult(models.Model):
 
     @property
     def awaits_review(self) -> bool:
-        return self.reviewed_at is None
+        """The GP has still to look at it (a withdrawn result needs no comment)."""
+        return self.reviewed_at is None and self.withdrawn_at is None
 
     @property
     def value_display(self) -> str:
@@ -278,6 +374,7 @@ class LabResult(models.Model):
 
     @property
     def reference_text(self) -> str:
+        """The range in the reader's language; a range without numbers as the lab wrote it."""
         low, high = self.reference_low, self.reference_high
         if low is not None and high is not None:
             return f"{_plain(low)} - {_plain(high)}"
@@ -285,7 +382,7 @@ class LabResult(models.Model):
             return f"< {_plain(high)}"
         if low is not None:
             return f"> {_plain(low)}"
-        return ""
+        return self.reference_as_sent
 
 
 # A decimal point between two digits ("5.40", "<0.5", "1.2-3.4"), not a full stop in a text.

@@ -39,9 +39,12 @@ def _practice_id(user: User) -> int:
 
 def _awaiting_review(by: User, everyone: bool) -> QuerySet[LabResult]:
     """The GP's own (ordered by them or their list patients) and the ones nobody owns;
-    `everyone`: the whole practice's (for a locum). Never a replaced version."""
+    `everyone`: the whole practice's (for a locum). Never a replaced or withdrawn one."""
     rows = LabResult.objects.filter(
-        practice_id=_practice_id(by), reviewed_at__isnull=True, replaced_by__isnull=True
+        practice_id=_practice_id(by),
+        reviewed_at__isnull=True,
+        replaced_by__isnull=True,
+        withdrawn_at__isnull=True,
     )
     if not everyone:
         rows = rows.filter(Q(reviewer=by) | Q(reviewer__isnull=True))

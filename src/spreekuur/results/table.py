@@ -1,10 +1,15 @@
-"""The test table in memory for one import run: codes to tests, and reference ranges."""
+"""The test table in memory for one import run: codes to tests, and reference ranges.
+
+A result coded only in LOINC finds its NHG test through `data/loinc_nhg.csv` (each
+mapping with its source), besides the one LOINC code each test row carries."""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +29,14 @@ class TestTable:
     @classmethod
     def load(cls) -> TestTable:
         tests = list(LabTest.objects.prefetch_related("ranges"))
-        return cls(
-            by_nhg={test.nhg_code: test for test in tests},
-            by_loinc={test.loinc: test for test in tests if test.loinc},
-        )
+        by_nhg = {test.nhg_code: test for test in tests}
+        by_loinc = {
+            loinc: by_nhg[nhg_code]
+            for loinc, nhg_code in loinc_to_nhg().items()
+            if nhg_code in by_nhg
+        }
+        by_loinc |= {test.loinc: test for test in tests if test.loinc}
+        return cls(by_nhg=by_nhg, by_loinc=by_loinc)
 
     def find(self, system: str, code: str) -> LabTest | None:
         if system == NHG:
@@ -35,6 +44,24 @@ class TestTable:
         if system == LOINC:
             return self.by_loinc.get(code)
         return None
+
+    def find_first(self, codes: Iterable[tuple[str, str]]) -> LabTest | None:
+        """The test of the first (system, code) that names one: the lab's own code, then
+        the others it gave for the same test (OBX-3.4-6, further FHIR codings)."""
+        for system, code in codes:
+            if (test := self.find(system, code)) is not None:
+                return test
+        return None
+
+
+@lru_cache(maxsize=4)
+def loinc_to_nhg(path: Path = DATA / "loinc_nhg.csv") -> dict[str, str]:
+    """LOINC code → NHG number, from the mapping table (read once per process)."""
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8") as handle:
+        rows = csv.DictReader((line for line in handle if not line.startswith("#")), delimiter=";")
+        return {row["loinc"].strip(): row["nhg_code"].strip() for row in rows if row["loinc"]}
 
 
 def _decimal(text: str) -> Decimal | None:

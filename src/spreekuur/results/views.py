@@ -137,7 +137,7 @@ def result_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "history": history,
             "chart": trend_chart([*reversed(history), result]),
             "form": form,
-            "can_review": capabilities.can_review_results(user) and result.reviewed_at is None,
+            "can_review": capabilities.can_review_results(user) and result.awaits_review,
         },
     )
 

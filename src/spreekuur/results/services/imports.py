@@ -3,16 +3,21 @@
 The same bytes twice are stored once (a digest per practice); the same result twice is
 stored once (a source key per practice), also when it comes through another door. What
 cannot be used waits as a `LabMessage` with its reason: unreadable (quarantine), no
-matching patient (the assistant's work list), or some results not usable (partial)."""
+matching patient (the assistant's work list), or some results not usable (partial); the
+same report waits there once, whatever door or bytes it came in (a report key). A result
+the lab withdraws leaves the portal at once; a correction replaces the earlier version."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import Membership, User
@@ -22,15 +27,27 @@ from spreekuur.core.roles import Channel, StaffRole
 from spreekuur.patients.models import Patient
 from spreekuur.results.keys import content_key
 from spreekuur.results.models import (
+    OPEN_STATUSES,
     Flag,
     LabMessage,
     LabResult,
     LabTest,
     MessageStatus,
+    ResultStatus,
+    ValueKind,
     age_on,
 )
-from spreekuur.results.parsers import PARSERS, Parsed, Report, ReportedResult, Unreadable, decode
+from spreekuur.results.parsers import (
+    PARSERS,
+    Parsed,
+    Report,
+    ReportedResult,
+    Unreadable,
+    decode,
+    split_hl7_batch,
+)
 from spreekuur.results.table import TestTable
+from spreekuur.results.units import FitOutcome, fit_to_test
 
 logger = logging.getLogger(__name__)
 
@@ -40,14 +57,30 @@ class ImportOutcome:
     messages: list[LabMessage] = field(default_factory=list)
     duplicate: bool = False
     stored: int = 0
+    # What was passed over without being a problem (grouping entries of a FHIR bundle).
+    notes: list[str] = field(default_factory=list)
+    # The message as a whole could not be used (kept in quarantine, or already there).
+    refused: bool = False
 
     @property
     def quarantined(self) -> bool:
-        return any(m.status == MessageStatus.QUARANTINED for m in self.messages)
+        return self.refused or any(m.status == MessageStatus.QUARANTINED for m in self.messages)
 
     @property
     def reason(self) -> str:
         return " ".join(m.reason for m in self.messages if m.reason)
+
+    @property
+    def set_aside(self) -> list[str]:
+        """Why parts or results of a message that was read were not stored: each waits on
+        the work list (or already did, through another door)."""
+        return [
+            m.reason
+            for m in self.messages
+            if m.status != MessageStatus.IMPORTED
+            and m.status != MessageStatus.QUARANTINED
+            and m.reason
+        ]
 
 
 def _storable(raw: bytes) -> str:
@@ -137,31 +170,89 @@ def _store_parsed(
                 message, report, parsed=parsed, table=table, by=by, channel=channel
             )
             outcome.messages.append(message)
+        outcome.notes = list(parsed.notes)
         return outcome
 
 
 def _quarantine(
     practice: Practice, door: str, raw: bytes, digest: str, source: str, reason: str
 ) -> ImportOutcome:
-    try:
-        with transaction.atomic():
-            message = LabMessage.objects.create(
-                practice=practice,
-                door=door,
-                digest=digest,
-                source=source[:120],
-                raw=_storable(raw),
-                status=MessageStatus.QUARANTINED,
-                reason=_without_nul(reason),  # it may quote the message (its type)
-            )
-    except IntegrityError:
-        return ImportOutcome(duplicate=True)
-    return ImportOutcome(messages=[message])
+    message = LabMessage(
+        practice=practice,
+        door=door,
+        digest=digest,
+        source=source[:120],
+        raw=_storable(raw),
+        status=MessageStatus.QUARANTINED,
+        reason=_without_nul(reason),  # it may quote the message (its type)
+    )
+    for _attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                _save_waiting(message, _text_key(raw))
+            return ImportOutcome(messages=[message], refused=True)
+        except IntegrityError:
+            if LabMessage.objects.filter(practice=practice, digest=digest).exists():
+                return ImportOutcome(duplicate=True)
+            # The same text through another door at the same moment: now it is there.
+            message.pk, message.status = None, MessageStatus.QUARANTINED
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _text_key(raw: bytes) -> str:
+    """The same unreadable message, whatever its line ends or byte order mark."""
+    text = decode(raw).strip().replace("\r\n", "\r").replace("\n", "\r")
+    return hashlib.sha256(b"q|" + text.encode("utf-8", errors="replace")).hexdigest()
+
+
+def _report_key(report: Report, table: TestTable) -> str:
+    """What a report says, the same through every door: who, and per result the test,
+    the value, the sample time and the status (not the lab's order number, which differs
+    between an HL7 message and a FHIR bundle of the same report)."""
+
+    def value_of(result: ReportedResult) -> str:
+        if result.value_kind == ValueKind.QUANTITY and result.value is not None:
+            return result.comparator + format(result.value.normalize(), "f")
+        if result.value_kind == ValueKind.RATIO and result.ratio is not None:
+            numerator, denominator = (format(part.normalize(), "f") for part in result.ratio)
+            return f"{result.comparator}{numerator}:{denominator}"
+        if result.value_kind == ValueKind.CODED:
+            return f"{result.value_system}|{result.value_code}"
+        return " ".join(result.value_text.lower().split())
+
+    def line(result: ReportedResult) -> list[str]:
+        test = table.find_first(result.codes())
+        moment = result.observed_at.astimezone(UTC).isoformat() if result.observed_at else ""
+        code = test.nhg_code if test is not None else f"{result.system}:{result.code}"
+        return [code, value_of(result), moment, str(result.status)]
+
+    patient = report.patient
+    who = [patient.bsn, patient.birth_date.isoformat() if patient.birth_date else ""]
+    content = json.dumps([who, sorted(line(result) for result in report.results)])
+    return hashlib.sha256(b"r|" + content.encode()).hexdigest()
+
+
+def _save_waiting(message: LabMessage, report_key: str) -> None:
+    """Save a message; a report goes on the work list once: the same report received
+    before (through another door, or as other bytes), waiting or already dealt with
+    there, makes this one a duplicate, kept but not listed. A unique index on open
+    reports holds it when both arrive at the same moment."""
+    message.report_key = report_key
+    if (
+        message.status in OPEN_STATUSES
+        and LabMessage.objects.filter(practice_id=message.practice_id, report_key=report_key)
+        .exclude(pk=message.pk)
+        .exclude(status=MessageStatus.DUPLICATE)
+        .exists()
+    ):
+        message.status = MessageStatus.DUPLICATE
+        message.reason = f"{_('Al eerder ontvangen.')} {message.reason}".strip()[:2000]
+    message.save()
 
 
 def _match_patient(practice: Practice, report: Report) -> Patient | None:
     patient = report.patient
-    if not patient.bsn or patient.birth_date is None:
+    if report.unresolved or not patient.bsn or patient.birth_date is None:
         return None
     return (
         Patient.objects.filter(practice=practice, bsn=patient.bsn, date_of_birth=patient.birth_date)
@@ -200,29 +291,32 @@ def store_report(
     patient = patient or _match_patient(practice, report)
     if patient is None:
         message.status = MessageStatus.UNMATCHED
-        message.reason = _("Geen patiënt van de praktijk met dit BSN en deze geboortedatum.")
-        message.save()
+        message.reason = _unmatched_reason(report)
+        _save_waiting(message, _report_key(report, table))
         return 0
     message.patient = patient
     problems: list[str] = []
     usable: list[tuple[ReportedResult, LabTest]] = []
+    withdrawals: list[ReportedResult] = []
     for result in report.results:
-        test = table.find(result.system, result.code)
-        if result.problem:
-            problems.append(f"{result.code or '?'}: {result.problem}")
-        elif test is None:
-            problems.append(
-                _("%(code)s: bepaling staat niet in de bepalingentabel") % {"code": result.code}
-            )
+        checked = _usable(result, table)
+        if isinstance(checked, str):
+            problems.append(f"{result.code or '?'}: {checked}")
+        elif result.withdraws:
+            withdrawals.append(result)
         else:
-            usable.append((result, test))
+            usable.append(checked)
+    problems += _withdraw(message, patient, withdrawals, by=by, channel=channel)
     message.status = MessageStatus.PARTIAL if problems else MessageStatus.IMPORTED
     message.reason = "; ".join(problems)[:2000]
     rows = _new_rows(
         message, patient, usable, reviewer=_reviewer(practice, patient, report.ordered_by_agb)
     )
     message.result_count += len(rows)
-    message.save()
+    if message.status == MessageStatus.IMPORTED:
+        message.save()  # nothing waits: no report key needed (and no query for it)
+    else:
+        _save_waiting(message, _report_key(report, table))
     for row in rows:
         row.message = message
     LabResult.objects.bulk_create(rows)
@@ -240,6 +334,108 @@ def store_report(
             system_name=_lab_name(by, message.source),
         )
     return len(rows)
+
+
+def _unmatched_reason(report: Report) -> str:
+    if report.unresolved:
+        return _("Niet aan een patiënt te koppelen: %(why)s.") % {"why": report.unresolved}
+    if report.patient.bsn and report.patient.birth_date is None:
+        return _(
+            "Het lab gaf een BSN maar geen geboortedatum: koppel de uitslag na controle "
+            "aan de patiënt."
+        )
+    return _("Geen patiënt van de praktijk met dit BSN en deze geboortedatum.")
+
+
+def _usable(result: ReportedResult, table: TestTable) -> tuple[ReportedResult, LabTest] | str:
+    """The result and its test, or why it cannot be stored (said in the message's reason)."""
+    if result.problem:
+        return result.problem
+    test = table.find_first(result.codes())
+    if test is None:
+        return _("bepaling staat niet in de bepalingentabel")
+    return _fit_unit(result, test)
+
+
+def _fit_unit(result: ReportedResult, test: LabTest) -> tuple[ReportedResult, LabTest] | str:
+    """The one place where a number's unit is checked against its test's (results/units.py):
+    the result as sent (the same unit, however spelt), converted to the test's unit (when
+    the lab gave no range of its own), or the reason it goes to the work list instead, so
+    that a value never stands beside a range in another unit. Words, codes and ratios
+    have no unit to check."""
+    if result.value_kind != ValueKind.QUANTITY:
+        return result, test
+    fit = fit_to_test(
+        value=result.value,
+        unit=result.unit,
+        test=test,
+        comparator=result.comparator,
+        value_text=result.value_text,
+        lab_range=(result.reference_low, result.reference_high),
+        lab_range_text=result.reference_text,
+    )
+    if fit.to_work_list:
+        return fit.reason
+    if fit.outcome == FitOutcome.CONVERTED:
+        converted = replace(result, value=fit.value, value_text=fit.value_text, unit=fit.unit)
+        return converted, test
+    return result, test
+
+
+def _withdraw(
+    message: LabMessage,
+    patient: Patient,
+    withdrawals: list[ReportedResult],
+    *,
+    by: User | None,
+    channel: str,
+) -> list[str]:
+    """Take the results the lab withdrew (HL7 D/W, FHIR entered-in-error) off the portal
+    at once and out of the GP's list; returns what someone must still act on: a
+    withdrawal of something not received (yet), or of a result the patient could see."""
+    if not withdrawals:
+        return []
+    keys = {_base_key(patient, result): result for result in withdrawals}
+    current = list(
+        LabResult.objects.select_for_update(no_key=True, of=("self",))
+        .filter(
+            practice=message.practice,
+            patient=patient,
+            base_key__in=keys,
+            replaced_by__isnull=True,
+        )
+        .select_related("test")
+    )
+    found = {row.base_key for row in current}
+    problems = [
+        f"{result.code}: {_('ingetrokken door het lab, maar niet ontvangen')}"
+        for key, result in keys.items()
+        if key not in found
+    ]
+    now = timezone.now()
+    withdrawn = [row for row in current if row.withdrawn_at is None]
+    for row in withdrawn:
+        if row.released:
+            problems.append(
+                f"{row.test.nhg_code}: "
+                + _("ingetrokken door het lab; stond online: licht de patiënt in")
+            )
+        row.withdrawn_at, row.released = now, False
+    if withdrawn:
+        LabResult.objects.bulk_update(withdrawn, ["withdrawn_at", "released"])
+        record_access(
+            actor=by,
+            action=AuditAction.CHANGE,
+            object_kind="labresult",
+            practice=message.practice,
+            patient=patient,
+            object_ids=[row.public_id for row in withdrawn],
+            channel=channel,
+            detail="ingetrokken door het laboratorium",
+            actor_role=None if by else "laboratorium",
+            system_name=_lab_name(by, message.source),
+        )
+    return problems
 
 
 def _lab_name(by: User | None, source: str) -> str:
@@ -264,6 +460,13 @@ def _is_replaced(row: LabResult) -> bool:
 
 
 def _content_key(result: ReportedResult, test: LabTest) -> str:
+    extra = []
+    if result.value_kind == ValueKind.CODED:
+        extra += [result.value_system, result.value_code]
+    if result.reference_low is None and result.reference_high is None and result.reference_text:
+        extra.append(result.reference_text)  # a range in words only
+    if result.status == ResultStatus.PENDING:
+        extra.append(str(result.status))
     return content_key(
         nhg_code=test.nhg_code,
         value_text=result.value_text,
@@ -273,6 +476,7 @@ def _content_key(result: ReportedResult, test: LabTest) -> str:
         flag=result.flag,
         preliminary=result.preliminary,
         observed_at=result.observed_at.isoformat() if result.observed_at else "",
+        extra="|".join(extra),
     )
 
 
@@ -309,7 +513,10 @@ def _new_rows(
             continue
         seen.add(source_key)
         low, high = result.reference_low, result.reference_high
-        if low is None and high is None:
+        quantity = result.value_kind == ValueKind.QUANTITY
+        if quantity and low is None and high is None and not result.reference_text:
+            # No range from the lab at all (a range in words is the lab's, kept as sent);
+            # the number is in the test's unit by now (_fit_unit), so the table's fits.
             reference = test.range_for(
                 sex=patient.sex, age=age_on(patient.date_of_birth, result.observed_at.date())
             )
@@ -322,14 +529,20 @@ def _new_rows(
             base_key=base_key,
             source_key=source_key,
             observed_at=result.observed_at,
+            value_kind=result.value_kind,
             value=result.value,
             comparator=result.comparator,
             value_text=result.value_text,
-            unit=result.unit or test.unit,
+            value_code=result.value_code,
+            value_system=result.value_system,
+            ratio_numerator=result.ratio[0] if result.ratio else None,
+            ratio_denominator=result.ratio[1] if result.ratio else None,
+            unit=result.unit or (test.unit if quantity else ""),
             reference_low=low,
             reference_high=high,
+            reference_as_sent=result.reference_text,
             flag=result.flag if result.flag is not None else compare(result, low, high),
-            preliminary=result.preliminary,
+            status=result.status,
             replaces=current.pop(base_key, None),
             reviewer_id=reviewer,
         )
@@ -338,9 +551,10 @@ def _new_rows(
 
 
 def compare(result: ReportedResult, low: object, high: object) -> str:
-    """The flag the lab did not give: below, above or within the range."""
+    """The flag the lab did not give: below, above or within the range (a number only;
+    a text, code or ratio without the lab's flag is not judged here)."""
     value = result.value
-    if value is None or result.comparator:
+    if value is None or result.comparator or result.value_kind != ValueKind.QUANTITY:
         return Flag.NORMAL
     if low is not None and value < low:  # type: ignore[operator]
         return Flag.LOW
@@ -414,7 +628,9 @@ def _receive_batch(
         except Unreadable:
             continue
         if all(
-            not result.problem and table.find(result.system, result.code) is not None
+            not report.unresolved
+            and not result.withdraws
+            and not isinstance(_usable(result, table), str)
             for report in parsed.reports
             for result in report.results
         ):
@@ -468,9 +684,10 @@ def _store_plain_batch(
                 break
             found: list[tuple[str, ReportedResult, LabTest]] = []
             for result in report.results:
-                test = table.find(result.system, result.code)
-                if test is not None:  # plain messages know every test (checked above)
-                    found.append((_base_key(patient, result), result, test))
+                checked = _usable(result, table)
+                if not isinstance(checked, str):  # plain messages know every test (above)
+                    fitted, test = checked
+                    found.append((_base_key(patient, fitted), fitted, test))
             reports.append((report, patient, found))
         else:
             keyed[index] = reports
@@ -514,6 +731,7 @@ def _store_plain_batch(
                 rows.append((message, row))
             outcome.messages.append(message)
             outcome.stored += len(results)
+        outcome.notes = list(parsed.notes)
         outcomes[index] = outcome
     with transaction.atomic():
         LabMessage.objects.bulk_create(messages)
@@ -542,3 +760,53 @@ def _store_plain_batch(
             ],
         )
     return outcomes
+
+
+# --- An HL7 file or body of many messages (FHS/BHS batches) -----------------------------------
+
+
+@dataclass
+class FileOutcome:
+    raws: list[bytes]  # the messages as read from the file
+    outcomes: list[ImportOutcome]
+    # What the batch trailers said that does not agree with what was read.
+    problems: list[str] = field(default_factory=list)
+
+
+def receive_hl7_file(
+    *,
+    practice: Practice,
+    raw: bytes,
+    source: str,
+    by: User | None = None,
+    channel: str = Channel.TASK,
+    table: TestTable | None = None,
+) -> FileOutcome:
+    """Many HL7 messages at once, with or without FHS/BHS batch lines: the same through
+    every door (the lab's HTTP door and `import_lab`). When a trailer's count (BTS-1,
+    FTS-1) differs from what was read, a message may be missing: what was read is stored,
+    and the envelope waits on the work list with the difference, once per file."""
+    batch = split_hl7_batch(raw)
+    outcomes = receive_lab_messages(
+        practice=practice,
+        door="hl7v2",
+        raws=batch.messages,
+        source=source,
+        by=by,
+        channel=channel,
+        table=table,
+    )
+    if batch.problems:
+        digest = LabMessage.digest_of(raw)
+        if not LabMessage.objects.filter(practice=practice, digest=digest).exists():
+            _quarantine(
+                practice,
+                "hl7v2",
+                "\r".join(batch.envelope).encode(),
+                digest,
+                source,
+                " ".join(batch.problems)
+                + " "
+                + _("Vraag het lab de ontbrekende berichten opnieuw te sturen."),
+            )
+    return FileOutcome(batch.messages, outcomes, batch.problems)

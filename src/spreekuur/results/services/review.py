@@ -44,8 +44,9 @@ def review_results(
     """The GP's one comment on results of one patient (a whole lab order, or part of it);
     with `release`, the results and the comment go online together and the patient gets
     one content-free notice. Without it they are handled but stay off the portal (e.g. to
-    discuss in person first). All or nothing: if one was reviewed meanwhile, or the lab
-    sent a newer version of one, none is written."""
+    discuss in person first). All or nothing: if one was reviewed meanwhile, the lab sent
+    a newer version of one or withdrew it, none is written. A preliminary result can be
+    commented on but never released."""
     membership = active_membership(by)
     if (
         not results
@@ -76,6 +77,13 @@ def review_results(
     if LabResult.objects.filter(replaces__in=locked).exists():
         raise BusinessRuleError(
             _("Het laboratorium heeft een nieuwere versie gestuurd; beoordeel die.")
+        )
+    if any(row.is_withdrawn for row in locked):
+        raise BusinessRuleError(_("Het laboratorium heeft deze uitslag ingetrokken."))
+    if release and any(row.preliminary for row in locked):
+        # Domain rule: only the lab's final word goes online (the database holds it too).
+        raise BusinessRuleError(
+            _("Een voorlopige uitslag kan niet online; wacht op de definitieve uitslag.")
         )
     now = timezone.now()
     for row in locked:

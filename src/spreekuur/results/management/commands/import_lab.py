@@ -1,44 +1,34 @@
 """`spreekuur import_lab --practice SLUG FILE…`: lab files into a practice.
 
-An HL7 file may hold many messages (each starts with MSH; batch headers FHS/BHS and
-their trailers are skipped). FHIR (.json) and CSV files are one message each. Each
-message stands alone: the same file twice stores nothing the second time."""
+An HL7 file may hold many messages (each starts with MSH), with or without batch lines
+(FHS/BHS and their trailers): it is read exactly as the lab's HTTP door reads a batch,
+and a trailer whose count differs from what was read is reported. FHIR (.json) and CSV
+files are one message each. Each message stands alone: the same file twice stores
+nothing the second time. What was set aside for the work list is listed by message."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from spreekuur.core.models import Practice
-from spreekuur.results.models import Door
-from spreekuur.results.services.imports import receive_lab_messages
+from spreekuur.results.models import Door, MessageStatus
+from spreekuur.results.services.imports import (
+    ImportOutcome,
+    receive_hl7_file,
+    receive_lab_messages,
+)
 from spreekuur.results.table import TestTable
-
-BATCH_SEGMENTS = re.compile(r"^(FHS|BHS|BTS|FTS)\|", re.MULTILINE)
-
-
-def hl7_messages(content: bytes) -> list[bytes]:
-    """Split an HL7 file into messages at each MSH, dropping batch envelope lines."""
-    text = content.replace(b"\r\n", b"\r").replace(b"\n", b"\r")
-    segments = [
-        s for s in text.split(b"\r") if s.strip() and not BATCH_SEGMENTS.match(s.decode("latin-1"))
-    ]
-    messages: list[list[bytes]] = []
-    for segment in segments:
-        if segment.startswith(b"MSH") or not messages:
-            messages.append([])
-        messages[-1].append(segment)
-    return [b"\r".join(parts) + b"\r" for parts in messages]
 
 
 def door_for(path: Path, chosen: str | None) -> str:
     if chosen:
         return chosen
     suffix = path.suffix.lower()
-    return {".json": Door.FHIR, ".csv": Door.CSV}.get(suffix, Door.HL7V2)
+    # FHIR in XML goes to the FHIR door too, which says plainly that it takes JSON.
+    return {".json": Door.FHIR, ".xml": Door.FHIR, ".csv": Door.CSV}.get(suffix, Door.HL7V2)
 
 
 class Command(BaseCommand):
@@ -61,16 +51,32 @@ class Command(BaseCommand):
             except OSError as error:
                 raise CommandError(f"{path}: niet te lezen ({error.strerror}).") from error
             door = door_for(path, options["door"])
-            messages = hl7_messages(content) if door == Door.HL7V2 else [content]
-            outcomes = receive_lab_messages(
-                practice=practice, door=door, raws=messages, source=path.name, table=table
-            )
-            for outcome in outcomes:
-                totals["berichten"] += 1
-                totals["uitslagen"] += outcome.stored
-                totals["dubbel"] += outcome.duplicate
-                totals["quarantaine"] += outcome.quarantined
-                totals["wachtend"] += sum(
-                    m.status in ("niet-gekoppeld", "gedeeltelijk") for m in outcome.messages
+            if door == Door.HL7V2:
+                read = receive_hl7_file(
+                    practice=practice, raw=content, source=path.name, table=table
                 )
+                outcomes, problems = read.outcomes, read.problems
+            else:
+                outcomes = receive_lab_messages(
+                    practice=practice, door=door, raws=[content], source=path.name, table=table
+                )
+                problems = []
+            for problem in problems:
+                self.stdout.write(f"{path.name}: {problem}")
+            for number, outcome in enumerate(outcomes, start=1):
+                self._count(totals, outcome)
+                for said in [f"apart gezet: {reason}" for reason in outcome.set_aside]:
+                    self.stdout.write(f"{path.name}, bericht {number}: {said}")
+                for note in outcome.notes:
+                    self.stdout.write(f"{path.name}, bericht {number}: {note}")
         self.stdout.write(", ".join(f"{key}: {value}" for key, value in totals.items()))
+
+    @staticmethod
+    def _count(totals: dict[str, int], outcome: ImportOutcome) -> None:
+        totals["berichten"] += 1
+        totals["uitslagen"] += outcome.stored
+        totals["dubbel"] += outcome.duplicate
+        totals["quarantaine"] += outcome.quarantined
+        totals["wachtend"] += sum(
+            m.status in (MessageStatus.UNMATCHED, MessageStatus.PARTIAL) for m in outcome.messages
+        )
