@@ -27,6 +27,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='medication',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('gstandaard_code', ''), ('gstandaard_level', '')), models.Q(models.Q(('gstandaard_level', ''), _negated=True), models.Q(('gstandaard_code', ''), _negated=True)), _connector='OR'), name='gstandaard_level_and_code_together', violation_error_message='Geef bij een G-Standaardcode ook het niveau.'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('gstandaard_code', ''), ('gstandaard_level', '')), models.Q(models.Q(('gstandaard_level', ''), _negated=True), models.Q(('gstandaard_code', ''), _negated=True)), _connector='OR'), name='gstandaard_level_and_code_together', violation_error_message='Geef bij een G-Standaardcode ook het niveau, en omgekeerd.'),
         ),
     ]

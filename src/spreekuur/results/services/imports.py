@@ -407,8 +407,9 @@ def _withdraw(
         .select_related("test")
     )
     found = {row.base_key for row in current}
+    never_received = _("ingetrokken door het lab, maar niet ontvangen")
     problems = [
-        f"{result.code}: {_('ingetrokken door het lab, maar niet ontvangen')}"
+        f"{result.code}: {never_received}"
         for key, result in keys.items()
         if key not in found
     ]
