@@ -168,7 +168,9 @@ class Medication(ClinicalRow):
                 condition=Q(gstandaard_level="", gstandaard_code="")
                 | (~Q(gstandaard_level="") & ~Q(gstandaard_code="")),
                 name="gstandaard_level_and_code_together",
-                violation_error_message=_("Geef bij een G-Standaardcode ook het niveau, en omgekeerd."),
+                violation_error_message=_(
+                    "Geef bij een G-Standaardcode ook het niveau, en omgekeerd."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["practice", "patient", "started_on"])]
