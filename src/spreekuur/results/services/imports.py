@@ -409,9 +409,7 @@ def _withdraw(
     found = {row.base_key for row in current}
     never_received = _("ingetrokken door het lab, maar niet ontvangen")
     problems = [
-        f"{result.code}: {never_received}"
-        for key, result in keys.items()
-        if key not in found
+        f"{result.code}: {never_received}" for key, result in keys.items() if key not in found
     ]
     now = timezone.now()
     withdrawn = [row for row in current if row.withdrawn_at is None]
