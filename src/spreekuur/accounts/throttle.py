@@ -20,8 +20,8 @@ person out with a few wrong passwords. So nothing here locks an account. Instead
 
 Failures are counted in the cache (Redis when several web processes serve the site) over
 a sliding window of LOGIN_COOLOFF: the count of this window plus the part of the previous
-window's count that still falls inside it. Cache keys hold a keyed hash of the user name,
-never the address itself.
+window's count that still falls inside it. Cache keys hold keyed hashes of the user name
+and of the network, never the name or the address itself.
 """
 
 from __future__ import annotations
@@ -62,6 +62,10 @@ def client_network(request: HttpRequest) -> str:
 
 def _name_key(username: str) -> str:
     return salted_hmac(_KEY_SALT, username.strip().lower()).hexdigest()[:32]
+
+
+def _network_key(network: str) -> str:
+    return salted_hmac(f"{_KEY_SALT}.network", network).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def _last_failure_key(network: str) -> str:
 def network_wait(request: HttpRequest) -> int:
     """Seconds this client must still wait before a login attempt is heard (0: none)."""
     now = _now()
-    network = client_network(request)
+    network = _network_key(client_network(request))
     over = _BY_NETWORK.count(network, now) - int(settings.LOGIN_IP_FREE_FAILURES)
     if over < 0:
         return 0
@@ -125,7 +129,7 @@ def code_required(username: str) -> bool:
 
 def record_failure(request: HttpRequest, username: str) -> None:
     now = _now()
-    network = client_network(request)
+    network = _network_key(client_network(request))
     _BY_NETWORK.add(network, now)
     _BY_NAME.add(_name_key(username), now)
     cache.set(_last_failure_key(network), now, timeout=2 * _window_seconds())
