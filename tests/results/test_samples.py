@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from spreekuur.results import selectors
 from spreekuur.results.models import LabLink, LabMessage, LabResult, MessageStatus, ValueKind
-from spreekuur.results.parsers import Unreadable, parse_hl7v2, split_hl7_batch
+from spreekuur.results.parsers import Unreadable, parse_fhir, parse_hl7v2, split_hl7_batch
 from spreekuur.results.services import link_lab_message
 from tests.conftest import Cast
 
@@ -156,3 +156,49 @@ def test_hl7_samples_read_as_read_by_hand(path: Path) -> None:
         ), where
         if hand.get("range_text"):
             assert result.reference_text == " ".join(hand["range_text"].split()), where
+
+
+FHIR_FILES = [
+    path
+    for path in FILES
+    if path.parent.name in ("fhir", "nictiz")
+    and path.suffix == ".json"
+    and _expected().get(f"{path.parent.name}/{path.name}", {}).get("results")
+]
+
+
+def _fhir_results(raw: bytes) -> list[Any]:
+    try:
+        parsed = parse_fhir(raw)
+    except Unreadable:
+        return []
+    return [result for report in parsed.reports for result in report.results]
+
+
+@pytest.mark.parametrize("path", FHIR_FILES, ids=lambda path: path.name)
+def test_fhir_samples_read_as_read_by_hand(path: Path) -> None:
+    """The same hand reading for the FHIR and Nictiz samples: what is stored has the value
+    kind, number, comparator, code and range the reading says; what must not go online is
+    held back, or stored as a preliminary or withdrawal that can never be released."""
+    wanted = _expected()[f"{path.parent.name}/{path.name}"]["results"]
+    results = _fhir_results(path.read_bytes())
+    assert len(results) == len(wanted), path.name
+    for result, hand in zip(results, wanted, strict=True):
+        where = (path.name, hand.get("code"))
+        if hand.get("store") in ("no", "retract"):
+            assert result.problem or result.withdraws or result.preliminary, where
+            continue
+        if result.problem:  # held back, and said why (the work list shows it)
+            continue
+        if hand.get("value_kind") in KINDS:
+            assert result.value_kind == KINDS[hand["value_kind"]], where
+        if hand.get("value_kind") == "quantity":
+            assert result.value == Decimal(str(hand["value"]).lstrip("<>=")), where
+            assert result.comparator == (hand.get("comparator") or ""), where
+        if hand.get("value_kind") == "coded" and hand.get("value"):
+            assert result.value_code == hand["value"], where
+        low, high = hand.get("range_low"), hand.get("range_high")
+        assert (result.reference_low, result.reference_high) == (
+            None if low is None else Decimal(str(low)),
+            None if high is None else Decimal(str(high)),
+        ), where
