@@ -107,10 +107,11 @@ _KEY_FINGERPRINT_LABEL = b"spreekuur: audit chain key fingerprint"
 _checked_key: str | None = None  # the key this process has found right (checked once)
 
 
-def chain_key_fingerprint() -> str:
-    """Names the key without revealing it (an HMAC of a fixed label)."""
+def chain_key_fingerprint(label: bytes = _KEY_FINGERPRINT_LABEL) -> str:
+    """Names the key without revealing it (an HMAC of a fixed label). A backup names it
+    under a label of its own, so its archives compare only with each other."""
     key = settings.AUDIT_CHAIN_KEY.encode()
-    return hmac.new(key, _KEY_FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+    return hmac.new(key, label, hashlib.sha256).hexdigest()
 
 
 def _written_with_this_key() -> bool:

@@ -34,13 +34,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, connections
 from django.db.migrations.loader import MigrationLoader
 
-from spreekuur.core.audit import verify_chains
+from spreekuur.core.audit import chain_key_fingerprint, verify_chains
 from spreekuur.core.models import AuditChain, AuditEntry, Practice
 
 FORMAT = "spreekuur-backup/1"
@@ -204,8 +203,7 @@ def _applied_migrations() -> list[str]:
 def _chain_key_fingerprint() -> str:
     """Tells whether two installations share AUDIT_CHAIN_KEY without revealing it, so a
     restore with the wrong key is refused before anything changes."""
-    key = settings.AUDIT_CHAIN_KEY.encode()
-    return hmac.new(key, b"spreekuur-backup: audit chain key", hashlib.sha256).hexdigest()
+    return chain_key_fingerprint(b"spreekuur-backup: audit chain key")
 
 
 # --- the archive ----------------------------------------------------------------------------
