@@ -11,9 +11,10 @@ What is measured, and why:
 2. Double bookings, counted in SQL afterwards, five ways: overlapping active appointments
    of one practitioner, slots covered by more than one active appointment, active
    appointments no slot points at, slots pointing at a cancelled one, and a replay of
-   the practice's audit chain in `seq` order (the chain row is locked until commit, so
-   `seq` order is commit order) that flags any booking made while an overlapping one was
-   still active. The 302s the clients saw must equal the bookings in the database.
+   the practice's audit chain of changes (lane 0) in `seq` order (the chain row is locked
+   until commit, so `seq` order is commit order) that flags any booking made while an
+   overlapping one was still active. The 302s the clients saw must equal the bookings in
+   the database.
 3. Sustained load: fewer clients loop triage, slot search (the times page), booking, the
    appointment page the booking redirects to, and cancelling, for a fixed time:
    throughput and latency of each request.
@@ -82,8 +83,11 @@ STORM_TIMEOUT = 180.0
 TZ = ZoneInfo("Europe/Amsterdam")
 SLOT_MINUTES = 10
 DAYS_AHEAD = 2  # past the 24-hour cancel cut-off, inside the 14-day horizon
-TARGET_P95_MS = 300.0
-TARGET_SHARE_OF_PGBENCH = 0.10
+TARGET_P95_MS = 500.0  # as the clients see it (queueing for a worker included)
+TARGET_WORKER_P95_MS = 15.0  # inside the worker (gunicorn's access log)
+# Against the bare booking transaction in SQL with the same locks (patient row, slots,
+# the audit chain head): the same work without Django, HTTP or templates.
+TARGET_SHARE_OF_BARE = 0.20
 CONFIRM = "/afspraken/maken/bevestigen/"
 TRIAGE = "/afspraken/maken/"
 TIMES = "/afspraken/maken/tijd/"
@@ -355,7 +359,9 @@ def scalar(db: psycopg.Connection[Any], sql: str, params: Any) -> int:
 
 def audit_head(db: psycopg.Connection[Any], practice: int) -> int:
     return scalar(
-        db, "SELECT coalesce(max(seq), 0) FROM core_auditentry WHERE practice_id = %s", [practice]
+        db,
+        "SELECT coalesce(max(seq), 0) FROM core_auditentry WHERE practice_id = %s AND lane = 0",
+        [practice],
     )
 
 
@@ -399,8 +405,8 @@ def replay_conflicts(db: psycopg.Connection[Any], practice: int, after_seq: int)
     active. Returns (conflicts, events replayed)."""
     entries = db.execute(
         "SELECT action, detail, object_ids FROM core_auditentry WHERE practice_id = %s"
-        " AND seq > %s AND object_kind = 'appointment' AND action IN ('create', 'change')"
-        " ORDER BY seq",
+        " AND lane = 0 AND seq > %s AND object_kind = 'appointment'"
+        " AND action IN ('create', 'change') ORDER BY seq",
         [practice, after_seq],
     ).fetchall()
     ids = {object_id for _a, _d, objects in entries for object_id in objects}
@@ -439,6 +445,11 @@ def double_booking_checks(
 # --- The server ---------------------------------------------------------------------------
 
 
+# The production configuration (deploy/gunicorn.conf.py: log format, timeouts, worker
+# recycling); the bench sets only the size and where to listen and log.
+GUNICORN = [str(run.BIN / "gunicorn"), "-c", str(run.ROOT / "deploy" / "gunicorn.conf.py")]
+
+
 def worker_setup() -> str:
     if THREADS > 1:
         return f"gunicorn gthread, {WORKERS} workers x {THREADS} threads"
@@ -452,8 +463,7 @@ def start_server(
     with error_log.open("ab") as errors:
         server = subprocess.Popen(
             [
-                str(run.BIN / "gunicorn"),
-                "spreekuur.wsgi",
+                *GUNICORN,
                 "--workers",
                 str(WORKERS),
                 "--threads",
@@ -462,12 +472,6 @@ def start_server(
                 f"127.0.0.1:{port}",
                 "--access-logfile",
                 str(access_log),
-                "--access-logformat",
-                "%(m)s %(U)s %(s)s %(D)s",
-                "--timeout",
-                "60",
-                "--graceful-timeout",
-                "10",
             ],
             env=server_env(env),
             stdout=subprocess.DEVNULL,
@@ -483,16 +487,13 @@ def start_one_worker(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]
     port = run.free_port()
     server = subprocess.Popen(
         [
-            str(run.BIN / "gunicorn"),
-            "spreekuur.wsgi",
+            *GUNICORN,
             "--workers",
             "1",
             "--bind",
             f"127.0.0.1:{port}",
             "--access-logfile",
             "/dev/null",
-            "--timeout",
-            "60",
         ],
         env=env,
         stdout=subprocess.DEVNULL,
@@ -1315,7 +1316,8 @@ def report(results: Results, when: str) -> str:
     errors = sum(samples.errors for samples in everything)
     double = sum(sum(r.checks.values()) for r in rounds) + sum(sustained.checks.values())
     mismatched = sum(r.booked != r.in_database for r in rounds)
-    share = rate / results.pgbench
+    share = rate / results.sql_rate_locks
+    worker_p95 = run.percentile(in_worker, 0.95)
     booked = sustained.samples["book"].outcomes["ok"]
     lines = [
         f"\n## Agenda — booking storm — {when}\n",
@@ -1335,12 +1337,13 @@ def report(results: Results, when: str) -> str:
         f"| {passed(double == 0 and mismatched == 0)} |",
         f"| 0 server errors | {five_xx} 5xx, {errors - five_xx} other unexpected answers "
         f"| {passed(errors == 0)} |",
-        f"| storm: confirm p95 under {TARGET_P95_MS:.0f} ms | {ms(confirm.pct(0.95))} ms as the "
-        f"clients see it; {ms(run.percentile(in_worker, 0.95))} ms inside the worker "
-        f"| {passed(confirm.pct(0.95) < TARGET_P95_MS)} |",
-        f"| storm booking rate at least {TARGET_SHARE_OF_PGBENCH:.0%} of `pgbench` tps "
-        f"| {rate:.1f} bookings/s = {share:.1%} of {results.pgbench:,.0f} tps "
-        f"| {passed(share >= TARGET_SHARE_OF_PGBENCH)} |",
+        f"| storm: confirm p95 at most {TARGET_P95_MS:.0f} ms as the clients see it "
+        f"| {ms(confirm.pct(0.95))} ms | {passed(confirm.pct(0.95) <= TARGET_P95_MS)} |",
+        f"| storm: confirm p95 at most {TARGET_WORKER_P95_MS:.0f} ms inside the worker "
+        f"| {ms(worker_p95)} ms | {passed(worker_p95 <= TARGET_WORKER_P95_MS)} |",
+        f"| storm booking rate at least {TARGET_SHARE_OF_BARE:.0%} of the bare SQL booking "
+        f"transaction (same locks) | {rate:.1f} bookings/s = {share:.1%} of "
+        f"{results.sql_rate_locks:,.0f} bookings/s | {passed(share >= TARGET_SHARE_OF_BARE)} |",
         "",
         "The clients' latency in the storm is mostly waiting: all of them send at once, and "
         f"{WORKERS * THREADS} requests are served at a time; 'inside the worker' is what "
@@ -1416,9 +1419,10 @@ def report(results: Results, when: str) -> str:
         f"slot, insert a row standing for the audit entry; median of {BASELINE_ROUNDS} rounds "
         f"| {results.sql_rate:,.0f} bookings/s | {rate / results.sql_rate:.3f} |",
         "| the same, also locking the patient row and an audit-chain head as the app does "
-        f"| {results.sql_rate_locks:,.0f} bookings/s | {rate / results.sql_rate_locks:.3f} |",
+        f"(the target's baseline) | {results.sql_rate_locks:,.0f} bookings/s "
+        f"| {rate / results.sql_rate_locks:.3f} |",
         f"| `pgbench` TPC-B (scale {PGBENCH_SCALE}, {PGBENCH_CLIENTS} clients, 2 threads, "
-        f"{PGBENCH_SECONDS} s) | {results.pgbench:,.0f} tps | {share:.3f} |",
+        f"{PGBENCH_SECONDS} s) | {results.pgbench:,.0f} tps | {rate / results.pgbench:.3f} |",
         "",
         f"Every SQL baseline round booked at least {results.sql_fewest_booked} of the "
         f"{SLOTS} slots (as the storm does, it must book them all). Baseline rows: the real "
@@ -1445,8 +1449,9 @@ def figures(results: Results) -> list[summary.Figure]:
     errors = sum(samples.errors for samples in everything)
     double = sum(sum(r.checks.values()) for r in rounds) + sum(sustained.checks.values())
     mismatched = sum(r.booked != r.in_database for r in rounds)
-    share = rate / results.pgbench
+    share = rate / results.sql_rate_locks
     p95 = confirm.pct(0.95)
+    worker_p95 = run.percentile(in_worker, 0.95)
     return [
         summary.Figure(
             id="booking.double_bookings",
@@ -1471,27 +1476,38 @@ def figures(results: Results) -> list[summary.Figure]:
         ),
         summary.Figure(
             id="booking.storm_confirm_p95",
-            target=f"storm ({CLIENTS} patients on {SLOTS} slots): confirm p95 under "
+            target=f"storm ({CLIENTS} patients on {SLOTS} slots): confirm p95 at most "
             f"{TARGET_P95_MS:.0f} ms as the clients see it",
             figure=round(p95, 1),
             unit="ms",
             threshold=TARGET_P95_MS,
-            op="<",
-            passed=p95 < TARGET_P95_MS,
-            note=f"{ms(run.percentile(in_worker, 0.95))} ms inside the worker",
+            op="<=",
+            passed=p95 <= TARGET_P95_MS,
+            note=f"{ms(worker_p95)} ms inside the worker",
+        ),
+        summary.Figure(
+            id="booking.storm_worker_p95",
+            target=f"storm: confirm p95 at most {TARGET_WORKER_P95_MS:.0f} ms inside the worker",
+            figure=round(worker_p95, 1),
+            unit="ms",
+            threshold=TARGET_WORKER_P95_MS,
+            op="<=",
+            passed=worker_p95 <= TARGET_WORKER_P95_MS,
         ),
         summary.Figure(
             id="booking.storm_rate",
-            target=f"storm booking rate at least {TARGET_SHARE_OF_PGBENCH:.0%} of `pgbench` tps",
+            target=f"storm booking rate at least {TARGET_SHARE_OF_BARE:.0%} of the bare SQL "
+            "booking transaction (same locks)",
             figure=round(rate, 1),
             unit="bookings/s",
-            threshold=TARGET_SHARE_OF_PGBENCH,
+            threshold=TARGET_SHARE_OF_BARE,
             op=">=",
             on="ratio",
-            passed=share >= TARGET_SHARE_OF_PGBENCH,
-            baseline=round(results.pgbench),
-            baseline_unit="tps",
-            baseline_what="`pgbench` TPC-B",
+            passed=share >= TARGET_SHARE_OF_BARE,
+            baseline=round(results.sql_rate_locks),
+            baseline_unit="bookings/s",
+            baseline_what="bare SQL booking transaction with the same locks, "
+            f"{results.sql_connections} connections",
             ratio=share,
         ),
     ]

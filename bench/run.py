@@ -11,6 +11,8 @@
    database), sequential requests per page; p50/p95/p99 against /healthz (the cheapest
    Django request) as the baseline; the worker's resident memory afterwards.
 3. The agenda's booking storm and sustained booking load (bench/booking.py), same database.
+   Hot paths (bench/hot_paths.py): per hot request the statements, commits, SQL and
+   Python time, and the audit chain under contention against bare inserts.
 4. Lab results (bench/results.py): HL7 ingest against bare parsing and a bare bulk insert,
    and the patient's results pages (one worker, and 50 patients at once), same database.
 5. Repeat prescriptions (bench/prescriptions.py): the GP's accorderingslijst with 200 open
@@ -30,7 +32,8 @@ Each step appends its report to BENCHMARKS.md and one record per target to
 bench/figures.jsonl, from which the summary table at the top of BENCHMARKS.md is rebuilt
 (bench/summary.py). Every run is bounded: a fixed number of requests and a timeout on each
 step. The region's size: BENCH_PRACTICES, BENCH_PATIENTS_PER_PRACTICE and
-BENCH_DEMO_PATIENTS (De Linde); `python bench/run.py --generation-only` measures the
+BENCH_DEMO_PATIENTS (De Linde); BENCH_SKIP leaves steps out (the summary keeps their
+newest figures, with their date). `python bench/run.py --generation-only` measures the
 region generation and its baseline alone (try it on a small region, with BENCH_DB naming a
 scratch database, which it drops and creates).
 """
@@ -62,6 +65,10 @@ PRACTICES = int(os.environ.get("BENCH_PRACTICES", "200"))
 PATIENTS_PER_PRACTICE = int(os.environ.get("BENCH_PATIENTS_PER_PRACTICE", "2500"))
 DEMO_PATIENTS = int(os.environ.get("BENCH_DEMO_PATIENTS", "3000"))  # De Linde
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
+# Steps after the region and pages to leave out of this run, comma-separated: booking,
+# hot_paths, results, prescriptions, econsult, photo_cost, mixed, crash. Their newest
+# figures stay in the summary with their own date.
+SKIP = {step.strip() for step in os.environ.get("BENCH_SKIP", "").split(",") if step.strip()}
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("BENCH_DB", "spreekuur_bench")
 TARGET_GENERATION_SECONDS = 600.0  # for ...
@@ -104,6 +111,13 @@ def bench_env() -> dict[str, str]:
         # The prescription and crash benchmarks deliver to a stand-in pharmacy on 127.0.0.1.
         "PHARMACY_ALLOW_LOOPBACK": "true",
     }
+    # As in production (deploy/spreekuur.env.example): throttles and sessions in Redis.
+    # BENCH_REDIS_URL= (empty) measures without it.
+    redis = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    if redis:
+        env["REDIS_URL"] = redis
+    else:
+        env.pop("REDIS_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 
@@ -458,7 +472,12 @@ def main() -> None:
         return
     import booking  # here, not at the top: booking imports this module
 
-    booking.bench_booking(env, when=when)
+    if "booking" not in SKIP:
+        booking.bench_booking(env, when=when)
+    import hot_paths  # likewise: where the time of each hot request goes
+
+    if "hot_paths" not in SKIP:
+        hot_paths.bench_hot_paths(env, when=when)
     import results  # likewise
 
     region = (
@@ -467,22 +486,28 @@ def main() -> None:
         f"making and copying the rows, {generation['results_index_seconds']:.0f} s indexes, "
         "constraints, foreign keys and ANALYZE)."
     )
-    results.bench_results(env, when=when, region=region, vacuumed=True)
+    if "results" not in SKIP:
+        results.bench_results(env, when=when, region=region, vacuumed=True)
     import prescriptions  # likewise (it imports booking and results)
 
-    prescriptions.bench_prescriptions(env, when=when)
+    if "prescriptions" not in SKIP:
+        prescriptions.bench_prescriptions(env, when=when)
     import econsult
 
-    econsult.bench_econsult(env, when=when)
+    if "econsult" not in SKIP:
+        econsult.bench_econsult(env, when=when)
     import photo_cost  # what one photo upload costs in CPU and memory; needs no database
 
-    photo_cost.bench_photo_cost(when=when)
+    if "photo_cost" not in SKIP:
+        photo_cost.bench_photo_cost(when=when)
     import mixed  # the portal as 50 patients use it, and the 08:00 rush
 
-    mixed.bench_mixed(env, when=when)
+    if "mixed" not in SKIP:
+        mixed.bench_mixed(env, when=when)
     import crash  # kill -9 in the middle of bookings, lab imports and deliveries
 
-    crash.bench_crash(env, when=when)
+    if "crash" not in SKIP:
+        crash.bench_crash(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

@@ -23,6 +23,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdef",
         "PASSKEY_ORIGINS": "https://portaal.example",
         "ALLOWED_HOSTS": "portaal.example",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
         "SPREEKUUR_DATA_DIR": str(tmp_path),
         "DEBUG": "false",
     }
@@ -47,6 +48,28 @@ def test_production_refuses_to_start_without_secret_key(tmp_path) -> None:
         check=False,
     )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_redis(tmp_path) -> None:
+    """Throttles and cached sessions must be shared by every web process."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env |= {
+        "SPREEKUUR_ENV": "production",
+        "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234567890",
+        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdef",
+        "PASSKEY_ORIGINS": "https://portaal.example",
+        "ALLOWED_HOSTS": "portaal.example",
+        "SPREEKUUR_DATA_DIR": str(tmp_path),
+        "DEBUG": "false",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "spreekuur", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and "REDIS_URL" in result.stderr
 
 
 def test_security_headers_on_every_kind_of_page(cast: Cast) -> None:

@@ -57,6 +57,10 @@ AUDIT_CHAIN_KEY = (
 )
 if PRODUCTION and len(AUDIT_CHAIN_KEY) < 32:
     raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be at least 32 characters")
+# Reads are spread over this many chains per practice (by patient), changes keep one:
+# the page views of many patients at once then seldom wait for the same lock
+# (core.audit.lane_for; bench/hot_paths.py measures it). 0: one chain per practice.
+AUDIT_READ_LANES = env_int("AUDIT_READ_LANES", 8)
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -152,8 +156,12 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache: throttling counters. Redis when several web processes must share them. --------
+# --- Cache: throttling counters and sessions. Redis when several processes must share them.
 REDIS_URL = env_str("REDIS_URL", "")
+if PRODUCTION and not REDIS_URL:
+    # Without a shared cache each web process counts login failures on its own (a
+    # guesser gets workers x the limit) and every request reads its session from SQL.
+    raise ImproperlyConfigured("REDIS_URL is required in production (redis://host:6379/0)")
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -223,7 +231,14 @@ if PRODUCTION and not OTP_WEBAUTHN_ALLOWED_ORIGINS:
     raise ImproperlyConfigured("PASSKEY_ORIGINS is required in production (https://your.site)")
 
 # --- Sessions, cookies, security headers --------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With Redis, sessions are read from the cache and written through to the database (one
+# SQL query less on every request); a process-local cache would let a logout in one web
+# process go unseen in another, so without Redis they stay in the database alone.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = 60 * 60 * 8  # staff: a working day; patients: PATIENT_SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -63,7 +63,7 @@ def test_totp_code_completes_login_and_is_logged(cast: Cast) -> None:
     assert client.get("/start/").status_code == 200
     details = list(
         AuditEntry.objects.filter(actor=cast.gp_a, action="login")
-        .order_by("seq")
+        .order_by("id")
         .values_list("detail", flat=True)
     )
     assert details == ["wachtwoord", "tweede factor"]
@@ -229,7 +229,7 @@ def test_failures_from_elsewhere_do_not_stop_the_owner_with_password_and_code(
     assert owner.get("/start/").status_code == 200
     details = list(
         AuditEntry.objects.filter(actor=cast.gp_a, action="login")
-        .order_by("seq")
+        .order_by("id")
         .values_list("detail", flat=True)
     )
     assert details == ["wachtwoord", "tweede factor"]

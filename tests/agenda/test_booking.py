@@ -58,6 +58,35 @@ def test_confirmation_mail_names_time_and_practitioner_but_never_the_reason(
     assert agenda.cast.patient_a.bsn not in body
 
 
+def test_the_confirmation_is_written_with_the_booking_and_asks_for_one_delivery(
+    agenda: Agenda, django_capture_on_commit_callbacks
+) -> None:
+    """The outbox rows are part of the booking's own transaction (a crash after the
+    commit cannot lose them), and the e-mail and SMS share one delivery request."""
+    from spreekuur.core.models import Notification
+    from spreekuur.shell.tasks import enqueue_delivery
+
+    patient = agenda.cast.patient_a
+    patient.phone = "0612345678"
+    patient.save(update_fields=["phone"])
+    with django_capture_on_commit_callbacks() as callbacks:
+        book_online(agenda, agenda.slots[0])
+        assert Notification.objects.filter(practice=patient.practice).count() == 2
+    assert [callback for callback in callbacks if callback is enqueue_delivery] == [
+        enqueue_delivery
+    ]
+
+
+def test_a_refused_booking_queues_no_confirmation(agenda: Agenda) -> None:
+    from spreekuur.core.models import Notification
+
+    book_online(agenda, agenda.slots[0])
+    sent = Notification.objects.count()
+    with pytest.raises(services.SlotTaken):
+        book_online(agenda, agenda.slots[0])
+    assert Notification.objects.count() == sent
+
+
 def test_a_red_flag_answer_never_reaches_a_booking(agenda: Agenda) -> None:
     answers = no_red_flags(agenda.cast.practice_a)
     answers["pijn-op-de-borst"] = True

@@ -312,3 +312,162 @@ def test_the_web_server_does_not_start_with_a_wrong_key(
     audit._checked_key = None
     with pytest.raises(WrongChainKey):
         runpy.run_module("spreekuur.wsgi")
+
+
+def test_a_batch_larger_than_one_statement_is_chained_in_order(cast: Cast) -> None:
+    """A lab file's entries are written in several statements (PostgreSQL's parameter
+    limit); each moves the chain head, and the whole chain verifies in order."""
+    from spreekuur.core.audit import BatchAccess, record_batch_access
+
+    record_access(  # a change first: the batch goes on from a chain that has begun
+        actor=cast.gp_a,
+        action=AuditAction.CHANGE,
+        object_kind="patient",
+        practice=cast.practice_a,
+        patient=cast.patient_a,
+        object_ids=[cast.patient_a.public_id],
+    )
+    accesses = [
+        BatchAccess(AuditAction.CREATE, "lab_result", cast.patient_a, [f"r{number}"])
+        for number in range(2_500)
+    ]
+    assert (
+        record_batch_access(
+            actor=None,
+            practice=cast.practice_a,
+            accesses=accesses,
+            channel="task",
+            system_name="Lab",
+        )
+        == 2_500
+    )
+    entries = list(AuditEntry.objects.filter(practice=cast.practice_a, lane=0).order_by("seq"))
+    assert [entry.seq for entry in entries] == list(range(1, len(entries) + 1))
+    assert [entry.object_ids for entry in entries[-2_500:]] == [[f"r{n}"] for n in range(2_500)]
+    chain = AuditChain.objects.get(practice=cast.practice_a, lane=0)
+    assert (chain.last_seq, chain.last_hash) == (entries[-1].seq, entries[-1].entry_hash)
+    assert verify_chains(practice=cast.practice_a)[1] == []
+
+
+def _read_patient(cast: Cast, patient) -> AuditEntry:  # type: ignore[no-untyped-def]
+    return record_access(
+        actor=cast.gp_a,
+        action=AuditAction.READ,
+        object_kind="record",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[patient.public_id],
+    )
+
+
+def test_reads_spread_over_lanes_by_patient_and_changes_keep_lane_zero(
+    cast: Cast, settings
+) -> None:
+    """Two patients' reads take different chains (no shared lock); one patient's reads
+    stay in one; every change stays in lane 0, in commit order; every lane verifies."""
+    settings.AUDIT_READ_LANES = 8
+    first, second = cast.patient_a, cast.other_patient_a
+    reads_first = [_read_patient(cast, first) for _ in range(3)]
+    reads_second = [_read_patient(cast, second) for _ in range(2)]
+    change = record_access(
+        actor=cast.gp_a,
+        action=AuditAction.CHANGE,
+        object_kind="record",
+        practice=cast.practice_a,
+        patient=first,
+    )
+    assert {entry.lane for entry in reads_first} == {1 + first.pk % 8}
+    assert {entry.lane for entry in reads_second} == {1 + second.pk % 8}
+    if first.pk % 8 != second.pk % 8:
+        assert reads_first[0].lane != reads_second[0].lane
+    assert [entry.seq for entry in reads_first] == [1, 2, 3]
+    assert change.lane == 0
+    lanes = set(AuditChain.objects.filter(practice=cast.practice_a).values_list("lane", flat=True))
+    assert {0, reads_first[0].lane, reads_second[0].lane} <= lanes
+    assert verify_chains(practice=cast.practice_a)[1] == []
+
+
+def test_without_read_lanes_every_entry_is_in_one_chain(cast: Cast, settings) -> None:
+    settings.AUDIT_READ_LANES = 0
+    assert _read_patient(cast, cast.patient_a).lane == 0
+    assert _read_patient(cast, cast.other_patient_a).lane == 0
+
+
+def test_an_entry_moved_to_another_lane_is_detected(cast: Cast, settings) -> None:
+    settings.AUDIT_READ_LANES = 8
+    entries = [_read_patient(cast, cast.patient_a) for _ in range(3)]
+    other_lane = 1 + (entries[1].lane % 8)
+    _without_append_only_triggers(
+        "UPDATE core_auditentry SET lane = %s WHERE id = %s", [other_lane, entries[1].pk]
+    )
+    _, breaks = verify_chains(practice=cast.practice_a)
+    assert breaks  # a gap in its own lane, and a line of a lane that has no such chain
+
+
+def test_entries_of_a_lane_without_a_chain_are_reported(cast: Cast) -> None:
+    entry = _read_patient(cast, cast.patient_a)
+    AuditEntry.objects.create(
+        practice=cast.practice_a,
+        lane=99,
+        seq=1,
+        occurred_at=entry.occurred_at,
+        action=AuditAction.READ,
+        outcome=AuditOutcome.ALLOWED,
+        actor_name="Iemand",
+        actor_role="huisarts",
+        object_kind="record",
+        channel="staff",
+        prev_hash=GENESIS_HASH,
+        entry_hash="0" * 64,
+    )
+    _, breaks = verify_chains(practice=cast.practice_a)
+    assert [(b.lane, b.reason) for b in breaks] == [(99, "regels zonder keten")]
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("audit_verify", stdout=out)
+    assert "baan=99" in out.getvalue()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_readers_of_many_patients_keep_every_lane_unbroken() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from tests.factories import MembershipFactory, PatientFactory
+
+    membership = MembershipFactory()
+    patients = [PatientFactory(practice=membership.practice) for _ in range(8)]
+    errors: list[BaseException] = []
+
+    def read(patient) -> None:  # type: ignore[no-untyped-def]
+        try:
+            for _ in range(20):
+                record_access(
+                    actor=membership.user,
+                    action=AuditAction.READ,
+                    object_kind="record",
+                    practice=membership.practice,
+                    patient=patient,
+                )
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read, args=(patient,)) for patient in patients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    checked, breaks = verify_chains(practice=membership.practice)
+    assert checked == 160 and breaks == []
+    for lane in AuditChain.objects.filter(practice=membership.practice).values_list(
+        "lane", flat=True
+    ):
+        seqs = list(
+            AuditEntry.objects.filter(practice=membership.practice, lane=lane)
+            .order_by("seq")
+            .values_list("seq", flat=True)
+        )
+        assert seqs == list(range(1, len(seqs) + 1))

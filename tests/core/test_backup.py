@@ -71,7 +71,9 @@ def _state() -> dict[str, object]:
     for photo in Photo.objects.all():
         with default_storage.open(photo.stored_name, "rb") as handle:
             files[photo.stored_name] = handle.read()
-    audit = list(AuditEntry.objects.order_by("practice_id", "seq").values_list("entry_hash"))
+    audit = list(
+        AuditEntry.objects.order_by("practice_id", "lane", "seq").values_list("entry_hash")
+    )
     return {"rows": rows, "files": files, "audit": audit}
 
 

@@ -193,7 +193,7 @@ def test_a_parent_reads_the_childs_record_logged_under_their_own_name(cast: Cast
     )
     page = client.get(reverse("dossier:my_record")).content.decode()
     assert "Waterpokken" in page and "namens Noor" in page
-    entry = AuditEntry.objects.filter(object_kind="record").latest("seq")
+    entry = AuditEntry.objects.filter(object_kind="record").latest("id")
     assert entry.patient == child and entry.actor == cast.patient_user_a
     assert entry.actor_role == "ouder" and entry.detail == "namens de patiënt"
     # The parent's own record is untouched by this; back to oneself:
@@ -249,7 +249,7 @@ def test_someone_who_only_acts_for_others_starts_at_the_choice(cast: Cast) -> No
     assert client.get(reverse("dossier:my_record")).status_code == 200
     log = client.get(reverse("shell:my_audit_log")).content.decode()
     assert "U zelf" in log and "(gemachtigde)" in log and "namens de patiënt" in log
-    entry = AuditEntry.objects.filter(object_kind="record").latest("seq")
+    entry = AuditEntry.objects.filter(object_kind="record").latest("id")
     assert entry.actor_name == "Opa" and entry.actor_role == "gemachtigde"
     assert client.get(reverse("agenda:my_appointments")).status_code == 403  # own data only
 
@@ -529,7 +529,7 @@ def test_a_gemachtigde_of_a_14_year_old_reads_only_with_the_childs_consent(cast:
     services.set_child_consent(representation=representation, consent=True, by=cast.assistant_a)
     representation.refresh_from_db()
     assert representation.child_consent_on == timezone.localdate()
-    entry = AuditEntry.objects.filter(object_kind="representation").latest("seq")
+    entry = AuditEntry.objects.filter(object_kind="representation").latest("id")
     assert entry.action == "change" and entry.detail == "toestemming kind"
     assert entry.actor == cast.assistant_a and entry.patient == representation.patient
     assert _choose_status(representation) == 302
@@ -541,7 +541,7 @@ def test_a_gemachtigde_of_a_14_year_old_reads_only_with_the_childs_consent(cast:
 
     # The child withdraws it: access stops at once, and that is logged too.
     services.set_child_consent(representation=representation, consent=False, by=cast.assistant_a)
-    entry = AuditEntry.objects.filter(object_kind="representation").latest("seq")
+    entry = AuditEntry.objects.filter(object_kind="representation").latest("id")
     assert entry.detail == "toestemming kind ingetrokken"
     assert _portal_reads(cast, representation) == REFUSED
 

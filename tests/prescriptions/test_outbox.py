@@ -132,7 +132,7 @@ def test_a_worker_killed_mid_send_leaves_the_message_to_the_next_after_the_lease
     settings.OUTBOX_LEASE_SECONDS = 30
     message = _approved(repeats, stub)
     now = timezone.now()
-    assert _claim(now) is not None  # claimed; then the worker dies before it sends
+    assert _claim(now).ids == [message.pk]  # claimed; then the worker dies before it sends
     assert deliver_due(now=now + timedelta(seconds=29)) == 0  # still leased: nobody sends
     assert deliver_due(now=now + timedelta(seconds=30)) == 1
     message.refresh_from_db()

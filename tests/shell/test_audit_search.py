@@ -29,7 +29,7 @@ def _found(response) -> list[str]:
 
 def _searches() -> list[AuditEntry]:
     return list(
-        AuditEntry.objects.filter(action=AuditAction.SEARCH, object_kind="patient").order_by("seq")
+        AuditEntry.objects.filter(action=AuditAction.SEARCH, object_kind="patient").order_by("id")
     )
 
 

@@ -97,7 +97,7 @@ class Membership(models.Model):
     `requested_role` until a GP of the practice confirms it; meanwhile the member keeps
     the role they had, or none at all ("") when the account is new."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="membership")
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("rol"), max_length=20, choices=StaffRole.choices, blank=True)
@@ -115,11 +115,16 @@ class Membership(models.Model):
     class Meta:
         ordering = ["user__full_name"]
         indexes = [models.Index(fields=["practice", "role"])]
+        # Unique with the practice (public_id first, so lookups by it alone use this index):
+        # the form a table distributed by practice_id can keep (docs/production.md).
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="membership_public_id_per_practice"
+            ),
             models.CheckConstraint(
                 condition=models.Q(requested_role__in=["", *sorted(CLINICAL_ROLES)]),
                 name="membership_requests_only_clinical_roles",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -148,25 +148,37 @@ class AuditOutcome(models.TextChoices):
 
 
 class AuditChain(models.Model):
-    """The head of one practice's hash chain. Locked while an entry is appended.
+    """The head of one hash chain. Locked while an entry is appended.
 
-    One chain per practice (practice NULL: the system chain for events outside any
-    practice), so a region's practices never wait on one another's lock.
+    Each practice has its own chains (practice NULL: the system chain for events outside
+    any practice), so a region's practices never wait on one another's lock. Within a
+    practice, lane 0 takes every change and lanes 1..AUDIT_READ_LANES take the reads,
+    spread by patient (core.audit.lane_for), so the page views of an 08:00 rush do not
+    all queue on one row lock. Every lane is a complete chain of its own.
     """
 
-    scope = models.CharField(max_length=20, unique=True)  # "practice:<id>" or "system"
-    practice = models.OneToOneField(
-        Practice, on_delete=models.PROTECT, null=True, related_name="audit_chain"
+    # "practice:<id>" (lane 0), "practice:<id>:<lane>", or "system"
+    scope = models.CharField(max_length=24, unique=True)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.PROTECT, null=True, related_name="audit_chains"
     )
+    lane = models.PositiveSmallIntegerField(default=0)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "lane"], name="audit_chain_lane"),
+        ]
 
     def __str__(self) -> str:
         return f"audit chain {self.scope} at {self.last_seq}"
 
     @staticmethod
-    def scope_for(practice_id: int | None) -> str:
-        return f"practice:{practice_id}" if practice_id is not None else "system"
+    def scope_for(practice_id: int | None, lane: int = 0) -> str:
+        if practice_id is None:
+            return "system"
+        return f"practice:{practice_id}" if lane == 0 else f"practice:{practice_id}:{lane}"
 
 
 class AuditKey(models.Model):
@@ -208,13 +220,16 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     detail = models.CharField(max_length=200, blank=True)
+    lane = models.PositiveSmallIntegerField(default=0)  # which of the practice's chains
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "seq"], name="audit_entry_seq"),
+            models.UniqueConstraint(
+                fields=["practice", "lane", "seq"], name="audit_entry_lane_seq"
+            ),
             models.UniqueConstraint(
                 fields=["seq"], condition=Q(practice__isnull=True), name="audit_entry_system_seq"
             ),

@@ -47,9 +47,23 @@ def _queue(
         body=body,
         next_attempt_at=timezone.now(),
     )
-    for callback in _on_queued:
-        transaction.on_commit(callback, robust=True)
+    _once_on_commit()
     return message
+
+
+def _once_on_commit() -> None:
+    """Ask for delivery once per transaction, however many messages it queues: a booking
+    writes an e-mail and an SMS, and one delivery task sends both."""
+    connection = transaction.get_connection()
+    # Only a request made at this same savepoint level counts: whatever rolls back around
+    # it, every block that queued a message keeps a request that lives as long as it.
+    here = set(connection.savepoint_ids)
+    waiting = {
+        callback for savepoints, callback, _robust in connection.run_on_commit if savepoints == here
+    }
+    for callback in _on_queued:
+        if callback not in waiting:
+            transaction.on_commit(callback, robust=True)
 
 
 def queue_email(*, practice: Practice | None, to: str, subject: str, body: str) -> Notification:

@@ -30,7 +30,8 @@ class ClinicalRow(models.Model):
     """What every record row has: its practice and patient, who wrote it and when,
     and whether a GP shielded it from the portal."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Unique with the practice: each concrete model's Meta says so.
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     created_by = models.ForeignKey(
@@ -58,7 +59,12 @@ class Episode(ClinicalRow):
 
     class Meta:
         ordering = ["-started_on", "-id"]
+        # Unique with the practice (public_id first, so lookups by it alone use this index):
+        # the form a table distributed by practice_id can keep (docs/production.md).
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="episode_public_id_per_practice"
+            ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="episode_ends_after_start",
@@ -103,6 +109,9 @@ class JournalEntry(ClinicalRow):
     class Meta:
         ordering = ["-contact_on", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="journal_entry_public_id_per_practice"
+            ),
             models.CheckConstraint(
                 condition=~Q(subjective="", objective="", evaluation="", plan=""),
                 name="journal_entry_not_empty",
@@ -156,6 +165,9 @@ class Medication(ClinicalRow):
     class Meta:
         ordering = ["-started_on", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="medication_public_id_per_practice"
+            ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="medication_ends_after_start",
@@ -196,6 +208,11 @@ class Allergy(ClinicalRow):
 
     class Meta:
         ordering = ["substance", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="allergy_public_id_per_practice"
+            ),
+        ]
         indexes = [models.Index(fields=["practice", "patient"])]
 
     def __str__(self) -> str:
@@ -223,6 +240,11 @@ class Measurement(ClinicalRow):
 
     class Meta:
         ordering = ["-measured_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="measurement_public_id_per_practice"
+            ),
+        ]
         indexes = [models.Index(fields=["practice", "patient", "measured_on"])]
 
     def __str__(self) -> str:

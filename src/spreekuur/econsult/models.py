@@ -62,7 +62,7 @@ def overdue_threads(now: datetime) -> Q:
 
 
 class Thread(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     asked_by = models.ForeignKey(
@@ -89,6 +89,13 @@ class Thread(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Unique with the practice (public_id first, so lookups by it alone use this index):
+        # the form a table distributed by practice_id can keep (docs/production.md).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="thread_public_id_per_practice"
+            ),
+        ]
         indexes = [
             models.Index(fields=["practice", "status", "due_at"]),
             models.Index(fields=["practice", "patient", "created_at"]),
@@ -113,7 +120,7 @@ class Thread(models.Model):
 
 
 class Message(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -126,6 +133,9 @@ class Message(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="message_public_id_per_practice"
+            ),
             models.CheckConstraint(
                 condition=Q(from_patient=False) | Q(internal=False),
                 name="patient_messages_are_never_internal",
@@ -140,10 +150,10 @@ class Message(models.Model):
 class Photo(models.Model):
     """A re-encoded photo (JPEG, no EXIF or GPS) under a random name in the storage."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="photos")
-    stored_name = models.CharField(max_length=120, unique=True)
+    stored_name = models.CharField(max_length=120)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     size_bytes = models.PositiveIntegerField()
@@ -151,6 +161,14 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="photo_public_id_per_practice"
+            ),
+            models.UniqueConstraint(
+                fields=["stored_name", "practice"], name="photo_stored_name_per_practice"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"photo {self.public_id}"

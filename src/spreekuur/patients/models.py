@@ -21,7 +21,7 @@ class Sex(models.TextChoices):
 class Patient(models.Model):
     """A patient enrolled (ingeschreven) in one practice."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="patients")
     bsn = models.CharField(_("BSN"), max_length=9)
     initials = models.CharField(_("voorletters"), max_length=20, blank=True)
@@ -54,7 +54,12 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
+        # Unique with the practice (public_id first, so lookups by it alone use this index):
+        # the form a table distributed by practice_id can keep (docs/production.md).
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="patient_public_id_per_practice"
+            ),
             models.UniqueConstraint(fields=["practice", "bsn"], name="patient_bsn_per_practice"),
         ]
         indexes = [
@@ -96,7 +101,7 @@ class PortalActivationQuerySet(models.QuerySet["PortalActivation"]):
 class PortalActivation(models.Model):
     """A one-time code the practice gives a patient (on a letter) to open their portal."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="activations")
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     code_hash = models.CharField(max_length=64, unique=True)
@@ -113,6 +118,11 @@ class PortalActivation(models.Model):
 
     class Meta:
         ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="portal_activation_public_id_per_practice"
+            ),
+        ]
         indexes = [models.Index(fields=["practice", "issued_at"])]
 
     def __str__(self) -> str:
@@ -152,7 +162,7 @@ class Representation(models.Model):
     the patient authorised (until an end date; from 12 with the child's consent, never for
     a child under 12). Never deleted: revoked."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="representations")
     representative = models.ForeignKey(
@@ -181,7 +191,10 @@ class Representation(models.Model):
         # depends on the session's time zone).
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "representative"],
+                fields=["public_id", "practice"], name="representation_public_id_per_practice"
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "representative", "practice"],
                 condition=Q(revoked_at__isnull=True),
                 name="one_open_representation_per_pair",
             ),
@@ -285,7 +298,7 @@ class AddressChange(models.Model):
     """A new postal address a patient gave in the portal. The desk checks it (against the
     BRP, or by asking) and applies it, or rejects it with a reason the patient reads."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="address_changes")
     street = models.CharField(_("straat"), max_length=150)
@@ -313,6 +326,9 @@ class AddressChange(models.Model):
     class Meta:
         ordering = ["requested_at", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="address_change_public_id_per_practice"
+            ),
             models.UniqueConstraint(
                 fields=["practice", "patient"],
                 condition=Q(status="open"),
@@ -356,7 +372,7 @@ class EmailChange(models.Model):
     """A new e-mail address for a patient's login, waiting for the link mailed to it.
     The address changes only when that link is used, by the patient, logged in."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="email_changes")
     user = models.ForeignKey(
@@ -374,7 +390,10 @@ class EmailChange(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user"],
+                fields=["public_id", "practice"], name="email_change_public_id_per_practice"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "practice"],
                 condition=Q(confirmed_at__isnull=True, cancelled_at__isnull=True),
                 name="one_pending_email_change_per_user",
             ),

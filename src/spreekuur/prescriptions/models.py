@@ -26,7 +26,7 @@ class Transport(models.TextChoices):
 class Pharmacy(models.Model):
     """A pharmacy the practice works with, and how a prescription reaches it."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)  # unique per practice
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="pharmacies")
     name = models.CharField(_("naam"), max_length=120)
     agb_code = models.CharField(_("AGB-code"), max_length=8, blank=True)
@@ -43,6 +43,9 @@ class Pharmacy(models.Model):
         ordering = ["name"]
         verbose_name_plural = "pharmacies"
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="pharmacy_public_id_per_practice"
+            ),
             models.CheckConstraint(
                 condition=~Q(transport="http") | ~Q(endpoint=""), name="http_pharmacy_has_endpoint"
             ),
@@ -96,7 +99,7 @@ class Channel(models.TextChoices):
 
 
 class RepeatRequest(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)  # unique per practice
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(
@@ -110,6 +113,11 @@ class RepeatRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="repeat_request_public_id_per_practice"
+            ),
+        ]
         indexes = [
             models.Index(fields=["practice", "patient", "created_at"]),
             models.Index(fields=["practice", "created_at"]),
@@ -156,7 +164,7 @@ class RejectionReason(models.TextChoices):
 
 
 class RepeatRequestItem(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)  # unique per practice
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     request = models.ForeignKey(RepeatRequest, on_delete=models.PROTECT, related_name="items")
     medication = models.ForeignKey(Medication, on_delete=models.PROTECT, related_name="+")
@@ -179,9 +187,12 @@ class RepeatRequestItem(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="repeat_item_public_id_per_practice"
+            ),
             # The same medicine cannot be asked for again while a request for it is open.
             models.UniqueConstraint(
-                fields=["medication"],
+                fields=["medication", "practice"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="one_open_request_per_medication",
             ),
@@ -225,7 +236,7 @@ class OutboxMessage(models.Model):
     the approval; delivered by the worker with retries, under one idempotency key (the
     item's id), so a retry never makes a second prescription."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)  # unique per practice
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     item = models.OneToOneField(RepeatRequestItem, on_delete=models.PROTECT, related_name="outbox")
     pharmacy = models.ForeignKey(Pharmacy, on_delete=models.PROTECT, related_name="+")
@@ -233,12 +244,20 @@ class OutboxMessage(models.Model):
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
+    # The worker's claim while it sends (core.delivery): only the holder of this token
+    # writes the outcome, so a worker whose lease ran out marks nothing twice.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.CharField(max_length=200, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="outbox_message_public_id_per_practice"
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["next_attempt_at"],

@@ -42,19 +42,26 @@ def deliver_http(
     client: httpx.Client | None = None,
     *,
     clients: safe_http.ClientsByHost | None = None,
+    checked: dict[str, safe_http.Destination] | None = None,
 ) -> None:
     """POST the MedicationRequest with an Idempotency-Key; 409 means the pharmacy has it.
 
-    The link's name is resolved and checked again at every send (its DNS may have changed
-    since the practice saved it), and the request goes to the address just checked. A
-    redirect is a failure, never followed. `clients` gives one client per host name (the
-    worker's run); a `client` given is used for this message's host as it is."""
-    try:
-        destination = safe_http.check_destination(
-            message.pharmacy.endpoint, allow_loopback=loopback_allowed()
-        )
-    except safe_http.RefusedDestination as refused:
-        raise DeliveryFailed(f"Refused: {refused.refusal}") from refused
+    The link's name is resolved and checked again before sending (its DNS may have
+    changed since the practice saved it), and the request goes to an address just
+    checked. `checked` keeps what was checked for the messages of one claimed batch (the
+    caller empties it at every claim), so a batch to one pharmacy asks DNS once; without
+    it, every send checks. A redirect is a failure, never followed. `clients` gives one
+    client per host name (the worker's run); a `client` given is used for this message's
+    host as it is."""
+    endpoint = message.pharmacy.endpoint
+    destination = checked.get(endpoint) if checked is not None else None
+    if destination is None:
+        try:
+            destination = safe_http.check_destination(endpoint, allow_loopback=loopback_allowed())
+        except safe_http.RefusedDestination as refused:
+            raise DeliveryFailed(f"Refused: {refused.refusal}") from refused
+        if checked is not None:
+            checked[endpoint] = destination
     own_client = None
     if client is None:
         if clients is not None:

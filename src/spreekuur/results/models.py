@@ -305,6 +305,13 @@ class LabResult(models.Model):
         indexes = [
             models.Index(fields=["practice", "patient", "test", "observed_at"]),
             models.Index(fields=["practice", "base_key"]),
+            # The patient's online results (selectors._online): their tests, the newest of
+            # each and the counts are read from this index alone, however long the record.
+            models.Index(
+                fields=["practice", "patient", "test", "observed_at", "id"],
+                condition=Q(released=True),
+                name="lab_result_online",
+            ),
             models.Index(
                 fields=["practice", "reviewer", "observed_at"],
                 condition=Q(reviewed_at__isnull=True),

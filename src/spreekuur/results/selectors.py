@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from uuid import UUID
 
-from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -229,18 +240,28 @@ def get_lab_message(user: User, public_id: UUID | str) -> LabMessage:
 # --- The patient's view ---------------------------------------------------------------------
 
 
-def _online(patient: Patient) -> QuerySet[LabResult]:
+def _online_since(patient: Patient) -> datetime | None:
+    """From the start of the practice's "records online from" day in Dutch time (a plain
+    comparison keeps the index usable); None while nothing is online yet."""
     online_from = patient.practice.records_online_from
     if online_from is None or online_from > timezone.localdate():
+        return None
+    return timezone.make_aware(datetime.combine(online_from, time.min))
+
+
+def _online(patient: Patient) -> QuerySet[LabResult]:
+    since = _online_since(patient)
+    if since is None:
         return LabResult.objects.none()
-    # From the start of that day in Dutch time (a plain comparison keeps the index usable).
-    since = timezone.make_aware(datetime.combine(online_from, time.min))
     return LabResult.objects.filter(
         practice_id=patient.practice_id,
         patient=patient,
         released=True,
-        replaced_by__isnull=True,
         observed_at__gte=since,
+    ).filter(
+        # Never one a newer version replaced. NOT EXISTS rather than the reverse join's
+        # IS NULL: PostgreSQL then counts the rows right and reads the online index alone.
+        ~Exists(LabResult.objects.filter(replaces_id=OuterRef("pk")))
     )
 
 
@@ -252,22 +273,32 @@ class TestSummary:
 
 
 def results_online(patient: Patient) -> list[TestSummary]:
-    """Per test the latest released result and how many there are: one grouped query and
-    one for the latest rows, whatever the number of results the patient has."""
-    online = _online(patient)
-    groups = list(
-        online.order_by().values("test_id").annotate(count=Count("id"), last=Max("observed_at"))
-    )
-    if not groups:
+    """Per test the latest released result and how many there are, in one query whatever
+    the number of results: the patient's tests (from the index of online results), the
+    newest row of each (one index probe per test), each with its count."""
+    if _online_since(patient) is None:
         return []
-    latest = Q()
-    for group in groups:
-        latest |= Q(test_id=group["test_id"], observed_at=group["last"])
-    counts = {group["test_id"]: group["count"] for group in groups}
-    summaries: dict[int, TestSummary] = {}
-    for row in online.filter(latest).select_related("test").order_by("observed_at", "id"):
-        summaries[row.test_id] = TestSummary(row.test, row, counts[row.test_id])
-    return sorted(summaries.values(), key=lambda summary: summary.test.patient_name)
+    online = _online(patient)
+    newest_of_test = (
+        online.filter(test_id=OuterRef("pk")).order_by("-observed_at", "-id").values("id")[:1]
+    )
+    tests = LabTest.objects.filter(pk__in=online.values("test_id"))
+    newest_ids = tests.values(newest=Subquery(newest_of_test))
+    count_of_test = (
+        online.filter(test_id=OuterRef("test_id"))
+        .order_by()
+        .values("test_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = (
+        LabResult.objects.filter(pk__in=newest_ids.values("newest"))
+        .select_related("test")
+        .annotate(count=Subquery(count_of_test))
+        .order_by()
+    )
+    summaries = [TestSummary(row.test, row, row.count) for row in rows]
+    return sorted(summaries, key=lambda summary: (summary.test.patient_name, summary.test.pk))
 
 
 def all_results_online(patient: Patient) -> list[LabResult]:
@@ -279,37 +310,42 @@ def all_results_online(patient: Patient) -> list[LabResult]:
     )
 
 
-RECENT = 24  # values shown at first: two years of monthly checks
+RECENT = 24  # values on one page of a test: two years of monthly checks
 
 
 @dataclass(frozen=True)
 class TestHistory:
     test: LabTest
-    results: list[LabResult]  # oldest first, for the chart
-    more: bool  # older ones exist beyond what is shown
+    results: list[LabResult]  # this page's, oldest first, for the chart
+    page: int  # 1: the newest RECENT values; 2: the RECENT before those; ...
+    older: bool  # older values exist beyond this page
+
+    @property
+    def newer(self) -> bool:
+        return self.page > 1
 
 
-def test_online(
-    patient: Patient, test_public_id: UUID | str, *, everything: bool = False
-) -> TestHistory:
-    """One test's released results for the patient: the newest RECENT (or all), oldest
-    first for the chart; the same queries and work however long the history is. 404
-    when the patient has none online, so a guessed test id tells nothing."""
+def test_online(patient: Patient, test_public_id: UUID | str, *, page: int = 1) -> TestHistory:
+    """One page of one test's released results for the patient: the newest RECENT, or on
+    page 2 the RECENT before those, and so on; oldest first for the chart. One query of
+    the same work however long the history is (a later page skips the newer ones in the
+    index). 404 when the page has nothing, so a guessed test id tells nothing."""
     # The test's id through a subquery: the patient's index then finds just that test's
     # rows instead of reading all of a long record and dropping the others.
     test_id = Subquery(LabTest.objects.filter(public_id=test_public_id).values("id")[:1])
     newest = (
         _online(patient)
         .filter(test_id=test_id)
-        .select_related("test", "reviewed_by")
+        .select_related("test")
         .order_by("-observed_at", "-id")
     )
-    rows = list(newest if everything else newest[: RECENT + 1])
+    start = (page - 1) * RECENT
+    rows = list(newest[start : start + RECENT + 1])
     if not rows:
         raise Http404
-    more = not everything and len(rows) > RECENT
-    results = list(reversed(rows[:RECENT] if more else rows))
-    return TestHistory(results[0].test, results, more)
+    older = len(rows) > RECENT
+    results = list(reversed(rows[:RECENT]))
+    return TestHistory(results[0].test, results, page, older)
 
 
 # --- What is new for the patient (the start page and the menu) --------------------------------

@@ -284,25 +284,31 @@ def _message_page(
     )
 
 
+def _page_number(request: HttpRequest) -> int:
+    """?pagina=N of a patient's test history; anything else is the first page."""
+    value = request.GET.get("pagina", "1")
+    if not (value.isascii() and value.isdigit()):
+        return 1
+    return int(value) if 0 < int(value) < 10_000 else 1
+
+
 @require_http_methods(["GET"])
 def my_test_results(request: HttpRequest, public_id: str) -> HttpResponse:
-    """One test over time: a chart and the same numbers in a table."""
+    """One test over time, a page of values at a time (newest first): a chart and the
+    same numbers in a table. The access log lists exactly the values on the page."""
     subject = portal_subject(request)
-    history = selectors.test_online(
-        subject.patient, public_id, everything=request.GET.get("alle") == "1"
-    )
+    history = selectors.test_online(subject.patient, public_id, page=_page_number(request))
     results = history.results
     shown = [r.public_id for r in results]
     _log_read(subject.user, "labresult", shown, subject.patient, **subject.audit())
-    latest: LabResult = results[-1]
     return render(
         request,
         "results/my_test_results.html",
         {
             "test": history.test,
+            "history": history,
             "results": list(reversed(results)),
-            "more": history.more,
-            "latest": latest,
+            "latest": results[-1],
             "chart": trend_chart(results),
             "subject": subject,
         },

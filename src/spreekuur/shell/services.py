@@ -12,6 +12,7 @@ from django.core import mail
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from spreekuur.accounts import capabilities
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.audit import record_access
+from spreekuur.core.delivery import claim_due
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import (
     AuditAction,
@@ -98,16 +100,14 @@ def deliver_due_notifications(*, now: datetime | None = None, batch: int = 100) 
     sent = retrying = failed = 0
     while True:
         moment = now or timezone.now()
-        with transaction.atomic():
-            due = list(
-                Notification.objects.select_for_update(skip_locked=True)
-                .filter(status=NotificationStatus.PENDING, next_attempt_at__lte=moment)
-                .order_by("next_attempt_at", "id")[:batch]
-            )
-            for message in due:
-                message.attempts += 1
-                message.next_attempt_at = moment + CLAIM_LEASE
-            Notification.objects.bulk_update(due, ["attempts", "next_attempt_at"])
+        claim = claim_due(
+            Notification,
+            pending=Q(status=NotificationStatus.PENDING),
+            now=moment,
+            lease=CLAIM_LEASE,
+            limit=batch,
+        )
+        due = list(Notification.objects.filter(pk__in=claim.ids).order_by("id"))
         if not due:
             return DeliveryReport(sent, retrying, failed)
         connection = mail.get_connection()  # opened at the first mail of the batch, if any
@@ -132,7 +132,7 @@ def deliver_due_notifications(*, now: datetime | None = None, batch: int = 100) 
                     sent += 1
         finally:
             connection.close()
-        if len(due) < batch:
+        if len(claim.ids) < batch:
             return DeliveryReport(sent, retrying, failed)
 
 

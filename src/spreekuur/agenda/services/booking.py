@@ -155,6 +155,7 @@ def _check_online_rules(
 
 def _lead_time_minutes(
     *,
+    practice: Practice,
     rules: BookingRules,
     appointment_type: AppointmentType,
     slot: Slot,
@@ -168,7 +169,7 @@ def _lead_time_minutes(
         window = selectors.online_window(rules, now)
         earliest, latest = window.earliest, window.latest
     first = selectors.first_free_start(
-        practice=slot.practitioner.practice,
+        practice=practice,
         appointment_type=appointment_type,
         practitioners=[slot.practitioner],
         online=online,
@@ -275,6 +276,7 @@ def book_appointment(
     elif slot.starts_at < now - timedelta(hours=12):
         raise BusinessRuleError(_("Dit tijdstip ligt in het verleden."))
     lead_time = _lead_time_minutes(
+        practice=patient.practice,
         rules=rules, appointment_type=appointment_type, slot=slot, online=online, now=now
     )
     run = _slots_for_booking(slot, appointment_type, online=online)
@@ -282,7 +284,9 @@ def book_appointment(
     if connection.vendor != "postgresql":
         _check_no_overlap(run[0], ends_at)  # PostgreSQL's exclusion constraint does this
     try:
-        with transaction.atomic():
+        # No savepoint: a refused insert ends this booking (SlotTaken leaves this function's
+        # own atomic block, which rolls back), so there is nothing to go on with.
+        with transaction.atomic(savepoint=False):
             appointment = Appointment.objects.create(
                 practice_id=patient.practice_id,
                 patient=patient,
@@ -313,7 +317,9 @@ def book_appointment(
         object_ids=[appointment.public_id],
     )
     if _moving is None:
-        transaction.on_commit(lambda: notifications.send_booked(appointment), robust=True)
+        # In the booking's own transaction (the outbox): a crash just after the commit
+        # cannot lose the confirmation, and it costs no commit of its own.
+        notifications.send_booked(appointment)
     return appointment
 
 
@@ -396,8 +402,7 @@ def cancel_appointment(
     _mark_cancelled(appointment, by=by, now=now)
     log_appointment_change(appointment, by, "geannuleerd")
     if notify:
-        cancelled = appointment
-        transaction.on_commit(lambda: notifications.send_cancelled(cancelled), robust=True)
+        notifications.send_cancelled(appointment)  # in the same transaction, as a booking's
     return appointment
 
 
@@ -452,7 +457,7 @@ def reschedule_appointment(
         new.save(update_fields=["channel", "triage_answers", "desk_note"])
     _mark_cancelled(appointment, by=by, now=now)
     log_appointment_change(appointment, by, "verzet", also=[new])
-    transaction.on_commit(lambda: notifications.send_booked(new, moved=True), robust=True)
+    notifications.send_booked(new, moved=True)  # in the same transaction, as a booking's
     return new
 
 

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         checked, breaks = verify_chains(practice=practice)
         for found in breaks:
             self.stdout.write(
-                f"KETEN GEBROKEN praktijk={found.practice_id or 'systeem'} "
+                f"KETEN GEBROKEN praktijk={found.practice_id or 'systeem'} baan={found.lane} "
                 f"volgnummer {found.seq} regel={found.public_id or '-'}: {found.reason}"
             )
         if breaks:
