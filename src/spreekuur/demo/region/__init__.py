@@ -2,8 +2,8 @@
 `regio-…`) years of lab results (results.py) and a year of care (care.py: the agenda,
 the record, repeat prescriptions and e-consults, each in its own module).
 
-Rows are made from the models' own field definitions (rows.py) and loaded as pg_restore
-loads (bulk.py)."""
+Rows are made from the models' own field definitions (rows.py), on PostgreSQL in planner
+processes (planners.py), and loaded as pg_restore loads (bulk.py)."""
 
 from spreekuur.demo.region.care import (
     Care,

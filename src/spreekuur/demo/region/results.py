@@ -10,7 +10,8 @@ by the patient's own GP. De Linde's results come through the real door instead
 (demo/results.py); these are a picture of years of care, so no audit entries are written.
 
 PostgreSQL gets the rows through COPY in one transaction, loaded as pg_restore loads
-(bulk.py `bulk_load`); other databases (the tests' SQLite) through plain INSERTs; the rows'
+(bulk.py `bulk_load`), each practice's rows made in a planner process (planners.py) while
+the one before is written; other databases (the tests' SQLite) through plain INSERTs; the rows'
 columns and defaults come from the models' fields (rows.py). Deterministic (a seed per
 practice) except the public ids, and idempotent: a practice that has results already is
 skipped. The region's 500,000 patients get about 6 million results.
@@ -20,9 +21,8 @@ from __future__ import annotations
 
 import random
 import time as clock
-import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -33,8 +33,9 @@ from django.utils import timezone
 
 from spreekuur.core.models import Practice
 from spreekuur.demo.region.bulk import analyse, bulk_load, reserve_ids, write_rows
+from spreekuur.demo.region.planners import pipelined, workers_for
 from spreekuur.demo.region.rows import Table
-from spreekuur.demo.region.year import REGION_PREFIX
+from spreekuur.demo.region.year import REGION_PREFIX, random_public_ids
 from spreekuur.patients.models import Patient
 from spreekuur.results.keys import content_key
 from spreekuur.results.models import (
@@ -187,6 +188,7 @@ def _rows_for_practice(
     and formatting them once per draw instead of per row saves a fifth of the time."""
     number = int(practice.slug.removeprefix(REGION_PREFIX) or 0)
     rng = random.Random(f"region-results-{practice.slug}")
+    public_id = random_public_ids()  # version-4 UUIDs, as uuid4() makes them, faster
     lab = LABS[number % len(LABS)]
     tests: dict[str, LabTest] = {code: table.by_nhg[code] for code in MEASURES}
     test_ids = {code: test.pk for code, test in tests.items()}
@@ -240,7 +242,7 @@ def _rows_for_practice(
                 )
                 results.append(
                     RESULTS.row(
-                        uuid.uuid4().hex,
+                        public_id(),
                         practice.pk,
                         patient_id,
                         len(messages),  # the index of the message, an id when written
@@ -266,7 +268,7 @@ def _rows_for_practice(
             messages.append(
                 MESSAGES.row(
                     id=0,  # a key when written
-                    public_id=uuid.uuid4().hex,
+                    public_id=public_id(),
                     practice_id=practice.pk,
                     door=Door.HL7V2,
                     digest=LabMessage.digest_of(raw),
@@ -315,14 +317,20 @@ def build_region_results(
     total_messages = total_results = 0
     tables = [LabMessage._meta.db_table, LabResult._meta.db_table]
     after: dict[str, int] = {}
+    workers = workers_for(len(practices)) if postgresql else 0
+
+    def practice_rows(practice: Practice) -> tuple[Any, ...]:
+        return practice, _patients(practice), table, today
+
     with transaction.atomic(), bulk_load(tables) if postgresql else nullcontext():
-        for index, practice in enumerate(practices, start=1):
-            messages, results = _rows_for_practice(practice, _patients(practice), table, today)
-            _write(messages, results, after)
-            total_messages += len(messages)
-            total_results += len(results)
-            if index % 20 == 0 or index == len(practices):
-                progress(f"uitslagen: {index}/{len(practices)} regiopraktijken")
+        planned = pipelined(practices, _rows_for_practice, practice_rows, workers=workers)
+        with closing(planned):  # on an error, the workers stop too
+            for index, (_practice, (messages, results)) in enumerate(planned, start=1):
+                _write(messages, results, after)
+                total_messages += len(messages)
+                total_results += len(results)
+                if index % 20 == 0 or index == len(practices):
+                    progress(f"uitslagen: {index}/{len(practices)} regiopraktijken")
         rows_done = clock.perf_counter()
     done = analyse(
         tables, started=started, rows_done=rows_done, label="uitslagen", progress=progress
