@@ -277,7 +277,11 @@ def book_appointment(
         raise BusinessRuleError(_("Dit tijdstip ligt in het verleden."))
     lead_time = _lead_time_minutes(
         practice=patient.practice,
-        rules=rules, appointment_type=appointment_type, slot=slot, online=online, now=now
+        rules=rules,
+        appointment_type=appointment_type,
+        slot=slot,
+        online=online,
+        now=now,
     )
     run = _slots_for_booking(slot, appointment_type, online=online)
     ends_at = run[0].starts_at + timedelta(minutes=appointment_type.duration_minutes)
