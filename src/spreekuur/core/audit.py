@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.db.models.sql import InsertQuery
 
 from spreekuur.core import actors, request_context
@@ -293,7 +294,7 @@ def _append(chain: AuditChain, entries: list[AuditEntry]) -> None:
     for start in range(0, len(entries), per_statement):
         part = entries[start : start + per_statement]
         insert = InsertQuery(AuditEntry)
-        insert.insert_values(fields, part)
+        insert.insert_values(fields, cast("list[Model]", part))
         [(insert_sql, insert_params)] = insert.get_compiler(connection=connection).as_sql()
         with connection.cursor() as cursor:
             cursor.execute(  # the INSERT is Django's own, with every value a parameter

@@ -283,7 +283,7 @@ def results_online(patient: Patient) -> list[TestSummary]:
         online.filter(test_id=OuterRef("pk")).order_by("-observed_at", "-id").values("id")[:1]
     )
     tests = LabTest.objects.filter(pk__in=online.values("test_id"))
-    newest_ids = tests.values(newest=Subquery(newest_of_test))
+    newest_ids = tests.annotate(newest=Subquery(newest_of_test)).values("newest")
     count_of_test = (
         online.filter(test_id=OuterRef("test_id"))
         .order_by()
@@ -292,7 +292,7 @@ def results_online(patient: Patient) -> list[TestSummary]:
         .values("n")
     )
     rows = (
-        LabResult.objects.filter(pk__in=newest_ids.values("newest"))
+        LabResult.objects.filter(pk__in=newest_ids)
         .select_related("test")
         .annotate(count=Subquery(count_of_test))
         .order_by()

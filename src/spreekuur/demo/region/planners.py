@@ -19,7 +19,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -59,7 +59,7 @@ def pipelined(
     arguments: Callable[[Job], tuple[Any, ...]],
     *,
     workers: int,
-) -> Iterator[tuple[Job, Any]]:
+) -> Generator[tuple[Job, Any], None, None]:
     """(job, plan(*arguments(job))) for every job, in order. `arguments` runs in this
     process (it may use the database), `plan` in a worker; each job's arguments are
     made while the workers plan the jobs before it, and a plan is handed back while the

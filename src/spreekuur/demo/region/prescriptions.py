@@ -230,7 +230,8 @@ class RepeatYear(Year):
         of them (the last patient's, kept: their requests come one after another)."""
         kept = getattr(self, "_request_instance", None)
         if kept is not None and kept[0] is patient:
-            return kept[1]
+            request: RepeatRequest = kept[1]
+            return request
         request = RepeatRequest(patient=self.patient_instance(patient))
         self._request_instance = (patient, request)
         return request
