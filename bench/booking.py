@@ -876,16 +876,17 @@ LOCK_SLOT = (
 )
 INSERT_APPOINTMENT = (
     "INSERT INTO agenda_appointment (public_id, practice_id, patient_id, practitioner_id,"
-    " appointment_type_id, starts_at, ends_at, status, channel, reason, triage_answers,"
-    " booked_by_id, booked_at, checkin_code) VALUES (gen_random_uuid(), %s, %s, %s, %s, %s,"
-    " %s, 'geboekt', 'online', %s, %s, %s, now(), %s) RETURNING id, public_id"
+    " appointment_type_id, starts_at, ends_at, status, channel, reason, desk_note,"
+    " triage_answers, booked_by_id, booked_at, checkin_code) VALUES (gen_random_uuid(), %s,"
+    " %s, %s, %s, %s, %s, 'geboekt', 'online', %s, '', %s, %s, now(), %s)"
+    " RETURNING id, public_id"
 )
 INSERT_AUDIT = (
     "INSERT INTO bench_audit_entry (public_id, practice_id, seq, occurred_at, action, outcome,"
     " actor_id, actor_name, actor_role, patient_id, object_kind, object_ids, ip_address,"
-    " channel, detail, prev_hash, entry_hash) VALUES (gen_random_uuid(), %s, {seq}, now(),"
-    " 'create', 'allowed', %s, 'Bench', 'patient', %s, 'appointment', %s, '127.0.0.1',"
-    " 'portal', '', %s, %s)"
+    " channel, detail, lane, prev_hash, entry_hash) VALUES (gen_random_uuid(), %s, {seq},"
+    " now(), 'create', 'allowed', %s, 'Bench', 'patient', %s, 'appointment', %s,"
+    " '127.0.0.1', 'portal', '', 0, %s, %s)"
 )
 FREE_SLOTS = (
     "SELECT id FROM agenda_slot WHERE practice_id = %s AND appointment_id IS NULL AND online"
@@ -1024,8 +1025,8 @@ def sql_baseline(
     db.execute("CREATE TABLE bench_audit_chain (LIKE core_auditchain INCLUDING ALL)")
     db.execute("CREATE SEQUENCE bench_audit_seq")
     db.execute(
-        "INSERT INTO bench_audit_chain (scope, practice_id, last_seq, last_hash)"
-        " VALUES ('bench', %s, 0, %s)",
+        "INSERT INTO bench_audit_chain (scope, practice_id, lane, last_seq, last_hash)"
+        " VALUES ('bench', %s, 0, 0, %s)",
         [setup.practice, "0" * 64],
     )
     rates: list[float] = []

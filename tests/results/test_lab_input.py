@@ -388,6 +388,161 @@ def test_a_pending_result_is_stored_without_a_value_and_the_final_one_replaces_i
     assert final.replaces == pending and final.status == ResultStatus.FINAL
 
 
+def test_status_u_without_a_value_makes_the_preliminary_result_final(opened: Cast) -> None:
+    """HL7 table 0085 U: the preliminary value of the same order and test is now final,
+    not sent again; a new version for the GP to review, never released by itself."""
+    cast = opened
+    receive(cast, hl7(cast.patient_a, "OBX|1|NM|227^^NHG45||12|mg/l|||||P", order="U1"))
+    preliminary = stored()
+    outcome = receive(cast, hl7(cast.patient_a, "OBX|1|NM|227^^NHG45|||mg/l|||||U", order="U1"))
+    [message] = outcome.messages
+    assert message.status == MessageStatus.IMPORTED and outcome.stored == 1
+    final = LabResult.objects.exclude(pk=preliminary.pk).get()
+    assert final.replaces == preliminary and final.status == ResultStatus.FINAL
+    assert (final.value, final.value_text, final.unit) == (Decimal("12"), "12", "mg/l")
+    assert final.observed_at == preliminary.observed_at and final.message == message
+    assert not final.released and final.reviewed_at is None
+    assert LabResult.objects.filter(replaced_by__isnull=True).get() == final
+    entry = AuditEntry.objects.filter(object_kind="labresult").latest("id")
+    assert entry.action == "create" and entry.object_ids == [str(final.public_id)]
+    # Now the GP can release it; the same U again changes nothing.
+    review_result(result=final, comment="Goed.", release=True, by=cast.gp_a)
+    receive(cast, hl7(cast.patient_a, "OBX|1|NM|227^^NHG45||||||||U", order="U1"))
+    assert LabResult.objects.count() == 2
+
+
+def test_status_u_without_an_earlier_preliminary_result_waits_with_its_reason(
+    cast: Cast,
+) -> None:
+    receive(cast, hl7(cast.patient_a, "OBX|1|NM|227^^NHG45||12|mg/l|||||P", order="U2"))
+    # Another order: nothing preliminary to make final.
+    raw = hl7(cast.patient_a, "OBX|1|NM|227^^NHG45|||mg/l|||||U", order="U3")
+    [message] = receive(cast, raw).messages
+    assert message.status == MessageStatus.PARTIAL
+    assert "geen voorlopige uitslag" in message.reason and message.reason.startswith("227:")
+    assert LabResult.objects.count() == 1 and stored().status == ResultStatus.PRELIMINARY
+
+
+def test_status_u_with_a_value_is_stored_as_the_final_version(cast: Cast) -> None:
+    receive(cast, hl7(cast.patient_a, "OBX|1|NM|227^^NHG45||12|mg/l|||||P", order="U4"))
+    receive(cast, hl7(cast.patient_a, "OBX|1|NM|227^^NHG45||13|mg/l|||||U", order="U4"))
+    first, final = LabResult.objects.order_by("id")
+    assert final.replaces == first and final.value == 13 and final.status == ResultStatus.FINAL
+
+
+def _untimed(cast: Cast, **extra: Any) -> dict:
+    entry = observation(subject={"reference": "urn:uuid:p1"}, **quantity(58), **extra)
+    del entry["resource"]["effectiveDateTime"]
+    return entry
+
+
+def _report(result: str, when: str, subject: str = "urn:uuid:p1", **extra: Any) -> dict:
+    resource = {
+        "resourceType": "DiagnosticReport",
+        "status": "final",
+        "code": {"text": "lab"},
+        "subject": {"reference": subject},
+        "effectiveDateTime": when,
+        "result": [{"reference": result}],
+        **extra,
+    }
+    return {"fullUrl": "urn:uuid:dr1", "resource": resource}
+
+
+def _specimen(when: str, subject: str = "urn:uuid:p1") -> dict:
+    resource = {
+        "resourceType": "Specimen",
+        "subject": {"reference": subject},
+        "collection": {"collectedDateTime": when},
+    }
+    return {"fullUrl": "urn:uuid:s1", "resource": resource}
+
+
+def test_a_result_without_its_own_time_takes_its_reports_time(cast: Cast) -> None:
+    raw = bundle(
+        patient_entry(cast.patient_a),
+        _untimed(cast, specimen={"reference": "urn:uuid:s1"}),
+        _report("urn:uuid:o1", "2025-03-04T08:15:00+01:00"),
+        _specimen("2025-03-01T07:00:00+01:00"),
+    )
+    [message] = receive(cast, raw, door="fhir").messages
+    assert message.status == MessageStatus.IMPORTED
+    assert stored().observed_at.isoformat() == "2025-03-04T07:15:00+00:00"
+    kinds = [entry["resource"]["resourceType"] for entry in json.loads(message.raw)["entry"]]
+    assert kinds == ["Patient", "Observation", "DiagnosticReport"]
+
+
+def test_a_result_without_its_own_time_or_report_takes_its_specimens_time(cast: Cast) -> None:
+    raw = bundle(
+        patient_entry(cast.patient_a),
+        _untimed(cast, specimen={"reference": "urn:uuid:s1"}),
+        _specimen("2025-03-01T07:00:00+01:00"),
+    )
+    receive(cast, raw, door="fhir")
+    assert stored().observed_at.isoformat() == "2025-03-01T06:00:00+00:00"
+
+
+def test_the_observations_own_time_wins_over_its_report(cast: Cast) -> None:
+    raw = bundle(
+        patient_entry(cast.patient_a),
+        observation(subject={"reference": "urn:uuid:p1"}, **quantity(58)),
+        _report("urn:uuid:o1", "2020-01-01T08:00:00+01:00"),
+    )
+    receive(cast, raw, door="fhir")
+    assert stored().observed_at == taken()
+
+
+@pytest.mark.parametrize(
+    "others",
+    [
+        # A report about someone else, outside the bundle, or only a year: no time.
+        [_report("urn:uuid:o1", "2025-03-04T08:15:00+01:00", subject="urn:uuid:p2")],
+        [_report("https://elders.example/Observation/o1", "2025-03-04T08:15:00+01:00")],
+        [_report("urn:uuid:o1", "2025")],
+        [{**_specimen("2025-03-01"), "fullUrl": "urn:uuid:s2"}],
+        # Two reports that disagree: no guess.
+        [
+            _report("urn:uuid:o1", "2025-03-04T08:15:00+01:00"),
+            {**_report("urn:uuid:o1", "2025-03-05T08:15:00+01:00"), "fullUrl": "urn:uuid:dr2"},
+        ],
+    ],
+)
+def test_a_time_from_elsewhere_keeps_the_result_on_the_work_list(
+    cast: Cast, others: list[dict]
+) -> None:
+    raw = bundle(
+        patient_entry(cast.patient_a),
+        _untimed(cast, specimen={"reference": "urn:uuid:s1"}),
+        *others,
+    )
+    [message] = receive(cast, raw, door="fhir").messages
+    assert message.status == MessageStatus.PARTIAL and "geen afnamedatum" in message.reason
+    assert LabResult.objects.count() == 0
+
+
+def test_a_panel_member_takes_the_time_of_the_report_that_lists_the_panel(cast: Cast) -> None:
+    panel = {
+        "fullUrl": "urn:uuid:panel",
+        "resource": {
+            "resourceType": "Observation",
+            "status": "final",
+            "code": {"text": "panel"},
+            "hasMember": [{"reference": "urn:uuid:o1"}],
+        },
+    }
+    raw = bundle(
+        patient_entry(cast.patient_a),
+        _untimed(cast),
+        panel,
+        _report("urn:uuid:panel", "2025-03-04T08:15:00+01:00"),
+    )
+    [message] = receive(cast, raw, door="fhir").messages
+    assert stored().observed_at.isoformat() == "2025-03-04T07:15:00+00:00"
+    # The panel and report that give the time stay in the part kept (read again on a retry).
+    kinds = [entry["resource"]["resourceType"] for entry in json.loads(message.raw)["entry"]]
+    assert kinds == ["Patient", "Observation", "Observation", "DiagnosticReport"]
+
+
 # --- 4. Wrong-patient risk ------------------------------------------------------------------
 
 
@@ -515,7 +670,7 @@ def test_import_lab_says_what_was_set_aside_and_passed_over(cast: Cast, tmp_path
     call_command("import_lab", str(path), practice="praktijk-a", stdout=output)
     said = output.getvalue()
     assert "bundel.json, bericht 1: apart gezet: Niet aan een patiënt te koppelen" in said
-    assert "1 groeperende Observation(s) zonder eigen waarde overgeslagen." in said
+    assert "1 groeperende Observation zonder eigen waarde overgeslagen." in said
     assert "uitslagen: 1," in said and "wachtend: 1" in said
 
 
@@ -671,7 +826,44 @@ def test_split_hl7_batch_counts_per_batch() -> None:
     batch = split_hl7_batch(raw)
     assert len(batch.messages) == 3 and len(batch.envelope) == 6
     assert len(batch.problems) == 2 and "Batch 2" in batch.problems[0]
+    # One message, one batch: singular; more: plural.
+    assert "noemt 1 bericht, er zijn er 2 gelezen." in batch.problems[0]
+    assert "(FTS-1) noemt 3 batches, er zijn er 2 gelezen." in batch.problems[1]
+    single = split_hl7_batch(
+        b"BHS|x\r" + message * 2 + b"BTS|1\rBHS|x\r" + message + b"BTS|1\rFTS|1\r"
+    )
+    assert "(FTS-1) noemt 1 batch, er zijn er 2 gelezen." in single.problems[-1]
     assert hl7_control_id(b"\xef\xbb\xbf\r\n" + message) == "1"
+
+
+@pytest.mark.parametrize(
+    ("panels", "said"),
+    [
+        (1, "1 groeperende Observation zonder eigen waarde overgeslagen."),
+        (2, "2 groeperende Observations zonder eigen waarde overgeslagen."),
+    ],
+)
+def test_the_grouping_note_is_singular_for_one(cast: Cast, panels: int, said: str) -> None:
+    heads = [
+        {
+            "fullUrl": f"urn:uuid:panel{n}",
+            "resource": {
+                "resourceType": "Observation",
+                "status": "final",
+                "code": {"text": "panel"},
+                "hasMember": [{"reference": "urn:uuid:o1"}],
+            },
+        }
+        for n in range(panels)
+    ]
+    parsed = parse_fhir(
+        bundle(
+            patient_entry(cast.patient_a),
+            observation(subject={"reference": "urn:uuid:p1"}, **quantity(58)),
+            *heads,
+        )
+    )
+    assert parsed.notes == [said]
 
 
 # --- 11. One work-list entry per report --------------------------------------------------------

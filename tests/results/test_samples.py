@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import datetime
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -20,7 +21,7 @@ from django.urls import reverse
 from spreekuur.results import selectors
 from spreekuur.results.models import LabLink, LabMessage, LabResult, MessageStatus, ValueKind
 from spreekuur.results.parsers import Unreadable, parse_fhir, parse_hl7v2, split_hl7_batch
-from spreekuur.results.services import link_lab_message
+from spreekuur.results.services import link_lab_message, receive_lab_message
 from tests.conftest import Cast
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -188,6 +189,10 @@ def test_fhir_samples_read_as_read_by_hand(path: Path) -> None:
         if hand.get("store") in ("no", "retract"):
             assert result.problem or result.withdraws or result.preliminary, where
             continue
+        if hand.get("observed_at"):  # its own time, or its report's or specimen's
+            assert not result.problem, where
+            wanted_at = datetime.fromisoformat(hand["observed_at"])
+            assert result.observed_at == wanted_at, where
         if result.problem:  # held back, and said why (the work list shows it)
             continue
         if hand.get("value_kind") in KINDS:
@@ -202,3 +207,22 @@ def test_fhir_samples_read_as_read_by_hand(path: Path) -> None:
             None if low is None else Decimal(str(low)),
             None if high is None else Decimal(str(high)),
         ), where
+
+
+@pytest.mark.django_db
+def test_the_ghp_panel_takes_its_sample_time_from_its_diagnostic_report(cast: Cast) -> None:
+    """39 of its 48 results have no time of their own: the DiagnosticReport in the same
+    bundle that lists their panel gives it, also when the part is read again on linking."""
+    path = SAMPLES / "fhir" / "fhirspec-r4-bundle-ghp-collection.json"
+    results = _fhir_results(path.read_bytes())
+    assert len(results) == 48 and not [r.code for r in results if r.problem]
+    outcome = receive_lab_message(
+        practice=cast.practice_a, door="fhir", raw=path.read_bytes(), source="ghp"
+    )
+    [message] = outcome.messages
+    assert message.is_unmatched  # Patient/pat2 is not in the bundle
+    link_lab_message(message=message, patient=cast.patient_a, by=cast.assistant_a)
+    message.refresh_from_db()
+    assert "geen afnamedatum" not in message.reason
+    rows = list(LabResult.objects.all())
+    assert rows and {row.observed_at.isoformat() for row in rows} == {"2015-08-16T06:40:17+00:00"}

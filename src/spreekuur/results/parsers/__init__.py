@@ -21,6 +21,7 @@ from collections.abc import Callable
 from spreekuur.results.parsers.common import (
     AMSTERDAM,
     BSN_SYSTEM,
+    FINALIZE,
     LOCAL,
     LOINC,
     LOINC_SYSTEMS,
@@ -59,6 +60,7 @@ PARSERS: dict[str, Callable[[bytes], Parsed]] = {
 __all__ = [
     "AMSTERDAM",
     "BSN_SYSTEM",
+    "FINALIZE",
     "LOCAL",
     "LOINC",
     "LOINC_SYSTEMS",

@@ -54,6 +54,9 @@ BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 # A withdrawal (HL7 OBX-11 D or W, FHIR entered-in-error): not a value to store, but an
 # earlier one to take off the portal.
 WITHDRAW = "intrekken"
+# HL7 OBX-11 U without a value (table 0085): the earlier preliminary result of the same
+# order and test is now final, its value unchanged and not sent again.
+FINALIZE = "definitief-maken"
 
 
 class Unreadable(Exception):
@@ -103,7 +106,7 @@ class ReportedResult:
     reference_high: Decimal | None = None
     reference_text: str = ""  # as the lab wrote it
     flag: str | None = None  # None: the lab gave none, so we compare with the range
-    status: str = ResultStatus.FINAL  # or WITHDRAW
+    status: str = ResultStatus.FINAL  # or WITHDRAW, FINALIZE
     problem: str = ""
     # Other codes the lab gave for the same test (OBX-3.4-6, more codings), as (system, code).
     other_codes: list[tuple[str, str]] = field(default_factory=list)
@@ -115,6 +118,10 @@ class ReportedResult:
     @property
     def withdraws(self) -> bool:
         return self.status == WITHDRAW
+
+    @property
+    def finalizes(self) -> bool:
+        return self.status == FINALIZE
 
     def codes(self) -> list[tuple[str, str]]:
         """Every (system, code) the test may be found by, the lab's first one first."""
@@ -306,8 +313,12 @@ def system_kind(name: str) -> str:
 
 def finish(result: ReportedResult, *, known_status: bool, status_code: str) -> None:
     """The problems that keep a result out, in order of what matters most."""
-    if result.withdraws or (result.status == ResultStatus.PENDING and not result.value_text):
-        # A withdrawal needs no value; a pending result may not have one yet.
+    if (
+        result.withdraws
+        or result.finalizes
+        or (result.status == ResultStatus.PENDING and not result.value_text)
+    ):
+        # A withdrawal or a "now final" needs no value; a pending result may not have one.
         result.problem = ""
     if not result.code:
         result.problem = _("uitslag zonder bepalingscode")

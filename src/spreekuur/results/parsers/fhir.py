@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.patient import Patient as FhirPatient
@@ -150,6 +151,7 @@ def _fhir_parts(
     by_url: dict[str, int] = {}
     twice: set[str] = set()
     observations: list[tuple[int, dict[str, Any], str]] = []
+    others: list[tuple[int, dict[str, Any], str]] = []  # DiagnosticReports, Specimens
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
@@ -164,6 +166,8 @@ def _fhir_parts(
             patients[index] = _fhir_patient(resource)
         elif kind == "Observation":
             observations.append((index, resource, full_url))
+        elif kind in ("DiagnosticReport", "Specimen"):
+            others.append((index, resource, full_url))
     for url in twice:  # two entries under one address: neither is the one meant
         del by_url[url]
     if not observations:
@@ -173,6 +177,7 @@ def _fhir_parts(
     reports: dict[object, Report] = {}
     used: dict[object, set[int]] = {}
     grouping = passed_over = 0
+    sampled = _sample_times(entries, observations, others, by_url) if others else {}
     for index, resource, full_url in observations:
         subject = _fhir_subject(resource, full_url, patients, by_url)
         if _without_value(resource) and resource.get("hasMember"):
@@ -185,7 +190,7 @@ def _fhir_parts(
         if observation is None:
             results = [_invalid_result(resource, invalid)]
         else:
-            results = _fhir_results(observation, sender, message_id)
+            results = _fhir_results(observation, sender, message_id, sampled.get(index))
             if not results:
                 grouping += 1
                 continue
@@ -197,17 +202,27 @@ def _fhir_parts(
             used[group] = set(subject.entries)
         report.results += results
         used[group] |= {index, *subject.entries}
+        if index in sampled:  # where its time came from travels with it
+            used[group] |= set(sampled[index][1])
     if len(reports) > MAX_PATIENTS:
         raise Unreadable(_("Meer dan %(max)s patiënten in één bericht.") % {"max": MAX_PATIENTS})
     notes = []
     if grouping:
         notes.append(
-            _("%(count)s groeperende Observation(s) zonder eigen waarde overgeslagen.")
+            ngettext(
+                "%(count)s groeperende Observation zonder eigen waarde overgeslagen.",
+                "%(count)s groeperende Observations zonder eigen waarde overgeslagen.",
+                grouping,
+            )
             % {"count": grouping}
         )
     if passed_over:
         notes.append(
-            _("%(count)s Observation(s) zonder patiënt en zonder waarde overgeslagen.")
+            ngettext(
+                "%(count)s Observation zonder patiënt en zonder waarde overgeslagen.",
+                "%(count)s Observations zonder patiënt en zonder waarde overgeslagen.",
+                passed_over,
+            )
             % {"count": passed_over}
         )
     if not reports:
@@ -381,14 +396,107 @@ def _fhir_code(concept: Any) -> tuple[str, str, str, list[tuple[str, str]]]:
     return system_kind(chosen[0]), chosen[1][:20], chosen[2][:120], others
 
 
-def _fhir_moment(observation: Any) -> datetime | None:
+_FHIR_MOMENT = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?$"
+)
+
+
+def _moment_in(holder: Any, at: str, period: str) -> datetime | None:
+    """A dateTime (or a period's start) of a resource read as JSON, to the day at least;
+    a year or month alone says too little for a sample time."""
+    text = holder.get(at) if isinstance(holder, dict) else None
+    if text is None and isinstance(holder, dict) and isinstance(holder.get(period), dict):
+        text = holder[period].get("start")
+    if not isinstance(text, str) or _FHIR_MOMENT.match(text) is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=AMSTERDAM)
+
+
+_OWN_TIMES = ("effectiveDateTime", "effectiveInstant", "issued")
+
+
+def _same_subject(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    # Only a report or specimen that says it is about the same patient gives a time (and
+    # goes with that patient's part of the bundle, never with another's).
+    first = one.get("subject")
+    return isinstance(first, dict) and bool(first) and first == other.get("subject")
+
+
+def _sample_times(
+    entries: list[Any],
+    observations: list[tuple[int, dict[str, Any], str]],
+    others: list[tuple[int, dict[str, Any], str]],
+    by_url: dict[str, int],
+) -> dict[int, tuple[datetime, list[int]]]:
+    """The sample time of Observations without one of their own, taken only from this
+    bundle: the DiagnosticReport that lists the Observation in `result` (or lists the panel
+    whose `hasMember` it is), else the Specimen the Observation refers to. Per
+    Observation: (time, the entries it came from). Two reports with different times
+    give none: the result waits on the work list as before."""
+    observed = {index: (resource, url) for index, resource, url in observations}
+
+    def target(reference: Any, full_url: str) -> int | None:
+        text = reference.get("reference") if isinstance(reference, dict) else None
+        return _in_bundle(text.strip(), full_url, by_url) if isinstance(text, str) else None
+
+    def listed(items: Any) -> list[Any]:
+        return items if isinstance(items, list) else []
+
+    # Per Observation: (time, the entries that give it: the report, and the panel between).
+    direct: dict[int, set[tuple[datetime, tuple[int, ...]]]] = {}
+    through_panel: dict[int, set[tuple[datetime, tuple[int, ...]]]] = {}
+    for report, resource, full_url in others:
+        moment = _moment_in(resource, "effectiveDateTime", "effectivePeriod")
+        if resource.get("resourceType") != "DiagnosticReport" or moment is None:
+            continue
+        for reference in listed(resource.get("result")):
+            index = target(reference, full_url)
+            if index not in observed:
+                continue
+            if _same_subject(resource, observed[index][0]):
+                direct.setdefault(index, set()).add((moment, (report,)))
+            panel, panel_url = observed[index]  # a panel may name no patient of its own
+            for member_reference in listed(panel.get("hasMember")):
+                member = target(member_reference, panel_url)
+                if member in observed and _same_subject(resource, observed[member][0]):
+                    through_panel.setdefault(member, set()).add((moment, (report, index)))
+    times: dict[int, tuple[datetime, list[int]]] = {}
+    for index, (resource, full_url) in observed.items():
+        period = resource.get("effectivePeriod")
+        if any(resource.get(key) for key in _OWN_TIMES) or (
+            isinstance(period, dict) and period.get("start")
+        ):
+            continue  # its own time wins (read by _fhir_moment)
+        sources = direct.get(index) or through_panel.get(index) or set()
+        if len({moment for moment, _report in sources}) == 1:
+            given = {entry for _moment, path in sources for entry in path}
+            times[index] = (next(iter(sources))[0], sorted(given))
+            continue
+        if sources:
+            continue  # reports that disagree: no guess
+        specimen = target(resource.get("specimen"), full_url)
+        found = entries[specimen].get("resource") if specimen is not None else None
+        if not isinstance(found, dict) or found.get("resourceType") != "Specimen":
+            continue
+        moment = _moment_in(found.get("collection"), "collectedDateTime", "collectedPeriod")
+        if moment is not None and _same_subject(found, resource):
+            times[index] = (moment, [specimen])
+    return times
+
+
+def _fhir_moment(observation: Any, sampled: datetime | None = None) -> datetime | None:
     """When the sample was taken; else when the lab issued the result (as HL7 falls back
-    from OBX-14 to the order's and the message's time)."""
+    from OBX-14 to the order's and the message's time); else the time its report or
+    specimen in the same bundle gives (`sampled`): the Observation's own always wins."""
     effective = observation.effectiveDateTime
     if effective is None and observation.effectivePeriod is not None:
         effective = observation.effectivePeriod.start
     if effective is None:
-        effective = observation.effectiveInstant or observation.issued
+        effective = observation.effectiveInstant or observation.issued or sampled
     if isinstance(effective, date) and not isinstance(effective, datetime):
         effective = datetime.combine(effective, time(0, 0))
     if isinstance(effective, datetime) and effective.tzinfo is None:
@@ -396,7 +504,9 @@ def _fhir_moment(observation: Any) -> datetime | None:
     return effective if isinstance(effective, datetime) else None
 
 
-def _fhir_results(observation: Any, sender: str, message_id: str) -> list[ReportedResult]:
+def _fhir_results(
+    observation: Any, sender: str, message_id: str, sampled: tuple[datetime, list[int]] | None
+) -> list[ReportedResult]:
     """The Observation's own value, and one result per component (blood pressure:
     systolic and diastolic); nothing for a grouping entry (hasMember) without a value."""
     components = observation.component or []
@@ -409,7 +519,7 @@ def _fhir_results(observation: Any, sender: str, message_id: str) -> list[Report
         holders = list(components)
     else:
         holders = [observation, *components]
-    moment = _fhir_moment(observation)
+    moment = _fhir_moment(observation, sampled[0] if sampled else None)
     identifiers = observation.identifier or []
     # Without an identifier, the sample time tells one value from another (a trend).
     key = (

@@ -9,11 +9,13 @@ from datetime import datetime
 
 import hl7
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from spreekuur.results.models import ResultStatus, ValueKind
 from spreekuur.results.parsers.common import (
     AMSTERDAM,
     COMPARATORS,
+    FINALIZE,
     MAX_HL7_BYTES,
     MAX_PATIENTS,
     MAX_RESULTS,
@@ -260,6 +262,8 @@ def _hl7_result(
         other_codes=other,
     )
     _hl7_value(result, obx, _hl7_field(obx, 2).upper())
+    if status_code == "U" and not result.value_text:
+        result.status = FINALIZE  # the preliminary value stored before is now final
     set_reference(result, _hl7_whole(obx, 7))
     coded_flags = obx.separators[3] in _hl7_raw(obx, 8)  # OBX-8 as CWE: code^text^system
     flags = [
@@ -331,6 +335,12 @@ def is_hl7_batch(raw: bytes) -> bool:
     return start in (b"FHS", b"BHS") or len(re.findall(rb"(?:^|[\r\n])MSH", raw)) > 1
 
 
+def _count(declared: str) -> int:
+    # A trailer's count as the lab wrote it: a number picks the grammar, anything else reads
+    # as plural.
+    return int(declared) if declared.isdigit() and len(declared) < 10 else 2
+
+
 def split_hl7_batch(content: bytes) -> HL7Batch:
     """Split at each MSH; the batch lines are kept apart, and the trailers' counts (BTS-1
     messages in the batch, FTS-1 batches in the file) are compared with what was read."""
@@ -350,17 +360,23 @@ def split_hl7_batch(content: bytes) -> HL7Batch:
             elif name == "BTS" and declared:
                 if declared != str(in_batch):
                     problems.append(
-                        _(
+                        ngettext(
+                            "Batch %(batch)s: de trailer (BTS-1) noemt %(declared)s bericht, "
+                            "er zijn er %(read)s gelezen.",
                             "Batch %(batch)s: de trailer (BTS-1) noemt %(declared)s berichten, "
-                            "er zijn er %(read)s gelezen."
+                            "er zijn er %(read)s gelezen.",
+                            _count(declared),
                         )
                         % {"batch": max(batches, 1), "declared": declared[:10], "read": in_batch}
                     )
             elif name == "FTS" and declared and declared != str(max(batches, 1)):
                 problems.append(
-                    _(
+                    ngettext(
+                        "Het bestand: de trailer (FTS-1) noemt %(declared)s batch, "
+                        "er zijn er %(read)s gelezen.",
                         "Het bestand: de trailer (FTS-1) noemt %(declared)s batches, "
-                        "er zijn er %(read)s gelezen."
+                        "er zijn er %(read)s gelezen.",
+                        _count(declared),
                     )
                     % {"declared": declared[:10], "read": max(batches, 1)}
                 )

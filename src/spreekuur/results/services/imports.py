@@ -298,20 +298,24 @@ def store_report(
     problems: list[str] = []
     usable: list[tuple[ReportedResult, LabTest]] = []
     withdrawals: list[ReportedResult] = []
+    finals: list[ReportedResult] = []
     for result in report.results:
         checked = _usable(result, table)
         if isinstance(checked, str):
             problems.append(f"{result.code or '?'}: {checked}")
         elif result.withdraws:
             withdrawals.append(result)
+        elif result.finalizes:
+            finals.append(result)
         else:
             usable.append(checked)
     problems += _withdraw(message, patient, withdrawals, by=by, channel=channel)
+    reviewer = _reviewer(practice, patient, report.ordered_by_agb)
+    finalized, not_found = _finalize(message, patient, finals, reviewer=reviewer)
+    problems += not_found
     message.status = MessageStatus.PARTIAL if problems else MessageStatus.IMPORTED
     message.reason = "; ".join(problems)[:2000]
-    rows = _new_rows(
-        message, patient, usable, reviewer=_reviewer(practice, patient, report.ordered_by_agb)
-    )
+    rows = _new_rows(message, patient, usable, reviewer=reviewer) + finalized
     message.result_count += len(rows)
     if message.status == MessageStatus.IMPORTED:
         message.save()  # nothing waits: no report key needed (and no query for it)
@@ -435,6 +439,102 @@ def _withdraw(
             system_name=_lab_name(by, message.source),
         )
     return problems
+
+
+def _finalize(
+    message: LabMessage,
+    patient: Patient,
+    finals: list[ReportedResult],
+    *,
+    reviewer: int | None,
+) -> tuple[list[LabResult], list[str]]:
+    """HL7 OBX-11 U without a value: the preliminary result stored before for the same
+    order and test becomes final, its value unchanged. Like a correction it is a new row
+    that replaces the old one (stored and audit-logged with the message's other rows) and
+    needs the GP's review before it can be released: never released here. Returns the new
+    rows, and the results with no preliminary one to make final (for the work list)."""
+    if not finals:
+        return [], []
+    keys = {_base_key(patient, result): result for result in finals}
+    current = {
+        row.base_key: row
+        for row in LabResult.objects.select_for_update(no_key=True, of=("self",))
+        .filter(
+            practice=message.practice,
+            patient=patient,
+            base_key__in=keys,
+            replaced_by__isnull=True,
+            withdrawn_at__isnull=True,
+        )
+        .select_related("test")
+    }
+    rows: list[LabResult] = []
+    problems: list[str] = []
+    for key, result in keys.items():
+        earlier = current.get(key)
+        if earlier is None or earlier.status == ResultStatus.PENDING:
+            problems.append(
+                f"{result.code}: "
+                + _(
+                    "het lab meldt de uitslag als definitief zonder de waarde opnieuw te "
+                    "sturen, maar er is geen voorlopige uitslag van ontvangen"
+                )
+            )
+        elif earlier.status == ResultStatus.PRELIMINARY:
+            rows.append(_final_version(earlier, reviewer=reviewer))
+        # Already final or corrected: said before, nothing changes.
+    return rows, problems
+
+
+def _final_version(earlier: LabResult, *, reviewer: int | None) -> LabResult:
+    """The preliminary row as the lab's final word: the same value, a new version."""
+    extra = []
+    if earlier.value_kind == ValueKind.CODED:
+        extra += [earlier.value_system, earlier.value_code]
+    no_bounds = earlier.reference_low is None and earlier.reference_high is None
+    if no_bounds and earlier.reference_as_sent:
+        extra.append(earlier.reference_as_sent)  # a range in words only
+    key = content_key(
+        nhg_code=earlier.test.nhg_code,
+        value_text=earlier.value_text,
+        unit=earlier.unit,
+        reference_low=earlier.reference_low,
+        reference_high=earlier.reference_high,
+        flag=earlier.flag,
+        preliminary=False,
+        observed_at=earlier.observed_at.isoformat(),
+        extra="|".join(extra),
+    )
+    copied = {
+        name: getattr(earlier, name)
+        for name in (
+            "practice_id",
+            "patient_id",
+            "test_id",
+            "base_key",
+            "observed_at",
+            "value_kind",
+            "value",
+            "comparator",
+            "value_text",
+            "value_code",
+            "value_system",
+            "ratio_numerator",
+            "ratio_denominator",
+            "unit",
+            "reference_low",
+            "reference_high",
+            "reference_as_sent",
+            "flag",
+        )
+    }
+    return LabResult(
+        **copied,
+        source_key=f"{earlier.base_key}|{key}",
+        status=ResultStatus.FINAL,
+        replaces=earlier,
+        reviewer_id=reviewer if reviewer is not None else earlier.reviewer_id,
+    )
 
 
 def _lab_name(by: User | None, source: str) -> str:
@@ -629,6 +729,7 @@ def _receive_batch(
         if all(
             not report.unresolved
             and not result.withdraws
+            and not result.finalizes
             and not isinstance(_usable(result, table), str)
             for report in parsed.reports
             for result in report.results
