@@ -15,7 +15,10 @@ from django.urls import reverse
 from tests.conftest import Cast, verified_client
 
 
-def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
+def _production_check(
+    tmp_path, *arguments: str, without: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`spreekuur check` with a complete production environment, less `without`."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env |= {
         "SPREEKUUR_ENV": "production",
@@ -27,49 +30,26 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
         "SPREEKUUR_DATA_DIR": str(tmp_path),
         "DEBUG": "false",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "spreekuur", "check", "--deploy", "--fail-level", "WARNING"],
+    env.pop(without, None)
+    return subprocess.run(  # noqa: S603 - the arguments are this file's own
+        [sys.executable, "-m", "spreekuur", "check", *arguments],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
+    result = _production_check(tmp_path, "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_without_secret_key(tmp_path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update({"SPREEKUUR_ENV": "production", "SPREEKUUR_DATA_DIR": str(tmp_path)})
-    result = subprocess.run(
-        [sys.executable, "-m", "spreekuur", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
-
-
-def test_production_refuses_to_start_without_redis(tmp_path) -> None:
-    """Throttles and cached sessions must be shared by every web process."""
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    env |= {
-        "SPREEKUUR_ENV": "production",
-        "SECRET_KEY": "x" * 64 + "-not-a-real-secret-but-long-and-random-enough-1234567890",
-        "AUDIT_CHAIN_KEY": "test-only-audit-chain-key-0123456789abcdef",
-        "PASSKEY_ORIGINS": "https://portaal.example",
-        "ALLOWED_HOSTS": "portaal.example",
-        "SPREEKUUR_DATA_DIR": str(tmp_path),
-        "DEBUG": "false",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "spreekuur", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0 and "REDIS_URL" in result.stderr
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "REDIS_URL"])
+def test_production_refuses_to_start_without_a_required_setting(tmp_path, missing) -> None:
+    """A secret key, and Redis: throttles and cached sessions shared by every process."""
+    result = _production_check(tmp_path, without=missing)
+    assert result.returncode != 0 and missing in result.stderr
 
 
 def test_security_headers_on_every_kind_of_page(cast: Cast) -> None:
