@@ -471,3 +471,81 @@ def test_concurrent_readers_of_many_patients_keep_every_lane_unbroken() -> None:
             .values_list("seq", flat=True)
         )
         assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_a_read_inside_a_larger_transaction_stays_in_lane_zero(cast: Cast, settings) -> None:
+    """A transaction that reads and changes holds one chain lock only: no transaction
+    ever waits for a second chain while it holds the first (no deadlock)."""
+    settings.AUDIT_READ_LANES = 8
+    with transaction.atomic():
+        read = _read_patient(cast, cast.patient_a)
+        change = record_access(
+            actor=cast.gp_a,
+            action=AuditAction.CHANGE,
+            object_kind="record",
+            practice=cast.practice_a,
+            patient=cast.patient_a,
+        )
+    assert (read.lane, change.lane) == (0, 0)
+    assert _read_patient(cast, cast.patient_a).lane == 1 + cast.patient_a.pk % 8
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_page_views_and_read_then_change_transactions_at_once_never_deadlock() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from tests.factories import MembershipFactory, PatientFactory
+
+    membership = MembershipFactory()
+    practice = membership.practice
+    patients = [PatientFactory(practice=practice) for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def page_views(patient) -> None:  # type: ignore[no-untyped-def]
+        try:
+            for _ in range(15):
+                record_access(
+                    actor=membership.user,
+                    action=AuditAction.READ,
+                    object_kind="record",
+                    practice=practice,
+                    patient=patient,
+                )
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def in_one_transaction(patient, order) -> None:  # type: ignore[no-untyped-def]
+        try:
+            for _ in range(15):
+                with transaction.atomic():
+                    for action in order:
+                        record_access(
+                            actor=membership.user,
+                            action=action,
+                            object_kind="record",
+                            practice=practice,
+                            patient=patient,
+                        )
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    read_then_change = (AuditAction.READ, AuditAction.CHANGE)
+    change_then_read = (AuditAction.CHANGE, AuditAction.READ)
+    threads = [threading.Thread(target=page_views, args=(p,)) for p in patients]
+    threads += [
+        threading.Thread(target=in_one_transaction, args=(p, order))
+        for p in patients
+        for order in (read_then_change, change_then_read)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    checked, breaks = verify_chains(practice=practice)
+    assert checked == 4 * 15 + 8 * 30 and breaks == []

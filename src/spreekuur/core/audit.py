@@ -1,6 +1,7 @@
 """The NEN 7513 audit log: one service that every access to patient data goes through.
 
-Each practice has its own hash chain. An entry's HMAC (keyed with AUDIT_CHAIN_KEY, which
+Each practice has its own hash chains: lane 0 for every change, and read lanes that
+spread the reads by patient (lane_for). An entry's HMAC (keyed with AUDIT_CHAIN_KEY, which
 is not in the database) covers its fields and the previous entry's, so a changed,
 removed or inserted row breaks the chain, which `spreekuur audit_verify` finds. The
 database refuses UPDATE and DELETE on entries and refuses winding a chain head back.
@@ -155,17 +156,32 @@ _WRONG_KEY = (
 
 
 def lane_for(
-    *, practice: Practice | None, action: str, patient: Patient | None, actor: User | None
+    *,
+    practice: Practice | None,
+    action: str,
+    patient: Patient | None,
+    actor: User | None,
+    standalone: bool = True,
 ) -> int:
     """Which of the practice's chains an entry joins: every change, and everything outside
     a practice, in lane 0, whose order is the order of the changes' commits; a read in
     one of the read lanes, by patient (else by who read), so that the reads of different
-    patients hardly ever wait for the same lock and one patient's reads stay in order."""
+    patients hardly ever wait for the same lock and one patient's reads stay in order.
+
+    Only a read written in a transaction of its own (a page view) takes a read lane: a
+    read inside a larger transaction, which may also change something, stays in lane 0,
+    so that no transaction ever holds one chain's lock while it waits for another's."""
     lanes = settings.AUDIT_READ_LANES
-    if practice is None or action != AuditAction.READ or lanes < 1:
+    if practice is None or action != AuditAction.READ or lanes < 1 or not standalone:
         return 0
     key = patient.pk if patient is not None else (actor.pk if actor is not None else 0)
     return 1 + key % lanes
+
+
+def _standalone() -> bool:
+    """True outside any caller's atomic block (a test case's own block does not count)."""
+    blocks = transaction.get_connection().atomic_blocks
+    return all(getattr(block, "_from_testcase", False) for block in blocks)
 
 
 def _locked_chain(practice: Practice | None, lane: int = 0) -> AuditChain:
@@ -197,6 +213,7 @@ def _new_entry(
     ip_address: str | None,
     channel: str,
     detail: str,
+    standalone: bool,
 ) -> AuditEntry:
     """One entry as every writer makes it, checked, not yet in its chain (`_link`)."""
     if action not in AuditAction.values:
@@ -204,7 +221,13 @@ def _new_entry(
     if patient is not None and (practice is None or patient.practice_id != practice.pk):
         raise ValueError("A patient is logged in their own practice's chain")
     return AuditEntry(
-        lane=lane_for(practice=practice, action=action, patient=patient, actor=actor),
+        lane=lane_for(
+            practice=practice,
+            action=action,
+            patient=patient,
+            actor=actor,
+            standalone=standalone,
+        ),
         practice=practice,
         action=action,
         outcome=outcome,
@@ -272,6 +295,7 @@ def record_access(
         ip_address=normalise_ip(context.ip_address) if context else None,
         channel=channel or (Channel.TASK if context is None else default_channel),
         detail=detail,
+        standalone=_standalone(),
     )
     with transaction.atomic(savepoint=False):
         chain = _locked_chain(practice, entry.lane)
@@ -342,6 +366,7 @@ def record_batch_access(
         return 0
     check_chain_key()
     role, _default = _role_and_channel(actor)
+    standalone = _standalone()
     entries = [
         _new_entry(
             practice=practice,
@@ -357,11 +382,13 @@ def record_batch_access(
             ip_address=None,
             channel=channel,
             detail=access.detail,
+            standalone=standalone,
         )
         for access in accesses
     ]
     with transaction.atomic(savepoint=False):
-        for lane in sorted({entry.lane for entry in entries}):  # locks in one order
+        # Locks in one order (lane 0 first); only a batch in its own transaction has more.
+        for lane in sorted({entry.lane for entry in entries}):
             chain = _locked_chain(practice, lane)
             in_lane = [entry for entry in entries if entry.lane == lane]
             for entry in in_lane:
