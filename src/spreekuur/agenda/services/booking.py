@@ -312,6 +312,11 @@ def book_appointment(
         # hand, or a race the row locks did not cover). Never a server error.
         raise SlotTaken from error
     Slot.objects.filter(pk__in=[part.pk for part in run]).update(appointment=appointment)
+    if _moving is None:
+        # In the booking's own transaction (the outbox): a crash just after the commit
+        # cannot lose the confirmation, and it costs no commit of its own.
+        notifications.send_booked(appointment)
+    # Last: the practice's audit chain stays locked from here until the commit.
     record_access(
         actor=by,
         action=AuditAction.CREATE,
@@ -320,10 +325,6 @@ def book_appointment(
         patient=patient,
         object_ids=[appointment.public_id],
     )
-    if _moving is None:
-        # In the booking's own transaction (the outbox): a crash just after the commit
-        # cannot lose the confirmation, and it costs no commit of its own.
-        notifications.send_booked(appointment)
     return appointment
 
 
@@ -404,9 +405,9 @@ def cancel_appointment(
     appointment = _locked_appointment(appointment)
     _check_may_change(appointment, by=by, now=now)
     _mark_cancelled(appointment, by=by, now=now)
-    log_appointment_change(appointment, by, "geannuleerd")
     if notify:
         notifications.send_cancelled(appointment)  # in the same transaction, as a booking's
+    log_appointment_change(appointment, by, "geannuleerd")  # last: it locks the chain
     return appointment
 
 
@@ -460,8 +461,8 @@ def reschedule_appointment(
         new.desk_note = appointment.desk_note
         new.save(update_fields=["channel", "triage_answers", "desk_note"])
     _mark_cancelled(appointment, by=by, now=now)
-    log_appointment_change(appointment, by, "verzet", also=[new])
     notifications.send_booked(new, moved=True)  # in the same transaction, as a booking's
+    log_appointment_change(appointment, by, "verzet", also=[new])
     return new
 
 
