@@ -359,6 +359,7 @@ class Results:
     expected: dict[str, int]
     audit: str
     posted_again: int
+    cut_off: int = 0  # requests the kill cut off mid-body (the pharmacy kept nothing of them)
 
 
 def at_the_kill(
@@ -475,7 +476,8 @@ def bench_crash(env: dict[str, str], *, when: str | None = None) -> str:
     }
     audit = booking.audit_verify(env)
     db.close()
-    posted_again = rx.stub_books(stub, prep["approved"])["posted_twice"]
+    books = rx.stub_books(stub, prep["approved"])
+    posted_again, cut_off = books["posted_twice"], books["cut"]
     stub.stop()
     results = Results(
         load,
@@ -489,6 +491,7 @@ def bench_crash(env: dict[str, str], *, when: str | None = None) -> str:
         expected,
         audit,
         posted_again,
+        cut_off,
     )
     text = report(results, when)
     summary.publish(text, lambda: figures(results), bench="crash", when=when)
@@ -571,7 +574,8 @@ def report(r: Results, when: str) -> str:
         f"({r.import_again}); the outbox was finished by {r.worker_rounds} `worker --once` "
         f"round(s) after the {LEASE_SECONDS} s lease; {r.posted_again} prescription(s) reached "
         "the pharmacy twice under the same key (sent, then killed before the answer was "
-        "recorded) and were kept once.\n",
+        f"recorded) and were kept once; {r.cut_off} request(s) were cut off by the kill in "
+        "the middle of their body (the pharmacy kept nothing of them).\n",
         "| check after restart | found | must be |",
         "|---|---|---|",
     ]

@@ -542,14 +542,21 @@ class StubPharmacy:
         self.stored: dict[str, bytes] = {}  # the first body per key
         self.mismatched = 0  # a body whose identifier is not its key (real messages only)
         self.bad = 0  # not JSON, or no key
+        self.cut = 0  # a body that ended before its Content-Length: the sender died
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                declared = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(declared)
                 key = self.headers.get("Idempotency-Key", "")
+                if len(body) < declared:  # killed mid-request: nothing to answer or keep
+                    with stub.lock:
+                        stub.cut += 1
+                    self.close_connection = True
+                    return
                 try:
                     resource = json.loads(body)
                 except ValueError:
@@ -601,6 +608,7 @@ def stub_books(stub: StubPharmacy, *sent: list[str]) -> dict[str, Any]:
         "unexpected": len(set(real) - expected),
         "mismatched": stub.mismatched,
         "bad": stub.bad,
+        "cut": stub.cut,
         "bare_posts": sum(c for k, c in stub.posts.items() if k.startswith("bare")),
         "bare_stored": len([k for k in stub.stored if k.startswith("bare")]),
     }
