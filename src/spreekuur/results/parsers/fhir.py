@@ -479,7 +479,9 @@ def _sample_times(
         if sources:
             continue  # reports that disagree: no guess
         specimen = target(resource.get("specimen"), full_url)
-        found = entries[specimen].get("resource") if specimen is not None else None
+        if specimen is None:
+            continue
+        found = entries[specimen].get("resource")
         if not isinstance(found, dict) or found.get("resourceType") != "Specimen":
             continue
         moment = _moment_in(found.get("collection"), "collectedDateTime", "collectedPeriod")
