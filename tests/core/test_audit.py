@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -135,6 +137,27 @@ def test_audit_verify_passes_on_intact_chain(cast: Cast) -> None:
     assert "intact" in out.getvalue()
 
 
+def _at_once(*work: Callable[[], object]) -> list[BaseException]:
+    """Run each piece of work in a thread of its own (its own connection), all at once;
+    return what any of them raised."""
+    errors: list[BaseException] = []
+
+    def run(one: Callable[[], object]) -> None:
+        try:
+            one()
+        except BaseException as error:  # pragma: no cover - reported by the caller
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(one,)) for one in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_keep_one_unbroken_chain() -> None:
@@ -143,28 +166,17 @@ def test_concurrent_writers_keep_one_unbroken_chain() -> None:
     from tests.factories import MembershipFactory
 
     membership = MembershipFactory()
-    errors: list[BaseException] = []
 
-    def write(count: int) -> None:
-        try:
-            for _ in range(count):
-                record_access(
-                    actor=membership.user,
-                    action=AuditAction.SEARCH,
-                    object_kind="patient",
-                    practice=membership.practice,
-                )
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+    def write() -> None:
+        for _ in range(25):
+            record_access(
+                actor=membership.user,
+                action=AuditAction.SEARCH,
+                object_kind="patient",
+                practice=membership.practice,
+            )
 
-    threads = [threading.Thread(target=write, args=(25,)) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _at_once(*[write] * 8) == []
     seqs = list(
         AuditEntry.objects.filter(practice=membership.practice)
         .order_by("seq")
@@ -437,29 +449,18 @@ def test_concurrent_readers_of_many_patients_keep_every_lane_unbroken() -> None:
 
     membership = MembershipFactory()
     patients = [PatientFactory(practice=membership.practice) for _ in range(8)]
-    errors: list[BaseException] = []
 
     def read(patient) -> None:  # type: ignore[no-untyped-def]
-        try:
-            for _ in range(20):
-                record_access(
-                    actor=membership.user,
-                    action=AuditAction.READ,
-                    object_kind="record",
-                    practice=membership.practice,
-                    patient=patient,
-                )
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        for _ in range(20):
+            record_access(
+                actor=membership.user,
+                action=AuditAction.READ,
+                object_kind="record",
+                practice=membership.practice,
+                patient=patient,
+            )
 
-    threads = [threading.Thread(target=read, args=(patient,)) for patient in patients]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _at_once(*[partial(read, patient) for patient in patients]) == []
     checked, breaks = verify_chains(practice=membership.practice)
     assert checked == 160 and breaks == []
     for lane in AuditChain.objects.filter(practice=membership.practice).values_list(
@@ -500,52 +501,37 @@ def test_page_views_and_read_then_change_transactions_at_once_never_deadlock() -
     membership = MembershipFactory()
     practice = membership.practice
     patients = [PatientFactory(practice=practice) for _ in range(4)]
-    errors: list[BaseException] = []
 
     def page_views(patient) -> None:  # type: ignore[no-untyped-def]
-        try:
-            for _ in range(15):
-                record_access(
-                    actor=membership.user,
-                    action=AuditAction.READ,
-                    object_kind="record",
-                    practice=practice,
-                    patient=patient,
-                )
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        for _ in range(15):
+            record_access(
+                actor=membership.user,
+                action=AuditAction.READ,
+                object_kind="record",
+                practice=practice,
+                patient=patient,
+            )
 
     def in_one_transaction(patient, order) -> None:  # type: ignore[no-untyped-def]
-        try:
-            for _ in range(15):
-                with transaction.atomic():
-                    for action in order:
-                        record_access(
-                            actor=membership.user,
-                            action=action,
-                            object_kind="record",
-                            practice=practice,
-                            patient=patient,
-                        )
-        except BaseException as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        for _ in range(15):
+            with transaction.atomic():
+                for action in order:
+                    record_access(
+                        actor=membership.user,
+                        action=action,
+                        object_kind="record",
+                        practice=practice,
+                        patient=patient,
+                    )
 
     read_then_change = (AuditAction.READ, AuditAction.CHANGE)
     change_then_read = (AuditAction.CHANGE, AuditAction.READ)
-    threads = [threading.Thread(target=page_views, args=(p,)) for p in patients]
-    threads += [
-        threading.Thread(target=in_one_transaction, args=(p, order))
+    work = [partial(page_views, p) for p in patients]
+    work += [
+        partial(in_one_transaction, p, order)
         for p in patients
         for order in (read_then_change, change_then_read)
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _at_once(*work) == []
     checked, breaks = verify_chains(practice=practice)
     assert checked == 4 * 15 + 8 * 30 and breaks == []
