@@ -354,7 +354,9 @@ def report(measured: dict[str, Any], when: str) -> str:
         f"One process, Django's test client (no HTTP server), one request at a time, "
         f"{SAMPLES} samples after {WARMUP} warm-up requests; p50 unless marked. Statements: "
         "SQL statements sent, each a round trip (a transaction's BEGIN travels with its "
-        "first). Commits: transactions committed, each one more round trip and a WAL flush. "
+        "first). Commits: transactions ended with COMMIT, each one more round trip and a WAL "
+        "flush (a statement outside a transaction commits by itself and counts as a "
+        "statement only). "
         "SQL: the statements and commits, timed one by one. Python: the rest (middleware, "
         "view, templates, our services).\n",
         "| request | wall p50 ms | wall p95 ms | statements | commits | SQL ms | Python ms |",
