@@ -185,7 +185,8 @@ def _standalone() -> bool:
 
 
 def _locked_chain(practice: Practice | None, lane: int = 0) -> AuditChain:
-    check_chain_key()
+    """The chain head, locked. Its callers have checked the key (check_chain_key) before
+    they opened their transaction."""
     scope = AuditChain.scope_for(practice.pk if practice is not None else None, lane)
     try:
         return AuditChain.objects.select_for_update().get(scope=scope)
