@@ -22,10 +22,14 @@ What is measured, and why (issue 18, "profile before changing"):
 Run alone: `python bench/hot_paths.py` (against the database of `make bench`, or a small
 demo database it creates); `bench/run.py` calls `bench_hot_paths()` after the booking
 benchmark. BENCH_HOT_SAMPLES, BENCH_CHAIN_THREADS and BENCH_CHAIN_APPENDS change sizes.
+BENCH_HOT_PROFILE=<folder> profiles each request kind instead (cProfile, one `.prof` file
+per kind in that folder, read with `python -m pstats`); nothing is published then, as
+profiling slows every call down.
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
 import os
 import statistics
@@ -47,6 +51,8 @@ WARMUP = 5
 THREADS = int(os.environ.get("BENCH_CHAIN_THREADS", "8"))
 APPENDS = int(os.environ.get("BENCH_CHAIN_APPENDS", "200"))
 TIMEOUT = 900
+PROFILE_DIR = os.environ.get("BENCH_HOT_PROFILE", "")
+PROFILES: dict[str, cProfile.Profile] = {}
 
 
 # --- Child process (Django set up) --------------------------------------------------------
@@ -76,15 +82,19 @@ class Meter:
                 self.lock_wait += spent
 
 
-def measure(call: Callable[[], Any]) -> dict[str, float]:
-    """One call: wall, statements, commits and SQL time (commits included)."""
+def measure(call: Callable[[], Any], kind: str = "") -> dict[str, float]:
+    """One call: wall, statements, commits and SQL time (commits included). With
+    BENCH_HOT_PROFILE, the call runs under the profiler of its kind."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     meter = Meter()
     with CaptureQueriesContext(connection) as log, connection.execute_wrapper(meter):
         started = time.perf_counter()
-        call()
+        if PROFILE_DIR and kind:
+            PROFILES.setdefault(kind, cProfile.Profile()).runcall(call)
+        else:
+            call()
         wall = time.perf_counter() - started
     commits = [q for q in log.captured_queries if q["sql"] in ("COMMIT", "ROLLBACK")]
     commit_seconds = sum(float(q["time"]) for q in commits)
@@ -131,16 +141,19 @@ def requests_in_django(setup: dict[str, Any]) -> dict[str, dict[str, float]]:
     for name, path in (("`GET /healthz`", "/healthz"), ("patient `GET /start/`", "/start/")):
         rows = []
         for number in range(WARMUP + SAMPLES):
-            sample = measure(lambda path=path: first.get(path))
+            sample = measure(lambda path=path: first.get(path), name if number >= WARMUP else "")
             if number >= WARMUP:
                 rows.append(sample)
         out[name] = summarise(rows)
     rows = []
     for number in range(WARMUP + SAMPLES):
-        sample = measure(lambda: first.get("/mijn-uitslagen/"))
+        results_list = "patient `GET /mijn-uitslagen/` (no results)"
+        sample = measure(
+            lambda: first.get("/mijn-uitslagen/"), results_list if number >= WARMUP else ""
+        )
         if number >= WARMUP:
             rows.append(sample)
-    out["patient `GET /mijn-uitslagen/` (no results)"] = summarise(rows)
+    out[results_list] = summarise(rows)
 
     # The booking flow: each sample a fresh patient and a fresh slot, as in the storm.
     day = date.fromisoformat(setup["day"])
@@ -164,6 +177,8 @@ def requests_in_django(setup: dict[str, Any]) -> dict[str, dict[str, float]]:
     csrf = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
     flag = re.compile(r'name="(flag_[a-z0-9-]+)"')
     triage_rows, confirm_rows = [], []
+    triage_kind = "patient `POST` booking step 1 (triage)"
+    confirm_kind = "patient `POST` booking step 2 (confirm: the booking)"
     for number, (row, slot) in enumerate(zip(clients, slots, strict=False)):
         client = client_for(row)
         page = client.get(booking.TRIAGE).content.decode()
@@ -172,17 +187,22 @@ def requests_in_django(setup: dict[str, Any]) -> dict[str, dict[str, float]]:
             raise RuntimeError("no triage form for a bench patient")
         form = {"csrfmiddlewaretoken": found.group(1), "reason": "Hoesten dat niet overgaat"}
         form.update({name: "nee" for name in sorted(set(flag.findall(page)))})
-        triage = measure(lambda client=client, form=form: client.post(booking.TRIAGE, form))
+        profiled = number >= WARMUP
+        triage = measure(
+            lambda client=client, form=form: client.post(booking.TRIAGE, form),
+            triage_kind if profiled else "",
+        )
         confirm_form = {"csrfmiddlewaretoken": found.group(1), "soort": setup["type"]}
         confirm_form["tijd"] = str(slot)
         confirm = measure(
-            lambda client=client, form=confirm_form: client.post(booking.CONFIRM, form)
+            lambda client=client, form=confirm_form: client.post(booking.CONFIRM, form),
+            confirm_kind if profiled else "",
         )
-        if number >= WARMUP:
+        if profiled:
             triage_rows.append(triage)
             confirm_rows.append(confirm)
-    out["patient `POST` booking step 1 (triage)"] = summarise(triage_rows)
-    out["patient `POST` booking step 2 (confirm: the booking)"] = summarise(confirm_rows)
+    out[triage_kind] = summarise(triage_rows)
+    out[confirm_kind] = summarise(confirm_rows)
     with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
         booking.reset_agenda(db, spec)
 
@@ -190,15 +210,17 @@ def requests_in_django(setup: dict[str, Any]) -> dict[str, dict[str, float]]:
     tag = datetime.now(UTC).strftime("h%y%m%d%H%M%S")
     messages = lab.lab_messages(practice, WARMUP + SAMPLES, tag)
     rows = []
+    lab_door = f"lab door: one HL7 message of {lab.RESULTS_PER_MESSAGE} results"
     for number, raw in enumerate(messages):
         sample = measure(
             lambda raw=raw: receive_lab_message(
                 practice=practice, door="hl7v2", raw=raw, source="bench", table=table
-            )
+            ),
+            lab_door if number >= WARMUP else "",
         )
         if number >= WARMUP:
             rows.append(sample)
-    out[f"lab door: one HL7 message of {lab.RESULTS_PER_MESSAGE} results"] = summarise(rows)
+    out[lab_door] = summarise(rows)
     return out
 
 
@@ -309,6 +331,14 @@ def child() -> None:
     setup = json.loads(sys.stdin.read())
     from django.conf import settings
 
+    if PROFILE_DIR:
+        requests_in_django(setup)
+        folder = Path(PROFILE_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, profiler in enumerate(PROFILES.values()):
+            profiler.dump_stats(folder / f"{number}.prof")
+        print(json.dumps({str(n): kind for n, kind in enumerate(PROFILES)}))
+        return
     measured = {"requests": requests_in_django(setup), "chain": chain_in_django(setup)}
     print(json.dumps({**measured, "redis": bool(settings.REDIS_URL)}))
 
@@ -339,6 +369,10 @@ def bench_hot_paths(env: dict[str, str], *, when: str | None = None) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"hot paths child failed:\n{done.stderr[-4000:]}")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
+    if PROFILE_DIR:
+        for number, kind in measured.items():
+            print(f"  {kind}: {PROFILE_DIR}/{number}.prof", flush=True)
+        return ""
     text = report(measured, when)
     summary.publish(text, lambda: [], bench="hot paths", when=when)
     return text

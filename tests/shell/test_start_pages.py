@@ -332,3 +332,16 @@ def test_repeat_status_is_new_until_the_patient_opens_their_repeats(
 def test_nothing_new_says_so(cast: Cast) -> None:
     page = verified_client(cast.patient_user_a).get(reverse("shell:start")).content.decode()
     assert "Er is niets nieuws" in page
+
+
+def test_a_second_visit_to_the_start_page_writes_nothing(cast: Cast) -> None:
+    """The start page remembers whether the patient acts for others (for the menu) in the
+    session; once remembered, a visit writes no session and reads the hours from the cache
+    (issue 18: every write is a transaction of its own)."""
+    client = verified_client(cast.patient_user_a)
+    assert client.get(reverse("shell:start")).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("shell:start")).status_code == 200
+    written = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("SELECT")]
+    assert written == []
+    assert not any("core_openinghours" in q["sql"] for q in queries.captured_queries)

@@ -188,15 +188,40 @@ def _locked_chain(practice: Practice | None, lane: int = 0) -> AuditChain:
     """The chain head, locked. Its callers have checked the key (check_chain_key) before
     they opened their transaction."""
     scope = AuditChain.scope_for(practice.pk if practice is not None else None, lane)
-    try:
-        return AuditChain.objects.select_for_update().get(scope=scope)
-    except AuditChain.DoesNotExist:
+    chain = _lock_head(scope)
+    if chain is None:
         try:
             with transaction.atomic():
                 AuditChain.objects.create(scope=scope, practice=practice, lane=lane)
         except IntegrityError:
             pass  # another request created it first
-        return AuditChain.objects.select_for_update().get(scope=scope)
+        chain = _lock_head(scope)
+    if chain is None:  # pragma: no cover - created above, and never deleted
+        raise IntegrityError("audit chain head missing")
+    return chain
+
+
+def _lock_head(scope: str) -> AuditChain | None:
+    # One plain statement, not a QuerySet: it runs on every audited request, and
+    # compiling the ORM's query cost more than the round trip (issue 18).
+    connection = transaction.get_connection()
+    # SQLite has no row locks (its writers take turns on the whole database).
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, practice_id, lane, last_seq, last_hash FROM core_auditchain"  # noqa: S608
+            f" WHERE scope = %s{lock}",
+            [scope],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    chain = AuditChain(
+        id=row[0], scope=scope, practice_id=row[1], lane=row[2], last_seq=row[3], last_hash=row[4]
+    )
+    chain._state.adding = False
+    chain._state.db = connection.alias
+    return chain
 
 
 def _new_entry(

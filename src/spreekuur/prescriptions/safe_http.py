@@ -16,6 +16,7 @@ has to call out."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import ssl
@@ -183,12 +184,20 @@ def check_destination(url: str, *, allow_loopback: bool = False) -> Destination:
     )
 
 
+@functools.cache
+def default_certificates() -> ssl.SSLContext:
+    """httpx's usual certificate store (SSL_CERT_FILE too), loaded once per process:
+    loading it took longer than sending a prescription (issue 18), and a worker
+    delivers in many short runs. A new store takes effect at the next restart."""
+    return httpx.create_ssl_context()
+
+
 def new_client(*, timeout: float, verify: ssl.SSLContext | None = None) -> httpx.Client:
     """A client for checked destinations: no proxy or .netrc from the environment, no
     redirects; certificates checked against httpx's usual store (SSL_CERT_FILE too)."""
     return httpx.Client(
         timeout=timeout,
-        verify=verify or httpx.create_ssl_context(),
+        verify=verify or default_certificates(),
         trust_env=False,
         follow_redirects=False,
     )
@@ -244,7 +253,7 @@ class ClientsByHost:
 
     def for_host(self, host: str) -> httpx.Client:
         if host not in self._clients:
-            self._verify = self._verify or httpx.create_ssl_context()  # loaded once
+            self._verify = self._verify or default_certificates()
             self._clients[host] = new_client(timeout=self._timeout, verify=self._verify)
         return self._clients[host]
 

@@ -22,6 +22,7 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 from spreekuur.core import selectors as practice_selectors
 from spreekuur.core.audit import record_denied
+from spreekuur.core.current_hours import current_schedule
 from spreekuur.core.exceptions import ChooseFirst
 from spreekuur.core.models import Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations
@@ -70,7 +71,7 @@ def start(request: HttpRequest) -> HttpResponse:
         if capabilities.uses_portal(user):  # acts for others only: choose for whom
             return redirect("patients:acting_for")
         raise PermissionDenied
-    schedule = practice_selectors.schedule_for(practice)
+    schedule = current_schedule(practice)  # the footer's read of the hours, cached
     state = open_state(schedule, timezone.localtime())
     patient = patient_profile(user)
     if patient is not None:
@@ -94,8 +95,10 @@ def _patient_start(
     request: HttpRequest, user: User, patient: Patient, practice: Practice, state: object
 ) -> HttpResponse:
     represents = representations_of(user)
-    # Remembered for the menu, so other pages need no query to show "Namens wie".
-    request.session[SESSION_REPRESENTS] = bool(represents)
+    # Remembered for the menu, so other pages need no query to show "Namens wie"; written
+    # only when it changed, as every write of the session is a transaction of its own.
+    if request.session.get(SESSION_REPRESENTS) != bool(represents):
+        request.session[SESSION_REPRESENTS] = bool(represents)
     context = {"patient": patient, "practice": practice, "state": state}
     context |= {"represents": represents, "tiles": start_tiles(request)}
     context |= {"part_of_day": part_of_day(timezone.now()), "updates": updates_for(user, patient)}

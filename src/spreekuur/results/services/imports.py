@@ -103,10 +103,12 @@ def receive_lab_message(
     channel: str = Channel.TASK,
     table: TestTable | None = None,
 ) -> ImportOutcome:
-    """Take one message through one door (`hl7v2`, `fhir`, `csv`) into the practice."""
+    """Take one message through one door (`hl7v2`, `fhir`, `csv`) into the practice.
+
+    The same bytes received before are refused by the message table's unique key when
+    this one's first row is inserted, not looked up first: a resent message is rare, and
+    the lookup cost every message a round trip (issue 18)."""
     digest = LabMessage.digest_of(raw)
-    if LabMessage.objects.filter(practice=practice, digest=digest).exists():
-        return ImportOutcome(duplicate=True)
     try:
         parsed = PARSERS[door](raw)
     except Unreadable as unreadable:
@@ -254,11 +256,14 @@ def _match_patient(practice: Practice, report: Report) -> Patient | None:
     patient = report.patient
     if report.unresolved or not patient.bsn or patient.birth_date is None:
         return None
-    return (
-        Patient.objects.filter(practice=practice, bsn=patient.bsn, date_of_birth=patient.birth_date)
-        .select_related("practice")
-        .first()
-    )
+    # BSN is unique per practice: no ordering needed, and the practice is known already.
+    found = Patient.objects.filter(
+        practice=practice, bsn=patient.bsn, date_of_birth=patient.birth_date
+    ).order_by()[:1]
+    for match in found:
+        match.practice = practice
+        return match
+    return None
 
 
 def _reviewer(practice: Practice, patient: Patient, agb: str) -> int | None:
