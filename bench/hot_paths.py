@@ -146,8 +146,8 @@ def requests_in_django(setup: dict[str, Any]) -> dict[str, dict[str, float]]:
                 rows.append(sample)
         out[name] = summarise(rows)
     rows = []
+    results_list = "patient `GET /mijn-uitslagen/` (no results)"
     for number in range(WARMUP + SAMPLES):
-        results_list = "patient `GET /mijn-uitslagen/` (no results)"
         sample = measure(
             lambda: first.get("/mijn-uitslagen/"), results_list if number >= WARMUP else ""
         )

@@ -253,7 +253,6 @@ class ClientsByHost:
 
     def for_host(self, host: str) -> httpx.Client:
         if host not in self._clients:
-            self._verify = self._verify or default_certificates()
             self._clients[host] = new_client(timeout=self._timeout, verify=self._verify)
         return self._clients[host]
 
