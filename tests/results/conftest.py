@@ -54,6 +54,20 @@ def released(cast: Cast, *results: SampleResult, days_ago: int = 2) -> list[LabR
     ]
 
 
+@pytest.fixture(autouse=True)
+def replaced_flag_in_step(request: pytest.FixtureRequest):
+    """After every test with the database: a result is flagged replaced exactly when a
+    newer version replaces it (the portal's online index relies on the flag)."""
+    yield
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    flagged = set(LabResult.objects.filter(replaced=True).values_list("id", flat=True))
+    replaced = set(
+        LabResult.objects.filter(replaces__isnull=False).values_list("replaces_id", flat=True)
+    )
+    assert flagged == replaced
+
+
 @pytest.fixture
 def opened(cast: Cast) -> Cast:
     cast.practice_a.records_online_from = OPEN_FROM

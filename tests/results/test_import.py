@@ -79,6 +79,7 @@ def test_a_correction_replaces_the_result_and_needs_the_gp_again(cast: Cast) -> 
     old, new = LabResult.objects.order_by("id")
     assert new.replaces == old and new.value == 48 and new.reviewed_at is None
     assert LabResult.objects.filter(replaced_by__isnull=True).get() == new
+    assert old.replaced and not new.replaced  # marked in the correction's own transaction
 
 
 def test_a_preliminary_result_is_marked_and_the_final_one_replaces_it(cast: Cast) -> None:

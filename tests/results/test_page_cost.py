@@ -184,6 +184,7 @@ def test_every_released_result_is_reachable_and_nothing_else(with_results: Cast)
     replaced = online.pop()  # the oldest of test B, corrected by the lab and released again
     correction = _give(cast, patient, [b], 1, tag="corr", days_back=1000)[0]
     LabResult.objects.filter(pk=correction.pk).update(replaces=replaced)
+    LabResult.objects.filter(pk=replaced.pk).update(replaced=True)  # as insert_results does
     online.append(correction)
     _give(cast, cast.other_patient_a, [a, b, c], 3, tag="other")  # someone else's
 

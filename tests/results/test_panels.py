@@ -12,7 +12,6 @@ from itertools import count
 import pytest
 from django.core import mail
 from django.db import connection
-from django.template.loader import render_to_string
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,6 +24,7 @@ from spreekuur.results import selectors
 from spreekuur.results.models import LabMessage, LabResult
 from spreekuur.results.samples import AMSTERDAM, SampleResult, hl7_oru, sample_patient
 from spreekuur.results.services import review_result, review_results
+from spreekuur.results.templatetags.lab_values import lab_value
 from tests.conftest import Cast, verified_client
 from tests.results.conftest import receive, taken
 
@@ -84,10 +84,33 @@ def test_lab_values_keep_the_labs_digits_with_a_decimal_comma_in_dutch() -> None
         assert result.value_display == "5,40" and less.value_display == "<0,5"
         assert word.value_display == "negatief. zie opm."
         assert result.reference_text == "3,5 - 5"
-        html = render_to_string("results/_value.html", {"result": result})
+        html = lab_value(result)
         assert "<strong>5,40</strong> mmol/l" in html
     with translation.override("en"):  # English stays English
         assert result.value_display == "5.40" and result.reference_text == "3.5 - 5"
+
+
+@pytest.mark.parametrize(
+    ("flag", "expected"),
+    [
+        ("", "<strong>7,1</strong> mmol/l"),
+        ("L", '<strong>7,1</strong> mmol/l <span class="spreekuur-flag spreekuur-flag--low">'
+         '<span aria-hidden="true">▼</span> lager dan normaal</span>'),
+        ("HH", '<strong>7,1</strong> mmol/l <span class="spreekuur-flag spreekuur-flag--high">'
+         '<span aria-hidden="true">▲</span> '),
+        ("A", '<strong>7,1</strong> mmol/l <span class="spreekuur-flag spreekuur-flag--high">'
+         '<span aria-hidden="true">!</span> '),
+    ],
+)  # fmt: skip
+def test_a_value_shows_its_unit_and_its_flag_with_direction(flag: str, expected: str) -> None:
+    with translation.override("nl"):
+        html = lab_value(LabResult(value_text="7.1", unit="mmol/l", flag=flag))
+    assert html.startswith(expected)
+
+
+def test_a_value_from_the_lab_is_escaped() -> None:
+    html = lab_value(LabResult(value_text="<script>x</script>", unit="<b>", flag=""))
+    assert "<script>" not in html and "&lt;b&gt;" in html
 
 
 def test_results_pages_show_dutch_values_and_lower_case_month_abbreviations(cast: Cast) -> None:

@@ -197,15 +197,25 @@ class AuditEntry(models.Model):
     """One NEN 7513 log line. Append-only: database triggers refuse UPDATE and DELETE."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # No single-column indexes on the keys below: the indexes in Meta lead with each of
+    # them already, and every index more is written under the chain's lock.
     practice = models.ForeignKey(
-        Practice, on_delete=models.PROTECT, null=True, related_name="audit_entries"
+        Practice,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="audit_entries",
+        db_index=False,
     )
     seq = models.BigIntegerField()
     occurred_at = models.DateTimeField()
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     outcome = models.CharField(max_length=10, choices=AuditOutcome.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField(max_length=200)
     actor_role = models.CharField(max_length=30)
@@ -213,7 +223,11 @@ class AuditEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, null=True, related_name="audit_entries"
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="audit_entries",
+        db_index=False,
     )
     object_kind = models.CharField(max_length=60)
     object_ids = models.JSONField(default=list)
@@ -238,6 +252,14 @@ class AuditEntry(models.Model):
             models.Index(fields=["patient", "-occurred_at"]),
             models.Index(fields=["practice", "-occurred_at"]),
             models.Index(fields=["actor", "-occurred_at"]),
+            # When this user last opened this patient's results or repeats (what is new
+            # since, in the menu and on the start page): one probe at the newest such
+            # entry, however long the patient's log has grown.
+            models.Index(
+                fields=["patient", "actor", "object_kind", "-occurred_at"],
+                condition=Q(action=AuditAction.READ, outcome=AuditOutcome.ALLOWED),
+                name="audit_entry_last_look",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -245,6 +245,10 @@ class LabResult(models.Model):
     replaces = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
     )
+    # A newer version replaces this one (set with the newer row's insert, same
+    # transaction): the online index leaves replaced rows out, so the portal's lists and
+    # counts read that index alone instead of probing for a newer version row by row.
+    replaced = models.BooleanField(default=False, editable=False)
     # The GP whose list it lands on: the one who ordered it, else the patient's own GP.
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -309,8 +313,15 @@ class LabResult(models.Model):
             # each and the counts are read from this index alone, however long the record.
             models.Index(
                 fields=["practice", "patient", "test", "observed_at", "id"],
-                condition=Q(released=True),
+                condition=Q(released=True, replaced=False),
                 name="lab_result_online",
+            ),
+            # What was released since the patient last looked (selectors.new_results):
+            # a range of this index, however long the record.
+            models.Index(
+                fields=["practice", "patient", "reviewed_at"],
+                condition=Q(released=True, replaced=False),
+                name="lab_result_online_since",
             ),
             models.Index(
                 fields=["practice", "reviewer", "observed_at"],

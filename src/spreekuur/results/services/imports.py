@@ -328,7 +328,7 @@ def store_report(
         _save_waiting(message, _report_key(report, table))
     for row in rows:
         row.message = message
-    LabResult.objects.bulk_create(rows)
+    insert_results(rows)
     if rows:
         record_access(
             actor=by,
@@ -556,11 +556,13 @@ def _base_key(patient: Patient, result: ReportedResult) -> str:
     return f"{patient.pk}|{result.order_key}|{moment}"[:200]
 
 
-def _is_replaced(row: LabResult) -> bool:
-    try:
-        return row.replaced_by is not None
-    except LabResult.DoesNotExist:
-        return False
+def insert_results(rows: Sequence[LabResult]) -> None:
+    """Store new results; the versions they replace are marked replaced in the same
+    transaction (the caller's), which the portal's online index relies on."""
+    LabResult.objects.bulk_create(rows)
+    replaced = [row.replaces_id for row in rows if row.replaces_id is not None]
+    if replaced:
+        LabResult.objects.filter(pk__in=replaced).update(replaced=True)
 
 
 def _content_key(result: ReportedResult, test: LabTest) -> str:
@@ -600,14 +602,14 @@ def _new_rows(
         list(
             LabResult.objects.filter(
                 practice=message.practice, patient=patient, base_key__in=base_keys
-            ).only("id", "base_key", "source_key", "replaced_by")
+            ).only("id", "base_key", "source_key", "replaced")
         )
         if known is None
         else list(known)
     )
     seen = {row.source_key for row in stored}
     # Stored rows a newer version may replace (each at most once).
-    current = {row.base_key: row for row in stored if not _is_replaced(row)}
+    current = {row.base_key: row for row in stored if not row.replaced}
     rows: list[LabResult] = []
     for base_key, result, test in keyed:
         if result.observed_at is None:  # pragma: no cover - the parsers flag it as a problem
@@ -842,7 +844,7 @@ def _store_plain_batch(
         LabMessage.objects.bulk_create(messages)
         for message, row in rows:
             row.message = message
-        LabResult.objects.bulk_create([row for _message, row in rows])
+        insert_results([row for _message, row in rows])
         by_message: dict[int, list[LabResult]] = {}
         for message, row in rows:
             by_message.setdefault(id(message), []).append(row)
