@@ -374,5 +374,9 @@ LOGGING = {
         # show (WARNING and up), and `spreekuur worker` prints one line per finished job.
         "django_tasks_db": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # httpx logs every request it sends at INFO: a line per prescription to the
+        # pharmacy, about a fifth of the outbox's own time per message (issue 18). The
+        # outbox records each outcome itself and logs every failure.
+        "httpx": {"level": "WARNING"},
     },
 }
