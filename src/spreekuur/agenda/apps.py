@@ -154,8 +154,8 @@ def _next_appointment(user: Any, patient: Any) -> list[UpdateLine]:
         "time": date_format(starts, "H:i"),
     }
     detail = gettext("%(kind)s bij %(who)s") % {
-        "kind": appointment.appointment_type.name,
-        "who": appointment.practitioner.user.full_name,
+        "kind": appointment.kind,
+        "who": appointment.practitioner_name,
     }
     url = reverse("agenda:my_appointment", args=[appointment.public_id])
     return [UpdateLine(text, url, detail)]
