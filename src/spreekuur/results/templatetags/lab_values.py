@@ -1,8 +1,8 @@
 """`{% lab_value result %}`: a result's value, unit and flag, as every results page shows it.
 
 A tag rather than an included template: the value is drawn once per row of a table, a
-chart's worth of rows per page, and an include per row cost more than the rest of the row
-(issue 18)."""
+chart's worth of rows per page, and an include per row sets up a template context and
+renders a template of its own each time (issue 18)."""
 
 from __future__ import annotations
 
