@@ -843,6 +843,7 @@ def report(results: Results, when: str) -> str:
     busy_p95 = max(samples.pct(0.95) for samples in busy.samples.values())
     # Heavy against light, page by page (rows 0/1 light list/test, 2/3 heavy list/test).
     ratios = [page_times[i + 2].pct(0.95) / page_times[i].pct(0.95) for i in (0, 1)]
+    medians = [page_times[i + 2].pct(0.5) / page_times[i].pct(0.5) for i in (0, 1)]
     load_errors = sum(s.errors for load in results.loads for s in load.samples.values())
     lines = [
         f"\n## Results — lab ingest and portal pages — {when}\n",
@@ -864,7 +865,8 @@ def report(results: Results, when: str) -> str:
         f"{most_with}) | {passed(most_queries <= TARGET_QUERIES)} |",
         f"| a 1,000-result patient as fast as a 10-result one (p95 at most "
         f"{SAME_SPEED - 1:.0%} higher) | list {ratios[0]:.2f}x, test page {ratios[1]:.2f}x "
-        f"| {passed(max(ratios) <= SAME_SPEED)} |",
+        # The p50s beside them: one noisy p95 of the light patient can pass a page.
+        f"(at p50: {medians[0]:.2f}x, {medians[1]:.2f}x) | {passed(max(ratios) <= SAME_SPEED)} |",
         "",
         f"### Lab ingest: {ingest['messages']:,} ORU^R01 messages x {RESULTS_PER_MESSAGE} "
         f"results, existing patients of `{ingest['practice']}`\n",
@@ -995,6 +997,10 @@ def figures(results: Results) -> list[summary.Figure]:
         key=lambda pair: pair[1].pct(0.95) / pair[0].pct(0.95),
     )
     slower = heavy.pct(0.95) / light.pct(0.95)
+    at_p50 = ", ".join(
+        f"{name} {page_times[i + 2].pct(0.5) / page_times[i].pct(0.5):.2f}x"
+        for name, i in (("list", 0), ("test page", 1))
+    )
     bare = "bare parse-and-insert"
     return [
         summary.Figure(
@@ -1061,6 +1067,7 @@ def figures(results: Results) -> list[summary.Figure]:
             baseline_unit="ms",
             baseline_what="the 10-result patient, same page",
             ratio=slower,
+            note=f"at p50: {at_p50}",
         ),
     ]
 

@@ -369,7 +369,7 @@ def new_results(patient: Patient, *, seen_by: User) -> QuerySet[LabResult]:
         outcome=AuditOutcome.ALLOWED,
     ).order_by("-occurred_at")
     # Never looked: every online result is new (released ones all have a review time).
-    # One range on the index of new results, never a pass over the whole record.
+    # Counted from the online index alone (it carries the review time): no table rows.
     last_look = Coalesce(Subquery(looks.values("occurred_at")[:1]), Value(_NEVER))
     return _online(patient).filter(reviewed_at__gt=last_look)
 
