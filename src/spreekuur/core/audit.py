@@ -203,7 +203,8 @@ def _locked_chain(practice: Practice | None, lane: int = 0) -> AuditChain:
 
 def _lock_head(scope: str) -> AuditChain | None:
     # One plain statement, not a QuerySet: it runs on every audited request, and
-    # compiling the ORM's query cost more than the round trip (issue 18).
+    # compiling the ORM's query cost more than the round trip (issue 18). Nor
+    # Manager.raw(): it took 0.26 ms a call against this 0.15 ms (PostgreSQL, same run).
     connection = transaction.get_connection()
     # SQLite has no row locks (its writers take turns on the whole database).
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""

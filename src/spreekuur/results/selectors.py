@@ -357,7 +357,6 @@ def new_results(patient: Patient, *, seen_by: User) -> QuerySet[LabResult]:
     """Results released online since this user last opened the patient's results (all
     of them when they never did): the last look is read from the audit log, which
     records every time the results page was shown to them. One query to count."""
-
     from spreekuur.core.models import AuditAction, AuditEntry, AuditOutcome
 
     looks = AuditEntry.objects.filter(

@@ -260,10 +260,10 @@ def _match_patient(practice: Practice, report: Report) -> Patient | None:
     found = Patient.objects.filter(
         practice=practice, bsn=patient.bsn, date_of_birth=patient.birth_date
     ).order_by()[:1]
-    for match in found:
+    match = next(iter(found), None)
+    if match is not None:
         match.practice = practice
-        return match
-    return None
+    return match
 
 
 def _reviewer(practice: Practice, patient: Patient, agb: str) -> int | None:
