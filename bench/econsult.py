@@ -85,13 +85,13 @@ def prepare_in_django() -> dict[str, Any]:
     from django.utils import timezone
 
     from spreekuur.accounts.models import User
-    from spreekuur.agenda.selectors import red_flags_for
     from spreekuur.core.working_days import working_day_deadline
     from spreekuur.demo.econsult import QUESTIONS
     from spreekuur.econsult import services
     from spreekuur.econsult.forms import ANSWER_TEMPLATES
     from spreekuur.econsult.models import ConsultCode, Thread, ThreadStatus
     from spreekuur.econsult.selectors import day_summary
+    from spreekuur.triage.selectors import red_flags_for
 
     started = time.perf_counter()
     practice = prescriptions.bench_practice(PRACTICES)

@@ -157,6 +157,6 @@ def add_slots(
 
 def no_red_flags(practice: Practice) -> dict[str, bool]:
     """Triage answers with "no" to every red-flag question of the practice."""
-    from spreekuur.agenda.selectors import red_flags_for
+    from spreekuur.triage.selectors import red_flags_for
 
     return {flag.code: False for flag in red_flags_for(practice)}

@@ -41,7 +41,6 @@ from django.utils import timezone
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda.models import Appointment, AppointmentType, KioskDevice, Slot
-from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.agenda.views.portal import SESSION_DRAFT
 from spreekuur.core.audit import verify_chains
 from spreekuur.core.models import AuditAction, AuditEntry, AuditOutcome, Practice
@@ -55,6 +54,7 @@ from spreekuur.prescriptions.services import forward_to_gp, mark_printed, reques
 from spreekuur.results.models import LabMessage, LabResult
 from spreekuur.results.samples import SamplePatient, hl7_oru
 from spreekuur.results.services import receive_lab_message
+from spreekuur.triage.selectors import red_flags_for
 from tests import test_authorization_matrix as matrix
 from tests.agenda.test_views import kiosk_client
 from tests.conftest import Cast, dob_parts, verified_client
@@ -1486,8 +1486,9 @@ NOT_PATIENT_DATA = {
     # Settings of the practice: appointment types, schedules, red flags, kiosks, routes,
     # pharmacies, e-consult limits.
     "agenda:settings",
+    "triage:settings",
     "agenda:edit_type",
-    "agenda:switch_off_flag",
+    "triage:switch_off_flag",
     "agenda:schedule",
     "agenda:remove_block",
     "agenda:remove_absence",

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import services as agenda_services
-from spreekuur.agenda.models import KioskDevice, RedFlag, ScheduleBlock, ScheduleException
+from spreekuur.agenda.models import KioskDevice, ScheduleBlock, ScheduleException
 from spreekuur.dossier import services as dossier_services
 from spreekuur.econsult import services as econsult_services
 from spreekuur.econsult.models import Photo
@@ -49,6 +49,7 @@ from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
 from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
+from spreekuur.triage.models import RedFlag
 from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import image_bytes, no_flags, upload
 from tests.factories import (
@@ -226,8 +227,9 @@ POLICY: dict[str, dict] = {
         "gp_a": "skip",
     },
     "agenda:settings": _expect({"manager_a"}),
+    "triage:settings": _expect({"manager_a"}),
     "agenda:edit_type": _expect({"manager_a"}, other_practice=404),
-    "agenda:switch_off_flag": {
+    "triage:switch_off_flag": {
         **_expect({"manager_a"}, other_practice=404, method="post"),
         "manager_a": "skip",
     },
@@ -495,7 +497,7 @@ def world(cast: Cast) -> World:
             "agenda:change_status": {**own, "action": "afgerond"},
             "agenda:book_for_patient": {"public_id": slots[2].public_id},
             "agenda:edit_type": {"public_id": types["consult"].public_id},
-            "agenda:switch_off_flag": {"public_id": flag.public_id},
+            "triage:switch_off_flag": {"public_id": flag.public_id},
             "agenda:remove_block": {"public_id": block.public_id},
             "agenda:remove_absence": {"public_id": absence.public_id},
             "agenda:revoke_kiosk": {"public_id": kiosk.public_id},

@@ -87,7 +87,7 @@ KNOWN_GAPS = {
     "agenda.ScheduleException: unique public_id": "public id",
     "agenda.Appointment: unique public_id": "public id",
     "agenda.Slot: unique public_id": "public id",
-    "agenda.RedFlag: unique public_id": "public id",
+    "triage.RedFlag: unique public_id": "public id",
     "agenda.KioskDevice: unique public_id": "public id",
     # The practitioner (a Membership) belongs to one practice, so adding practice keeps
     # the rule exactly. Change: fields=["practitioner", "starts_at", "practice"].
@@ -103,8 +103,8 @@ KNOWN_GAPS = {
     # The national baseline red flags (practice NULL) sit in the same table as each
     # practice's own. Change: the baseline moves to a reference table of its own
     # (BaselineRedFlag, no practice), the practice table keeps practice NOT NULL.
-    "agenda.RedFlag: practice_id may be NULL": "baseline rows",
-    "agenda.RedFlag: constraint red_flag_code_baseline": "baseline rows",
+    "triage.RedFlag: practice_id may be NULL": "baseline rows",
+    "triage.RedFlag: constraint red_flag_code_baseline": "baseline rows",
     # --- results ---
     # Change: UniqueConstraint(fields=["public_id", "practice"]).
     "results.LabMessage: unique public_id": "public id",

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "spreekuur.results",
     "spreekuur.prescriptions",
     "spreekuur.econsult",
+    "spreekuur.triage",
     "spreekuur.shell",
     "spreekuur.demo",
 ]

@@ -23,6 +23,7 @@ from spreekuur.agenda.models import (
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
 from spreekuur.patients.models import Patient
+from spreekuur.triage import services as triage_services
 from tests.agenda.conftest import Agenda, book_online, next_weekday
 from tests.factories import (
     PatientFactory,
@@ -90,7 +91,7 @@ def test_a_refused_booking_queues_no_confirmation(agenda: Agenda) -> None:
 def test_a_red_flag_answer_never_reaches_a_booking(agenda: Agenda) -> None:
     answers = no_red_flags(agenda.cast.practice_a)
     answers["pijn-op-de-borst"] = True
-    with pytest.raises(services.RedFlagRaised) as raised:
+    with pytest.raises(triage_services.RedFlagRaised) as raised:
         book_online(agenda, agenda.slots[0], triage_answers=answers)
     assert raised.value.flag.code == "pijn-op-de-borst"
     assert raised.value.flag.advice == "112"
@@ -99,13 +100,13 @@ def test_a_red_flag_answer_never_reaches_a_booking(agenda: Agenda) -> None:
 
 @pytest.mark.parametrize("answers", [None, {}, {"pijn-op-de-borst": False}])
 def test_unanswered_triage_refuses_online_booking(agenda: Agenda, answers: object) -> None:
-    with pytest.raises(services.TriageIncomplete):
+    with pytest.raises(triage_services.TriageIncomplete):
         book_online(agenda, agenda.slots[0], triage_answers=answers)
     assert not Appointment.objects.exists()
 
 
 def test_a_practice_flag_extends_the_national_list(agenda: Agenda) -> None:
-    flag = services.add_red_flag(
+    flag = triage_services.add_red_flag(
         practice=agenda.cast.practice_a,
         question="Heeft u een wond die flink bloedt na een val?",
         advice="spoedlijn",
@@ -114,17 +115,17 @@ def test_a_practice_flag_extends_the_national_list(agenda: Agenda) -> None:
     answers = no_red_flags(agenda.cast.practice_a)
     assert flag.code in answers
     answers[flag.code] = True
-    with pytest.raises(services.RedFlagRaised):
+    with pytest.raises(triage_services.RedFlagRaised):
         book_online(agenda, agenda.slots[0], triage_answers=answers)
 
 
 def test_the_national_red_flags_cannot_be_switched_off(agenda: Agenda) -> None:
-    from spreekuur.agenda.models import RedFlag
+    from spreekuur.triage.models import RedFlag
 
     baseline = RedFlag.objects.filter(practice__isnull=True).first()
     assert baseline is not None
     with pytest.raises(BusinessRuleError):
-        services.switch_off_red_flag(flag=baseline, by=agenda.cast.manager_a)
+        triage_services.switch_off_red_flag(flag=baseline, by=agenda.cast.manager_a)
     with pytest.raises(IntegrityError), transaction.atomic():
         RedFlag.objects.filter(pk=baseline.pk).update(active=False)
 
@@ -437,8 +438,8 @@ def test_parallel_clients_racing_for_few_slots_get_one_booking_each() -> None:
 
 
 def test_a_deleted_national_red_flag_is_put_back_before_anyone_is_asked(agenda: Agenda) -> None:
-    from spreekuur.agenda.models import RedFlag
-    from spreekuur.agenda.selectors import red_flags_for
+    from spreekuur.triage.models import RedFlag
+    from spreekuur.triage.selectors import red_flags_for
 
     RedFlag.objects.filter(practice__isnull=True, code="beroerte").delete()
     codes = [flag.code for flag in red_flags_for(agenda.cast.practice_a)]
@@ -469,14 +470,14 @@ def test_a_slot_made_over_a_booking_is_refused_on_every_database(agenda: Agenda)
 
 
 def test_a_practice_flag_never_takes_a_national_code(agenda: Agenda) -> None:
-    flag = services.add_red_flag(
+    flag = triage_services.add_red_flag(
         practice=agenda.cast.practice_a,
         question="Pijn op de borst bij inspanning?",
         advice="spoedlijn",
         by=agenda.cast.manager_a,
     )
     assert flag.code.startswith("praktijk-")
-    from spreekuur.agenda.selectors import red_flags_for
+    from spreekuur.triage.selectors import red_flags_for
 
     codes = [f.code for f in red_flags_for(agenda.cast.practice_a)]
     assert len(codes) == len(set(codes)) == 9

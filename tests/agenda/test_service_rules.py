@@ -13,11 +13,12 @@ from spreekuur.agenda import services
 from spreekuur.agenda.models import (
     AppointmentStatus,
     KioskDevice,
-    RedFlag,
     ScheduleBlock,
     ScheduleException,
 )
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
+from spreekuur.triage import services as triage_services
+from spreekuur.triage.models import RedFlag
 from tests.agenda.conftest import Agenda, book_online
 
 Call = Callable[[Agenda, object], object]
@@ -82,13 +83,13 @@ MANAGER_SERVICES: dict[str, Call] = {
         duration_minutes=10,
         offered_by=["huisarts"],
     ),
-    "add_red_flag": lambda a, by: services.add_red_flag(
+    "add_red_flag": lambda a, by: triage_services.add_red_flag(
         practice=a.cast.practice_a,
         question="Heeft u een wond die niet stopt met bloeden?",
         advice="112",
         by=by,
     ),
-    "switch_off_red_flag": lambda a, by: services.switch_off_red_flag(flag=_flag(a), by=by),
+    "switch_off_red_flag": lambda a, by: triage_services.switch_off_red_flag(flag=_flag(a), by=by),
 }
 
 
@@ -200,7 +201,7 @@ def test_bad_set_up_input_gets_a_dutch_error_and_writes_nothing(agenda: Agenda) 
             offered_by=[],
         )
     with pytest.raises(BusinessRuleError, match="voluit"):
-        services.add_red_flag(
+        triage_services.add_red_flag(
             practice=agenda.cast.practice_a, question="Pijn?", advice="112", by=manager
         )
     with pytest.raises(BusinessRuleError, match="naam"):

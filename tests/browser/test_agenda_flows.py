@@ -22,14 +22,14 @@ from spreekuur.agenda.models import (
     BookingChannel,
     BookingRules,
     KioskDevice,
-    RedFlag,
     ScheduleBlock,
     Slot,
 )
-from spreekuur.agenda.red_flags import BASELINE
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
+from spreekuur.triage.models import RedFlag
+from spreekuur.triage.red_flags import BASELINE
 from tests.browser.conftest import UI
 from tests.core.test_emergency_advice import open_around_the_clock
 from tests.factories import (
@@ -457,7 +457,9 @@ def test_manager_sets_rules_red_flag_and_schedule(ui: UI, agenda: Agenda) -> Non
     assert page.get_by_text("De regels voor online afspraken zijn opgeslagen.").is_visible()
     assert BookingRules.objects.get(practice=agenda.practice).horizon_days == 21
 
-    flags = page.get_by_role("region", name="Spoedvragen vóór online boeken")
+    ui.screenshot("agenda-settings-phone")
+    ui.submit(page.get_by_role("link", name="Naar de triage-instellingen"))
+    flags = page.get_by_role("region", name="Spoedvragen vóór online boeken en e-consult")
     flags.get_by_text("Spoedvraag toevoegen").click()  # a <details>: opens in place
     flags.get_by_label("Vraag").fill("Heeft u een wond die flink bloedt na een val?")
     flags.get_by_label("Advies bij 'ja'").select_option(label="Bel de spoedlijn van de praktijk")
@@ -465,8 +467,9 @@ def test_manager_sets_rules_red_flag_and_schedule(ui: UI, agenda: Agenda) -> Non
     assert page.get_by_text("De vraag is toegevoegd aan de spoedvragen.").is_visible()
     assert page.get_by_text("Heeft u een wond die flink bloedt na een val?").is_visible()
     assert RedFlag.objects.filter(practice=agenda.practice, advice="spoedlijn").count() == 1
-    ui.screenshot("agenda-settings-phone")
+    ui.screenshot("triage-settings-phone")
 
+    ui.submit(nav(page, "Agenda-instellingen"))
     ui.submit(page.get_by_role("link", name="Roosters en afwezigheid"))
     week = page.get_by_role("region", name="Weekrooster per dagdeel")
     week.get_by_label("Zorgverlener").select_option(label="Anna Jansen (Huisarts)")

@@ -17,13 +17,13 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from spreekuur.accounts.models import User
-from spreekuur.agenda.red_flags import BASELINE
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.econsult import services
 from spreekuur.econsult.forms import ANSWER_TEMPLATES
 from spreekuur.econsult.models import Message, Photo, Thread, ThreadStatus
 from spreekuur.patients.models import Patient
+from spreekuur.triage.red_flags import BASELINE
 from tests.browser.conftest import UI
 from tests.econsult.conftest import image_bytes
 from tests.factories import (

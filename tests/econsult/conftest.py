@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from spreekuur.agenda.selectors import red_flags_for
+from spreekuur.triage.selectors import red_flags_for
 from tests.conftest import Cast
 
 pillow_heif.register_heif_opener()

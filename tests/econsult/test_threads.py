@@ -10,12 +10,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from spreekuur.agenda.services.booking import RedFlagRaised, TriageIncomplete
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditEntry
 from spreekuur.core.working_days import working_day_deadline
 from spreekuur.econsult import services
 from spreekuur.econsult.models import ConsultCode, Declaration, Message, Photo, Thread
+from spreekuur.triage.services import RedFlagRaised, TriageIncomplete
 from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import image_bytes, upload
 

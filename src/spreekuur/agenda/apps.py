@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -25,9 +24,6 @@ class AgendaConfig(AppConfig):
     verbose_name = "Agenda"
 
     def ready(self) -> None:
-        # The national red flags are reference data: after every migrate (and every flush,
-        # which sends the same signal) the table holds the whole baseline again.
-        post_migrate.connect(_restore_red_flags, sender=self)
         # Other hours on a day close (or reopen) that day's slots at once, not at the
         # next run of the worker.
         opening_hours_changed.connect(_resync_slots, dispatch_uid="agenda.resync_slots")
@@ -91,18 +87,6 @@ class AgendaConfig(AppConfig):
             ],
             urls=[("", "spreekuur.agenda.urls")],
         )
-
-
-def _restore_red_flags(*, using: str, apps: Any = None, **kwargs: Any) -> None:
-    """After migrate (`apps` is the migrated state) or flush (no `apps`)."""
-    try:
-        if apps is not None:
-            apps.get_model("agenda", "RedFlag")
-    except LookupError:  # migrated back to before the table existed
-        return
-    from spreekuur.agenda.services import restore_red_flag_baseline
-
-    restore_red_flag_baseline(using=using)
 
 
 def _resync_slots(*, practice: Any, days: list[Any], **kwargs: Any) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -18,8 +17,6 @@ from spreekuur.agenda.models import (
     AppointmentMode,
     BookingChannel,
     BookingRules,
-    RedFlag,
-    RedFlagAdvice,
     Weekday,
 )
 from spreekuur.agenda.services.booking import MAX_REASON_LENGTH
@@ -31,21 +28,12 @@ from spreekuur.core.forms import (
     set_choices,
 )
 from spreekuur.core.roles import StaffRole
+from spreekuur.triage.forms import RedFlagQuestionsForm
 
-YES, NO = "ja", "nee"
 ANYONE = "iedereen"
 
 
-def first_raised_flag(flags: list[RedFlag], data: Mapping[str, Any]) -> RedFlag | None:
-    """The first red flag (in asking order) answered "yes" in the posted data, if any:
-    checked before anything else on the form, so a "yes" always reaches the advice."""
-    for flag in flags:
-        if data.get(f"flag_{flag.code}") == YES:
-            return flag
-    return None
-
-
-class TriageForm(StyledForm):
+class TriageForm(RedFlagQuestionsForm):
     """The reason and every red-flag question, each answered yes or no on purpose."""
 
     reason = forms.CharField(
@@ -55,23 +43,6 @@ class TriageForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("Vertel kort waarvoor u de afspraak maakt.")},
     )
-
-    def __init__(self, *args: Any, flags: list[RedFlag], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.flags = flags
-        for flag in flags:
-            self.fields[f"flag_{flag.code}"] = forms.ChoiceField(
-                label=gettext(flag.question),
-                choices=[(NO, _("Nee")), (YES, _("Ja"))],
-                widget=forms.RadioSelect,
-                error_messages={"required": _("Beantwoord deze vraag met ja of nee.")},
-            )
-
-    def flag_fields(self) -> list[forms.BoundField]:
-        return [self[f"flag_{flag.code}"] for flag in self.flags]
-
-    def answers(self) -> dict[str, bool]:
-        return {flag.code: self.cleaned_data[f"flag_{flag.code}"] == YES for flag in self.flags}
 
 
 class ChooseTypeForm(StyledForm):
@@ -220,15 +191,6 @@ class AbsenceForm(StyledForm):
         if start and end and start > end:
             raise forms.ValidationError(_("De einddatum moet op of na de begindatum liggen."))
         return cleaned
-
-
-class RedFlagForm(StyledForm):
-    question = forms.CharField(
-        label=_("Vraag"),
-        max_length=200,
-        help_text=_("Een ja/nee-vraag. Bij 'ja' kan de patiënt niet online boeken."),
-    )
-    advice = forms.ChoiceField(label=_("Advies bij 'ja'"), choices=RedFlagAdvice.choices)
 
 
 class KioskForm(StyledForm):

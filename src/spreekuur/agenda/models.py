@@ -1,4 +1,4 @@
-"""Schedules, slots and appointments (the webagenda), the triage gate, kiosk and waiting room.
+"""Schedules, slots and appointments (the webagenda), kiosk and waiting room.
 
 One booking per slot is a database fact, not a hope: a slot row points at one appointment,
 active appointments are unique per practitioner and start, and on PostgreSQL an exclusion
@@ -413,58 +413,6 @@ class Slot(models.Model):
 
     def __str__(self) -> str:
         return f"slot {self.practitioner_id} {self.starts_at:%Y-%m-%d %H:%M}"
-
-
-class RedFlagAdvice(models.TextChoices):
-    CALL_112 = "112", _("Bel 112")
-    CALL_PRACTICE = "spoedlijn", _("Bel de spoedlijn van de praktijk")
-
-
-class RedFlag(models.Model):
-    """A complaint that must never be booked online. Rows without a practice are the
-    national baseline: they hold for every practice and cannot be switched off there;
-    a practice can only add its own."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    practice = models.ForeignKey(
-        Practice, on_delete=models.CASCADE, null=True, blank=True, related_name="red_flags"
-    )
-    code = models.SlugField(max_length=40)
-    question = models.CharField(_("vraag"), max_length=200)
-    advice = models.CharField(_("advies"), max_length=10, choices=RedFlagAdvice.choices)
-    extra_advice = models.CharField(_("extra advies"), max_length=200, blank=True)
-    active = models.BooleanField(default=True)
-    sort_order = models.PositiveSmallIntegerField(default=100)
-
-    class Meta:
-        ordering = ["sort_order", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["practice", "code"],
-                condition=Q(practice__isnull=False),
-                name="red_flag_code_per_practice",
-            ),
-            models.UniqueConstraint(
-                fields=["code"], condition=Q(practice__isnull=True), name="red_flag_code_baseline"
-            ),
-            # The baseline cannot be switched off (the practice may extend, not weaken).
-            models.CheckConstraint(
-                condition=Q(practice__isnull=False) | Q(active=True),
-                name="red_flag_baseline_always_active",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.code
-
-    @property
-    def is_baseline(self) -> bool:
-        return self.practice_id is None
-
-    @property
-    def calls_112(self) -> bool:
-        """A "yes" means 112 (otherwise the practice's urgent line)."""
-        return self.advice == RedFlagAdvice.CALL_112
 
 
 class QueueCounter(models.Model):

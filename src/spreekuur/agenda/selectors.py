@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,12 +24,10 @@ from spreekuur.agenda.models import (
     AppointmentType,
     BookingChannel,
     BookingRules,
-    RedFlag,
     ScheduleBlock,
     ScheduleException,
     Slot,
 )
-from spreekuur.agenda.red_flags import baseline_flags
 from spreekuur.agenda.slots import FreeSlot, runs_that_fit
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
@@ -53,36 +51,6 @@ def booking_rules_for(practice: Practice) -> BookingRules:
     )
     practice._booking_rules = rules  # type: ignore[attr-defined]
     return rules
-
-
-def red_flags_for(practice: Practice) -> list[RedFlag]:
-    """The national baseline plus the practice's own active red flags, in asking order.
-
-    Should a national flag be missing from the table (a wiped or hand-edited table), its
-    question is asked all the same, from the baseline in the code: the gate never runs
-    with fewer questions than the baseline. (The table itself is made whole again by
-    services.restore_red_flag_baseline, after every migrate.)"""
-    flags = list(
-        RedFlag.objects.filter(
-            Q(practice__isnull=True) | Q(practice=practice, active=True)
-        ).order_by(F("practice_id").asc(nulls_first=True), "sort_order", "id")
-    )
-    national = [flag for flag in flags if flag.practice_id is None]
-    present = {flag.code for flag in national}
-    missing = [flag for flag in baseline_flags() if flag.code not in present]
-    if not missing:
-        return flags
-    national = sorted(national + missing, key=lambda flag: flag.sort_order)
-    return national + [flag for flag in flags if flag.practice_id is not None]
-
-
-def red_flags_with_switched_off(practice: Practice) -> list[RedFlag]:
-    """For the settings page: the baseline, then the practice's own (also those switched off)."""
-    return list(
-        RedFlag.objects.filter(Q(practice__isnull=True) | Q(practice=practice)).order_by(
-            F("practice_id").asc(nulls_first=True), "sort_order", "id"
-        )
-    )
 
 
 def practitioners_of(practice: Practice) -> QuerySet[Membership]:

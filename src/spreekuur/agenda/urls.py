@@ -49,11 +49,6 @@ urlpatterns = [
     # Settings (manager) and kiosks (manager or assistant).
     path("beheer/agenda/", manage.settings_view, name="settings"),
     path("beheer/agenda/soort/<uuid:public_id>/", manage.edit_type, name="edit_type"),
-    path(
-        "beheer/agenda/spoedvraag/<uuid:public_id>/uitzetten/",
-        manage.switch_off_flag,
-        name="switch_off_flag",
-    ),
     path("beheer/agenda/rooster/", manage.schedule_view, name="schedule"),
     path(
         "beheer/agenda/rooster/dagdeel/<uuid:public_id>/verwijderen/",

@@ -22,7 +22,6 @@ from spreekuur.agenda.models import (
     BookingChannel,
     BookingRules,
     Dagdeel,
-    RedFlag,
     ScheduleBlock,
     Slot,
     new_checkin_code,
@@ -31,6 +30,7 @@ from spreekuur.agenda.services.schedule import sync_slots
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.patients.models import Patient
+from spreekuur.triage.models import RedFlag
 
 DAYS_BACK = 14
 DAYS_AHEAD = 28

@@ -15,13 +15,13 @@ from django.utils import timezone
 from PIL import Image
 
 from spreekuur.accounts.models import User
-from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.core.models import Practice
 from spreekuur.core.working_days import working_day_deadline
 from spreekuur.econsult import services
 from spreekuur.econsult.forms import ANSWER_TEMPLATES
 from spreekuur.econsult.models import ConsultCode, Thread, ThreadStatus
 from spreekuur.patients.models import Patient
+from spreekuur.triage.selectors import red_flags_for
 
 QUESTIONS = [
     ("huid", "Ik heb sinds twee weken een rode, schilferige plek op mijn elleboog. Het jeukt."),

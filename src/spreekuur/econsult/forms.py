@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from spreekuur.agenda.forms import TriageForm
 from spreekuur.core.forms import StyledForm, set_choices
 from spreekuur.econsult.models import Category
 from spreekuur.econsult.services import MAX_BODY
+from spreekuur.triage.forms import RedFlagQuestionsForm
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -30,8 +30,8 @@ class MultipleFileField(forms.FileField):
         return super().clean(data, initial)
 
 
-class QuestionForm(TriageForm):
-    """The red-flag questions first (from booking), then the question itself."""
+class QuestionForm(RedFlagQuestionsForm):
+    """The red-flag questions (shared with booking), then the question itself."""
 
     category = forms.ChoiceField(label=_("Waar gaat uw vraag over?"), choices=Category.choices)
     body = forms.CharField(
@@ -59,10 +59,6 @@ class QuestionForm(TriageForm):
         ),
         error_messages={"required": _("Geef toestemming om uw vraag te versturen.")},
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields.pop("reason")  # the booking's reason: here the question itself
 
 
 class ReplyForm(StyledForm):

@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
-from spreekuur.agenda.selectors import red_flags_for
-from spreekuur.agenda.services.booking import check_triage
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
@@ -43,6 +41,8 @@ from spreekuur.econsult.photos import (
 from spreekuur.patients.models import Patient
 from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.patients.portal import portal_capacity
+from spreekuur.triage.selectors import red_flags_for
+from spreekuur.triage.services import check_triage
 
 MAX_BODY = 2000
 MAX_PATIENT_FOLLOW_UPS = 2

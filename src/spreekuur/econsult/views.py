@@ -17,9 +17,6 @@ from django.views.decorators.http import require_http_methods
 from spreekuur.accounts.capabilities import acting_user_in_practice
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import staff_of
-from spreekuur.agenda.forms import first_raised_flag
-from spreekuur.agenda.selectors import red_flags_for
-from spreekuur.agenda.services.booking import RedFlagRaised
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.middleware import takes_large_requests
 from spreekuur.core.models import Practice
@@ -36,6 +33,9 @@ from spreekuur.econsult.forms import (
 from spreekuur.econsult.models import ConsultCode, Thread, ThreadStatus
 from spreekuur.econsult.photos import MAX_PHOTOS
 from spreekuur.patients.portal import portal_subject
+from spreekuur.triage.forms import first_raised_flag
+from spreekuur.triage.selectors import red_flags_for
+from spreekuur.triage.services import RedFlagRaised
 
 PAGE_SIZE = 50
 
@@ -67,7 +67,7 @@ def my_questions(request: HttpRequest) -> HttpResponse:
 def _stop(request: HttpRequest, flag: object, practice: object) -> HttpResponse:
     """A red flag: 112 or the practice's urgent line, never an e-consult."""
     context = {"flag": flag, "practice": practice, "for_econsult": True}
-    return render(request, "agenda/red_flag_stop.html", context)
+    return render(request, "triage/red_flag_stop.html", context)
 
 
 @takes_large_requests()  # photos; _too_large applies the practice's own size first

@@ -25,7 +25,6 @@ from spreekuur.agenda.models import (
     AppointmentType,
     BookingChannel,
     BookingRules,
-    RedFlag,
     Slot,
 )
 from spreekuur.core.audit import record_access
@@ -33,6 +32,8 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
+from spreekuur.triage.selectors import red_flags_for
+from spreekuur.triage.services import check_triage
 
 MAX_REASON_LENGTH = 300
 
@@ -42,37 +43,6 @@ class SlotTaken(BusinessRuleError):
         super().__init__(
             _("Dit tijdstip is net door iemand anders geboekt. Kies een van de andere tijden.")
         )
-
-
-class RedFlagRaised(BusinessRuleError):
-    """A red-flag answer: this complaint must not be booked online."""
-
-    def __init__(self, flag: RedFlag) -> None:
-        self.flag = flag
-        super().__init__(_("Bij deze klacht kunt u niet online een afspraak maken."))
-
-
-class TriageIncomplete(BusinessRuleError):
-    def __init__(self) -> None:
-        super().__init__(_("Beantwoord eerst alle vragen over spoed."))
-
-
-def check_triage(
-    practice_flags: list[RedFlag], answers: Mapping[str, bool]
-) -> list[dict[str, Any]]:
-    """Every red-flag question answered, and each with "no"; returns what was asked.
-
-    A "yes" raises RedFlagRaised with the first flag (in asking order) that was raised."""
-    for flag in practice_flags:
-        if flag.code not in answers or not isinstance(answers[flag.code], bool):
-            raise TriageIncomplete
-    for flag in practice_flags:
-        if answers[flag.code]:
-            raise RedFlagRaised(flag)
-    return [
-        {"code": flag.code, "question": flag.question, "answer": answers[flag.code]}
-        for flag in practice_flags
-    ]
 
 
 def _patient_locked(patient: Patient) -> Patient:
@@ -262,7 +232,7 @@ def book_appointment(
     if online and _moving is None:
         if not reason:
             raise BusinessRuleError(_("Vertel kort waarvoor u de afspraak maakt."))
-        asked = check_triage(selectors.red_flags_for(patient.practice), triage_answers or {})
+        asked = check_triage(red_flags_for(patient.practice), triage_answers or {})
     patient = _patient_locked(patient)
     if online:
         _check_online_rules(

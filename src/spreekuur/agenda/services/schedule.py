@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import Membership, User
@@ -29,12 +28,10 @@ from spreekuur.agenda.models import (
     BookingRules,
     Dagdeel,
     KioskDevice,
-    RedFlag,
     ScheduleBlock,
     ScheduleException,
     Slot,
 )
-from spreekuur.agenda.red_flags import baseline_flags
 from spreekuur.agenda.slots import SlotTime, block_slots
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import Practice
@@ -360,57 +357,6 @@ def save_appointment_type(
     target.full_clean(exclude=["practice"])
     target.save()
     return target
-
-
-@transaction.atomic
-def add_red_flag(*, practice: Practice, question: str, advice: str, by: User) -> RedFlag:
-    """A practice's own red flag: it extends the national list, which it cannot weaken."""
-    _require(capabilities.can_manage_agenda(by) and _same_practice(by, practice.pk))
-    question = question.strip()
-    if len(question) < 10:
-        raise BusinessRuleError(_("Schrijf de vraag voluit, zodat een patiënt hem begrijpt."))
-    # The "praktijk-" prefix keeps a practice's code apart from the national ones.
-    base = "praktijk-" + (slugify(question)[:30] or "vraag")
-    code, counter = base, 1
-    while RedFlag.objects.filter(practice=practice, code=code).exists():
-        counter += 1
-        code = f"{base}-{counter}"
-    return RedFlag.objects.create(
-        practice=practice, code=code, question=question, advice=advice, sort_order=200
-    )
-
-
-@transaction.atomic
-def switch_off_red_flag(*, flag: RedFlag, by: User) -> None:
-    if flag.is_baseline:
-        raise BusinessRuleError(
-            _("Deze vraag hoort bij de landelijke lijst en kan niet worden uitgezet.")
-        )
-    _require(capabilities.can_manage_agenda(by) and _same_practice(by, flag.practice_id or 0))
-    flag.active = False
-    flag.save(update_fields=["active"])
-
-
-def restore_red_flag_baseline(*, using: str = "default") -> int:
-    """Put back any national red flag missing from the table (a wiped or hand-edited one):
-    the list may be extended by a practice, never weakened by accident. Run after every
-    migrate and flush (AgendaConfig); in between, red_flags_for asks a missing one from
-    the code. Returns how many were put back."""
-    restored = 0
-    with transaction.atomic(using=using):
-        for flag in baseline_flags():
-            _found, created = RedFlag.objects.using(using).get_or_create(
-                practice=None,
-                code=flag.code,
-                defaults={
-                    "question": flag.question,
-                    "advice": flag.advice,
-                    "extra_advice": flag.extra_advice,
-                    "sort_order": flag.sort_order,
-                },
-            )
-            restored += created
-    return restored
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""The manager's agenda settings: release rules, types, red flags, schedules and absences."""
+"""The manager's agenda settings: release rules, types, schedules and absences."""
 
 from __future__ import annotations
 
@@ -22,10 +22,9 @@ from spreekuur.agenda.forms import (
     AbsenceForm,
     AppointmentTypeForm,
     BookingRulesForm,
-    RedFlagForm,
     ScheduleBlockForm,
 )
-from spreekuur.agenda.models import AppointmentType, RedFlag, ScheduleBlock, ScheduleException
+from spreekuur.agenda.models import AppointmentType, ScheduleBlock, ScheduleException
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import Practice
 
@@ -34,7 +33,7 @@ def _manager(request: HttpRequest) -> tuple[User, Practice]:
     return acting_user_in_practice(request, capabilities.can_manage_agenda)
 
 
-# The settings page's three forms: (form class, the service that saves it, what to say).
+# The settings page's two forms: (form class, the service that saves it, what to say).
 SETTINGS_FORMS: dict[str, tuple[type[forms.BaseForm], Callable[..., object], Promise]] = {
     "regels": (
         BookingRulesForm,
@@ -45,11 +44,6 @@ SETTINGS_FORMS: dict[str, tuple[type[forms.BaseForm], Callable[..., object], Pro
         AppointmentTypeForm,
         services.save_appointment_type,
         gettext_lazy("De soort afspraak is toegevoegd."),
-    ),
-    "spoedvraag": (
-        RedFlagForm,
-        services.add_red_flag,
-        gettext_lazy("De vraag is toegevoegd aan de spoedvragen."),
     ),
 }
 
@@ -83,9 +77,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     context = {
         "rules_form": built["regels"],
         "type_form": built["soort"],
-        "flag_form": built["spoedvraag"],
         "types": selectors.appointment_types_of(practice),
-        "flags": selectors.red_flags_with_switched_off(practice),
     }
     return render(request, "agenda/settings.html", context)
 
@@ -109,15 +101,6 @@ def edit_type(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(
         request, "agenda/edit_type.html", {"form": form, "appointment_type": appointment_type}
     )
-
-
-@require_POST
-def switch_off_flag(request: HttpRequest, public_id: str) -> HttpResponse:
-    user, practice = _manager(request)
-    flag = get_object_or_404(RedFlag, practice=practice, public_id=public_id)
-    services.switch_off_red_flag(flag=flag, by=user)
-    messages.success(request, _("De vraag is uitgezet."))
-    return redirect("agenda:settings")
 
 
 def _practitioner_choices(practice: Practice) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from spreekuur.accounts.capabilities import acting_user
 from spreekuur.accounts.models import User
 from spreekuur.agenda import capabilities, selectors, services
-from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm, first_raised_flag
+from spreekuur.agenda.forms import ANYONE, ChooseTypeForm, TriageForm
 from spreekuur.agenda.ics import appointment_calendar
 from spreekuur.agenda.models import (
     Appointment,
@@ -38,6 +38,9 @@ from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
+from spreekuur.triage.forms import first_raised_flag
+from spreekuur.triage.selectors import red_flags_for
+from spreekuur.triage.services import RedFlagRaised, TriageIncomplete
 
 SESSION_DRAFT = "spreekuur_booking"
 DRAFT_SECONDS = 30 * 60
@@ -106,7 +109,7 @@ def book_start(request: HttpRequest) -> HttpResponse:
     """Step 1: the reason and the red-flag questions. A 'yes' stops here."""
     portal = _portal(request)
     practice = portal.patient.practice
-    flags = selectors.red_flags_for(practice)
+    flags = red_flags_for(practice)
     form = TriageForm(request.POST or None, flags=flags)
     context: dict[str, Any] = {"form": form, "rules": portal.rules, "practice": practice}
     if not portal.rules.online_booking_enabled:
@@ -123,7 +126,7 @@ def book_start(request: HttpRequest) -> HttpResponse:
         if raised is not None:
             # A "yes" stops here, whatever else the form lacks.
             return render(
-                request, "agenda/red_flag_stop.html", {"flag": raised, "practice": practice}
+                request, "triage/red_flag_stop.html", {"flag": raised, "practice": practice}
             )
     if request.method == "POST" and not full and form.is_valid():
         request.session[SESSION_DRAFT] = {
@@ -285,7 +288,7 @@ def _book_from_draft(
         type_id = str(context["appointment_type"].public_id)
         context = {**_slot_list_context(portal, type_id, ""), "taken": str(taken)}
         return render(request, "agenda/book_taken.html", context, status=409)
-    except (services.TriageIncomplete, services.RedFlagRaised):
+    except (TriageIncomplete, RedFlagRaised):
         request.session.pop(SESSION_DRAFT, None)
         messages.info(request, _("Beantwoord de vragen over spoed opnieuw."))
         return redirect("agenda:book_start")

@@ -34,7 +34,6 @@ from django.utils import timezone
 
 from spreekuur.accounts.models import Membership
 from spreekuur.agenda.models import AppointmentType, QueueCounter
-from spreekuur.agenda.selectors import red_flags_for
 from spreekuur.core.models import Practice
 from spreekuur.demo.logins import DEMO_TOTP_HEX
 from spreekuur.demo.region import accounts, agenda, dossier, econsult, prescriptions
@@ -55,6 +54,7 @@ from spreekuur.demo.region.year import (
     random_public_ids,
 )
 from spreekuur.patients.models import Patient
+from spreekuur.triage.selectors import red_flags_for
 
 # In the order they are written (a row's references before it, where a constraint stays).
 TABLES: dict[str, Table] = {

@@ -1,6 +1,6 @@
 """The national baseline of complaints that are never booked online (DESIGN.md §3.3).
 
-Practices add their own red flags in the agenda settings; these they cannot switch off.
+Practices add their own red flags in the triage settings; these they cannot switch off.
 The texts are marked for translation, so the English portal asks them in English."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.utils.translation import gettext_noop as _
 
 if TYPE_CHECKING:
-    from spreekuur.agenda.models import RedFlag
+    from spreekuur.triage.models import RedFlag
 
 # (code, question, advice: "112" or "spoedlijn", extra advice shown when it applies)
 BASELINE: list[tuple[str, str, str, str]] = [
@@ -61,7 +61,7 @@ BASELINE: list[tuple[str, str, str, str]] = [
 
 def baseline_flags() -> list[RedFlag]:
     """The national red flags as the code holds them (unsaved): what the table must have."""
-    from spreekuur.agenda.models import RedFlag
+    from spreekuur.triage.models import RedFlag
 
     return [
         RedFlag(
