@@ -27,6 +27,9 @@
 8. Crash safety (bench/crash.py): kill -9 of gunicorn, the worker and a lab import under
    load; after a restart, no half-written data, no lost accepted request, the audit chain
    intact, pending deliveries finished.
+9. Self-triage (bench/triage.py): 50 anonymous visitors walk the widget's questions against
+   gunicorn, /healthz at the same concurrency as the baseline; the widget's first load in
+   bytes against the practice page's own self-triage; queries per step.
 
 Each step appends its report to BENCHMARKS.md and one record per target to
 bench/figures.jsonl, from which the summary table at the top of BENCHMARKS.md is rebuilt
@@ -66,7 +69,7 @@ PATIENTS_PER_PRACTICE = int(os.environ.get("BENCH_PATIENTS_PER_PRACTICE", "2500"
 DEMO_PATIENTS = int(os.environ.get("BENCH_DEMO_PATIENTS", "3000"))  # De Linde
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
 # Steps after the region and pages to leave out of this run, comma-separated: booking,
-# hot_paths, results, prescriptions, econsult, photo_cost, mixed, crash. Their newest
+# hot_paths, results, prescriptions, econsult, photo_cost, mixed, crash, triage. Their newest
 # figures stay in the summary with their own date.
 SKIP = {step.strip() for step in os.environ.get("BENCH_SKIP", "").split(",") if step.strip()}
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -508,6 +511,10 @@ def main() -> None:
 
     if "crash" not in SKIP:
         crash.bench_crash(env, when=when)
+    import triage  # self-triage: the widget's steps at 50 visitors, its first load
+
+    if "triage" not in SKIP:
+        triage.bench_triage(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

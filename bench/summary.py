@@ -35,6 +35,7 @@ BENCHES = {
     "photo_cost": "E-consult: photo cost",
     "mixed": "Mixed portal load",
     "crash": "Crash safety",
+    "triage": "Self-triage and FAQ assistant",
 }
 BEGIN = "<!-- summary: written by bench/summary.py from bench/figures.jsonl; do not edit -->"
 END = "<!-- end of summary -->"

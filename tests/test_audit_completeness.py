@@ -136,6 +136,7 @@ class Scene:
             "quarantined": self.public_id("results:lab_message"),
             "unmatched": str(self.unmatched.public_id),
             "thread": self.public_id("econsult:my_thread"),
+            "triage_session": self.public_id("triage:self_outcome"),
             "photo": self.public_id("econsult:photo"),
             "appointment": self.public_id("agenda:appointment"),
             "outbox_item": str(self.outbox.item.public_id),
@@ -906,6 +907,18 @@ CASES: list[Case] = [
         (read("econsult", "thread", only=True),),
     ),
     Case(
+        "my self-triage outcome",
+        "triage:self_outcome",
+        "patient_a",
+        (read("triage", "triage_session", only=True),),
+    ),
+    Case(
+        "my self-triage outcome, as gemachtigde",
+        "triage:self_outcome",
+        "proxy",
+        (read("triage", "triage_session", only=True, detail=ACTING),),
+    ),
+    Case(
         "my e-consult photo",
         "econsult:photo",
         "patient_a",
@@ -1084,6 +1097,15 @@ CASES: list[Case] = [
         status=302,
         method="post",
         data=lambda s: {"body": "Het is nog niet over."},
+    ),
+    Case(
+        "answer the last self-triage question",
+        "triage:self_step",
+        "patient_a",
+        (created("triage"),),
+        status=302,
+        method="post",
+        data=lambda s: {"a": "1.1.1.1", "antwoord": "1"},
     ),
     Case(
         "request a repeat prescription",
@@ -1424,6 +1446,7 @@ DENIED_KIND = {
     "econsult:staff_thread": "econsult",
     "econsult:my_thread": "econsult",
     "econsult:photo": "econsult_photo",
+    "triage:self_outcome": "triage",
 }
 # A 404 for another practice that refuses no patient's data, so logs nothing.
 NOT_A_REFUSAL = {
@@ -1489,6 +1512,28 @@ NOT_PATIENT_DATA = {
     "triage:settings",
     "agenda:edit_type",
     "triage:switch_off_flag",
+    "triage:edit_texts",
+    "triage:add_flow",
+    "triage:switch_off_flow",
+    # Self-triage counts per complaint and urgency, no patient.
+    "triage:figures",
+    # Self-triage questions (the flow, no one's answers), and the anonymous self-triage of
+    # the practice page and widget (no person stored: tests/triage/test_sessions.py).
+    "triage:self_index",
+    "triage:public_index",
+    "triage:public_step",
+    "triage:public_outcome",
+    "triage:widget_script",
+    "triage:widget_index",
+    "triage:widget_step",
+    "triage:widget_outcome",
+    # The FAQ assistant: a question is answered and forgotten (nothing stored or logged),
+    # and the practice's answers to practical questions.
+    "triage:portal_assistant",
+    "triage:public_assistant",
+    "triage:faq_answers",
+    "triage:add_faq",
+    "triage:edit_faq",
     "agenda:schedule",
     "agenda:remove_block",
     "agenda:remove_absence",

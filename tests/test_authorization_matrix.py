@@ -49,7 +49,10 @@ from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
 from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
-from spreekuur.triage.models import RedFlag
+from spreekuur.triage import services as triage_services
+from spreekuur.triage.assistant import DEFAULT_FAQ
+from spreekuur.triage.models import ComplaintFlow, RedFlag
+from spreekuur.triage.selectors import offered_flows
 from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import image_bytes, no_flags, upload
 from tests.factories import (
@@ -227,7 +230,7 @@ POLICY: dict[str, dict] = {
         "gp_a": "skip",
     },
     "agenda:settings": _expect({"manager_a"}),
-    "triage:settings": _expect({"manager_a"}),
+    "triage:settings": _expect({"manager_a", "gp_a"}),
     "agenda:edit_type": _expect({"manager_a"}, other_practice=404),
     "triage:switch_off_flag": {
         **_expect({"manager_a"}, other_practice=404, method="post"),
@@ -294,6 +297,20 @@ POLICY: dict[str, dict] = {
     "econsult:inbox": _expect(CARE_A),
     "econsult:staff_thread": _expect(CARE_A, other_practice=404),
     "econsult:settings": _expect({"manager_a"}),
+    # triage: the questions are the same for every portal user of a practice offering
+    # the flow (a national flow: every practice); an outcome is the patient's own.
+    "triage:self_index": portal_page(),
+    "triage:self_step": portal_page(),
+    "triage:self_outcome": patient_own(acting_for=True),
+    "triage:figures": _expect({"manager_a", "gp_a"}),
+    "triage:add_flow": _expect({"manager_a", "gp_a"}),
+    "triage:edit_texts": _expect({"manager_a", "gp_a"}),  # a national flow: B rewords its own
+    # Switches off the practice's own version of that code; B has none, so nothing changes.
+    "triage:switch_off_flow": _expect({"manager_a", "gp_a"}, method="post"),
+    "triage:portal_assistant": portal_page(),
+    "triage:faq_answers": _expect({"manager_a", "gp_a"}),
+    "triage:add_faq": _expect({"manager_a", "gp_a"}),
+    "triage:edit_faq": _expect({"manager_a", "gp_a"}),  # a default's key: B edits its own
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -318,6 +335,15 @@ PUBLIC = {
     "agenda:waiting_room_calls",
     "results:lab_inbox",  # a lab's machine door with its own token (tests/results)
     "prescriptions:dispense",  # a pharmacy's door with its own token (tests/prescriptions)
+    # Anonymous self-triage on the practice page and its website (tests/triage).
+    "triage:public_index",
+    "triage:public_step",
+    "triage:public_outcome",
+    "triage:widget_script",
+    "triage:widget_index",
+    "triage:widget_step",
+    "triage:widget_outcome",
+    "triage:public_assistant",
 }
 # Per-person pages that only act on the logged-in user's own account, after a fresh
 # second factor or a POST with a device id; tested in tests/accounts.
@@ -361,6 +387,15 @@ def world(cast: Cast) -> World:
         reason="Knie",
         by=cast.patient_user_a,
         triage_answers=no_red_flags(practice),
+    )
+    sore_throat = ComplaintFlow.objects.get(practice__isnull=True, code="keelpijn")
+    triage_session = triage_services.record_triage(
+        practice=practice,
+        offered=next(o for o in offered_flows(practice) if o.code == "keelpijn"),
+        walk=[1, 1, 1, 1, 0, 1],  # self-care: no advice to call that would stop booking
+        channel="portaal",
+        patient=cast.patient_a,
+        by=cast.patient_user_a,
     )
     flag = RedFlag.objects.create(
         practice=practice,
@@ -498,6 +533,11 @@ def world(cast: Cast) -> World:
             "agenda:book_for_patient": {"public_id": slots[2].public_id},
             "agenda:edit_type": {"public_id": types["consult"].public_id},
             "triage:switch_off_flag": {"public_id": flag.public_id},
+            "triage:self_step": {"flow_id": sore_throat.public_id},
+            "triage:self_outcome": {"public_id": triage_session.public_id},
+            "triage:edit_texts": {"public_id": sore_throat.public_id},
+            "triage:switch_off_flow": {"code": "praktijk-eigen"},
+            "triage:edit_faq": {"key": DEFAULT_FAQ[0].key},
             "agenda:remove_block": {"public_id": block.public_id},
             "agenda:remove_absence": {"public_id": absence.public_id},
             "agenda:revoke_kiosk": {"public_id": kiosk.public_id},
@@ -629,6 +669,16 @@ NOT_AN_OBJECT_ID = {
     ("agenda:waiting_room", "slug"): "a practice's public waiting-room screen",
     ("agenda:waiting_room_calls", "slug"): "its live calls: numbers, never a patient",
     ("agenda:change_status", "action"): "a fixed word (afgerond, ...), the object is a UUID",
+    ("triage:public_index", "slug"): "the practice's public self-triage",
+    ("triage:public_step", "slug"): "the practice's public self-triage",
+    ("triage:public_outcome", "slug"): "the practice's public self-triage",
+    ("triage:widget_script", "slug"): "the practice's self-triage widget",
+    ("triage:widget_index", "slug"): "the practice's self-triage widget",
+    ("triage:widget_step", "slug"): "the practice's self-triage widget",
+    ("triage:widget_outcome", "slug"): "the practice's self-triage widget",
+    ("triage:switch_off_flow", "code"): "the code of the practice's own flow (its own only)",
+    ("triage:public_assistant", "slug"): "the practice's public FAQ assistant",
+    ("triage:edit_faq", "key"): "the key of a default answer or the practice's own (its own only)",
     ("dossier:shield", "kind"): "a fixed word (journaal, ...), the object is a UUID",
     ("results:lab_inbox", "door"): "the kind of lab door; the token names the practice",
     ("accounts:confirm_email", "token"): "a signed, expiring token",

@@ -105,6 +105,11 @@ KNOWN_GAPS = {
     # (BaselineRedFlag, no practice), the practice table keeps practice NOT NULL.
     "triage.RedFlag: practice_id may be NULL": "baseline rows",
     "triage.RedFlag: constraint red_flag_code_baseline": "baseline rows",
+    # The national complaint flows likewise (practice NULL) beside each practice's own.
+    # Change: as for the red flags, a reference table of their own (NationalFlow).
+    "triage.ComplaintFlow: practice_id may be NULL": "national flows",
+    "triage.ComplaintFlow: constraint flow_version_national": "national flows",
+    "triage.ComplaintFlow: unique public_id": "public id",
     # --- results ---
     # Change: UniqueConstraint(fields=["public_id", "practice"]).
     "results.LabMessage: unique public_id": "public id",

@@ -114,6 +114,17 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "results:lab_inbox",
         # A pharmacy's machine door: its own bearer token, reports "ready to collect".
         "prescriptions:dispense",
+        # Self-triage for visitors of the practice's page and of its own website (the
+        # widget and its embed script): anonymous, nothing stored about the person.
+        "triage:public_index",
+        "triage:public_step",
+        "triage:public_outcome",
+        "triage:widget_script",
+        "triage:widget_index",
+        "triage:widget_step",
+        "triage:widget_outcome",
+        # The FAQ assistant on the practice page: practical answers, nothing stored.
+        "triage:public_assistant",
     }
     assert login_steps == {
         "accounts:verify",
@@ -134,6 +145,11 @@ CSRF_EXEMPT = {
     # browser's ambient credentials open nothing there.
     "results:lab_inbox": "a lab's machine door (Bearer token, no session)",
     "prescriptions:dispense": "a pharmacy's machine door (Bearer token, no session)",
+    # Anonymous self-triage: framed on another site, the widget often gets no cookie at all
+    # (third-party cookies are blocked), so it cannot carry a CSRF token. A forged post
+    # can only add an anonymous session to the practice's counts: no person, no account.
+    "triage:public_step": "anonymous self-triage (no session; stores nobody)",
+    "triage:widget_step": "anonymous self-triage in an iframe (no cookie; stores nobody)",
 }
 # django-otp-webauthn's endpoints are plain Django views in the version we use, not
 # csrf_exempt: its script sends the token in the X-CSRFToken header. None to declare.

@@ -128,7 +128,8 @@ def _visible_text(page: str) -> str:
 
 @pytest.mark.django_db
 def test_no_internal_name_reaches_either_log_page(cast: Cast) -> None:
-    kinds = sorted(written_object_kinds())
+    # The kind checked by name below is written last: the newest entries are on page 1.
+    kinds = sorted(written_object_kinds(), key=lambda kind: (kind == "repeatrequest", kind))
     for kind in kinds:
         for action in AuditAction.values:
             record_access(

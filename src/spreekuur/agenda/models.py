@@ -271,6 +271,10 @@ class Appointment(models.Model):
     desk_note = models.CharField(_("notitie van de praktijk"), max_length=300, blank=True)
     # The red-flag questions as asked and answered ({code: answer}); staff see them.
     triage_answers = models.JSONField(default=dict, blank=True)
+    # The self-triage the patient booked from (its questions and answers travel along).
+    self_triage = models.ForeignKey(
+        "triage.TriageSession", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -79,6 +79,10 @@ class Thread(models.Model):
         related_name="+",
     )
     triage = models.JSONField(default=list)  # the red-flag questions asked, all "no"
+    # The self-triage the question was sent from (its questions and answers travel along).
+    self_triage = models.ForeignKey(
+        "triage.TriageSession", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     due_at = models.DateTimeField(_("antwoord uiterlijk"))
     answered_at = models.DateTimeField(null=True, blank=True)

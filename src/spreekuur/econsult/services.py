@@ -41,8 +41,9 @@ from spreekuur.econsult.photos import (
 from spreekuur.patients.models import Patient
 from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.patients.portal import portal_capacity
+from spreekuur.triage.models import TriageUse
 from spreekuur.triage.selectors import red_flags_for
-from spreekuur.triage.services import check_triage
+from spreekuur.triage.services import check_triage, refuse_after_call_advice, take_for
 
 MAX_BODY = 2000
 MAX_PATIENT_FOLLOW_UPS = 2
@@ -123,10 +124,14 @@ def ask_question(
     consent: bool,
     photos: Sequence[tuple[IO[bytes], int]] = (),
     by: User,
+    self_triage: str | None = None,
 ) -> Thread:
-    """A non-urgent question from the portal (the patient, or who acts for them)."""
+    """A non-urgent question from the portal (the patient, or who acts for them). Not
+    after a self-triage of the last hours that said to call; sent from a self-triage
+    (`self_triage`, its public id, with a self-care outcome), that session goes along."""
     capacity = portal_capacity(by, patient)
     asked = check_triage(red_flags_for(patient.practice), triage_answers)
+    refuse_after_call_advice(patient=patient)
     if category not in Category.values:
         raise BusinessRuleError(_("Kies een onderwerp."))
     if not consent:
@@ -139,6 +144,11 @@ def ask_question(
     def write(stored: list[str]) -> Thread:
         Patient.objects.select_for_update(no_key=True).filter(pk=patient.pk).first()
         _within_open_limit(patient, settings)
+        taken = (
+            take_for(public_id=self_triage, patient=patient, by=by, use=TriageUse.ECONSULT)
+            if self_triage is not None
+            else None
+        )
         thread = Thread.objects.create(
             practice=patient.practice,
             patient=patient,
@@ -146,6 +156,7 @@ def ask_question(
             category=category,
             status=ThreadStatus.OPEN,
             triage=asked,
+            self_triage=taken,
             due_at=working_day_deadline(timezone.now(), settings.sla_working_days),
         )
         _add_message(thread, author=by, body=text, from_patient=True, photos=cleaned, stored=stored)

@@ -47,6 +47,7 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "econsult_settings": _("instellingen e-consult"),
     "consult_code": _("tarief e-consult"),
     "repeatrequest": _("aanvraag herhaalrecept"),
+    "triage": _("zelftriage (klacht en advies)"),
     "repeat_settings": _("instellingen herhaalrecepten"),
     "pharmacy": _("apotheek"),
 }

@@ -61,3 +61,157 @@ class RedFlag(models.Model):
     def calls_112(self) -> bool:
         """A "yes" means 112 (otherwise the practice's urgent line)."""
         return self.advice == RedFlagAdvice.CALL_112
+
+
+class ComplaintFlow(models.Model):
+    """One version of a complaint's self-triage flow (a checked document, `triage.flows`).
+
+    Rows are never changed in place: a new text or a new national version is a new row,
+    so a stored triage session always points at the flow as the patient saw it. Rows
+    without a practice are the national flows the code ships; a practice adds its own
+    flows, or a version of a national one with its own texts (`based_on`)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    code = models.SlugField(max_length=40)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=80)
+    definition = models.JSONField()
+    source_name = models.CharField(max_length=400)
+    source_url = models.URLField(max_length=300)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "code", "version"],
+                condition=Q(practice__isnull=False),
+                name="flow_version_per_practice",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "version"],
+                condition=Q(practice__isnull=True),
+                name="flow_version_national",
+            ),
+            # A national flow is never switched off by a practice (the code ships it).
+            models.CheckConstraint(
+                condition=Q(practice__isnull=False) | Q(active=True),
+                name="flow_national_always_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    @property
+    def is_national(self) -> bool:
+        return self.practice_id is None
+
+
+class TriageChannel(models.TextChoices):
+    PORTAL = "portaal", _("portaal")
+    WEBSITE = "website", _("praktijkpagina")
+    WIDGET = "widget", _("website van de praktijk")
+
+
+class TriageUse(models.TextChoices):
+    NONE = "", _("nog niet")
+    BOOKING = "afspraak", _("afspraak")
+    ECONSULT = "e-consult", _("e-consult")
+
+
+class TriageSession(models.Model):
+    """A finished self-triage: which flow (version), the answers as a walk ("0.2.1") and
+    the outcome. An anonymous one (the practice's website) has no patient and no user,
+    and nothing else about the person: no address, no browser, no free text."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    flow = models.ForeignKey(ComplaintFlow, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    started_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    channel = models.CharField(max_length=8, choices=TriageChannel.choices)
+    walk = models.CharField(max_length=40)
+    urgency = models.CharField(max_length=2)
+    outcome_id = models.SlugField(max_length=40)
+    red_flag = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    used_for = models.CharField(max_length=10, choices=TriageUse.choices, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["practice", "created_at"], name="triage_session_by_day"),
+            models.Index(
+                fields=["patient", "-created_at"],
+                condition=Q(patient__isnull=False),
+                name="triage_session_of_patient",
+            ),
+        ]
+        constraints = [
+            # Unique with its practice (the public id first, for lookups by it): ready to
+            # be distributed by practice (docs/production.md, Citus).
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="triage_session_public_id"
+            ),
+            # Anonymous means no one: a session without a patient has no user either.
+            models.CheckConstraint(
+                condition=Q(patient__isnull=False) | Q(started_by__isnull=True),
+                name="triage_session_anonymous_is_anonymous",
+            ),
+            models.CheckConstraint(
+                condition=Q(urgency__in=["U0", "U1", "U2", "U3", "U4", "U5"]),
+                name="triage_session_urgency_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"triage {self.public_id}"
+
+
+class FaqAnswer(models.Model):
+    """The practice's own answer to a practical question for the FAQ assistant: it
+    replaces the shipped default of the same key (or hides it, when switched off), or
+    adds a question of its own. Never medical advice: medical questions go to triage."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    key = models.SlugField(max_length=60)
+    question = models.CharField(_("vraag"), max_length=200)
+    answer = models.TextField(_("antwoord"), max_length=1500)
+    keywords = models.CharField(
+        _("andere woorden"),
+        max_length=300,
+        blank=True,
+        help_text=_("Woorden die patiënten ook gebruiken, gescheiden door komma's."),
+    )
+    active = models.BooleanField(default=True)
+    updated_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["question"]
+        constraints = [
+            models.UniqueConstraint(fields=["public_id", "practice"], name="faq_answer_public_id"),
+            models.UniqueConstraint(fields=["practice", "key"], name="faq_answer_key_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

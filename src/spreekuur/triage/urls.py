@@ -1,14 +1,62 @@
 from django.urls import path
 
-from spreekuur.triage import views
+from spreekuur.triage.views import assistant, manage, portal, public
 
 app_name = "triage"
 
 urlpatterns = [
-    path("beheer/triage/", views.settings_view, name="settings"),
+    # The patient's own self-triage (portal).
+    path("zelftriage/", portal.self_index, name="self_index"),
+    path("zelftriage/klacht/<uuid:flow_id>/", portal.self_step, name="self_step"),
+    path("zelftriage/uitkomst/<uuid:public_id>/", portal.self_outcome, name="self_outcome"),
+    # The FAQ assistant, in the portal and on the practice's page.
+    path("vraag-het-de-praktijk/", assistant.portal_assistant, name="portal_assistant"),
+    path(
+        "p/<slug:slug>/vraag-het-de-praktijk/",
+        assistant.public_assistant,
+        name="public_assistant",
+    ),
+    # Anonymous, on the practice's page.
+    path("p/<slug:slug>/zelftriage/", public.public_index, name="public_index"),
+    path(
+        "p/<slug:slug>/zelftriage/klacht/<uuid:flow_id>/",
+        public.public_step,
+        name="public_step",
+    ),
+    path(
+        "p/<slug:slug>/zelftriage/uitkomst/<uuid:public_id>/",
+        public.public_outcome,
+        name="public_outcome",
+    ),
+    # Anonymous, embedded in the practice's own website.
+    path("widget/<slug:slug>/zelftriage.js", public.widget_script, name="widget_script"),
+    path("widget/<slug:slug>/zelftriage/", public.widget_index, name="widget_index"),
+    path(
+        "widget/<slug:slug>/zelftriage/klacht/<uuid:flow_id>/",
+        public.widget_step,
+        name="widget_step",
+    ),
+    path(
+        "widget/<slug:slug>/zelftriage/uitkomst/<uuid:public_id>/",
+        public.widget_outcome,
+        name="widget_outcome",
+    ),
+    # The practice's settings.
+    path("beheer/triage/", manage.settings_view, name="settings"),
+    path("beheer/triage/cijfers/", manage.figures, name="figures"),
+    path("beheer/triage/vragen/", manage.faq_answers, name="faq_answers"),
+    path("beheer/triage/vragen/nieuw/", manage.add_faq, name="add_faq"),
+    path("beheer/triage/vragen/<slug:key>/", manage.edit_faq, name="edit_faq"),
+    path("beheer/triage/klacht/nieuw/", manage.add_flow, name="add_flow"),
+    path("beheer/triage/klacht/<uuid:public_id>/teksten/", manage.edit_texts, name="edit_texts"),
+    path(
+        "beheer/triage/klacht/<slug:code>/uitzetten/",
+        manage.switch_off_flow,
+        name="switch_off_flow",
+    ),
     path(
         "beheer/triage/spoedvraag/<uuid:public_id>/uitzetten/",
-        views.switch_off_flag,
+        manage.switch_off_flag,
         name="switch_off_flag",
     ),
 ]

@@ -32,8 +32,9 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
+from spreekuur.triage.models import TriageUse
 from spreekuur.triage.selectors import red_flags_for
-from spreekuur.triage.services import check_triage
+from spreekuur.triage.services import check_triage, refuse_after_call_advice, take_for
 
 MAX_REASON_LENGTH = 300
 
@@ -195,6 +196,7 @@ def book_appointment(
     reason: str,
     by: User,
     triage_answers: Mapping[str, bool] | None = None,
+    self_triage: str | None = None,
     channel: str = BookingChannel.ONLINE,
     desk_note: str = "",
     now: datetime | None = None,
@@ -202,8 +204,10 @@ def book_appointment(
 ) -> Appointment:
     """Book a slot (and the ones after it, for a longer type) for a patient.
 
-    Online (the patient themselves): the red-flag answers must all be "no", and the
-    practice's release rules hold. Staff book any free slot of their own practice."""
+    Online (the patient themselves): the red-flag answers must all be "no", no self-triage
+    of the last hours said "call", and the practice's release rules hold; a booking made
+    from a self-triage (`self_triage`, its public id) takes that session along, if its
+    outcome allows booking. Staff book any free slot of their own practice."""
     now = now or timezone.now()
     channel = _channel_for(by, patient, channel)
     online = channel == BookingChannel.ONLINE
@@ -233,7 +237,15 @@ def book_appointment(
         if not reason:
             raise BusinessRuleError(_("Vertel kort waarvoor u de afspraak maakt."))
         asked = check_triage(red_flags_for(patient.practice), triage_answers or {})
+        refuse_after_call_advice(patient=patient, now=now)
+    elif self_triage is not None:
+        raise PermissionDenied  # a self-triage travels only with a new online booking
     patient = _patient_locked(patient)
+    taken = _moving.self_triage if _moving is not None else None  # a move keeps it
+    if self_triage is not None:
+        taken = take_for(
+            public_id=self_triage, patient=patient, by=by, use=TriageUse.BOOKING, now=now
+        )
     if online:
         _check_online_rules(
             rules=rules,
@@ -272,6 +284,7 @@ def book_appointment(
                 reason=reason,
                 desk_note=desk_note,
                 triage_answers={"asked": asked},
+                self_triage=taken,
                 booked_by=by,
                 booked_at=now,
                 lead_time_minutes=lead_time,

@@ -39,8 +39,14 @@ from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
 from spreekuur.triage.forms import first_raised_flag
-from spreekuur.triage.selectors import red_flags_for
-from spreekuur.triage.services import RedFlagRaised, TriageIncomplete
+from spreekuur.triage.models import TriageUse
+from spreekuur.triage.selectors import (
+    CALL_ADVICE_HOURS,
+    handover_preview,
+    recent_call_advice,
+    red_flags_for,
+)
+from spreekuur.triage.services import RedFlagRaised, TriageIncomplete, TriageSaysCall
 
 SESSION_DRAFT = "spreekuur_booking"
 DRAFT_SECONDS = 30 * 60
@@ -106,18 +112,33 @@ def my_appointments(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def book_start(request: HttpRequest) -> HttpResponse:
-    """Step 1: the reason and the red-flag questions. A 'yes' stops here."""
+    """Step 1: the reason and the red-flag questions. A 'yes' stops here, and so does a
+    self-triage of the last hours that said to call. Opened from a self-triage
+    (`?triage=`), its complaint is the reason to start from and its answers go along."""
     portal = _portal(request)
     practice = portal.patient.practice
+    now = timezone.now()
+    called = recent_call_advice(portal.patient, now=now, hours=CALL_ADVICE_HOURS)
+    if called is not None:
+        return render(request, "triage/call_advice_stop.html", {"practice": practice})
+    handed = handover_preview(
+        portal.patient,
+        request.POST.get("triage") or request.GET.get("triage", ""),
+        use=TriageUse.BOOKING,
+        now=now,
+    )
     flags = red_flags_for(practice)
-    form = TriageForm(request.POST or None, flags=flags)
-    context: dict[str, Any] = {"form": form, "rules": portal.rules, "practice": practice}
+    initial = {"reason": handed.flow.title} if handed else {}
+    form = TriageForm(request.POST or None, flags=flags, initial=initial)
+    context: dict[str, Any] = {
+        "form": form,
+        "rules": portal.rules,
+        "practice": practice,
+        "handed": handed,
+    }
     if not portal.rules.online_booking_enabled:
         return render(request, "agenda/book_unavailable.html", context)
-    full = (
-        selectors.open_online_count(portal.patient, now=timezone.now())
-        >= portal.rules.max_open_online
-    )
+    full = selectors.open_online_count(portal.patient, now=now) >= portal.rules.max_open_online
     context["full"] = full
     if request.method == "POST":
         # A new answer replaces the old one: never book on an earlier, calmer draft.
@@ -132,6 +153,7 @@ def book_start(request: HttpRequest) -> HttpResponse:
         request.session[SESSION_DRAFT] = {
             "reason": form.cleaned_data["reason"],
             "answers": form.answers(),
+            "self_triage": str(handed.public_id) if handed else None,
             "at": time.time(),
         }
         return redirect("agenda:book_choose")
@@ -283,11 +305,17 @@ def _book_from_draft(
             reason=draft["reason"],
             by=portal.user,
             triage_answers=draft["answers"],
+            self_triage=draft.get("self_triage"),
         )
     except services.SlotTaken as taken:
         type_id = str(context["appointment_type"].public_id)
         context = {**_slot_list_context(portal, type_id, ""), "taken": str(taken)}
         return render(request, "agenda/book_taken.html", context, status=409)
+    except TriageSaysCall:
+        request.session.pop(SESSION_DRAFT, None)
+        return render(
+            request, "triage/call_advice_stop.html", {"practice": portal.patient.practice}
+        )
     except (TriageIncomplete, RedFlagRaised):
         request.session.pop(SESSION_DRAFT, None)
         messages.info(request, _("Beantwoord de vragen over spoed opnieuw."))
