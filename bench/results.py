@@ -529,12 +529,17 @@ def prepare_portal_in_django() -> dict[str, Any]:
 
 def child(flag: str, env: dict[str, str]) -> dict[str, Any]:
     """Run this file with `flag` in a child process with the bench DATABASE_URL."""
+    return run_child(__file__, flag, env, timeout=CHILD_TIMEOUT)
+
+
+def run_child(script: str, flag: str, env: dict[str, str], *, timeout: float) -> dict[str, Any]:
+    """Run a bench `script` with `flag` in a child process; its last line is JSON."""
     done = subprocess.run(
-        [sys.executable, __file__, flag],
+        [sys.executable, script, flag],
         env=env,
         capture_output=True,
         text=True,
-        timeout=CHILD_TIMEOUT,
+        timeout=timeout,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{flag} failed:\n{done.stderr[-3000:]}")

@@ -45,7 +45,6 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -197,18 +196,8 @@ def counted(request: dict[str, Any], status: int, captured: list[dict[str, Any]]
 
 
 def child(flag: str, env: dict[str, str]) -> dict[str, Any]:
-    """Run this file with `flag` in a child process with the bench DATABASE_URL."""
-    done = subprocess.run(
-        [sys.executable, __file__, flag],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{flag} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    """Run this file with `flag` in a child process (results.child's way, this file)."""
+    return results.run_child(__file__, flag, env, timeout=CHILD_TIMEOUT)
 
 
 # --- One worker: sequential requests and the first load ------------------------------------

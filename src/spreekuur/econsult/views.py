@@ -34,13 +34,9 @@ from spreekuur.econsult.models import ConsultCode, Thread, ThreadStatus
 from spreekuur.econsult.photos import MAX_PHOTOS
 from spreekuur.patients.portal import portal_subject
 from spreekuur.triage.forms import first_raised_flag
+from spreekuur.triage.handover import before_online_step, call_advice_stop
 from spreekuur.triage.models import TriageUse
-from spreekuur.triage.selectors import (
-    CALL_ADVICE_HOURS,
-    handover_preview,
-    recent_call_advice,
-    red_flags_for,
-)
+from spreekuur.triage.selectors import red_flags_for
 from spreekuur.triage.services import RedFlagRaised, TriageSaysCall
 
 PAGE_SIZE = 50
@@ -84,15 +80,10 @@ def ask(request: HttpRequest) -> HttpResponse:
     practice = subject.patient.practice
     if request.method == "POST" and _too_large(request, practice):
         return render(request, "econsult/too_large.html", status=413)
-    now = timezone.now()
-    if recent_call_advice(subject.patient, now=now, hours=CALL_ADVICE_HOURS) is not None:
-        return render(request, "triage/call_advice_stop.html", {"practice": practice})
-    handed = handover_preview(
-        subject.patient,
-        request.POST.get("triage") or request.GET.get("triage", ""),
-        use=TriageUse.ECONSULT,
-        now=now,
-    )
+    gate = before_online_step(request, subject.patient, use=TriageUse.ECONSULT)
+    if gate.stop is not None:
+        return gate.stop
+    handed = gate.handed
     flags = red_flags_for(practice)
     form = QuestionForm(request.POST or None, request.FILES or None, flags=flags)
     if request.method == "POST":
@@ -114,7 +105,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             except RedFlagRaised as stop:
                 return _stop(request, stop.flag, practice)
             except TriageSaysCall:
-                return render(request, "triage/call_advice_stop.html", {"practice": practice})
+                return call_advice_stop(request, practice)
             except BusinessRuleError as refused:
                 form.add_error(None, str(refused))
             else:

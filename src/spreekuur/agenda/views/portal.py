@@ -39,13 +39,9 @@ from spreekuur.core.models import AuditAction
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
 from spreekuur.triage.forms import first_raised_flag
+from spreekuur.triage.handover import before_online_step
 from spreekuur.triage.models import TriageUse
-from spreekuur.triage.selectors import (
-    CALL_ADVICE_HOURS,
-    handover_preview,
-    recent_call_advice,
-    red_flags_for,
-)
+from spreekuur.triage.selectors import red_flags_for
 from spreekuur.triage.services import RedFlagRaised, TriageIncomplete, TriageSaysCall
 
 SESSION_DRAFT = "spreekuur_booking"
@@ -117,16 +113,11 @@ def book_start(request: HttpRequest) -> HttpResponse:
     (`?triage=`), its complaint is the reason to start from and its answers go along."""
     portal = _portal(request)
     practice = portal.patient.practice
+    gate = before_online_step(request, portal.patient, use=TriageUse.BOOKING)
+    if gate.stop is not None:
+        return gate.stop
+    handed = gate.handed
     now = timezone.now()
-    called = recent_call_advice(portal.patient, now=now, hours=CALL_ADVICE_HOURS)
-    if called is not None:
-        return render(request, "triage/call_advice_stop.html", {"practice": practice})
-    handed = handover_preview(
-        portal.patient,
-        request.POST.get("triage") or request.GET.get("triage", ""),
-        use=TriageUse.BOOKING,
-        now=now,
-    )
     flags = red_flags_for(practice)
     initial = {"reason": handed.flow.title} if handed else {}
     form = TriageForm(request.POST or None, flags=flags, initial=initial)

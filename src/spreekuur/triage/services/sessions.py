@@ -85,16 +85,7 @@ def record_triage(
         created_at=now or timezone.now(),
     )
     if patient is not None:
-        record_access(
-            actor=by,
-            action=AuditAction.CREATE,
-            object_kind="triage",
-            practice=practice,
-            patient=patient,
-            object_ids=[session.public_id],
-            actor_role=capacity,
-            detail="namens de patiënt" if capacity else "",
-        )
+        _log(session, AuditAction.CREATE, by=by, capacity=capacity)
     return session
 
 
@@ -102,10 +93,14 @@ def record_triage_read(*, session: TriageSession, by: User) -> None:
     """A patient's triage outcome was shown (to them, or to who acts for them)."""
     if session.patient is None:
         return  # anonymous: nobody's record
-    capacity = portal_capacity(by, session.patient)
+    _log(session, AuditAction.READ, by=by, capacity=portal_capacity(by, session.patient))
+
+
+def _log(session: TriageSession, action: str, *, by: User | None, capacity: str | None) -> None:
+    """A patient's triage in their access log, under the capacity of who acted for them."""
     record_access(
         actor=by,
-        action=AuditAction.READ,
+        action=action,
         object_kind="triage",
         practice=session.practice,
         patient=session.patient,
