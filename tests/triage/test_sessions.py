@@ -78,6 +78,25 @@ def test_nobody_triages_for_a_patient_they_do_not_act_for(cast: Cast) -> None:
     assert not TriageSession.objects.exists()
 
 
+def test_another_practices_own_flow_is_not_recorded_here(cast: Cast) -> None:
+    import json
+
+    from spreekuur.triage.flows import COMPLAINTS_DIR
+    from spreekuur.triage.selectors import offered_flows
+
+    with (COMPLAINTS_DIR / "keelpijn.json").open(encoding="utf-8") as handle:
+        document = json.load(handle) | {"code": "eigen", "title": "Eigen klacht"}
+    services.add_own_flow(
+        practice=cast.practice_b, document_text=json.dumps(document), by=cast.manager_b
+    )
+    theirs = next(o for o in offered_flows(cast.practice_b) if o.code == "praktijk-eigen")
+    with pytest.raises(PermissionDenied):
+        services.record_triage(
+            practice=cast.practice_a, offered=theirs, walk=WALK_TO["U5"], channel="widget"
+        )
+    assert not TriageSession.objects.exists()
+
+
 def test_an_unfinished_or_foreign_walk_stores_nothing(cast: Cast) -> None:
     offered = sore_throat(cast.practice_a)
     with pytest.raises(services.TriageNotFinished):

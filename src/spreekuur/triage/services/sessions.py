@@ -62,6 +62,8 @@ def record_triage(
     in the access log, since a complaint is medical data."""
     if channel not in TriageChannel.values:
         raise BusinessRuleError(_("Onbekend kanaal."))
+    if offered.row.practice_id not in (None, practice.pk):
+        raise PermissionDenied  # another practice's own flow
     step = offered.flow.walk(walk)  # ValueError for a walk not of this flow
     if step.outcome is None:
         raise TriageNotFinished
