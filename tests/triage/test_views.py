@@ -58,11 +58,14 @@ def test_the_answers_never_travel_in_the_address(cast: Cast) -> None:
     assert "keelpijn" not in step  # nor the complaint's name
 
 
-def test_no_answer_chosen_asks_again(cast: Cast) -> None:
+@pytest.mark.parametrize("chosen", [None, "", "9", "²", "٣", "-1", "1" * 400])
+def test_no_answer_chosen_asks_again(cast: Cast, chosen: str | None) -> None:
     client = verified_client(cast.patient_user_a)
-    response = client.post(_portal_step(cast), {"a": "1"})
+    data = {"a": "1"} if chosen is None else {"a": "1", "antwoord": chosen}
+    response = client.post(_portal_step(cast), data)
     assert response.status_code == 422
     assert "Kies een antwoord." in response.content.decode()
+    assert not TriageSession.objects.exists()
 
 
 @pytest.mark.parametrize("walk", ["9", "1.1.1.1.1.1", "0.0", "a", "1.x"])
@@ -290,3 +293,30 @@ def test_the_figures_count_this_practices_sessions_by_complaint_and_outcome(cast
     assert "4 zelftriages" in page
     assert "2 eindigden in zelfzorg (50.0%)" in page or "2 eindigden in zelfzorg (50,0%)" in page
     assert verified_client(cast.assistant_a).get(reverse("triage:figures")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"van": "9999-12-30", "tot": "9999-12-31"},
+        {"van": "0001-01-01"},
+        {"van": "2026-12-01", "tot": "2026-01-01"},
+        {"van": "2020-01-01", "tot": "2026-01-01"},
+        {"van": "gisteren"},
+    ],
+)
+def test_an_odd_period_for_the_figures_gets_a_dutch_error(
+    cast: Cast, period: dict[str, str]
+) -> None:
+    response = verified_client(cast.manager_a).get(reverse("triage:figures"), period)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert any(
+        text in page
+        for text in (
+            "Kies datums tussen",
+            "vóór de einddatum",
+            "hooguit twee jaar",
+            "geldige datum",
+        )
+    )

@@ -89,6 +89,11 @@ class OwnFlowForm(StyledForm):
     )
 
 
+# Self-triage began long after 2000; a year past 2100 is a typo (and 9999-12-31 plus a day
+# does not exist).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 class FiguresPeriodForm(StyledForm):
     van = forms.DateField(label=_("Van"), required=False, widget=DateInput())
     tot = forms.DateField(label=_("Tot en met"), required=False, widget=DateInput())
@@ -96,6 +101,11 @@ class FiguresPeriodForm(StyledForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start, end = cleaned.get("van"), cleaned.get("tot")
+        if any(day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR for day in (start, end)):
+            raise forms.ValidationError(
+                _("Kies datums tussen %(first)s en %(last)s.")
+                % {"first": FIRST_YEAR, "last": LAST_YEAR}
+            )
         if start and end and start > end:
             raise forms.ValidationError(_("De begindatum moet vóór de einddatum liggen."))
         if start and end and (end - start).days > 731:

@@ -14,12 +14,11 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import User
 from spreekuur.core.models import Practice
-from spreekuur.core.templatetags.emergency import PhoneNumber, emergency_advice_at
+from spreekuur.core.templatetags.emergency import PhoneNumber
 from spreekuur.patients.models import Patient
 from spreekuur.triage import selectors, services
 from spreekuur.triage.flows import Outcome, Urgency, format_walk, parse_walk
@@ -97,8 +96,8 @@ def step(request: HttpRequest, door: Door, flow_id: str) -> HttpResponse:
         chosen = request.POST.get("antwoord", "")
         if "terug" in request.POST:
             walk = walk[:-1]
-        elif not chosen.isdigit() or int(chosen) >= len(at.question.answers):
-            error = _("Kies een antwoord.")
+        elif chosen not in {str(number) for number in range(len(at.question.answers))}:
+            error = _("Kies een antwoord.")  # also for "²", which isdigit() yet int() refuses
         else:
             walk = [*walk, int(chosen)]
             if offered.flow.walk(walk).outcome is not None:
@@ -132,7 +131,6 @@ class OutcomeView:
 
     outcome: Outcome
     urgency: Urgency
-    practice_open: bool
 
     @property
     def calls_112(self) -> bool:
@@ -165,8 +163,7 @@ def outcome(
 ) -> HttpResponse:
     flow = selectors.parsed(session.flow)
     result = flow.outcomes[session.outcome_id]
-    advice = emergency_advice_at(door.practice, now=timezone.now())
-    shown = OutcomeView(result, result.urgency, advice.practice_open)
+    shown = OutcomeView(result, result.urgency)  # the page asks who is open itself
     answers = [int(part) for part in session.walk.split(".") if part]
     context = door.context(
         session=session,
