@@ -54,6 +54,8 @@ from spreekuur.prescriptions.services import forward_to_gp, mark_printed, reques
 from spreekuur.results.models import LabMessage, LabResult
 from spreekuur.results.samples import SamplePatient, hl7_oru
 from spreekuur.results.services import receive_lab_message
+from spreekuur.triage import services as triage_services
+from spreekuur.triage.models import QuestionnaireInvitation
 from spreekuur.triage.selectors import red_flags_for
 from tests import test_authorization_matrix as matrix
 from tests.agenda.test_views import kiosk_client
@@ -137,6 +139,7 @@ class Scene:
             "unmatched": str(self.unmatched.public_id),
             "thread": self.public_id("econsult:my_thread"),
             "triage_session": self.public_id("triage:self_outcome"),
+            "invitation": self.public_id("triage:answer"),
             "photo": self.public_id("econsult:photo"),
             "appointment": self.public_id("agenda:appointment"),
             "outbox_item": str(self.outbox.item.public_id),
@@ -356,6 +359,23 @@ def exported(kind: str, *objects: str, **extra: Any) -> Entry:
 
 
 ACTING = "namens de patiënt"
+
+
+def _preparation_answered(scene: Scene, _client: Client) -> None:
+    """The patient filled in the questionnaire that waits for them (a consult preparation)."""
+    invitation = QuestionnaireInvitation.objects.get(public_id=scene.ids()["invitation"])
+    triage_services.submit_answers(
+        invitation=invitation,
+        submitted={"hulpvraag": ["Rugpijn"], "duur": ["1"]},
+        by=scene.cast.patient_user_a,
+    )
+
+
+def _preparation_with_appointment(scene: Scene, client: Client) -> None:
+    """That questionnaire belongs to the appointment, and is filled in."""
+    invitation = QuestionnaireInvitation.objects.get(public_id=scene.ids()["invitation"])
+    Appointment.objects.filter(pk=scene.appointment.pk).update(preparation=invitation)
+    _preparation_answered(scene, client)
 
 
 def _forward_pending(scene: Scene, _client: Client) -> None:
@@ -919,6 +939,31 @@ CASES: list[Case] = [
         (read("triage", "triage_session", only=True, detail=ACTING),),
     ),
     Case(
+        "my questionnaires",
+        "triage:my_questionnaires",
+        "patient_a",
+        (read("questionnaire", "invitation"),),
+    ),
+    Case(
+        "a questionnaire to fill in",
+        "triage:answer",
+        "patient_a",
+        (read("questionnaire", "invitation", only=True),),
+    ),
+    Case(
+        "a questionnaire to fill in, as gemachtigde",
+        "triage:answer",
+        "proxy",
+        (read("questionnaire", "invitation", only=True, detail=ACTING),),
+    ),
+    Case(
+        "my answers read back",
+        "triage:answer",
+        "patient_a",
+        (read("questionnaire", "invitation"),),
+        setup=_preparation_answered,
+    ),
+    Case(
         "my e-consult photo",
         "econsult:photo",
         "patient_a",
@@ -1097,6 +1142,53 @@ CASES: list[Case] = [
         status=302,
         method="post",
         data=lambda s: {"body": "Het is nog niet over."},
+    ),
+    Case(
+        "fill in a questionnaire",
+        "triage:answer",
+        "patient_a",
+        (created("questionnaire"),),
+        status=302,
+        method="post",
+        data=lambda s: {"hulpvraag": "Rugpijn", "duur": "1"},
+    ),
+    Case(
+        "put a preparation questionnaire ready for an appointment",
+        "agenda:attach_preparation",
+        "assistant_a",
+        (created("questionnaire"),),
+        status=302,
+        method="post",
+        data=lambda s: {"questionnaire": "consultvoorbereiding"},
+    ),
+    Case(
+        "answers per patient (staff)",
+        "triage:questionnaire_responses",
+        "gp_a",
+        (read("questionnaire"),),
+        setup=_preparation_answered,
+    ),
+    Case(
+        "answers as CSV (staff)",
+        "triage:export_questionnaire",
+        "poh_a",
+        (exported("questionnaire"),),
+        setup=_preparation_answered,
+    ),
+    Case(
+        "answers as FHIR QuestionnaireResponse (staff)",
+        "triage:export_questionnaire",
+        "gp_a",
+        (exported("questionnaire"),),
+        kwargs=lambda s: {**s.kwargs("triage:export_questionnaire"), "kind": "fhir"},
+        setup=_preparation_answered,
+    ),
+    Case(
+        "appointment with the patient's preparation (staff)",
+        "agenda:appointment",
+        "gp_a",
+        (read("appointment", "appointment", only=True), read("questionnaire")),
+        setup=_preparation_with_appointment,
     ),
     Case(
         "answer the last self-triage question",
@@ -1447,6 +1539,8 @@ DENIED_KIND = {
     "econsult:my_thread": "econsult",
     "econsult:photo": "econsult_photo",
     "triage:self_outcome": "triage",
+    "triage:answer": "questionnaire",
+    "agenda:attach_preparation": "appointment",
 }
 # A 404 for another practice that refuses no patient's data, so logs nothing.
 NOT_A_REFUSAL = {
@@ -1455,6 +1549,26 @@ NOT_A_REFUSAL = {
     # The id is a test of the NHG table (reference data, shared by all): the 404 says "no
     # results of yours for this test"; nothing of anyone else was asked for.
     ("results:my_test_results", "patient_b"),
+    # Another practice's questionnaire: its questions, its counts; no patient is named in
+    # the lookup (the answers behind it are refused with it).
+    *(
+        (name, "gp_b")
+        for name in (
+            "triage:questionnaire",
+            "triage:preview_questionnaire",
+            "triage:questionnaire_results",
+            "triage:mailing",
+            "triage:questionnaire_responses",
+            "triage:export_questionnaire",
+            "triage:add_question",
+            "triage:edit_question",
+            "triage:send_questionnaire",
+            "triage:question_action",
+            "triage:publish_questionnaire",
+            "triage:new_questionnaire_version",
+            "triage:discard_questionnaire",
+        )
+    ),
 }
 REFUSALS = sorted(
     (name, who)
@@ -1534,6 +1648,23 @@ NOT_PATIENT_DATA = {
     "triage:faq_answers",
     "triage:add_faq",
     "triage:edit_faq",
+    # Questionnaires themselves (questions, versions), and the counted results: no one's
+    # name; the answers per patient and their exports are audited above.
+    "triage:questionnaires",
+    "triage:questionnaire",
+    "triage:preview_questionnaire",
+    "triage:questionnaire_results",
+    "triage:add_question",
+    "triage:edit_question",
+    "triage:question_action",
+    "triage:publish_questionnaire",
+    "triage:new_questionnaire_version",
+    "triage:discard_questionnaire",
+    "triage:adopt_questionnaire",
+    # A mailing to a group: who is in it stays in the database; the page shows counts
+    # (logged when sent, as questionnaire-mailing).
+    "triage:send_questionnaire",
+    "triage:mailing",
     "agenda:schedule",
     "agenda:remove_block",
     "agenda:remove_absence",

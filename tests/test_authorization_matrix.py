@@ -51,7 +51,8 @@ from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
 from spreekuur.triage import services as triage_services
 from spreekuur.triage.assistant import DEFAULT_FAQ
-from spreekuur.triage.models import ComplaintFlow, RedFlag
+from spreekuur.triage.models import ComplaintFlow, Questionnaire, RedFlag
+from spreekuur.triage.questionnaires import Group
 from spreekuur.triage.selectors import offered_flows
 from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import image_bytes, no_flags, upload
@@ -95,6 +96,8 @@ GEMACHTIGDE = {"gemachtigde", "gemachtigde_other", MINOR_WITH_CONSENT}
 MINORS_REFUSED = {"gemachtigde_14", "gemachtigde_8"}
 PORTAL = PATIENTS | GEMACHTIGDE
 CARE_A = {"assistant_a", "gp_a", "poh_a"}
+BUILDERS = {"manager_a", "gp_a", "poh_a"}  # questionnaires
+QUESTIONNAIRES = BUILDERS | CARE_A
 
 
 def _expect(allowed: set[str], *, other_practice: str = "ok", method: str = "get") -> dict:
@@ -311,6 +314,43 @@ POLICY: dict[str, dict] = {
     "triage:faq_answers": _expect({"manager_a", "gp_a"}),
     "triage:add_faq": _expect({"manager_a", "gp_a"}),
     "triage:edit_faq": _expect({"manager_a", "gp_a"}),  # a default's key: B edits its own
+    # Questionnaires: the patient's own invitation; the practice's questionnaires (no
+    # patient data: who builds, counts or reads answers sees them); named answers for the
+    # care roles; writes for who builds (skipped: tested in tests/triage).
+    "triage:my_questionnaires": portal_page(),
+    "triage:answer": patient_own(acting_for=True),
+    "triage:questionnaires": _expect(QUESTIONNAIRES),
+    "triage:questionnaire": _expect(QUESTIONNAIRES, other_practice=404),
+    "triage:preview_questionnaire": _expect(QUESTIONNAIRES, other_practice=404),
+    "triage:questionnaire_results": _expect(QUESTIONNAIRES, other_practice=404),
+    "triage:mailing": _expect(QUESTIONNAIRES, other_practice=404),
+    "triage:questionnaire_responses": _expect(CARE_A, other_practice=404),
+    # A named questionnaire's CSV: the answers, so not the manager (counts only).
+    "triage:export_questionnaire": {**_expect(CARE_A, other_practice=404), "manager_b": 404},
+    "triage:add_question": _expect(BUILDERS, other_practice=404),
+    "triage:edit_question": _expect(BUILDERS, other_practice=404),
+    "triage:send_questionnaire": _expect({"manager_a", "gp_a"}, other_practice=404),
+    **{
+        name: {
+            **_expect(BUILDERS, other_practice=404, method="post"),
+            **{role: "skip" for role in BUILDERS},
+        }
+        for name in (
+            "triage:question_action",
+            "triage:publish_questionnaire",
+            "triage:new_questionnaire_version",
+            "triage:discard_questionnaire",
+        )
+    },
+    # A shipped set, taken over into one's own practice (B's manager: into B).
+    "triage:adopt_questionnaire": {
+        **_expect(BUILDERS, method="post"),
+        **{role: "skip" for role in (*BUILDERS, "gp_b", "manager_b")},
+    },
+    "agenda:attach_preparation": {
+        **_expect(CARE_A, other_practice=404, method="post"),
+        **{role: "skip" for role in CARE_A},
+    },
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -507,6 +547,25 @@ def world(cast: Cast) -> World:
         by=cast.patient_user_a,
     )
     address_change = {"public_id": moved.public_id}
+    shipped = {q.code: q for q in Questionnaire.objects.filter(practice__isnull=True)}
+    preparation = triage_services.publish_questionnaire(
+        questionnaire=triage_services.adopt_shipped_questionnaire(
+            practice=practice, shipped=shipped["consultvoorbereiding"], by=cast.manager_a
+        ),
+        by=cast.manager_a,
+    )
+    survey = triage_services.publish_questionnaire(
+        questionnaire=triage_services.adopt_shipped_questionnaire(
+            practice=practice, shipped=shipped["patienttevredenheid"], by=cast.manager_a
+        ),
+        by=cast.manager_a,
+    )
+    draft = triage_services.new_version(questionnaire=preparation, by=cast.manager_a)
+    invitation = triage_services.invite_patient(
+        questionnaire=preparation, patient=cast.patient_a, by=cast.gp_a
+    )
+    mailing = triage_services.send_to_group(questionnaire=survey, group=Group(), by=cast.gp_a)
+    published = {"public_id": preparation.public_id}
     return World(
         cast,
         {
@@ -554,6 +613,26 @@ def world(cast: Cast) -> World:
             "econsult:my_thread": {"public_id": thread.public_id},
             "econsult:staff_thread": {"public_id": thread.public_id},
             "econsult:photo": {"public_id": photo.public_id},
+            "triage:answer": {"public_id": invitation.public_id},
+            "triage:adopt_questionnaire": {"public_id": shipped["patienttevredenheid"].public_id},
+            "triage:questionnaire": published,
+            "triage:preview_questionnaire": published,
+            "triage:questionnaire_results": published,
+            "triage:questionnaire_responses": published,
+            "triage:send_questionnaire": published,
+            "triage:new_questionnaire_version": published,
+            "triage:export_questionnaire": {**published, "kind": "csv"},
+            "triage:mailing": {"public_id": mailing.public_id},
+            "triage:add_question": {"public_id": draft.public_id},
+            "triage:edit_question": {"public_id": draft.public_id, "item_id": "duur"},
+            "triage:question_action": {
+                "public_id": draft.public_id,
+                "item_id": "duur",
+                "action": "omlaag",
+            },
+            "triage:publish_questionnaire": {"public_id": draft.public_id},
+            "triage:discard_questionnaire": {"public_id": draft.public_id},
+            "agenda:attach_preparation": own,
         },
         gemachtigde,
     )
@@ -679,6 +758,10 @@ NOT_AN_OBJECT_ID = {
     ("triage:switch_off_flow", "code"): "the code of the practice's own flow (its own only)",
     ("triage:public_assistant", "slug"): "the practice's public FAQ assistant",
     ("triage:edit_faq", "key"): "the key of a default answer or the practice's own (its own only)",
+    ("triage:edit_question", "item_id"): "a question's id inside a draft the UUID names",
+    ("triage:question_action", "item_id"): "a question's id inside a draft the UUID names",
+    ("triage:question_action", "action"): "a fixed word (omhoog, ...), the object is a UUID",
+    ("triage:export_questionnaire", "kind"): "a fixed word (csv or fhir), the object is a UUID",
     ("dossier:shield", "kind"): "a fixed word (journaal, ...), the object is a UUID",
     ("results:lab_inbox", "door"): "the kind of lab door; the token names the practice",
     ("accounts:confirm_email", "token"): "a signed, expiring token",

@@ -110,6 +110,11 @@ KNOWN_GAPS = {
     "triage.ComplaintFlow: practice_id may be NULL": "national flows",
     "triage.ComplaintFlow: constraint flow_version_national": "national flows",
     "triage.ComplaintFlow: unique public_id": "public id",
+    # The shipped questionnaires likewise (practice NULL) beside each practice's own
+    # versions. Change: a reference table of their own (ShippedQuestionnaire).
+    "triage.Questionnaire: practice_id may be NULL": "shipped sets",
+    "triage.Questionnaire: constraint questionnaire_version_shipped": "shipped sets",
+    "triage.Questionnaire: unique public_id": "public id",
     # --- results ---
     # Change: UniqueConstraint(fields=["public_id", "practice"]).
     "results.LabMessage: unique public_id": "public id",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -141,6 +142,20 @@ class AppointmentTypeForm(StyledForm):
         label=_("Patiënten mogen dit online boeken"), required=False
     )
     active = forms.BooleanField(label=_("In gebruik"), required=False, initial=True)
+    preparation_code = forms.ChoiceField(
+        label=_("Vragenlijst vooraf"),
+        help_text=_(
+            "De patiënt krijgt deze vragenlijst bij het maken van de afspraak; de antwoorden "
+            "staan bij de afspraak."
+        ),
+        required=False,
+    )
+
+    def __init__(
+        self, *args: Any, preparations: Sequence[tuple[str, str]] = (), **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self.fields["preparation_code"], [("", gettext("Geen")), *preparations])
 
 
 class ScheduleBlockForm(StyledForm):

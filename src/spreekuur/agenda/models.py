@@ -63,6 +63,9 @@ class AppointmentType(models.Model):
     online_bookable = models.BooleanField(_("online te boeken"), default=False)
     active = models.BooleanField(_("in gebruik"), default=True)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    # The code of a questionnaire (triage) the patient gets to fill in before this kind
+    # of appointment, in its version in use at the time of booking; empty: none.
+    preparation_code = models.SlugField(_("vragenlijst vooraf"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["sort_order", "name"]
@@ -274,6 +277,15 @@ class Appointment(models.Model):
     # The self-triage the patient booked from (its questions and answers travel along).
     self_triage = models.ForeignKey(
         "triage.TriageSession", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The questionnaire the patient fills in to prepare (consult preparation): its
+    # answers show with the appointment.
+    preparation = models.ForeignKey(
+        "triage.QuestionnaireInvitation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

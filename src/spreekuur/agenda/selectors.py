@@ -36,6 +36,8 @@ from spreekuur.core.roles import StaffRole
 from spreekuur.core.selectors import schedule_for
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
+from spreekuur.triage.models import QuestionnairePurpose
+from spreekuur.triage.selectors.questionnaires import published_questionnaires
 
 STAFF_SEARCH_DAYS = 42  # how far ahead the desk looks for a free slot
 
@@ -82,6 +84,14 @@ def absences_ahead(practice: Practice, *, today: date) -> QuerySet[ScheduleExcep
     return ScheduleException.objects.filter(practice=practice, ends_on__gte=today).select_related(
         "practitioner__user"
     )
+
+
+def preparation_choices(practice: Practice) -> list[tuple[str, str]]:
+    """The practice's consult-preparation questionnaires in use: (code, title)."""
+    return [
+        (q.code, q.title)
+        for q in published_questionnaires(practice, purpose=QuestionnairePurpose.PREPARATION)
+    ]
 
 
 def appointment_types_of(practice: Practice) -> QuerySet[AppointmentType]:

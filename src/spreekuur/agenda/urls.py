@@ -34,6 +34,11 @@ urlpatterns = [
     path("agenda/buiten-openingstijden/", staff.out_of_hours_view, name="out_of_hours"),
     path("agenda/afspraak/<uuid:public_id>/", staff.appointment_detail, name="appointment"),
     path("agenda/afspraak/<uuid:public_id>/verzetten/", staff.reschedule, name="reschedule"),
+    path(
+        "agenda/afspraak/<uuid:public_id>/vragenlijst/",
+        staff.attach_preparation,
+        name="attach_preparation",
+    ),
     # Before change_status, whose <slug:action> would take "beeldbellen" too.
     path(
         "agenda/afspraak/<uuid:public_id>/beeldbellen/",

@@ -394,6 +394,10 @@ def record_batch_access(
     check_chain_key()
     role, _default = _role_and_channel(actor)
     standalone = _standalone()
+    # From a request (a page of answers per patient, a lab's file through its door): the
+    # access point of that request, as record_access writes it.
+    context = request_context.current()
+    address = normalise_ip(context.ip_address) if context else None
     entries = [
         _new_entry(
             practice=practice,
@@ -406,7 +410,7 @@ def record_batch_access(
             patient=access.patient,
             object_kind=access.object_kind,
             object_ids=access.object_ids,
-            ip_address=None,
+            ip_address=address,
             channel=channel,
             detail=access.detail,
             standalone=standalone,

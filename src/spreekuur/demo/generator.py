@@ -32,7 +32,7 @@ from spreekuur.demo.logins import DEMO_TOTP_BASE32 as DEMO_TOTP_BASE32
 from spreekuur.demo.logins import DEMO_TOTP_HEX as DEMO_TOTP_HEX
 from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
-from spreekuur.demo.triage import build_demo_triage
+from spreekuur.demo.triage import build_demo_questionnaires, build_demo_triage
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
 from spreekuur.patients.services import hash_activation_code
@@ -407,6 +407,10 @@ def load(
                 progress(f"e-consults van {spec.name}: {questions} vragen")
                 triaged = build_demo_triage(practice, today=today, leave_out=portal_patient)
                 progress(f"zelftriage van {spec.name}: {triaged} afgeronde triages")
+                surveyed = build_demo_questionnaires(
+                    practice, today=today, portal_patient=portal_patient
+                )
+                progress(f"vragenlijsten van {spec.name}: {surveyed}")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

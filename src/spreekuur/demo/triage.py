@@ -56,3 +56,99 @@ def build_demo_triage(
             now=at,
         )
     return SESSIONS
+
+
+SURVEY_ANSWER_SHARE = 0.45
+
+
+def build_demo_questionnaires(practice: Practice, *, today: date, portal_patient: Patient) -> str:
+    """The two shipped questionnaires taken over and in use: the consult preparation for
+    the kind "Consult" (and put ready for the demo patient's upcoming appointment), and
+    the satisfaction survey sent to every adult portal user two weeks ago, answered
+    anonymously by a share of them through the real services."""
+    from spreekuur.accounts.models import Membership
+    from spreekuur.agenda import services as agenda_services
+    from spreekuur.agenda.models import Appointment, AppointmentStatus, AppointmentType
+    from spreekuur.core.roles import StaffRole
+    from spreekuur.triage.models import Questionnaire, QuestionnaireInvitation
+    from spreekuur.triage.questionnaires import Group
+
+    rng = random.Random(47)
+    manager = Membership.objects.get(practice=practice, role=StaffRole.PRAKTIJKMANAGER).user
+    assistant = (
+        Membership.objects.filter(practice=practice, role=StaffRole.ASSISTENT)
+        .order_by("id")
+        .first()
+    )
+    in_use = {}
+    for shipped in Questionnaire.objects.filter(practice__isnull=True).order_by("code"):
+        draft = services.adopt_shipped_questionnaire(practice=practice, shipped=shipped, by=manager)
+        in_use[shipped.code] = services.publish_questionnaire(questionnaire=draft, by=manager)
+    consult = AppointmentType.objects.get(practice=practice, name="Consult")
+    agenda_services.save_appointment_type(
+        practice=practice,
+        by=manager,
+        appointment_type=consult,
+        preparation_code=in_use["consultvoorbereiding"].code,
+    )
+    upcoming = (
+        Appointment.objects.filter(
+            patient=portal_patient, status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now()
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if upcoming is not None and assistant is not None:
+        agenda_services.attach_preparation(
+            appointment=upcoming, code=in_use["consultvoorbereiding"].code, by=assistant.user
+        )
+    sent_at = timezone.now() - timedelta(days=14)
+    mailing = services.send_to_group(
+        questionnaire=in_use["patienttevredenheid"],
+        group=Group(min_age=18),
+        by=manager,
+        closes_on=today + timedelta(days=14),
+        now=sent_at,
+    )
+    # The notices of two weeks ago count as sent (the demo's outbox stays quiet).
+    invitations = QuestionnaireInvitation.objects.filter(mailing=mailing)
+    invitations.update(notified_at=sent_at)
+    answered = 0
+    for invitation in invitations.exclude(patient=portal_patient).select_related("patient__user"):
+        if rng.random() >= SURVEY_ANSWER_SHARE or invitation.patient.user is None:
+            continue
+        services.submit_answers(
+            invitation=invitation, submitted=_survey_answers(rng), by=invitation.patient.user
+        )
+        answered += 1
+    return f"{answered} van {mailing.invited} patiënten vulden de tevredenheidsenquête in"
+
+
+def _survey_answers(rng: random.Random) -> dict[str, list[str]]:
+    """Mostly content, as Dutch GP surveys find (CQ-index: a mean around 8)."""
+
+    def often() -> list[str]:
+        return [str(rng.choices([0, 1, 2, 3, 4], weights=[2, 8, 35, 50, 5])[0])]
+
+    answers = {key: often() for key in ("telefoon", "afspraak", "tijd", "uitleg", "assistent")}
+    uses_portal = rng.random() < 0.6
+    answers["portaal"] = ["0" if uses_portal else "1"]
+    if uses_portal:
+        answers["portaal-gemak"] = [
+            str(rng.choices([1, 2, 3, 4, 5], weights=[2, 5, 20, 45, 28])[0])
+        ]
+    answers["cijfer"] = [str(rng.choices(range(4, 11), weights=[1, 2, 6, 20, 38, 22, 11])[0])]
+    answers["aanraden"] = [str(rng.choices([0, 1, 2, 3], weights=[3, 7, 40, 50])[0])]
+    if rng.random() < 0.3:
+        answers["beter"] = [
+            rng.choice(
+                [
+                    "De telefoon wordt 's ochtends lang niet opgenomen.",
+                    "Meer avondspreekuren graag.",
+                    "Fijne assistentes, altijd vriendelijk.",
+                    "Het portaal werkt prima, de app kan sneller.",
+                    "Terugbellen duurde een keer twee dagen.",
+                ]
+            )
+        ]
+    return answers

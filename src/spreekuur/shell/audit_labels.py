@@ -48,6 +48,8 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "consult_code": _("tarief e-consult"),
     "repeatrequest": _("aanvraag herhaalrecept"),
     "triage": _("zelftriage (klacht en advies)"),
+    "questionnaire": _("vragenlijst"),
+    "questionnaire-mailing": _("vragenlijst aan een groep"),
     "repeat_settings": _("instellingen herhaalrecepten"),
     "pharmacy": _("apotheek"),
 }

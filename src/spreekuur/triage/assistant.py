@@ -37,8 +37,7 @@ import bm25s
 import numpy as np
 import snowballstemmer
 from bm25s.stopwords import STOPWORDS_DUTCH
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 MAX_QUESTION_LENGTH = 500
 
@@ -109,27 +108,27 @@ class Reply:
 # --------------------------------------------------------------------------------------
 # The canned replies (translated when shown; placeholders filled from PracticeFacts).
 
-EMPTY_TEXT = N_(
+EMPTY_TEXT = gettext_noop(
     "Typ hieronder uw vraag. Bijvoorbeeld: Hoe vraag ik een herhaalrecept aan? "
     "Of: Wat zijn de openingstijden?"
 )
-UNKNOWN_TEXT = N_(
+UNKNOWN_TEXT = gettext_noop(
     "Dat weet ik niet zeker. Bel de praktijk: {phone_main}. De assistent helpt u graag. "
     "U kunt uw vraag ook op een andere manier stellen."
 )
-MEDICAL_TEXT = N_(
+MEDICAL_TEXT = gettext_noop(
     "Op medische vragen geef ik geen antwoord: ik geef geen medisch advies. "
     "Doe de zelftriage. U beantwoordt een paar korte vragen en ziet dan wat u het beste "
     "kunt doen. U kunt ook de praktijk bellen: {phone_main}. Is het dringend? Bel overdag "
     "{phone_urgent}. 's Avonds, 's nachts en in het weekend belt u {hap_name}: {hap_phone}. "
     "Bij levensgevaar belt u 112."
 )
-EMERGENCY_TEXT = N_(
+EMERGENCY_TEXT = gettext_noop(
     "Dit kan levensgevaarlijk zijn. Bel nu 112. "
     "Twijfelt u? Bel overdag direct de spoedlijn: {phone_urgent}. 's Avonds, 's nachts en in "
     "het weekend belt u {hap_name}: {hap_phone}."
 )
-SUICIDE_TEXT = N_(
+SUICIDE_TEXT = gettext_noop(
     "Denkt u aan zelfdoding? U staat er niet alleen voor. Bel nu 113 Zelfmoordpreventie: "
     "0800-0113 (gratis, dag en nacht), of chat via 113.nl. Is er direct gevaar? Bel 112. "
     "U kunt ook de praktijk bellen: {phone_urgent}, of 's avonds en in het weekend "
@@ -144,8 +143,8 @@ SUICIDE_TEXT = N_(
 DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     FaqEntry(
         key="openingstijden",
-        question=N_("Wat zijn de openingstijden van de praktijk?"),
-        answer=N_(
+        question=gettext_noop("Wat zijn de openingstijden van de praktijk?"),
+        answer=gettext_noop(
             "{practice_name} is open op: {opening_hours}. In die tijd kunt u ons bellen op "
             "{phone_main}. Is de praktijk dicht en kan uw vraag niet wachten tot wij weer "
             "open zijn? Bel dan {hap_name}: {hap_phone}. Bij levensgevaar belt u 112."
@@ -172,8 +171,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="inschrijven",
-        question=N_("Hoe schrijf ik mij in als nieuwe patiënt?"),
-        answer=N_(
+        question=gettext_noop("Hoe schrijf ik mij in als nieuwe patiënt?"),
+        answer=gettext_noop(
             "Wilt u patiënt worden bij {practice_name}? Vul het inschrijfformulier in op "
             "onze website, of haal het op bij de balie: {address}. Neem uw identiteitsbewijs "
             "en uw zorgpas mee. Schrijft u ook kinderen in? Vul dan voor ieder kind een "
@@ -199,8 +198,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="urine",
-        question=N_("Waar en wanneer kan ik urine inleveren?"),
-        answer=N_(
+        question=gettext_noop("Waar en wanneer kan ik urine inleveren?"),
+        answer=gettext_noop(
             "Lever uw urine (plas) in bij de balie van de praktijk, {address}. Dat kan "
             "tijdens de openingstijden: {opening_hours}. Breng de urine het liefst 's "
             "ochtends, dan kijken wij er dezelfde dag naar. Gebruik een schoon potje van de "
@@ -224,8 +223,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="herhaalrecept",
-        question=N_("Hoe vraag ik een herhaalrecept aan?"),
-        answer=N_(
+        question=gettext_noop("Hoe vraag ik een herhaalrecept aan?"),
+        answer=gettext_noop(
             "Gebruikt u al langer dezelfde medicijnen? Vraag een herhaalrecept aan in het "
             "patiëntenportaal, of bel de receptenlijn via {phone_main}. Doe dit minstens 3 "
             "werkdagen voordat uw medicijnen op zijn. De huisarts stuurt het recept naar uw "
@@ -254,8 +253,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="waarneming",
-        question=N_("Wie vervangt de huisarts tijdens vakantie of afwezigheid?"),
-        answer=N_(
+        question=gettext_noop("Wie vervangt de huisarts tijdens vakantie of afwezigheid?"),
+        answer=gettext_noop(
             "Is de praktijk dicht door vakantie of scholing, of is uw huisarts afwezig? "
             "Dan neemt een andere huisarts de zorg over. Dat heet waarneming. Op onze "
             "website en als u belt naar {phone_main} hoort u wie er waarneemt. Bij spoed "
@@ -281,8 +280,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="avond-weekend",
-        question=N_("Wat is de huisartsenpost en wanneer belt u die?"),
-        answer=N_(
+        question=gettext_noop("Wat is de huisartsenpost en wanneer belt u die?"),
+        answer=gettext_noop(
             "Heeft u 's avonds, 's nachts, in het weekend of op een feestdag dringend een "
             "huisarts nodig, en kan het niet wachten tot de praktijk weer open is? Bel dan "
             "{hap_name}: {hap_phone}. Bel altijd eerst; u kunt niet zonder afspraak "
@@ -306,8 +305,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="spoed",
-        question=N_("Wat doe ik bij spoed overdag?"),
-        answer=N_(
+        question=gettext_noop("Wat doe ik bij spoed overdag?"),
+        answer=gettext_noop(
             "Heeft u overdag een vraag die niet kan wachten? Bel dan de spoedlijn van de "
             "praktijk: {phone_urgent}. Bij levensgevaar, zoals bewusteloosheid of pijn op "
             "de borst, belt u direct 112. Buiten openingstijden belt u {hap_name}: "
@@ -330,8 +329,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="telefoon",
-        question=N_("Wat is het telefoonnummer van de praktijk?"),
-        answer=N_(
+        question=gettext_noop("Wat is het telefoonnummer van de praktijk?"),
+        answer=gettext_noop(
             "U belt {practice_name} op {phone_main}. Voor spoed belt u {phone_urgent}. Wilt "
             "u een afspraak maken? Bel dan het liefst 's ochtends. Buiten openingstijden "
             "belt u {hap_name}: {hap_phone}."
@@ -351,8 +350,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="adres",
-        question=N_("Wat is het adres van de praktijk?"),
-        answer=N_(
+        question=gettext_noop("Wat is het adres van de praktijk?"),
+        answer=gettext_noop(
             "U vindt {practice_name} op dit adres: {address}. Wij zijn open op: "
             "{opening_hours}. Heeft u hulp nodig bij de route? Bel ons: {phone_main}."
         ),
@@ -374,8 +373,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="parkeren",
-        question=N_("Kan ik bij de praktijk parkeren?"),
-        answer=N_(
+        question=gettext_noop("Kan ik bij de praktijk parkeren?"),
+        answer=gettext_noop(
             "Bij de praktijk ({address}) kunt u meestal in de straat parkeren. Let op de "
             "borden: soms geldt een blauwe zone of betaald parkeren. Bent u slecht ter been "
             "of heeft u een gehandicaptenparkeerkaart? Bel ons op {phone_main}. Dan vertellen "
@@ -397,8 +396,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="econsult",
-        question=N_("Kan ik mijn vraag online stellen met een e-consult?"),
-        answer=N_(
+        question=gettext_noop("Kan ik mijn vraag online stellen met een e-consult?"),
+        answer=gettext_noop(
             "Ja. Met een e-consult stelt u een vraag aan de huisarts in het "
             "patiëntenportaal. Dat is handig voor vragen die niet dringend zijn, zoals een "
             "vraag over een uitslag of een korte controlevraag. U krijgt binnen 2 werkdagen "
@@ -425,8 +424,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="afspraak-maken",
-        question=N_("Hoe maak ik een afspraak?"),
-        answer=N_(
+        question=gettext_noop("Hoe maak ik een afspraak?"),
+        answer=gettext_noop(
             "U maakt een afspraak in het patiëntenportaal of door te bellen naar "
             "{phone_main}. Bel het liefst 's ochtends. De assistent vraagt kort naar de "
             "reden. Zo krijgt u de juiste zorgverlener en genoeg tijd. Heeft u meer dan één "
@@ -451,8 +450,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="afspraak-afzeggen",
-        question=N_("Hoe zeg ik een afspraak af of verzet ik die?"),
-        answer=N_(
+        question=gettext_noop("Hoe zeg ik een afspraak af of verzet ik die?"),
+        answer=gettext_noop(
             "Kunt u niet komen? Zeg uw afspraak dan minstens 24 uur van tevoren af. Dat kan "
             "in het patiëntenportaal of door te bellen naar {phone_main}. Zo kan een andere "
             "patiënt uw plek krijgen. Zegt u niet of te laat af? Dan kunnen wij de afspraak "
@@ -475,8 +474,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="uitslagen",
-        question=N_("Hoe krijg ik de uitslag van mijn onderzoek?"),
-        answer=N_(
+        question=gettext_noop("Hoe krijg ik de uitslag van mijn onderzoek?"),
+        answer=gettext_noop(
             "Uitslagen van bloed-, urine- of ander onderzoek ziet u in het "
             "patiëntenportaal zodra de huisarts ze heeft bekeken. U kunt ook bellen: "
             "{phone_main}. De assistent vertelt u de uitslag, of de huisarts belt u terug als "
@@ -505,8 +504,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="bloedprikken",
-        question=N_("Waar kan ik bloed laten prikken?"),
-        answer=N_(
+        question=gettext_noop("Waar kan ik bloed laten prikken?"),
+        answer=gettext_noop(
             "Heeft de huisarts bloedonderzoek aangevraagd? Dan laat u bloed prikken bij een "
             "prikpost van het laboratorium. Neem het aanvraagformulier en uw "
             "identiteitsbewijs mee. Op het formulier staat of u nuchter moet komen. De "
@@ -531,8 +530,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="visite",
-        question=N_("Komt de huisarts bij mij thuis?"),
-        answer=N_(
+        question=gettext_noop("Komt de huisarts bij mij thuis?"),
+        answer=gettext_noop(
             "Kunt u door ziekte of een beperking echt niet naar de praktijk komen? Dan kan "
             "de huisarts bij u thuis komen. Dat heet een visite. Bel voor een visite het "
             "liefst vóór 10:00 uur: {phone_main}. De assistent overlegt met de huisarts. In "
@@ -555,8 +554,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="griepprik",
-        question=N_("Wanneer krijg ik de griepprik?"),
-        answer=N_(
+        question=gettext_noop("Wanneer krijg ik de griepprik?"),
+        answer=gettext_noop(
             "De griepprik is elk jaar in het najaar, meestal in oktober of november. Bent u "
             "60 jaar of ouder, of hoort u bij een risicogroep? Dan krijgt u een uitnodiging "
             "met de datum en tijd. Kunt u dan niet, of heeft u geen uitnodiging gekregen "
@@ -582,8 +581,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="reisvaccinatie",
-        question=N_("Waar haal ik vaccinaties voor een verre reis?"),
-        answer=N_(
+        question=gettext_noop("Waar haal ik vaccinaties voor een verre reis?"),
+        answer=gettext_noop(
             "Voor reisvaccinaties en reisadvies, bijvoorbeeld over malaria, gaat u naar de "
             "GGD of een reisvaccinatiebureau. Doe dit 6 tot 8 weken voor vertrek. De "
             "huisarts geeft zelf meestal geen reisvaccinaties. De kosten betaalt u vaak "
@@ -611,8 +610,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="verklaring",
-        question=N_("Kan ik een doktersverklaring of medische verklaring krijgen?"),
-        answer=N_(
+        question=gettext_noop("Kan ik een doktersverklaring of medische verklaring krijgen?"),
+        answer=gettext_noop(
             "Een huisarts schrijft geen verklaring over de eigen patiënten voor "
             "bijvoorbeeld uw werkgever, school, sportclub of verzekering. Dat is de regel "
             "voor artsen. Wel kan de huisarts u gegevens uit uw dossier geven, zoals een "
@@ -640,8 +639,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="kosten",
-        question=N_("Wat kost zorg die niet vergoed wordt?"),
-        answer=N_(
+        question=gettext_noop("Wat kost zorg die niet vergoed wordt?"),
+        answer=gettext_noop(
             "Zorg van de huisarts wordt vergoed door uw zorgverzekering. U betaalt voor de "
             "huisarts geen eigen risico. Sommige dingen betaalt u wel zelf, zoals een "
             "keuring, een verklaring of een reisvaccinatie. De tarieven hangen in de "
@@ -669,8 +668,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="inzage-dossier",
-        question=N_("Kan ik mijn medisch dossier inzien?"),
-        answer=N_(
+        question=gettext_noop("Kan ik mijn medisch dossier inzien?"),
+        answer=gettext_noop(
             "Ja, u heeft recht op inzage in uw medisch dossier. Een deel ziet u in het "
             "patiëntenportaal. Wilt u het hele dossier zien of een kopie? Vraag dit aan bij "
             "de assistent of via {phone_main}. Neem bij het ophalen uw identiteitsbewijs "
@@ -695,8 +694,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="privacy",
-        question=N_("Wat doet de praktijk met mijn persoonsgegevens?"),
-        answer=N_(
+        question=gettext_noop("Wat doet de praktijk met mijn persoonsgegevens?"),
+        answer=gettext_noop(
             "Wij gaan zorgvuldig om met uw gegevens. Wij houden ons aan de privacywet (AVG) "
             "en aan het beroepsgeheim. Alleen wie u behandelt, mag uw dossier zien. Wij "
             "delen gegevens met bijvoorbeeld de apotheek of de huisartsenpost alleen als u "
@@ -722,8 +721,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="klacht",
-        question=N_("Ik ben niet tevreden. Hoe dien ik een klacht in?"),
-        answer=N_(
+        question=gettext_noop("Ik ben niet tevreden. Hoe dien ik een klacht in?"),
+        answer=gettext_noop(
             "Bent u niet tevreden over de zorg of over hoe u bent behandeld? Bespreek het "
             "eerst met de huisarts of de medewerker zelf. Dat lost vaak veel op. Lukt dat "
             "niet, of wilt u dat liever niet? Dien dan een klacht in bij de praktijk, op "
@@ -750,8 +749,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="overstappen",
-        question=N_("Hoe stap ik over naar een andere huisarts?"),
-        answer=N_(
+        question=gettext_noop("Hoe stap ik over naar een andere huisarts?"),
+        answer=gettext_noop(
             "Wilt u naar een andere huisarts? Schrijf u eerst in bij de nieuwe praktijk. "
             "Die vraagt daarna uw medisch dossier bij ons op. U hoeft zich bij ons niet apart "
             "uit te schrijven. Heeft u vragen over het overdragen van uw dossier? Bel "
@@ -773,8 +772,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="verhuizen",
-        question=N_("Ik ga verhuizen. Wat moet ik regelen?"),
-        answer=N_(
+        question=gettext_noop("Ik ga verhuizen. Wat moet ik regelen?"),
+        answer=gettext_noop(
             "Geef uw nieuwe adres door aan de assistent of pas het aan in het "
             "patiëntenportaal. Blijft u in ons werkgebied wonen? Dan blijft u gewoon "
             "patiënt bij ons. Gaat u verder weg wonen? Schrijf u dan in bij een huisarts "
@@ -797,8 +796,10 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="gegevens-wijzigen",
-        question=N_("Hoe geef ik een nieuw telefoonnummer, e-mailadres of zorgverzekeraar door?"),
-        answer=N_(
+        question=gettext_noop(
+            "Hoe geef ik een nieuw telefoonnummer, e-mailadres of zorgverzekeraar door?"
+        ),
+        answer=gettext_noop(
             "Een nieuw telefoonnummer, e-mailadres of een andere zorgverzekering geeft u "
             "door in het patiëntenportaal, aan de balie of via {phone_main}. Zo kunnen wij u "
             "bereiken en gaat de rekening naar de juiste verzekeraar. Neem bij een nieuwe "
@@ -824,8 +825,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="verwijzing",
-        question=N_("Hoe krijg ik een verwijzing naar een specialist of het ziekenhuis?"),
-        answer=N_(
+        question=gettext_noop("Hoe krijg ik een verwijzing naar een specialist of het ziekenhuis?"),
+        answer=gettext_noop(
             "Voor veel zorg in het ziekenhuis heeft u een verwijzing van de huisarts nodig. "
             "De huisarts beslist samen met u of een verwijzing nodig is. Maak daarvoor een "
             "afspraak of stel uw vraag met een e-consult. Naar de fysiotherapeut of de "
@@ -850,8 +851,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="portaal",
-        question=N_("Hoe log ik in op het patiëntenportaal?"),
-        answer=N_(
+        question=gettext_noop("Hoe log ik in op het patiëntenportaal?"),
+        answer=gettext_noop(
             "In het patiëntenportaal van {practice_name} maakt u afspraken, vraagt u "
             "herhaalrecepten aan, stelt u een e-consult en ziet u uw uitslagen. U maakt een "
             "account aan met de uitnodiging van de praktijk. Lukt het inloggen niet, of "
@@ -876,8 +877,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="machtiging",
-        question=N_("Kan ik zaken regelen voor mijn kind of voor iemand anders?"),
-        answer=N_(
+        question=gettext_noop("Kan ik zaken regelen voor mijn kind of voor iemand anders?"),
+        answer=gettext_noop(
             "Ouders met gezag regelen de zaken voor hun kind tot 12 jaar. Van 12 tot 16 jaar "
             "beslissen ouder en kind samen. Vanaf 16 jaar regelt uw kind het zelf. Wilt u "
             "iets regelen voor een ander, zoals uw partner of uw vader of moeder? Dan geeft "
@@ -903,8 +904,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="poh",
-        question=N_("Wat doet de praktijkondersteuner?"),
-        answer=N_(
+        question=gettext_noop("Wat doet de praktijkondersteuner?"),
+        answer=gettext_noop(
             "De praktijkondersteuner (POH) werkt samen met de huisarts. De POH-somatiek "
             "begeleidt mensen met een langdurige aandoening, bijvoorbeeld bij controles. De "
             "POH-GGZ voert gesprekken met mensen die het psychisch moeilijk hebben. U komt "
@@ -926,8 +927,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="tolk",
-        question=N_("Kan ik een tolk krijgen als ik niet goed Nederlands spreek?"),
-        answer=N_(
+        question=gettext_noop("Kan ik een tolk krijgen als ik niet goed Nederlands spreek?"),
+        answer=gettext_noop(
             "Spreekt u niet goed Nederlands? Neem dan iemand mee die goed Nederlands spreekt "
             "en die u vertrouwt, liefst geen kind. De huisarts kan ook een professionele tolk "
             "via de telefoon inschakelen. Vraag hiernaar als u de afspraak maakt via "
@@ -954,8 +955,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="meenemen",
-        question=N_("Wat neem ik mee naar mijn afspraak?"),
-        answer=N_(
+        question=gettext_noop("Wat neem ik mee naar mijn afspraak?"),
+        answer=gettext_noop(
             "Neem een geldig identiteitsbewijs en uw zorgpas mee. Gebruikt u medicijnen? "
             "Neem dan een actueel overzicht van uw medicijnen mee; dat krijgt u bij de "
             "apotheek. Schrijf uw vragen vooraf op, dan vergeet u niets. Wilt u iemand "
@@ -978,8 +979,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="passant",
-        question=N_("Ik ben hier tijdelijk. Kan ik als passant bij de praktijk terecht?"),
-        answer=N_(
+        question=gettext_noop("Ik ben hier tijdelijk. Kan ik als passant bij de praktijk terecht?"),
+        answer=gettext_noop(
             "Logeert u in de buurt of bent u hier op vakantie, en heeft u een huisarts nodig? "
             "Dan kunt u als passant bij ons terecht. Bel eerst voor een afspraak: "
             "{phone_main}. Neem uw zorgpas en identiteitsbewijs mee. Wij sturen een verslag "
@@ -1002,8 +1003,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="uitstrijkje",
-        question=N_("Hoe werkt het uitstrijkje van het bevolkingsonderzoek?"),
-        answer=N_(
+        question=gettext_noop("Hoe werkt het uitstrijkje van het bevolkingsonderzoek?"),
+        answer=gettext_noop(
             "Vrouwen van 30 tot 65 jaar krijgen een uitnodiging voor het bevolkingsonderzoek "
             "baarmoederhalskanker. Met die brief maakt u een afspraak bij de praktijk voor "
             "een uitstrijkje, via {phone_main}. Neem de uitnodiging mee. U kunt ook een "
@@ -1024,8 +1025,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="terugbellen",
-        question=N_("Kan de huisarts mij terugbellen?"),
-        answer=N_(
+        question=gettext_noop("Kan de huisarts mij terugbellen?"),
+        answer=gettext_noop(
             "Ja. Voor een korte vraag kunt u een belafspraak maken. De huisarts belt u dan "
             "terug op een afgesproken tijd. Vraag dit aan via {phone_main}. Zorg dat u op "
             "dat moment goed bereikbaar bent."
@@ -1044,8 +1045,8 @@ DEFAULT_FAQ: tuple[FaqEntry, ...] = (
     ),
     FaqEntry(
         key="kindervaccinaties",
-        question=N_("Waar krijgt mijn kind de vaccinaties?"),
-        answer=N_(
+        question=gettext_noop("Waar krijgt mijn kind de vaccinaties?"),
+        answer=gettext_noop(
             "Baby's en kinderen krijgen de vaccinaties van het Rijksvaccinatieprogramma bij "
             "het consultatiebureau of de GGD, niet bij de huisarts. U krijgt daarvoor een "
             "uitnodiging. Heeft u vragen over de afspraak? Bel dan het consultatiebureau of "

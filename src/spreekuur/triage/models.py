@@ -215,3 +215,235 @@ class FaqAnswer(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class QuestionnaireStatus(models.TextChoices):
+    DRAFT = "concept", _("concept")
+    PUBLISHED = "in-gebruik", _("in gebruik")
+    RETIRED = "vervangen", _("vervangen")
+
+
+class QuestionnairePurpose(models.TextChoices):
+    PREPARATION = "consultvoorbereiding", _("voorbereiding op een afspraak")
+    SURVEY = "enquete", _("enquête")
+    OTHER = "overig", _("overig")
+
+
+class Questionnaire(models.Model):
+    """One version of a questionnaire (a checked document, `triage.questionnaires`).
+
+    A draft is edited in the builder; once published it never changes (a new version is
+    a new row), so every answer points at the questions as the patient saw them. Rows
+    without a practice are the sets the code ships: a practice takes one over as its
+    own draft. An anonymous questionnaire stores its answers without anyone's name."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    code = models.SlugField(max_length=40)
+    version = models.PositiveIntegerField()
+    title = models.CharField(_("titel"), max_length=120)
+    purpose = models.CharField(_("doel"), max_length=20, choices=QuestionnairePurpose.choices)
+    anonymous = models.BooleanField(_("anoniem"), default=False)
+    definition = models.JSONField()
+    status = models.CharField(max_length=10, choices=QuestionnaireStatus.choices)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "code", "version"],
+                condition=Q(practice__isnull=False),
+                name="questionnaire_version_per_practice",
+            ),
+            models.UniqueConstraint(
+                fields=["code", "version"],
+                condition=Q(practice__isnull=True),
+                name="questionnaire_version_shipped",
+            ),
+            # At most one version of a questionnaire is in use, and one draft.
+            models.UniqueConstraint(
+                fields=["practice", "code", "status"],
+                condition=Q(practice__isnull=False, status__in=["concept", "in-gebruik"]),
+                name="questionnaire_one_draft_one_in_use",
+            ),
+            models.CheckConstraint(
+                condition=Q(practice__isnull=False) | Q(status="in-gebruik"),
+                name="questionnaire_shipped_is_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    @property
+    def is_shipped(self) -> bool:
+        return self.practice_id is None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == QuestionnaireStatus.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == QuestionnaireStatus.PUBLISHED
+
+
+class QuestionnaireMailing(models.Model):
+    """A questionnaire sent to a group of patients at once (the yearly satisfaction
+    survey): who was chosen (described, not listed) and how far the notices are."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    group = models.CharField(max_length=200)  # how the group was chosen, in words
+    invited = models.PositiveIntegerField(default=0)
+    closes_on = models.DateField()
+    sent_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="questionnaire_mailing_public_id"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"verzending {self.public_id}"
+
+
+class InvitationReason(models.TextChoices):
+    APPOINTMENT = "afspraak", _("voor een afspraak")
+    GROUP = "groep", _("aan een groep")
+    SINGLE = "los", _("los")
+
+
+class QuestionnaireInvitation(models.Model):
+    """A questionnaire waiting for one patient in the portal. For an anonymous
+    questionnaire it only records *that* the patient answered (to count the response and
+    not ask twice), never when or what: the answer itself is stored without a link."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=10, choices=InvitationReason.choices)
+    mailing = models.ForeignKey(
+        QuestionnaireMailing,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    answer_before = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    sent_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+    answered = models.BooleanField(default=False)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["patient", "-sent_at"],
+                condition=Q(answered=False, withdrawn_at__isnull=True),
+                name="questionnaire_open_of_patient",
+            ),
+            models.Index(
+                fields=["practice", "sent_at"],
+                condition=Q(notified_at__isnull=True),
+                name="questionnaire_to_notify",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="questionnaire_invitation_public_id"
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "mailing", "patient"],
+                condition=Q(mailing__isnull=False),
+                name="questionnaire_invited_once_per_mailing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"uitnodiging {self.public_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.answered and self.withdrawn_at is None
+
+
+class QuestionnaireResponse(models.Model):
+    """The answers to one questionnaire. Named: the patient, who filled it in (the
+    patient or who acts for them), when, and the invitation. Anonymous: none of these,
+    only the questionnaire and the mailing it answered, so that the results can be
+    counted per mailing and nobody can trace an answer back."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
+    mailing = models.ForeignKey(
+        QuestionnaireMailing, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        QuestionnaireInvitation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answers = models.JSONField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["questionnaire", "mailing"], name="questionnaire_answers"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="questionnaire_response_public_id"
+            ),
+            # One answer per invitation (anonymous ones have none to count by).
+            models.UniqueConstraint(
+                fields=["practice", "invitation"],
+                condition=Q(invitation__isnull=False),
+                name="questionnaire_answered_once",
+            ),
+            # Anonymous means no one and no moment: nothing to trace it back by.
+            models.CheckConstraint(
+                condition=(
+                    Q(patient__isnull=False, answered_by__isnull=False, submitted_at__isnull=False)
+                    | Q(
+                        patient__isnull=True,
+                        answered_by__isnull=True,
+                        invitation__isnull=True,
+                        submitted_at__isnull=True,
+                    )
+                ),
+                name="questionnaire_response_named_or_anonymous",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"antwoorden {self.public_id}"
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.patient_id is None

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from spreekuur.triage.views import assistant, manage, portal, public
+from spreekuur.triage.views import answering, assistant, manage, portal, public
+from spreekuur.triage.views import questionnaires as q
 
 app_name = "triage"
 
@@ -40,6 +41,69 @@ urlpatterns = [
         "widget/<slug:slug>/zelftriage/uitkomst/<uuid:public_id>/",
         public.widget_outcome,
         name="widget_outcome",
+    ),
+    # Questionnaires: the patient's.
+    path("vragenlijsten/", answering.my_questionnaires, name="my_questionnaires"),
+    path("vragenlijsten/<uuid:public_id>/", answering.answer, name="answer"),
+    # Questionnaires: the practice's.
+    path("beheer/vragenlijsten/", q.questionnaire_list, name="questionnaires"),
+    path("beheer/vragenlijsten/overnemen/<uuid:public_id>/", q.adopt, name="adopt_questionnaire"),
+    path("beheer/vragenlijsten/verzending/<uuid:public_id>/", q.mailing_view, name="mailing"),
+    path("beheer/vragenlijsten/<uuid:public_id>/", q.questionnaire_detail, name="questionnaire"),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/vraag/nieuw/",
+        q.edit_question,
+        name="add_question",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/vraag/<slug:item_id>/",
+        q.edit_question,
+        name="edit_question",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/vraag/<slug:item_id>/<slug:action>/",
+        q.question_action,
+        name="question_action",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/in-gebruik/",
+        q.publish,
+        name="publish_questionnaire",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/nieuwe-versie/",
+        q.new_version,
+        name="new_questionnaire_version",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/weggooien/",
+        q.discard,
+        name="discard_questionnaire",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/voorbeeld/",
+        q.preview,
+        name="preview_questionnaire",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/versturen/",
+        q.send_to_group,
+        name="send_questionnaire",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/uitkomsten/",
+        q.results,
+        name="questionnaire_results",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/antwoorden/",
+        q.responses,
+        name="questionnaire_responses",
+    ),
+    path(
+        "beheer/vragenlijsten/<uuid:public_id>/download/<slug:kind>/",
+        q.export,
+        name="export_questionnaire",
     ),
     # The practice's settings.
     path("beheer/triage/", manage.settings_view, name="settings"),

@@ -10,6 +10,7 @@ from spreekuur.agenda.services.booking import (
 )
 from spreekuur.agenda.services.desk import (
     CheckIn,
+    attach_preparation,
     call_in,
     check_in_by_birth_date,
     check_in_by_code,
@@ -40,6 +41,7 @@ __all__ = [
     "SlotTaken",
     "add_absence",
     "add_schedule_block",
+    "attach_preparation",
     "book_appointment",
     "call_in",
     "can_change_online",

@@ -34,7 +34,14 @@ from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import patient_profile
 from spreekuur.triage.models import TriageUse
 from spreekuur.triage.selectors import red_flags_for
-from spreekuur.triage.services import check_triage, refuse_after_call_advice, take_for
+from spreekuur.triage.services import (
+    check_triage,
+    move_preparation,
+    prepare_for_appointment,
+    refuse_after_call_advice,
+    take_for,
+    withdraw_preparation,
+)
 
 MAX_REASON_LENGTH = 300
 
@@ -308,7 +315,29 @@ def book_appointment(
         patient=patient,
         object_ids=[appointment.public_id],
     )
+    _prepare(appointment, moving=_moving, by=by, now=now)
     return appointment
+
+
+def _prepare(
+    appointment: Appointment, *, moving: Appointment | None, by: User, now: datetime
+) -> None:
+    """The consult-preparation questionnaire: a move takes it along (open until the new
+    start); a new booking of a kind with one sends it."""
+    invitation = moving.preparation if moving is not None else None
+    if invitation is not None:
+        move_preparation(invitation=invitation, starts_at=appointment.starts_at)
+    elif moving is None and appointment.appointment_type.preparation_code:
+        invitation = prepare_for_appointment(
+            patient=appointment.patient,
+            code=appointment.appointment_type.preparation_code,
+            starts_at=appointment.starts_at,
+            by=by,
+            now=now,
+        )
+    if invitation is not None:
+        appointment.preparation = invitation
+        Appointment.objects.filter(pk=appointment.pk).update(preparation=invitation)
 
 
 def can_change_online(appointment: Appointment, *, rules: BookingRules, now: datetime) -> bool:
@@ -388,6 +417,8 @@ def cancel_appointment(
     appointment = _locked_appointment(appointment)
     _check_may_change(appointment, by=by, now=now)
     _mark_cancelled(appointment, by=by, now=now)
+    if appointment.preparation_id is not None and appointment.preparation is not None:
+        withdraw_preparation(invitation=appointment.preparation, now=now)
     if notify:
         notifications.send_cancelled(appointment)  # in the same transaction, as a booking's
     log_appointment_change(appointment, by, "geannuleerd")  # last: it locks the chain

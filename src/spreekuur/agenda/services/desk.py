@@ -23,6 +23,9 @@ from spreekuur.agenda.models import (
 from spreekuur.agenda.services.booking import log_appointment_change
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.roles import Channel
+from spreekuur.triage.models import InvitationReason, QuestionnairePurpose
+from spreekuur.triage.selectors.questionnaires import published_by_code
+from spreekuur.triage.services import invite_patient
 
 # A patient can check in at the kiosk from this long before the start until the end.
 CHECKIN_EARLY = ARRIVAL_EARLY
@@ -222,3 +225,28 @@ def check_in_by_code(*, kiosk: KioskDevice, code: str, now: datetime | None = No
         return CheckIn([])
     matches = _kiosk_candidates(kiosk, now, checkin_code=cleaned)
     return _check_in_all(matches, kiosk, now)
+
+
+@transaction.atomic
+def attach_preparation(*, appointment: Appointment, code: str, by: User) -> Appointment:
+    """Staff put a consult-preparation questionnaire ready for a booked appointment that
+    has none yet: the patient can fill it in until the appointment starts."""
+    appointment = _staff_locked(appointment, by)
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise BusinessRuleError(_("Alleen bij een geplande afspraak."))
+    if appointment.preparation_id is not None:
+        raise BusinessRuleError(_("Bij deze afspraak staat al een vragenlijst klaar."))
+    questionnaire = published_by_code(
+        appointment.patient.practice, code, purpose=QuestionnairePurpose.PREPARATION
+    )
+    if questionnaire is None:
+        raise BusinessRuleError(_("Kies een voorbereidende vragenlijst die in gebruik is."))
+    appointment.preparation = invite_patient(
+        questionnaire=questionnaire,
+        patient=appointment.patient,
+        by=by,
+        reason=InvitationReason.APPOINTMENT,
+        answer_before=appointment.starts_at,
+    )
+    appointment.save(update_fields=["preparation"])
+    return appointment

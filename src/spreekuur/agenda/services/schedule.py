@@ -37,6 +37,8 @@ from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import Practice
 from spreekuur.core.opening_hours import hours_on
 from spreekuur.core.selectors import schedule_for
+from spreekuur.triage.models import QuestionnairePurpose
+from spreekuur.triage.selectors.questionnaires import published_by_code
 
 SLOT_GENERATION_DAYS = 56  # the desk books further ahead than patients may
 
@@ -325,6 +327,7 @@ TYPE_FIELDS = (
     "online_bookable",
     "active",
     "sort_order",
+    "preparation_code",
 )
 
 
@@ -345,6 +348,9 @@ def save_appointment_type(
     roles = values.get("offered_by")
     if roles is not None and (not roles or set(roles) - set(PRACTITIONER_ROLES)):
         raise BusinessRuleError(_("Kies wie deze soort afspraak aanbiedt."))
+    code = values.get("preparation_code")
+    if code and published_by_code(practice, code, purpose=QuestionnairePurpose.PREPARATION) is None:
+        raise BusinessRuleError(_("Kies een voorbereidende vragenlijst die in gebruik is."))
     target = appointment_type or AppointmentType(practice=practice)
     for name, value in values.items():
         setattr(target, name, value)

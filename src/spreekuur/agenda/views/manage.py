@@ -55,7 +55,11 @@ def _settings_forms(request: HttpRequest, practice: Practice) -> dict[str, forms
     built: dict[str, forms.BaseForm] = {}
     for name, (form_class, _save, _done) in SETTINGS_FORMS.items():
         data = request.POST if sent == name else None
-        extra: dict[str, Any] = {"instance": rules} if form_class is BookingRulesForm else {}
+        extra: dict[str, Any] = (
+            {"instance": rules}
+            if form_class is BookingRulesForm
+            else {"preparations": selectors.preparation_choices(practice)}
+        )
         built[name] = form_class(data, **extra)
     return built
 
@@ -87,7 +91,11 @@ def edit_type(request: HttpRequest, public_id: str) -> HttpResponse:
     user, practice = _manager(request)
     appointment_type = get_object_or_404(AppointmentType, practice=practice, public_id=public_id)
     initial = {name: getattr(appointment_type, name) for name in AppointmentTypeForm.base_fields}
-    form = AppointmentTypeForm(request.POST or None, initial=initial)
+    form = AppointmentTypeForm(
+        request.POST or None,
+        initial=initial,
+        preparations=selectors.preparation_choices(practice),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.save_appointment_type(

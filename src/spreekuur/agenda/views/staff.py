@@ -31,6 +31,11 @@ from spreekuur.core.redirects import local_path
 from spreekuur.patients import selectors as patient_selectors
 from spreekuur.patients import services as patient_services
 from spreekuur.patients.forms import PatientSearchForm
+from spreekuur.triage.capabilities import can_read_named_answers, can_send_questionnaire
+from spreekuur.triage.forms import PreparationForm
+from spreekuur.triage.questionnaires import answered_items
+from spreekuur.triage.selectors.questionnaires import document_of, named_response_of
+from spreekuur.triage.services import record_answers_read
 
 SEARCH_LIMIT = 20
 WHOLE_PRACTICE = "iedereen"
@@ -167,6 +172,7 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "agenda/appointment_detail.html",
         {
+            **_preparation_context(appointment, user, now),
             "appointment": appointment,
             "asked": appointment.triage_answers.get("asked", []),
             "practitioner_label": selectors.practitioner_label(appointment.practitioner),
@@ -179,6 +185,49 @@ def appointment_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "video_offered": offers_video(appointment),
         },
     )
+
+
+def _preparation_context(appointment: Any, user: User, now: Any) -> dict[str, Any]:
+    """The consult-preparation questionnaire: its answers for the care roles (in the
+    patient's access log), or a form to put one ready."""
+    invitation = appointment.preparation
+    if invitation is not None:
+        response = named_response_of(invitation)
+        rows = None
+        if response is not None and can_read_named_answers(user):
+            record_answers_read(responses=[response], by=user)
+            rows = answered_items(document_of(invitation.questionnaire), response.answers)
+        return {"preparation": invitation, "preparation_rows": rows}
+    choices = selectors.preparation_choices(appointment.practice)
+    if (
+        choices
+        and appointment.is_booked
+        and appointment.starts_at > now
+        and can_send_questionnaire(user)
+    ):
+        return {"preparation_form": PreparationForm(choices=choices)}
+    return {}
+
+
+@require_POST
+def attach_preparation(request: HttpRequest, public_id: str) -> HttpResponse:
+    user, practice = _staff(request)
+    appointment = selectors.get_practice_appointment(user, public_id)
+    form = PreparationForm(request.POST, choices=selectors.preparation_choices(practice))
+    if form.is_valid():
+        try:
+            services.attach_preparation(
+                appointment=appointment, code=form.cleaned_data["questionnaire"], by=user
+            )
+        except BusinessRuleError as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request, _("De vragenlijst staat klaar in het portaal van de patiënt.")
+            )
+    else:
+        messages.error(request, _("Kies een vragenlijst."))
+    return redirect("agenda:appointment", appointment.public_id)
 
 
 @require_http_methods(["GET"])

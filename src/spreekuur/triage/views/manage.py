@@ -28,6 +28,7 @@ from spreekuur.triage.forms import (
     flow_texts_form,
 )
 from spreekuur.triage.models import ComplaintFlow, FaqAnswer
+from spreekuur.triage.selectors import questionnaires as questionnaire_selectors
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,7 +153,15 @@ def figures(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "triage/figures.html",
-        {"figures": shown, "form": form, "urgencies": selectors.URGENCIES},
+        {
+            "figures": shown,
+            "form": form,
+            "urgencies": selectors.URGENCIES,
+            # Sent in the period, answered since (withdrawn ones not counted).
+            "response_rates": questionnaire_selectors.response_rates(
+                practice, start=start, end=end
+            ),
+        },
     )
 
 
