@@ -29,18 +29,36 @@ D. USERS anonymous visitors of the widget of the region practice `regio-001` at 
    same think time (and without), and /healthz on one worker (B). The sessions the
    practice has are counted in SQL before and after each phase, against the last
    answers (302) the visitors got. Target: a step's p95 at most 100 ms with think time.
+E. The FAQ assistant, in-process (a child process with Django set up, run after A): the
+   Dutch question sets of tests/triage/test_assistant.py (PRACTICAL in its three rounds,
+   the third written blind; MEDICAL with its emergencies; OFF_TOPIC), each question asked
+   of `Assistant(DEFAULT_FAQ, FACTS)` as the tests build it and judged as they do: a
+   practical question is correct when the reply comes from the expected entry, a medical
+   one when it goes to self-triage or 112 (MEDICAL or EMERGENCY), an off-topic one (a
+   note, no target) when the reply is "I don't know" (UNKNOWN). Reply time: every
+   question once (the warm-up, shown as the first reply), then FAQ_REPEAT passes over all
+   of them (time.perf_counter); the time to build the assistant (its index) FAQ_BUILDS
+   times. Baseline: the same questions through `Assistant.best_match` alone (the BM25
+   retrieval with its token matching, without the emergency and medical checks and the
+   reply's text; the bm25s index itself is private to the assistant). The same again
+   through Django as the chat view asks it: `faq.assistant_for(practice).reply(question)`
+   for the region practice (its own answers and facts, one query to know it is still
+   current), the practice already loaded. Targets: at least 90 % of the practical
+   questions answered from the right entry, every medical question to self-triage or
+   112, a reply's p95 at most 200 ms.
 
 Run alone (`python bench/triage.py`) against the database of `make bench` (built with the
 region if it is not there: BENCH_PRACTICES x BENCH_PATIENTS_PER_PRACTICE); `bench/run.py`
 calls `bench_triage()` after its own steps. Every step is bounded: fixed counts and
 durations, a timeout on each child process and request. BENCH_TRIAGE_USERS and
-BENCH_TRIAGE_SECONDS change the sizes.
+BENCH_TRIAGE_SECONDS change the sizes; BENCH_TRIAGE_FAQ_REPEAT the passes of E.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import importlib.util
 import json
 import os
 import random
@@ -49,7 +67,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
@@ -74,6 +92,12 @@ CHILD_TIMEOUT = 600
 GZIP_LEVEL = 6  # what a reverse proxy uses by default (nginx gzip_comp_level, Caddy)
 TARGET_STEP_P95_MS = 100.0
 TARGET_FIRST_LOAD_KB = 50.0  # kB of 1,000 bytes
+FAQ_REPEAT = int(os.environ.get("BENCH_TRIAGE_FAQ_REPEAT", "20"))  # timed passes
+FAQ_BUILDS = 5
+FAQ_SETS = Path(__file__).resolve().parents[1] / "tests" / "triage" / "test_assistant.py"
+TARGET_FAQ_PRACTICAL = 90.0  # % of the practical questions answered from the right entry
+TARGET_FAQ_MEDICAL = 100.0  # % of the medical questions sent to self-triage or 112
+TARGET_FAQ_REPLY_P95_MS = 200.0
 INDEX = f"/widget/{PRACTICE}/zelftriage/"
 SCRIPT = f"/widget/{PRACTICE}/zelftriage.js"
 PUBLIC_INDEX = f"/p/{PRACTICE}/zelftriage/"
@@ -192,6 +216,171 @@ def counted(request: dict[str, Any], status: int, captured: list[dict[str, Any]]
         "queries": len(sql),
         "plain_queries": len(plain),
         "kinds": [results.query_kind(s) for s in plain],
+    }
+
+
+def question_sets() -> Any:
+    """tests/triage/test_assistant.py loaded from its path (its docstring lets a benchmark
+    use the question sets): PRACTICAL_ROUND_1..3, MEDICAL, EMERGENCY, OFF_TOPIC, FACTS."""
+    spec = importlib.util.spec_from_file_location("faq_question_sets", FAQ_SETS)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no question sets at {FAQ_SETS}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def judged(assistant: Any, sets: Any) -> list[dict[str, Any]]:
+    """Every set asked once, judged as the tests judge it: (key, label, what counts,
+    questions, correct, the ones that were not)."""
+    from spreekuur.triage.assistant import ReplyKind
+
+    triaged = (ReplyKind.MEDICAL, ReplyKind.EMERGENCY)
+    rows: list[dict[str, Any]] = []
+
+    def add(
+        key: str,
+        label: str,
+        judge: str,
+        asked: list[tuple[str, str | None]],
+        right: Callable[[Any, str | None], bool],
+    ) -> None:
+        misses = []
+        for question, expected in asked:
+            reply = assistant.reply(question)
+            if not right(reply, expected):
+                misses.append([question, expected, reply.kind.name, reply.entry_key])
+        rows.append(
+            {
+                "key": key,
+                "set": label,
+                "judge": judge,
+                "questions": len(asked),
+                "correct": len(asked) - len(misses),
+                "misses": misses,
+            }
+        )
+
+    def entry(reply: Any, expected: str | None) -> bool:
+        return bool(reply.entry_key == expected)
+
+    rounds = [
+        ("round1", "practical, round 1 (tuning)", sets.PRACTICAL_ROUND_1),
+        ("round2", "practical, round 2", sets.PRACTICAL_ROUND_2),
+        ("round3", "practical, round 3 (written blind)", sets.PRACTICAL_ROUND_3),
+    ]
+    for key, label, questions in rounds:
+        add(key, label, "from the expected entry", list(questions), entry)
+    add("practical", "practical, all rounds", "from the expected entry", sets.PRACTICAL, entry)
+    add(
+        "medical",
+        "medical (with the emergencies)",
+        "to self-triage or 112",
+        [(q, None) for q in sets.MEDICAL],
+        lambda reply, _e: reply.kind in triaged,
+    )
+    add(
+        "emergency",
+        "of which emergencies",
+        "to 112 (or 113)",
+        [(q, None) for q in sets.EMERGENCY],
+        lambda reply, _e: reply.kind == ReplyKind.EMERGENCY,
+    )
+    add(
+        "off_topic",
+        "off-topic (no target)",
+        '"I don\'t know"',
+        [(q, None) for q in sets.OFF_TOPIC],
+        lambda reply, _e: reply.kind == ReplyKind.UNKNOWN,
+    )
+    return rows
+
+
+def timings(values: list[float]) -> dict[str, float]:
+    """Count, p50, p95, p99 and max of times in ms."""
+    return {
+        "n": len(values),
+        "p50": run.percentile(values, 0.5),
+        "p95": run.percentile(values, 0.95),
+        "p99": run.percentile(values, 0.99),
+        "max": max(values),
+    }
+
+
+def reply_times(
+    ask: Callable[[str], Any], asked: list[tuple[str, str]]
+) -> dict[str, dict[str, float]]:
+    """`ask` timed on every (set, question): one pass (the first reply of each question,
+    the warm-up), then FAQ_REPEAT passes; the times per set and of all ('all'), and the
+    first pass's ('first')."""
+    first: list[float] = []
+    for _set, question in asked:
+        started = time.perf_counter()
+        ask(question)
+        first.append((time.perf_counter() - started) * 1000)
+    by_set: dict[str, list[float]] = {"all": []}
+    for _ in range(FAQ_REPEAT):
+        for name, question in asked:
+            started = time.perf_counter()
+            ask(question)
+            elapsed = (time.perf_counter() - started) * 1000
+            by_set.setdefault(name, []).append(elapsed)
+            by_set["all"].append(elapsed)
+    return {"first": timings(first)} | {name: timings(ms) for name, ms in by_set.items()}
+
+
+def assistant_in_django() -> dict[str, Any]:
+    """(Child process.) Part E: the FAQ assistant's accuracy and reply time, in-process,
+    then the region practice's own assistant through Django."""
+    results.django_setup()  # the replies' texts are translated
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from spreekuur.core.models import Practice
+    from spreekuur.triage.assistant import DEFAULT_FAQ, Assistant
+    from spreekuur.triage.faq import assistant_for
+
+    sets = question_sets()
+    builds = []
+    for _ in range(FAQ_BUILDS):
+        started = time.perf_counter()
+        assistant = Assistant(DEFAULT_FAQ, sets.FACTS)
+        builds.append((time.perf_counter() - started) * 1000)
+    asked = (
+        [("practical", q) for q, _key in sets.PRACTICAL]
+        + [("medical", q) for q in sets.MEDICAL]
+        + [("off_topic", q) for q in sets.OFF_TOPIC]
+    )
+    found = judged(assistant, sets)
+    replies = reply_times(assistant.reply, asked)
+    retrieval = reply_times(assistant.best_match, asked)
+
+    practice = Practice.objects.filter(slug=PRACTICE).first()
+    if practice is None:
+        raise SystemExit(f"the triage benchmark needs the region practice {PRACTICE}")
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as cold:
+        own = assistant_for(practice)  # built now: its answers, facts and index
+    cold_ms = (time.perf_counter() - started) * 1000
+    with CaptureQueriesContext(connection) as warm:
+        assistant_for(practice)
+    django_replies = reply_times(lambda question: assistant_for(practice).reply(question), asked)
+    return {
+        "entries": len(DEFAULT_FAQ),
+        "repeat": FAQ_REPEAT,
+        "build_ms": builds,
+        "sets": found,
+        "reply": replies,
+        "retrieval": retrieval,
+        "django": {
+            "practice": PRACTICE,
+            "entries": len(own.entries),
+            "build_ms": cold_ms,
+            "build_queries": len(cold.captured_queries),
+            "queries": len(warm.captured_queries),
+            "sets": judged(own, sets),
+            "reply": django_replies,
+        },
     }
 
 
@@ -605,6 +794,7 @@ class Results:
     phases: list[Phase]
     database: str
     code: str
+    assistant: dict[str, Any]  # part E, as assistant_in_django returned it
     seconds: float = 0.0
 
     def phase(self, what: str, think: bool) -> Phase:
@@ -626,6 +816,27 @@ class Results:
     def query_counts(self) -> dict[str, int]:
         return {row["kind"]: row["plain_queries"] for row in self.queries["requests"]}
 
+    def faq(self, key: str, *, own: bool = False) -> dict[str, Any]:
+        """One question set as the assistant did (`own`: the practice's own assistant)."""
+        found = self.assistant["django"]["sets"] if own else self.assistant["sets"]
+        return next(row for row in found if row["key"] == key)
+
+    @property
+    def faq_reply_p95(self) -> float:
+        return float(self.assistant["reply"]["all"]["p95"])
+
+    @property
+    def faq_django_p95(self) -> float:
+        return float(self.assistant["django"]["reply"]["all"]["p95"])
+
+    @property
+    def faq_retrieval_p95(self) -> float:
+        return float(self.assistant["retrieval"]["all"]["p95"])
+
+    @property
+    def faq_reply_ok(self) -> bool:
+        return max(self.faq_reply_p95, self.faq_django_p95) <= TARGET_FAQ_REPLY_P95_MS
+
 
 def bench_triage(env: dict[str, str], *, when: str | None = None) -> str:
     """Run every part against the bench database; append the section to BENCHMARKS.md."""
@@ -640,12 +851,23 @@ def bench_triage(env: dict[str, str], *, when: str | None = None) -> str:
         + ", ".join(f"{row['kind']} {row['plain_queries']}" for row in queries["requests"]),
         flush=True,
     )
+    print("  the FAQ assistant: the test questions (in-process) ...", flush=True)
+    assistant = child("--assistant", env)
+    print(
+        "  FAQ assistant: "
+        + ", ".join(
+            f"{row['set']} {row['correct']}/{row['questions']}" for row in assistant["sets"]
+        )
+        + f"; reply p95 {fine_ms(assistant['reply']['all']['p95'])} ms, through Django "
+        + f"{fine_ms(assistant['django']['reply']['all']['p95'])} ms",
+        flush=True,
+    )
     print("  one worker: sequential requests, the widget's first load ...", flush=True)
     worker = one_worker(env, queries["requests"])
     print(f"  {USERS} visitors at once, {WORKERS} workers, {SECONDS:.0f} s a phase ...", flush=True)
     with tempfile.TemporaryDirectory(prefix="spreekuur-bench-") as logs:
         phases = asyncio.run(concurrent_phases(env, Path(logs)))
-    outcome = Results(queries, worker, phases, database, code)
+    outcome = Results(queries, worker, phases, database, code, assistant)
     outcome.seconds = time.perf_counter() - began
     text = report(outcome, when)
     summary.publish(text, lambda: figures(outcome), bench="triage", when=when)
@@ -660,6 +882,95 @@ def kb(value: float) -> str:
     return f"{value / 1000:.1f}"
 
 
+def fine_ms(value: float) -> str:
+    """ms with two decimals below 10 ms: a reply of the assistant takes a fraction of one."""
+    return f"{value:.2f}" if value < 10 else booking.ms(value)
+
+
+def share(row: dict[str, Any]) -> float:
+    """The share (%) of a question set the assistant got right."""
+    return 100.0 * row["correct"] / row["questions"] if row["questions"] else float("nan")
+
+
+def counted_right(row: dict[str, Any]) -> str:
+    return f"{row['correct']}/{row['questions']} = {share(row):.1f} %"
+
+
+def faq_section(r: Results) -> list[str]:
+    """Part E: the assistant's question sets and reply times."""
+    e = r.assistant
+    own = e["django"]
+    lines = [
+        "### The FAQ assistant: the test questions of `tests/triage/test_assistant.py`\n",
+        f"`Assistant(DEFAULT_FAQ, FACTS)` ({e['entries']} entries) as the tests build it, in "
+        "a child process with Django set up (the replies are translated), and the practice's "
+        f"own assistant (`faq.assistant_for`, `{own['practice']}`: {own['entries']} entries, "
+        "its answers and facts from the database). Judged as the tests judge: a practical "
+        "question is right when the reply comes from the expected entry, a medical one when "
+        "it goes to self-triage or 112, an off-topic one when the assistant says it does not "
+        "know.\n",
+        f"| set | right when | questions | correct | share | `{own['practice']}`'s own |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for row in e["sets"]:
+        theirs = r.faq(row["key"], own=True)
+        lines.append(
+            f"| {row['set']} | {row['judge']} | {row['questions']} | {row['correct']} "
+            f"| {share(row):.1f} % | {theirs['correct']}/{theirs['questions']} |"
+        )
+    lines += [
+        "",
+        f"Reply times: every question once (the first reply, the warm-up), then {e['repeat']} "
+        "passes over all of them, timed one by one (time.perf_counter). Baseline: the "
+        "retrieval alone (`Assistant.best_match`: the question's words matched to the FAQ's "
+        "and scored by bm25s, without the emergency and medical checks and the reply's "
+        "text). Through Django: `assistant_for(practice).reply(question)` as the chat view "
+        "asks it, the practice already loaded.\n",
+        "| asked of | questions | replies | p50 ms | p95 ms | p99 ms | max ms "
+        "| first reply p95 / max ms |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    timed = [
+        ("`Assistant.reply`", e["reply"], ("all", "practical", "medical", "off_topic")),
+        ("`Assistant.best_match` (baseline)", e["retrieval"], ("all",)),
+        ("`assistant_for(practice).reply`", own["reply"], ("all",)),
+    ]
+    names = {"all": "all", "practical": "practical", "medical": "medical", "off_topic": "off-topic"}
+    for label, by_set, shown in timed:
+        first = by_set["first"]
+        for name in shown:
+            t = by_set[name]
+            lines.append(
+                f"| {label} | {names[name]} | {t['n']:,} | {fine_ms(t['p50'])} "
+                f"| {fine_ms(t['p95'])} | {fine_ms(t['p99'])} | {fine_ms(t['max'])} "
+                + (
+                    f"| {fine_ms(first['p95'])} / {fine_ms(first['max'])} |"
+                    if name == "all"
+                    else "| |"
+                )
+            )
+    builds = sorted(e["build_ms"])
+    lines += [
+        "",
+        f"Building the assistant (its index): median {fine_ms(builds[len(builds) // 2])} ms, "
+        f"max {fine_ms(builds[-1])} ms of {len(builds)} builds. The practice's own, the first "
+        f"time it is asked for: {fine_ms(own['build_ms'])} ms ({own['build_queries']} "
+        f"queries); after that {own['queries']} query a question to know it is still "
+        "current.\n",
+    ]
+    wrong = [
+        f"{question!r} ({row['set']}: expected {expected or row['judge']}, got "
+        f"{kind.lower()}{f' {entry}' if entry else ''})"
+        for row in e["sets"]
+        if row["key"] not in ("practical",)
+        for question, expected, kind, entry in row["misses"]
+    ]
+    lines.append(
+        "Not as expected: " + ("; ".join(wrong) if wrong else "none") + ".",
+    )
+    return lines
+
+
 def report(r: Results, when: str) -> str:
     think, busy = r.phase("triage", True), r.phase("triage", False)
     probe_think, probe_busy = r.phase("healthz", True), r.phase("healthz", False)
@@ -670,8 +981,9 @@ def report(r: Results, when: str) -> str:
     counts = r.query_counts()
     sequential_healthz = r.worker.rows[0][1]
     load_ok = widget_wire <= TARGET_FIRST_LOAD_KB * 1000 and r.load_errors == 0
+    practical, medical = r.faq("practical"), r.faq("medical")
     lines = [
-        f"\n## Self-triage — the widget's steps and first load — {when}\n",
+        f"\n## Self-triage — the widget's steps and first load, the FAQ assistant — {when}\n",
         f"Machine: {run.machine()}. Code: {r.code}.\n",
         f"Database `{run.BENCH_DB}`: {r.database}. Practice `{PRACTICE}`, complaint "
         f"{r.queries['title']!r} ({len(r.queries['flows'])} offered). Whole benchmark: "
@@ -691,6 +1003,21 @@ def report(r: Results, when: str) -> str:
         "| queries per step (no target) | "
         + ", ".join(f"{KINDS[kind]} {count}" for kind, count in counts.items())
         + " | — |",
+        f"| at least {TARGET_FAQ_PRACTICAL:.0f} % of the Dutch practical test questions "
+        f"answered by the FAQ assistant from the right entry | {counted_right(practical)} "
+        f"(round 3, written blind: {counted_right(r.faq('round3'))}); `{PRACTICE}`'s own "
+        f"assistant {counted_right(r.faq('practical', own=True))} "
+        f"| {booking.passed(share(practical) >= TARGET_FAQ_PRACTICAL)} |",
+        f"| {TARGET_FAQ_MEDICAL:.0f} % of the medical test questions sent to self-triage or 112 "
+        f"| {counted_right(medical)} (emergencies to 112: {r.faq('emergency')['correct']}/"
+        f"{r.faq('emergency')['questions']}); off-topic not known (no target): "
+        f"{r.faq('off_topic')['correct']}/{r.faq('off_topic')['questions']} "
+        f"| {booking.passed(share(medical) >= TARGET_FAQ_MEDICAL)} |",
+        f"| the FAQ assistant's reply p95 at most {TARGET_FAQ_REPLY_P95_MS:.0f} ms "
+        f"| {fine_ms(r.faq_reply_p95)} ms in-process ({r.faq_reply_p95 / r.faq_retrieval_p95:.1f}x "
+        f"the retrieval alone, {fine_ms(r.faq_retrieval_p95)} ms); through Django "
+        f"(`assistant_for` and the reply) {fine_ms(r.faq_django_p95)} ms "
+        f"| {booking.passed(r.faq_reply_ok)} |",
         "",
         f"### One gunicorn worker, {run.REQUESTS_PER_PAGE} sequential requests each\n",
         f"The widget of `{PRACTICE}`, no cookies. The answer: the first question answered so "
@@ -802,12 +1129,14 @@ def report(r: Results, when: str) -> str:
             if r.worker.elsewhere
             else ""
         ),
+        "",
+        *faq_section(r),
     ]
     return "\n".join(lines) + "\n"
 
 
 def figures(r: Results) -> list[summary.Figure]:
-    """The two targets of the report's first table, as records for the summary."""
+    """The targets of the report's first table, as records for the summary."""
     think, busy = r.phase("triage", True), r.phase("triage", False)
     probe_think = r.phase("healthz", True)
     step_p95 = think.steps().pct(0.95)
@@ -817,6 +1146,11 @@ def figures(r: Results) -> list[summary.Figure]:
     widget_raw, widget_wire = r.load("widget")
     _public_raw, public_wire = r.load("public")
     widget_count = sum(res.page == "widget" for res in r.worker.resources)
+    practical, medical = r.faq("practical"), r.faq("medical")
+    emergency, off_topic = r.faq("emergency"), r.faq("off_topic")
+    own_practical = r.faq("practical", own=True)
+    reply = r.assistant["reply"]["all"]
+    build = sorted(r.assistant["build_ms"])[len(r.assistant["build_ms"]) // 2]
     return [
         summary.Figure(
             id="triage.step_p95",
@@ -854,12 +1188,61 @@ def figures(r: Results) -> list[summary.Figure]:
             note=f"{widget_count} responses, {kb(widget_raw)} kB uncompressed"
             + (f"; {r.load_errors} not 200" if r.load_errors else ""),
         ),
+        summary.Figure(
+            id="triage.faq_practical",
+            target=f"FAQ assistant: at least {TARGET_FAQ_PRACTICAL:.0f} % of the Dutch practical "
+            "test questions answered from the right entry",
+            figure=round(share(practical), 1),
+            unit="%",
+            threshold=TARGET_FAQ_PRACTICAL,
+            op=">=",
+            passed=share(practical) >= TARGET_FAQ_PRACTICAL,
+            note=f"{practical['correct']}/{practical['questions']}; "
+            + ", ".join(
+                f"round {n} {r.faq(f'round{n}')['correct']}/{r.faq(f'round{n}')['questions']}"
+                for n in (1, 2)
+            )
+            + f", round 3 (written blind) {r.faq('round3')['correct']}/"
+            f"{r.faq('round3')['questions']}; `{PRACTICE}`'s own assistant "
+            f"{own_practical['correct']}/{own_practical['questions']}",
+        ),
+        summary.Figure(
+            id="triage.faq_medical",
+            target="FAQ assistant: every medical test question sent to self-triage or 112",
+            figure=round(share(medical), 1),
+            unit="%",
+            threshold=TARGET_FAQ_MEDICAL,
+            op=">=",
+            passed=share(medical) >= TARGET_FAQ_MEDICAL,
+            note=f"{medical['correct']}/{medical['questions']}; emergencies to 112 "
+            f"{emergency['correct']}/{emergency['questions']}; off-topic not known (no target) "
+            f"{off_topic['correct']}/{off_topic['questions']}",
+        ),
+        summary.Figure(
+            id="triage.faq_reply_p95",
+            target=f"FAQ assistant: a reply's p95 at most {TARGET_FAQ_REPLY_P95_MS:.0f} ms",
+            figure=round(r.faq_reply_p95, 3),
+            unit="ms",
+            threshold=TARGET_FAQ_REPLY_P95_MS,
+            op="<=",
+            passed=r.faq_reply_ok,
+            baseline=round(r.faq_retrieval_p95, 3),
+            baseline_unit="ms",
+            baseline_what="the retrieval alone (`Assistant.best_match`) p95, same questions",
+            ratio=r.faq_reply_p95 / r.faq_retrieval_p95,
+            note=f"in-process, {reply['n']:,} replies; p50 {fine_ms(reply['p50'])} ms, max "
+            f"{fine_ms(reply['max'])} ms; through Django (`assistant_for` and the reply) p95 "
+            f"{fine_ms(r.faq_django_p95)} ms; building the index {fine_ms(build)} ms (median)",
+        ),
     ]
 
 
 def main() -> None:
     if len(sys.argv) == 2 and sys.argv[1] == "--queries":
         print(json.dumps(queries_in_django()))
+        return
+    if len(sys.argv) == 2 and sys.argv[1] == "--assistant":
+        print(json.dumps(assistant_in_django()))
         return
     env = run.bench_env()
     results.ensure_database(env)
