@@ -113,6 +113,8 @@ def bench_env() -> dict[str, str]:
         "DEBUG": "false",
         # The prescription and crash benchmarks deliver to a stand-in pharmacy on 127.0.0.1.
         "PHARMACY_ALLOW_LOOPBACK": "true",
+        # 50 simulated visitors share one address: every triage they finish is stored.
+        "TRIAGE_ANONYMOUS_PER_HOUR": "0",
     }
     # As in production (deploy/spreekuur.env.example): throttles and sessions in Redis.
     # BENCH_REDIS_URL= (empty) measures without it.

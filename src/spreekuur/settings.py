@@ -211,6 +211,9 @@ ACTIVATION_CODE_VALID_DAYS = env_int("ACTIVATION_CODE_VALID_DAYS", 30)
 # shares one, so LOGIN_IP_FREE_FAILURES failures are free; then each next try waits twice
 # as long (1 s, 2 s, ...), up to LOGIN_COOLOFF_MINUTES. Counted over that same window.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+# Anonymous self-triages (practice page, widget) stored per client network and practice
+# an hour; beyond it the advice is shown all the same and nothing is stored. 0: no limit.
+TRIAGE_ANONYMOUS_PER_HOUR = env_int("TRIAGE_ANONYMOUS_PER_HOUR", 60)
 LOGIN_IP_FREE_FAILURES = env_int("LOGIN_IP_FREE_FAILURES", 20)
 LOGIN_COOLOFF = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 # otp_webauthn.E030 wants a fixed origin list; PasskeyHelper falls back to the request's

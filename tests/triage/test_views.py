@@ -97,6 +97,27 @@ def test_a_patient_sees_only_their_own_outcome(cast: Cast) -> None:
     assert Client().get(public).status_code == 404
 
 
+def test_past_the_hourly_limit_a_network_gets_its_advice_and_nothing_is_stored(
+    cast: Cast, settings: object
+) -> None:
+    settings.TRIAGE_ANONYMOUS_PER_HOUR = 2  # type: ignore[attr-defined]
+    offered = sore_throat(cast.practice_a)
+    step = reverse("triage:widget_step", args=["praktijk-a", offered.row.public_id])
+    for _ in range(2):
+        assert walk_through(Client(), step, WALK_TO["U2"]).status_code == 302  # type: ignore[attr-defined]
+    third = walk_through(Client(), step, WALK_TO["U2"])
+    assert third.status_code == 200  # type: ignore[attr-defined]
+    text = third.content.decode()  # type: ignore[attr-defined]
+    assert "Dit is een advies, geen diagnose." in text and "Bel" in text
+    assert TriageSession.objects.count() == 2
+    # Another network, and a patient in the portal, are not counted with it.
+    other = walk_through(Client(REMOTE_ADDR="198.51.100.7"), step, WALK_TO["U5"])
+    assert other.status_code == 302  # type: ignore[attr-defined]
+    portal = walk_through(verified_client(cast.patient_user_a), _portal_step(cast), WALK_TO["U5"])
+    assert portal.status_code == 302  # type: ignore[attr-defined]
+    assert TriageSession.objects.count() == 4
+
+
 def test_staff_have_no_self_triage_of_their_own(cast: Cast) -> None:
     assert verified_client(cast.gp_a).get(reverse("triage:self_index")).status_code == 403
 

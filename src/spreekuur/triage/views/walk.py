@@ -12,11 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import User
+from spreekuur.accounts.throttle import client_network
 from spreekuur.core.models import Practice
 from spreekuur.core.templatetags.emergency import PhoneNumber
 from spreekuur.patients.models import Patient
@@ -101,6 +107,8 @@ def step(request: HttpRequest, door: Door, flow_id: str) -> HttpResponse:
         else:
             walk = [*walk, int(chosen)]
             if offered.flow.walk(walk).outcome is not None:
+                if door.patient is None and not _may_store_anonymous(request, door.practice):
+                    return _unstored_outcome(request, door, offered, walk)
                 session = services.record_triage(
                     practice=door.practice,
                     offered=offered,
@@ -123,6 +131,49 @@ def step(request: HttpRequest, door: Door, flow_id: str) -> HttpResponse:
         action=door.step_url(str(offered.row.public_id)),
     )
     return render(request, "triage/step.html", context, status=422 if error else 200)
+
+
+def _may_store_anonymous(request: HttpRequest, practice: Practice) -> bool:
+    """Anonymous triages are stored up to TRIAGE_ANONYMOUS_PER_HOUR per client network
+    (IPv6: its /64) and practice an hour: a script that walks the widget in a loop fills
+    no table and skews no figures. The key holds a keyed hash, never the address."""
+    limit = settings.TRIAGE_ANONYMOUS_PER_HOUR
+    if limit <= 0:
+        return True
+    network = salted_hmac("spreekuur.triage.anonymous", client_network(request)).hexdigest()
+    key = f"triage-anonymous:{practice.pk}:{network[:32]}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # the key expired between add and incr: a new hour
+        return True
+
+
+def _unstored_outcome(
+    request: HttpRequest, door: Door, offered: OfferedFlow, walk: list[int]
+) -> HttpResponse:
+    """Over the limit: the same advice, shown at once and stored nowhere. Booking and
+    e-consult then start without a triage to take along (they ask the red flags)."""
+    reached = offered.flow.walk(walk)
+    if reached.outcome is None:  # the caller checked; never reached
+        return HttpResponseBadRequest()
+    unstored = TriageSession(
+        practice=door.practice,
+        flow=offered.row,
+        channel=door.channel,
+        walk=format_walk(walk),
+        urgency=reached.outcome.urgency.value,
+        outcome_id=reached.outcome.id,
+        red_flag=reached.red_flag,
+        created_at=timezone.now(),
+    )
+    return outcome(
+        request,
+        door,
+        unstored,
+        booking_url=reverse("agenda:book_start"),
+        econsult_url=reverse("econsult:ask"),
+    )
 
 
 @dataclass(frozen=True)
