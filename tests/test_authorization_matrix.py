@@ -325,8 +325,11 @@ POLICY: dict[str, dict] = {
     "triage:questionnaire_results": _expect(QUESTIONNAIRES, other_practice=404),
     "triage:mailing": _expect(QUESTIONNAIRES, other_practice=404),
     "triage:questionnaire_responses": _expect(CARE_A, other_practice=404),
-    # A named questionnaire's CSV: the answers, so not the manager (counts only).
-    "triage:export_questionnaire": {**_expect(CARE_A, other_practice=404), "manager_b": 404},
+    # A named questionnaire's CSV: every patient's answers at once, so the GPs and POH.
+    "triage:export_questionnaire": {
+        **_expect({"gp_a", "poh_a"}, other_practice=404),
+        "manager_b": 404,
+    },
     "triage:add_question": _expect(BUILDERS, other_practice=404),
     "triage:edit_question": _expect(BUILDERS, other_practice=404),
     "triage:send_questionnaire": _expect({"manager_a", "gp_a"}, other_practice=404),
@@ -564,6 +567,8 @@ def world(cast: Cast) -> World:
     invitation = triage_services.invite_patient(
         questionnaire=preparation, patient=cast.patient_a, by=cast.gp_a
     )
+    for _ in range(10):  # an anonymous survey goes to 10 patients at least
+        PatientFactory(practice=practice, user=UserFactory())
     mailing = triage_services.send_to_group(questionnaire=survey, group=Group(), by=cast.gp_a)
     published = {"public_id": preparation.public_id}
     return World(

@@ -4,12 +4,19 @@ the portal, and every page refused to whom it is not for."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from spreekuur.triage import services
-from spreekuur.triage.models import Questionnaire, QuestionnaireInvitation, QuestionnaireResponse
+from spreekuur.triage.models import (
+    Questionnaire,
+    QuestionnaireInvitation,
+    QuestionnaireMailing,
+    QuestionnaireResponse,
+)
 from spreekuur.triage.questionnaires import Group
 from tests.conftest import Cast, verified_client
 from tests.factories import PatientFactory, UserFactory
@@ -57,6 +64,8 @@ def test_the_builder_walk_as_the_manager(cast: Cast) -> None:
 
 
 def test_sending_to_a_group_counts_first_then_sends(cast: Cast) -> None:
+    for _ in range(9):
+        PatientFactory(practice=cast.practice_a, user=UserFactory())
     questionnaire = _adopted(cast, "patienttevredenheid")
     client = verified_client(cast.manager_a)
     url = reverse("triage:send_questionnaire", args=[questionnaire.public_id])
@@ -64,21 +73,17 @@ def test_sending_to_a_group_counts_first_then_sends(cast: Cast) -> None:
     too_late = client.post(url, form)
     assert "Deze groep telt" in too_late.text  # counted, nothing sent yet
     assert not QuestionnaireInvitation.objects.exists()
-    sent = client.post(url, {**form, "bevestigd": "1", "aantal": "1"})
+    sent = client.post(url, {**form, "bevestigd": "1", "aantal": "10"})
     assert sent.status_code == 200 and "sluitdatum" in sent.text  # too far ahead
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     closes = (timezone.localdate() + timedelta(days=14)).isoformat()
     changed = client.post(
         url, {**form, "min_age": "0", "closes_on": closes, "bevestigd": "1", "aantal": "0"}
     )
     assert changed.status_code == 200 and not QuestionnaireInvitation.objects.exists()
-    sent = client.post(url, {**form, "closes_on": closes, "bevestigd": "1", "aantal": "1"})
+    sent = client.post(url, {**form, "closes_on": closes, "bevestigd": "1", "aantal": "10"})
     assert sent.status_code == 302
     progress = client.get(sent.url, headers={"HX-Request": "true"})
-    assert "Bericht verstuurd aan 0 van 1 patiënten" in progress.text
+    assert "Bericht verstuurd aan 0 van 10 patiënten" in progress.text
 
 
 def test_the_patient_answers_in_the_portal_and_sees_it_back(cast: Cast) -> None:
@@ -152,13 +157,13 @@ def test_pages_are_refused_to_whom_they_are_not_for(cast: Cast) -> None:
     ).status_code == 403
 
 
-def test_anonymous_results_page_hides_until_five(cast: Cast) -> None:
+def test_anonymous_results_page_hides_until_the_mailing_closed_with_five(cast: Cast) -> None:
     questionnaire = _adopted(cast, "patienttevredenheid")
-    patients = [PatientFactory(practice=cast.practice_a, user=UserFactory()) for _ in range(4)]
+    patients = [PatientFactory(practice=cast.practice_a, user=UserFactory()) for _ in range(9)]
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.gp_a)
     client = verified_client(cast.manager_a)
     url = reverse("triage:questionnaire_results", args=[questionnaire.public_id])
-    for number, patient in enumerate([cast.patient_a, *patients], start=1):
+    for number, patient in enumerate([cast.patient_a, *patients[:4]], start=1):
         invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=patient)
         assert patient.user is not None
         answers = {
@@ -169,6 +174,9 @@ def test_anonymous_results_page_hides_until_five(cast: Cast) -> None:
             reverse("triage:answer", args=[invitation.public_id]), answers
         )
         page = client.get(url)
-        if number < 5:
-            assert "Nog geen uitkomsten" in page.text and "Opmerking" not in page.text
+        assert "Nog geen uitkomsten" in page.text and "Opmerking" not in page.text
+    QuestionnaireMailing.objects.filter(pk=mailing.pk).update(
+        closes_on=timezone.localdate() - timedelta(days=1)
+    )
+    page = client.get(url)
     assert "Opmerking 3" in page.text and "Nog geen uitkomsten" not in page.text

@@ -27,6 +27,7 @@ from spreekuur.triage.models import (
     InvitationReason,
     Questionnaire,
     QuestionnaireInvitation,
+    QuestionnaireMailing,
     QuestionnaireResponse,
     QuestionnaireStatus,
 )
@@ -387,6 +388,7 @@ def test_an_invalid_answer_stores_nothing(cast: Cast) -> None:
 
 
 def test_an_anonymous_answer_keeps_nothing_that_leads_back(cast: Cast) -> None:
+    _portal_patients(cast, 9)
     questionnaire = _adopted(cast, "patienttevredenheid")
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
     invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=cast.patient_a)
@@ -409,6 +411,11 @@ def test_an_anonymous_answer_keeps_nothing_that_leads_back(cast: Cast) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         QuestionnaireResponse.objects.filter(pk=response.pk).update(patient=cast.patient_a)
     assert selectors.named_response_of(invitation) is None
+
+
+def _portal_patients(cast: Cast, count: int) -> list[Any]:
+    """More adult portal users of practice A (an anonymous mailing needs 10 at least)."""
+    return [PatientFactory(practice=cast.practice_a, user=UserFactory()) for _ in range(count)]
 
 
 def _satisfied() -> dict[str, list[str]]:
@@ -437,6 +444,7 @@ def test_nobody_answers_for_someone_they_do_not_act_for(cast: Cast) -> None:
 
 
 def test_a_withdrawn_or_closed_questionnaire_takes_no_answers(cast: Cast) -> None:
+    _portal_patients(cast, 9)
     questionnaire = _adopted(cast, "patienttevredenheid")
     mailing = services.send_to_group(
         questionnaire=questionnaire,
@@ -471,21 +479,33 @@ def test_a_mailing_reaches_portal_users_of_the_age_and_notices_go_out_once(cast:
         user=UserFactory(),
         date_of_birth=timezone.localdate() - timedelta(days=365 * 10),
     )
+    others = _portal_patients(cast, 9)
     questionnaire = _adopted(cast, "patienttevredenheid")
-    assert selectors.group_size(cast.practice_a, Group(), today=timezone.localdate()) == 1
+    assert selectors.group_size(cast.practice_a, Group(), today=timezone.localdate()) == 10
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
     invited = set(
         QuestionnaireInvitation.objects.filter(mailing=mailing).values_list("patient", flat=True)
     )
     # Not the child (under 18), not the patient without a portal account, not practice B.
-    assert invited == {cast.patient_a.pk} and child.pk not in invited
-    assert mailing.invited == 1
-    assert services.send_due_questionnaire_notices() == 1
+    assert invited == {cast.patient_a.pk, *(p.pk for p in others)} and child.pk not in invited
+    assert mailing.invited == 10
+    # Each patient's access log says something was put in their portal.
+    logged = AuditEntry.objects.filter(object_kind="questionnaire", action="create")
+    assert set(logged.values_list("patient", flat=True)) == invited
+    assert services.send_due_questionnaire_notices(batch=4) == 4
+    progress = selectors.mailing_progress(mailing)
+    assert (progress["notified"], progress["waiting"]) == (4, 6)
+    assert services.send_due_questionnaire_notices() == 6
     assert services.send_due_questionnaire_notices() == 0
     notices = Notification.objects.filter(recipient=cast.patient_user_a.email)
     assert notices.count() == 1
     assert "vragenlijst" in notices.get().body and questionnaire.title not in notices.get().body
-    assert selectors.mailing_progress(mailing) == {"invited": 1, "notified": 1, "answered": 0}
+    assert selectors.mailing_progress(mailing) == {
+        "invited": 10, "notified": 10, "answered": 0, "waiting": 0,
+    }  # fmt: skip
+    # A second click on "Nu versturen" does not send it twice.
+    with pytest.raises(BusinessRuleError, match="net al"):
+        services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
 
 
 def test_a_group_mailing_needs_the_manager_or_a_gp_and_a_sensible_group(cast: Cast) -> None:
@@ -501,6 +521,10 @@ def test_a_group_mailing_needs_the_manager_or_a_gp_and_a_sensible_group(cast: Ca
         services.send_to_group(
             questionnaire=questionnaire, group=Group(min_age=100), by=cast.manager_a
         )  # nobody in it
+    with pytest.raises(BusinessRuleError, match="minstens 10"):  # anonymous, too few
+        services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
+    with pytest.raises(BusinessRuleError, match="alleen naar een groep"):
+        services.invite_patient(questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a)
     assert not QuestionnaireInvitation.objects.exists()
 
 
@@ -609,35 +633,69 @@ def test_the_csv_has_a_row_per_response_and_no_formulas(cast: Cast) -> None:
     assert len(rows) == 3
     assert rows[0][3] == "Waarvoor komt u naar het spreekuur?"
     assert rows[1][3].startswith("'=")  # a spreadsheet shows it as text
-    with pytest.raises(PermissionDenied):  # named answers are for the care roles
-        services.export_answers_csv(questionnaire=questionnaire, by=cast.manager_a)
+    for user in (cast.manager_a, cast.assistant_a):  # every patient at once: GPs and POH
+        with pytest.raises(PermissionDenied):
+            services.export_answers_csv(questionnaire=questionnaire, by=user)
     with pytest.raises(PermissionDenied):
         services.export_answers_fhir(questionnaire=questionnaire, by=cast.gp_b)
 
 
-def test_anonymous_results_export_only_counted_and_never_one_by_one(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "patienttevredenheid")
-    patients = [PatientFactory(practice=cast.practice_a, user=UserFactory()) for _ in range(3)]
-    mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.gp_a)
-    for patient in [cast.patient_a, *patients]:
+def _closed(mailing: Any) -> None:
+    QuestionnaireMailing.objects.filter(pk=mailing.pk).update(
+        closes_on=timezone.localdate() - timedelta(days=1)
+    )
+
+
+def _answer_all(mailing: Any, patients: list[Any]) -> None:
+    for patient in patients:
         invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=patient)
-        assert patient.user is not None
         services.submit_answers(invitation=invitation, submitted=_satisfied(), by=patient.user)
+
+
+def test_anonymous_results_show_only_closed_mailings_of_five_answers_or_more(cast: Cast) -> None:
+    patients = [cast.patient_a, *_portal_patients(cast, 9)]
+    questionnaire = _adopted(cast, "patienttevredenheid")
+    first = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.gp_a)
+    _answer_all(first, patients[:5])
+    # Open: nothing yet, whatever the count (a new answer could be told apart).
     results = services.results_for(questionnaire=questionnaire, by=cast.manager_a)
-    assert results.hidden and results.responses == 4
-    text = services.export_answers_csv(questionnaire=questionnaire, by=cast.manager_a)
+    assert results.hidden and results.responses == 5
+    _closed(first)
+    results = services.results_for(questionnaire=questionnaire, by=cast.manager_a)
+    assert not results.hidden and results.responses == 5
+    assert [c.count for c in results.items[0].cells] == [0, 0, 0, 5, 0]
+    # A second mailing with 4 answers, closed: it never counts, alone or with the first,
+    # so it cannot show through as the difference.
+    second = services.send_to_group(
+        questionnaire=questionnaire, group=Group(sample=10), by=cast.manager_a
+    )
+    _answer_all(second, patients[5:9])
+    _closed(second)
+    assert services.results_for(questionnaire=questionnaire, by=cast.gp_a).responses == 5
+    alone = services.results_for(questionnaire=questionnaire, mailing=second, by=cast.gp_a)
+    assert alone.hidden
+    text = services.export_answers_csv(questionnaire=questionnaire, mailing=second, by=cast.gp_a)
     assert "minder dan 5" in text and "Altijd" not in text
     with pytest.raises(BusinessRuleError):
         services.export_answers_fhir(questionnaire=questionnaire, by=cast.gp_a)
-    extra = PatientFactory(practice=cast.practice_a, user=UserFactory())
-    more = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.gp_a)
-    invitation = QuestionnaireInvitation.objects.get(mailing=more, patient=extra)
-    assert extra.user is not None
-    services.submit_answers(invitation=invitation, submitted=_satisfied(), by=extra.user)
-    results = services.results_for(questionnaire=questionnaire, by=cast.manager_a)
-    assert not results.hidden
-    telefoon = results.items[0]
-    assert [c.count for c in telefoon.cells] == [0, 0, 0, 5, 0]
+
+
+def test_named_results_are_counts_only_with_small_ones_hidden(cast: Cast) -> None:
+    questionnaire = _answered_by_many(cast, "consultvoorbereiding", 6)
+    for user in (cast.manager_a, cast.gp_a):
+        results = services.results_for(questionnaire=questionnaire, by=user)
+        assert not results.hidden
+        by_id = {r.item.id: r for r in results.items}
+        assert by_id["hulpvraag"].texts == []  # texts only on the page per patient
+        assert [c.count for c in by_id["duur"].cells] == [0, 6, 0, 0, 0]
+        assert by_id["verwachting"].answered == 6
+
+
+def test_a_mean_is_not_shown_beside_a_hidden_count() -> None:
+    answers = [{"c": 4}] * 20 + [{"c": 3}] * 6 + [{"c": 1}]
+    item = aggregate(SURVEY, answers, suppress=True).items[1]
+    assert None in [c.count for c in item.cells]
+    assert item.mean is None and item.median is None
 
 
 def test_response_rates_per_questionnaire(cast: Cast) -> None:

@@ -64,14 +64,17 @@ SURVEY_ANSWER_SHARE = 0.45
 def build_demo_questionnaires(practice: Practice, *, today: date, portal_patient: Patient) -> str:
     """The two shipped questionnaires taken over and in use: the consult preparation for
     the kind "Consult" (and put ready for the demo patient's upcoming appointment), and
-    the satisfaction survey sent to every adult portal user two weeks ago, answered
-    anonymously by a share of them through the real services."""
+    the satisfaction survey sent to every adult portal user six weeks ago and closed two
+    weeks ago (so its results show), answered anonymously by a share of them in its first
+    weeks through the real services."""
     from spreekuur.accounts.models import Membership
     from spreekuur.agenda import services as agenda_services
     from spreekuur.agenda.models import Appointment, AppointmentStatus, AppointmentType
     from spreekuur.core.roles import StaffRole
     from spreekuur.triage.models import Questionnaire, QuestionnaireInvitation
     from spreekuur.triage.questionnaires import Group
+    from spreekuur.triage.selectors.questionnaires import group_size
+    from spreekuur.triage.services.questionnaires import MIN_ANONYMOUS_MAILING
 
     rng = random.Random(47)
     manager = Membership.objects.get(practice=practice, role=StaffRole.PRAKTIJKMANAGER).user
@@ -102,15 +105,17 @@ def build_demo_questionnaires(practice: Practice, *, today: date, portal_patient
         agenda_services.attach_preparation(
             appointment=upcoming, code=in_use["consultvoorbereiding"].code, by=assistant.user
         )
-    sent_at = timezone.now() - timedelta(days=14)
+    sent_at = timezone.now() - timedelta(days=42)
+    if group_size(practice, Group(min_age=18), today=today) < MIN_ANONYMOUS_MAILING:
+        return "te weinig portaalgebruikers voor de tevredenheidsenquête"  # a small demo
     mailing = services.send_to_group(
         questionnaire=in_use["patienttevredenheid"],
         group=Group(min_age=18),
         by=manager,
-        closes_on=today + timedelta(days=14),
+        closes_on=today - timedelta(days=14),
         now=sent_at,
     )
-    # The notices of two weeks ago count as sent (the demo's outbox stays quiet).
+    # The notices of six weeks ago count as sent (the demo's outbox stays quiet).
     invitations = QuestionnaireInvitation.objects.filter(mailing=mailing)
     invitations.update(notified_at=sent_at)
     answered = 0
@@ -118,7 +123,10 @@ def build_demo_questionnaires(practice: Practice, *, today: date, portal_patient
         if rng.random() >= SURVEY_ANSWER_SHARE or invitation.patient.user is None:
             continue
         services.submit_answers(
-            invitation=invitation, submitted=_survey_answers(rng), by=invitation.patient.user
+            invitation=invitation,
+            submitted=_survey_answers(rng),
+            by=invitation.patient.user,
+            now=sent_at + timedelta(days=rng.randrange(1, 20), hours=rng.randrange(8)),
         )
         answered += 1
     return f"{answered} van {mailing.invited} patiënten vulden de tevredenheidsenquête in"

@@ -44,6 +44,11 @@ def can_read_named_answers(user: User | None) -> bool:
     return role_of(user) in _CARE_ROLES
 
 
+def can_export_named_answers(user: User | None) -> bool:
+    """Every patient's named answers at once (CSV, FHIR with BSN): the practitioners."""
+    return role_of(user) in {StaffRole.HUISARTS, StaffRole.POH}
+
+
 def can_see_questionnaires(user: User | None) -> bool:
     """The list and the questionnaires themselves (no patient data in them)."""
     return (

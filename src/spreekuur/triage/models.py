@@ -393,7 +393,11 @@ class QuestionnaireResponse(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
     questionnaire = models.ForeignKey(Questionnaire, on_delete=models.PROTECT, related_name="+")
     mailing = models.ForeignKey(
-        QuestionnaireMailing, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        QuestionnaireMailing,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="responses",
     )
     invitation = models.ForeignKey(
         QuestionnaireInvitation,

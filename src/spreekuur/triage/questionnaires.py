@@ -377,7 +377,8 @@ def _clean_one(item: Item, values: list[str]) -> Answer:
 
 
 def _option(item: Item, value: str) -> int:
-    if not value.isdigit() or int(value) >= len(item.options):
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if not value.isdecimal() or len(value) > 3 or int(value) >= len(item.options):
         raise ValueError(_("Kies een van de antwoorden."))
     return int(value)
 
@@ -485,14 +486,15 @@ def aggregate(
     all_answers: Sequence[Mapping[str, Any]],
     *,
     suppress: bool,
+    texts: bool = True,
 ) -> Results:
     """Counts per item and option (choice, multiple choice, scale), mean and median
-    (number, scale), and the texts. With `suppress` (an anonymous questionnaire) no group
-    of fewer than MIN_GROUP people shows: below MIN_GROUP responses nothing at all; a
-    count of 1 to 4 is hidden, and when that leaves one hidden count in an item, the
-    smallest other count is hidden too (else it follows from the total); means, medians
-    and texts only from MIN_GROUP answers; texts in a fixed order that is not the order
-    they came in."""
+    (number, scale), and the texts (unless `texts` is false). With `suppress` no group of
+    fewer than MIN_GROUP people shows: below MIN_GROUP responses nothing at all; a count
+    of 1 to 4 is hidden, and when that leaves one hidden count in an item, the smallest
+    other count is hidden too (else it follows from the total); no mean or median beside
+    a hidden count (with the total they would give it away), and none, nor texts, from
+    fewer than MIN_GROUP answers; texts in a fixed order, not the order they came in."""
     total = len(all_answers)
     if suppress and total < MIN_GROUP:
         return Results(total, True, [])
@@ -518,7 +520,7 @@ def aggregate(
         if numeric and (not suppress or len(numeric) >= MIN_GROUP):
             result.mean = statistics.fmean(numeric)
             result.median = statistics.median(numeric)
-        if item.type == ItemType.TEXT and (not suppress or len(values) >= MIN_GROUP):
+        if texts and item.type == ItemType.TEXT and (not suppress or len(values) >= MIN_GROUP):
             result.texts = sorted(str(v) for v in values)
         if suppress:
             _suppress(result)
@@ -534,12 +536,16 @@ def _suppress(result: ItemResult) -> None:
     if _small(result.answered):
         result.answered = None
         result.cells = [Cell(c.label, None) for c in result.cells]
+        result.mean = result.median = None
+        result.texts = []
         return
     hidden = [c for c in result.cells if _small(c.count)]
     if len(hidden) == 1:
         others = [c for c in result.cells if c.count and c not in hidden]
         if others:
             hidden.append(min(others, key=lambda c: c.count or 0))
+    if hidden:
+        result.mean = result.median = None
     for cell in hidden:
         cell.count = None
         cell.share = None

@@ -24,7 +24,12 @@ from spreekuur.triage.models import (
     QuestionnaireResponse,
     QuestionnaireStatus,
 )
-from spreekuur.triage.questionnaires import Group, QuestionnaireDocument, parse_questionnaire
+from spreekuur.triage.questionnaires import (
+    MIN_GROUP,
+    Group,
+    QuestionnaireDocument,
+    parse_questionnaire,
+)
 
 _documents: dict[uuid.UUID, QuestionnaireDocument] = {}
 
@@ -202,6 +207,19 @@ def mailings_of(questionnaire: Questionnaire) -> list[QuestionnaireMailing]:
     )
 
 
+def countable_mailings(questionnaire: Questionnaire, *, today: date) -> list[QuestionnaireMailing]:
+    """The mailings of this version whose anonymous results may show: closed before
+    today, with at least MIN_GROUP answers each."""
+    return list(
+        QuestionnaireMailing.objects.filter(
+            practice=questionnaire.practice, questionnaire=questionnaire, closes_on__lt=today
+        )
+        .annotate(answers=Count("responses"))
+        .filter(answers__gte=MIN_GROUP)
+        .order_by("sent_at")
+    )
+
+
 def get_practice_mailing(practice: Practice, public_id: object) -> QuestionnaireMailing:
     key = _uuid(public_id)
     found = (
@@ -228,8 +246,9 @@ def responses_of(
     return rows.select_related("patient", "answered_by").order_by("-submitted_at", "-id")
 
 
-def group_members(practice: Practice, group: Group, *, today: date) -> list[int]:
-    """Ids of the patients in the group (with an active portal account, of the age)."""
+def group_members(practice: Practice, group: Group, *, today: date) -> list[Patient]:
+    """The patients in the group (with an active portal account, of the age), loaded
+    with their id and practice only."""
     born_before = _years_before(today, group.min_age)
     rows = Patient.objects.filter(
         practice=practice,
@@ -239,10 +258,10 @@ def group_members(practice: Practice, group: Group, *, today: date) -> list[int]
     )
     if group.max_age is not None:
         rows = rows.filter(date_of_birth__gt=_years_before(today, group.max_age + 1))
-    ids = list(rows.order_by("id").values_list("id", flat=True))
-    if group.sample is not None and group.sample < len(ids):
-        ids = sorted(random.SystemRandom().sample(ids, group.sample))
-    return ids
+    members = list(rows.order_by("id").only("id", "practice_id"))
+    if group.sample is not None and group.sample < len(members):
+        members = sorted(random.SystemRandom().sample(members, group.sample), key=lambda p: p.pk)
+    return members
 
 
 def _years_before(day: date, years: int) -> date:
@@ -296,19 +315,26 @@ def response_rates(practice: Practice, *, start: date, end: date) -> list[Respon
 
 
 def mailing_progress(mailing: QuestionnaireMailing) -> dict[str, int]:
-    """How far the notices of a mailing are, and how many answered."""
+    """How far the notices of a mailing are (`waiting`: what the notice job still has to
+    send; an invitation answered or withdrawn first gets none), and how many answered."""
+    waiting = Q(notified_at__isnull=True, answered=False, withdrawn_at__isnull=True)
     counts = QuestionnaireInvitation.objects.filter(mailing=mailing).aggregate(
-        invited=Count("id"),
-        notified=Count("id", filter=Q(notified_at__isnull=False)),
-        answered=Count("id", filter=Q(answered=True)),
-    )
-    return {key: value or 0 for key, value in counts.items()}
+        n_invited=Count("id"),
+        n_notified=Count("id", filter=Q(notified_at__isnull=False)),
+        n_answered=Count("id", filter=Q(answered=True)),
+        n_waiting=Count("id", filter=waiting),
+    )  # not "answered": an aggregate of that name would shadow the field in `waiting`
+    result = {key.removeprefix("n_"): value or 0 for key, value in counts.items()}
+    if mailing.closes_on < timezone.localdate():
+        result["waiting"] = 0  # closed: the job sends no more for it
+    return result
 
 
 __all__ = [
     "InvitationReason",
     "ResponseRate",
     "answered_invitations",
+    "countable_mailings",
     "document_of",
     "get_practice_invitation",
     "get_practice_mailing",

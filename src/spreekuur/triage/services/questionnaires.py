@@ -29,7 +29,9 @@ from spreekuur.patients.notices import notify_patient
 from spreekuur.patients.portal import portal_capacity
 from spreekuur.triage.capabilities import (
     can_build_questionnaires,
+    can_export_named_answers,
     can_read_named_answers,
+    can_see_questionnaires,
     can_send_questionnaire,
     can_send_to_group,
     can_view_questionnaire_results,
@@ -56,6 +58,7 @@ from spreekuur.triage.questionnaires import (
     Purpose,
     QuestionnaireDocument,
     QuestionnaireInvalid,
+    Results,
     aggregate,
     answer_text,
     clean_answers,
@@ -65,12 +68,14 @@ from spreekuur.triage.questionnaires import (
     parse_questionnaire,
 )
 from spreekuur.triage.selectors.questionnaires import (
+    countable_mailings,
     document_of,
     group_members,
     published_by_code,
     responses_of,
 )
 
+MIN_ANONYMOUS_MAILING = 10
 MAILING_OPEN_DAYS = 28  # a survey stays open four weeks unless the practice says otherwise
 MAX_MAILING_DAYS = 90
 
@@ -164,6 +169,18 @@ def _check_details(*, title: str, purpose: str, anonymous: bool) -> str:
     return title
 
 
+def _create_draft(**fields: Any) -> Questionnaire:
+    """A new draft row; the same code and version made a moment ago by someone else (a
+    double click) is a clear refusal, not a server error."""
+    try:
+        with transaction.atomic():
+            return Questionnaire.objects.create(**fields)
+    except IntegrityError:
+        raise BusinessRuleError(
+            _("Deze vragenlijst is net al aangemaakt. Kijk in de lijst van de praktijk.")
+        ) from None
+
+
 @transaction.atomic
 def create_questionnaire(
     *, practice: Practice, title: str, purpose: str, anonymous: bool, intro: str, by: User
@@ -173,7 +190,7 @@ def create_questionnaire(
     _own_practice(by, practice.pk)
     title = _check_details(title=title, purpose=purpose, anonymous=anonymous)
     code = _free_code(practice, title)
-    return Questionnaire.objects.create(
+    return _create_draft(
         practice=practice,
         code=code,
         version=1,
@@ -210,7 +227,7 @@ def adopt_shipped_questionnaire(
         raise BusinessRuleError(_("Van deze vragenlijst staat al een concept klaar."))
     version = _next_version(practice, shipped.code)
     definition = {**copy.deepcopy(shipped.definition), "version": version}
-    return Questionnaire.objects.create(
+    return _create_draft(
         practice=practice,
         code=shipped.code,
         version=version,
@@ -258,7 +275,9 @@ def new_version(*, questionnaire: Questionnaire, by: User) -> Questionnaire:
 def _locked_draft(questionnaire: Questionnaire, by: User) -> Questionnaire:
     _require(can_build_questionnaires(by))
     _own_practice(by, questionnaire.practice_id)
-    draft = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    draft = Questionnaire.objects.select_for_update().filter(pk=questionnaire.pk).first()
+    if draft is None:  # thrown away a moment ago
+        raise BusinessRuleError(_("Dit concept bestaat niet meer."))
     if not draft.is_draft:
         raise BusinessRuleError(
             _("Deze versie is al in gebruik en verandert niet meer. Maak een nieuwe versie.")
@@ -451,6 +470,8 @@ def invite_patient(
         raise PermissionDenied
     if reason not in (InvitationReason.SINGLE, InvitationReason.APPOINTMENT):
         raise BusinessRuleError(_("Onbekende manier van versturen."))
+    if questionnaire.anonymous:
+        raise BusinessRuleError(_("Een anonieme vragenlijst gaat alleen naar een groep."))
     now = now or timezone.now()
     if answer_before is not None and answer_before <= now:
         raise BusinessRuleError(_("Dit moment is al voorbij."))
@@ -575,42 +596,66 @@ def send_to_group(
             _("Kies een sluitdatum na vandaag en binnen %(days)s dagen.")
             % {"days": MAX_MAILING_DAYS}
         )
+    # One at a time per questionnaire: a second click on "Nu versturen" finds the first.
+    Questionnaire.objects.select_for_update().filter(pk=questionnaire.pk).first()
+    described = group.describe()[:200]
+    if QuestionnaireMailing.objects.filter(
+        practice=practice,
+        questionnaire=questionnaire,
+        group=described,
+        sent_at__gt=now - timedelta(minutes=10),
+    ).exists():
+        raise BusinessRuleError(_("Deze vragenlijst is net al naar deze groep verstuurd."))
     members = group_members(practice, group, today=today)
     if not members:
         raise BusinessRuleError(_("Er zijn geen patiënten in deze groep."))
+    if questionnaire.anonymous and len(members) < MIN_ANONYMOUS_MAILING:
+        # Fewer could never reach MIN_GROUP answers, and a small mailing would show
+        # through as the difference between the results with and without it.
+        raise BusinessRuleError(
+            _("Een anonieme vragenlijst gaat naar minstens %(min)s patiënten.")
+            % {"min": MIN_ANONYMOUS_MAILING}
+        )
     mailing = QuestionnaireMailing.objects.create(
         practice=practice,
         questionnaire=questionnaire,
-        group=group.describe()[:200],
+        group=described,
         invited=len(members),
         closes_on=closes_on,
         sent_by=by,
         sent_at=now,
     )
-    QuestionnaireInvitation.objects.bulk_create(
+    invitations = QuestionnaireInvitation.objects.bulk_create(
         [
             QuestionnaireInvitation(
                 practice=practice,
                 questionnaire=questionnaire,
-                patient_id=patient_id,
+                patient=patient,
                 reason=InvitationReason.GROUP,
                 mailing=mailing,
                 sent_by=by,
                 sent_at=now,
             )
-            for patient_id in members
+            for patient in members
         ],
         batch_size=1000,
     )
-    # No patient data was read or shown: who is in the group stays in the database. The
-    # mailing itself is logged without a patient.
-    record_access(
+    # Something new in each patient's portal: a line in each one's access log (one chain
+    # lock, one statement), as an invitation to one patient writes.
+    record_batch_access(
         actor=by,
-        action=AuditAction.CREATE,
-        object_kind="questionnaire-mailing",
         practice=practice,
-        object_ids=[mailing.public_id],
-        detail=f"{len(members)} uitnodigingen",
+        accesses=[
+            BatchAccess(
+                action=AuditAction.CREATE,
+                object_kind="questionnaire",
+                patient=invitation.patient,
+                object_ids=[invitation.public_id],
+                detail="aan een groep",
+            )
+            for invitation in invitations
+        ],
+        channel=Channel.STAFF,
     )
     return mailing
 
@@ -625,6 +670,8 @@ def send_due_questionnaire_notices(*, now: datetime | None = None, batch: int = 
         due = list(
             QuestionnaireInvitation.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(notified_at__isnull=True, withdrawn_at__isnull=True, answered=False)
+            .filter(Q(answer_before__isnull=True) | Q(answer_before__gt=now))
+            .filter(Q(mailing__isnull=True) | Q(mailing__closes_on__gte=timezone.localdate(now)))
             .select_related("patient__user", "patient__practice")
             .order_by("sent_at", "id")[:batch]
         )
@@ -751,14 +798,29 @@ def record_questionnaires_read(*, patient: Patient, by: User, object_ids: Sequen
 
 def results_for(
     *, questionnaire: Questionnaire, by: User, mailing: QuestionnaireMailing | None = None
-) -> Any:
+) -> Results:
     """Counted results of one version (one mailing, if given). Small groups are hidden
     when the questionnaire is anonymous, and for anyone who may not read named answers."""
-    _require(can_view_questionnaire_results(by) or can_read_named_answers(by))
+    _require(can_see_questionnaires(by))
     _own_practice(by, questionnaire.practice_id)
-    answers = list(responses_of(questionnaire, mailing=mailing).values_list("answers", flat=True))
-    suppress = questionnaire.anonymous or not can_read_named_answers(by)
-    return aggregate(document_of(questionnaire), answers, suppress=suppress)
+    document = document_of(questionnaire)
+    if not questionnaire.anonymous:
+        # Counts only, small ones hidden, no texts: no one's answers on this page (they
+        # are on the page per patient, in each patient's access log).
+        answers = responses_of(questionnaire, mailing=mailing).values_list("answers", flat=True)
+        return aggregate(document, list(answers), suppress=True, texts=False)
+    # Anonymous: only mailings that have closed (their figures no longer change, so no
+    # new answer can be told apart) and that each have MIN_GROUP answers (so no mailing
+    # shows through as the difference between two pages).
+    counted = countable_mailings(questionnaire, today=timezone.localdate())
+    if mailing is not None:
+        counted = [m for m in counted if m.pk == mailing.pk]
+    if not counted:
+        return Results(responses_of(questionnaire, mailing=mailing).count(), True, [])
+    answers = QuestionnaireResponse.objects.filter(
+        practice=questionnaire.practice, questionnaire=questionnaire, mailing__in=counted
+    ).values_list("answers", flat=True)
+    return aggregate(document, list(answers), suppress=True)
 
 
 def _export_rows(
@@ -768,7 +830,7 @@ def _export_rows(
         raise BusinessRuleError(
             _("Van een anonieme vragenlijst zijn alleen de getelde uitkomsten te downloaden.")
         )
-    _require(can_read_named_answers(by))
+    _require(can_export_named_answers(by))
     _own_practice(by, questionnaire.practice_id)
     rows = list(responses_of(questionnaire, mailing=mailing))
     record_batch_access(
@@ -824,7 +886,12 @@ def export_answers_csv(
         return out.getvalue()
     rows = _export_rows(questionnaire, by, mailing)
     writer.writerow(
-        [_("ingevuld op"), _("patiënt"), _("geboortedatum"), *(i.text for i in document.items)]
+        [
+            _("ingevuld op"),
+            _("patiënt"),
+            _("geboortedatum"),
+            *(_safe_cell(i.text) for i in document.items),
+        ]
     )
     for row in rows:
         patient = row.patient

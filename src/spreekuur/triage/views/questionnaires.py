@@ -329,7 +329,7 @@ def mailing_view(request: HttpRequest, public_id: str) -> HttpResponse:
     context = {
         "mailing": mailing,
         "progress": progress,
-        "done": progress["notified"] >= progress["invited"],
+        "done": progress["waiting"] == 0,
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "triage/_mailing_progress.html", context)
@@ -354,6 +354,7 @@ def results(request: HttpRequest, public_id: str) -> HttpResponse:
             "mailing": mailing,
             "results": counted,
             "reads_answers": capabilities.can_read_named_answers(user),
+            "exports": capabilities.can_export_named_answers(user),
         },
     )
 
