@@ -31,12 +31,12 @@ from spreekuur.patients.models import Patient
 from spreekuur.triage.models import RedFlag
 from spreekuur.triage.red_flags import BASELINE
 from tests.browser.conftest import UI
+from tests.browser.people import log_in, portal_patient, staff
 from tests.core.test_emergency_advice import open_around_the_clock
 from tests.factories import (
     MembershipFactory,
     PatientFactory,
     PracticeFactory,
-    UserFactory,
     add_appointment_types,
     add_slots,
     no_red_flags,
@@ -67,26 +67,6 @@ def agenda(transactional_db: None) -> Agenda:
 def booking_day() -> date:
     """Two days ahead: past the minimum notice, inside the horizon, over 24 h away."""
     return timezone.localdate() + timedelta(days=2)
-
-
-def portal_patient(practice: Practice, given: str, family: str, **extra: object) -> Patient:
-    return PatientFactory(
-        practice=practice,
-        given_name=given,
-        family_name=family,
-        user=UserFactory(full_name=f"{given} {family}"),
-        **extra,
-    )
-
-
-def staff(practice: Practice, role: str, name: str) -> User:
-    return MembershipFactory(practice=practice, role=role, user__full_name=name).user
-
-
-def log_in(ui: UI, user: User | None) -> None:
-    assert user is not None
-    ui.log_in(user.email)
-    ui.verify()
 
 
 def nav(page: Page, name: str) -> Locator:

@@ -16,8 +16,6 @@ from django.utils import dateformat, timezone, translation
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from spreekuur.accounts.models import User
-from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 from spreekuur.econsult import services
 from spreekuur.econsult.forms import ANSWER_TEMPLATES
@@ -25,12 +23,11 @@ from spreekuur.econsult.models import Message, Photo, Thread, ThreadStatus
 from spreekuur.patients.models import Patient
 from spreekuur.triage.red_flags import BASELINE
 from tests.browser.conftest import UI
+from tests.browser.people import log_in, portal_patient
 from tests.econsult.conftest import image_bytes
 from tests.factories import (
     MembershipFactory,
-    PatientFactory,
     PracticeFactory,
-    UserFactory,
     no_red_flags,
 )
 
@@ -44,21 +41,6 @@ PHOTO_URL = re.compile(r"/econsult/foto/[0-9a-f-]{36}/$")
 CHEST_PAIN = "pijn op de borst"  # in the text of a baseline question that says: call 112
 # The national red flags are put back after a transactional test has flushed the table
 # (post_migrate, AgendaConfig); nothing to restore here.
-
-
-def portal_patient(practice: Practice, given: str, family: str) -> Patient:
-    return PatientFactory(
-        practice=practice,
-        given_name=given,
-        family_name=family,
-        user=UserFactory(full_name=f"{given} {family}"),
-    )
-
-
-def log_in(ui: UI, user: User | None) -> None:
-    assert user is not None
-    ui.log_in(user.email)
-    ui.verify()
 
 
 def answer_red_flags(page: Page, *, yes: str | None = None) -> None:

@@ -31,11 +31,10 @@ from spreekuur.triage.models import (
     QuestionnaireResponse,
 )
 from tests.browser.conftest import UI
+from tests.browser.people import log_in, portal_patient, staff
 from tests.factories import (
     MembershipFactory,
-    PatientFactory,
     PracticeFactory,
-    UserFactory,
     add_appointment_types,
     add_slots,
     no_red_flags,
@@ -56,25 +55,6 @@ UNPROCESSABLE = re.compile(r"^Failed to load resource: the server responded with
 def practice(transactional_db: None) -> Practice:
     # The shipped questionnaires are put back after a flush (post_migrate, TriageConfig).
     return PracticeFactory(slug=SLUG, name="Huisartsenpraktijk De Linde")
-
-
-def staff(practice: Practice, role: str, name: str) -> User:
-    return MembershipFactory(practice=practice, role=role, user__full_name=name).user
-
-
-def portal_patient(practice: Practice, given: str, family: str) -> Patient:
-    return PatientFactory(
-        practice=practice,
-        given_name=given,
-        family_name=family,
-        user=UserFactory(full_name=f"{given} {family}"),
-    )
-
-
-def log_in(ui: UI, user: User | None) -> None:
-    assert user is not None
-    ui.log_in(user.email)
-    ui.verify()
 
 
 def nav(page: Page, name: str) -> Locator:

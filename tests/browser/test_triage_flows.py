@@ -19,14 +19,13 @@ from django.urls import reverse
 from playwright.sync_api import Frame, FrameLocator, Locator, Page, Route, ViewportSize, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from spreekuur.accounts.models import User
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
-from spreekuur.patients.models import Patient
 from spreekuur.triage.models import ComplaintFlow, TriageChannel, TriageSession
 from tests.browser.conftest import ARTIFACTS, AXE_PATH, AXE_TAGS, UI
+from tests.browser.people import log_in, portal_patient
 from tests.core.test_emergency_advice import closed_all_week, open_around_the_clock
-from tests.factories import MembershipFactory, PatientFactory, PracticeFactory, UserFactory
+from tests.factories import MembershipFactory, PracticeFactory
 from tests.triage.conftest import WALK_TO, sore_throat, triaged
 
 pytestmark = pytest.mark.browser
@@ -62,21 +61,6 @@ HOST_PAGE = """<!DOCTYPE html>
 def practice(transactional_db: None) -> Practice:
     # The national red flags and complaint flows are put back after a flush (post_migrate).
     return PracticeFactory(slug=SLUG, name=PRACTICE_NAME)
-
-
-def portal_patient(practice: Practice, given: str, family: str) -> Patient:
-    return PatientFactory(
-        practice=practice,
-        given_name=given,
-        family_name=family,
-        user=UserFactory(full_name=f"{given} {family}"),
-    )
-
-
-def log_in(ui: UI, user: User | None) -> None:
-    assert user is not None
-    ui.log_in(user.email)
-    ui.verify()
 
 
 def nav(page: Page, name: str) -> Locator:
