@@ -178,5 +178,6 @@ def test_anonymous_results_page_hides_until_the_mailing_closed_with_five(cast: C
     QuestionnaireMailing.objects.filter(pk=mailing.pk).update(
         closes_on=timezone.localdate() - timedelta(days=1)
     )
+    services.release_anonymous_answers()  # the hourly job
     page = client.get(url)
     assert "Opmerking 3" in page.text and "Nog geen uitkomsten" not in page.text

@@ -25,6 +25,7 @@ from spreekuur.core.models import AuditEntry, Notification
 from spreekuur.triage import services
 from spreekuur.triage.models import (
     InvitationReason,
+    PendingAnswer,
     Questionnaire,
     QuestionnaireInvitation,
     QuestionnaireMailing,
@@ -388,29 +389,66 @@ def test_an_invalid_answer_stores_nothing(cast: Cast) -> None:
 
 
 def test_an_anonymous_answer_keeps_nothing_that_leads_back(cast: Cast) -> None:
-    _portal_patients(cast, 9)
+    patients = [cast.patient_a, *_portal_patients(cast, 9)]
     questionnaire = _adopted(cast, "patienttevredenheid")
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
     invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=cast.patient_a)
-    response = services.submit_answers(
-        invitation=invitation, submitted=_satisfied(), by=cast.patient_user_a
+    assert (
+        services.submit_answers(
+            invitation=invitation, submitted=_satisfied(), by=cast.patient_user_a
+        )
+        is None
     )
-    assert response.patient is None and response.answered_by is None
-    assert response.invitation is None and response.submitted_at is None
-    assert response.mailing == mailing
     invitation.refresh_from_db()
     assert invitation.answered
+    # Waiting: only the mailing and the answers, no results yet.
+    assert {f.name for f in PendingAnswer._meta.concrete_fields} == {
+        "id", "practice", "mailing", "answers",
+    }  # fmt: skip
+    assert PendingAnswer.objects.count() == 1 and not QuestionnaireResponse.objects.exists()
+    # The access log names the invitation only.
+    entry = AuditEntry.objects.filter(object_kind="questionnaire", action="create").last()
+    assert entry is not None and entry.object_ids == [str(invitation.public_id)]
+    _answer_all(mailing, patients[1:6])
+    assert services.release_anonymous_answers() == 0  # still open: nothing moves
+    QuestionnaireMailing.objects.filter(pk=mailing.pk).update(
+        closes_on=timezone.localdate() - timedelta(days=1)
+    )
+    assert services.release_anonymous_answers() == 6
+    assert services.release_anonymous_answers() == 0  # once
+    assert not PendingAnswer.objects.exists()
     stored = {f.name for f in QuestionnaireResponse._meta.concrete_fields}
     assert stored == {
         "id", "public_id", "practice", "questionnaire", "mailing", "invitation", "patient",
         "answered_by", "answers", "submitted_at",
     }  # fmt: skip
-    # The access log names the invitation, never the answers.
-    entry = AuditEntry.objects.filter(object_kind="questionnaire", action="create").last()
-    assert entry is not None and str(response.public_id) not in entry.object_ids
+    for response in QuestionnaireResponse.objects.all():
+        assert response.patient is None and response.answered_by is None
+        assert response.invitation is None and response.submitted_at is None
+        assert response.mailing == mailing
+    response = QuestionnaireResponse.objects.first()
+    assert response is not None
     with pytest.raises(IntegrityError), transaction.atomic():
         QuestionnaireResponse.objects.filter(pk=response.pk).update(patient=cast.patient_a)
     assert selectors.named_response_of(invitation) is None
+
+
+def test_released_answers_are_in_no_order_of_answering(cast: Cast) -> None:
+    patients = [cast.patient_a, *_portal_patients(cast, 29)]
+    questionnaire = _adopted(cast, "patienttevredenheid")
+    mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
+    for mark, patient in enumerate(patients):  # each answers a mark of their own: 0, 1, ...
+        invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=patient)
+        services.submit_answers(
+            invitation=invitation,
+            submitted={**_satisfied(), "cijfer": [str(mark % 11)], "beter": [f"n{mark}"]},
+            by=patient.user,
+        )
+    _closed(mailing)
+    services.release_anonymous_answers()
+    order = [r.answers["beter"] for r in QuestionnaireResponse.objects.order_by("id")]
+    assert sorted(order) == sorted(f"n{n}" for n in range(30))
+    assert order != [f"n{n}" for n in range(30)]  # 1 in 30! that a shuffle leaves it be
 
 
 def _portal_patients(cast: Cast, count: int) -> list[Any]:
@@ -640,16 +678,18 @@ def test_the_csv_has_a_row_per_response_and_no_formulas(cast: Cast) -> None:
         services.export_answers_fhir(questionnaire=questionnaire, by=cast.gp_b)
 
 
-def _closed(mailing: Any) -> None:
-    QuestionnaireMailing.objects.filter(pk=mailing.pk).update(
-        closes_on=timezone.localdate() - timedelta(days=1)
-    )
-
-
 def _answer_all(mailing: Any, patients: list[Any]) -> None:
     for patient in patients:
         invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=patient)
         services.submit_answers(invitation=invitation, submitted=_satisfied(), by=patient.user)
+
+
+def _closed(mailing: Any) -> None:
+    """The mailing's closing date has passed, and the hourly job has moved its answers."""
+    QuestionnaireMailing.objects.filter(pk=mailing.pk).update(
+        closes_on=timezone.localdate() - timedelta(days=1)
+    )
+    services.release_anonymous_answers()
 
 
 def test_anonymous_results_show_only_closed_mailings_of_five_answers_or_more(cast: Cast) -> None:

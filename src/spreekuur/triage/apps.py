@@ -81,7 +81,8 @@ class TriageConfig(AppConfig):
             periodic_jobs=[
                 PeriodicJob(
                     "spreekuur.triage.tasks.send_due_questionnaire_notices", every_seconds=60
-                )
+                ),
+                PeriodicJob("spreekuur.triage.tasks.release_anonymous_answers", every_seconds=3600),
             ],
             urls=[("", "spreekuur.triage.urls")],
         )

@@ -451,3 +451,20 @@ class QuestionnaireResponse(models.Model):
     @property
     def is_anonymous(self) -> bool:
         return self.patient_id is None
+
+
+class PendingAnswer(models.Model):
+    """An anonymous answer waiting for its mailing to close. Written in the transaction
+    that marks the invitation answered (and logs it), so its row sits next to theirs in
+    write order; when the mailing closes, all its waiting answers move together, in a
+    shuffled order, into QuestionnaireResponse, and these rows are deleted. Nothing here
+    but the answers and the mailing."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    mailing = models.ForeignKey(
+        QuestionnaireMailing, on_delete=models.CASCADE, related_name="pending_answers"
+    )
+    answers = models.JSONField()
+
+    def __str__(self) -> str:
+        return "wachtend antwoord"

@@ -209,11 +209,12 @@ def mailings_of(questionnaire: Questionnaire) -> list[QuestionnaireMailing]:
 
 def countable_mailings(questionnaire: Questionnaire, *, today: date) -> list[QuestionnaireMailing]:
     """The mailings of this version whose anonymous results may show: closed before
-    today, with at least MIN_GROUP answers each."""
+    today, their answers moved out of waiting (all at once), at least MIN_GROUP of them."""
     return list(
         QuestionnaireMailing.objects.filter(
             practice=questionnaire.practice, questionnaire=questionnaire, closes_on__lt=today
         )
+        .exclude(pending_answers__isnull=False)
         .annotate(answers=Count("responses"))
         .filter(answers__gte=MIN_GROUP)
         .order_by("sent_at")

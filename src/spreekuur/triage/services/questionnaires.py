@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import random
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,6 +44,7 @@ from spreekuur.triage.fhir import (
 )
 from spreekuur.triage.models import (
     InvitationReason,
+    PendingAnswer,
     Questionnaire,
     QuestionnaireInvitation,
     QuestionnaireMailing,
@@ -699,10 +701,11 @@ def submit_answers(
     submitted: Mapping[str, Sequence[str]],
     by: User,
     now: datetime | None = None,
-) -> QuestionnaireResponse:
+) -> QuestionnaireResponse | None:
     """The patient's (or their representative's) answers. Named: stored with who and
-    when, in the patient's access log. Anonymous: stored with nothing that leads back;
-    the invitation only notes that it was answered."""
+    when, in the patient's access log; returned. Anonymous: held with nothing but the
+    mailing until it closes (release_anonymous_answers), returns None; the invitation only
+    notes that it was answered."""
     now = now or timezone.now()
     locked = (
         QuestionnaireInvitation.objects.select_for_update(of=("self",))
@@ -722,17 +725,24 @@ def submit_answers(
     answers, errors = clean_answers(document_of(questionnaire), submitted)
     if errors:
         raise AnswersInvalid(errors)
-    anonymous = questionnaire.anonymous
-    response = QuestionnaireResponse.objects.create(
-        practice_id=locked.practice_id,
-        questionnaire=questionnaire,
-        mailing=locked.mailing,
-        invitation=None if anonymous else locked,
-        patient=None if anonymous else locked.patient,
-        answered_by=None if anonymous else by,
-        answers=answers,
-        submitted_at=None if anonymous else now,
-    )
+    response = None
+    if questionnaire.anonymous:
+        if locked.mailing is None:  # invite_patient refuses this; never reached
+            raise BusinessRuleError(_("Een anonieme vragenlijst gaat alleen naar een groep."))
+        PendingAnswer.objects.create(
+            practice_id=locked.practice_id, mailing=locked.mailing, answers=answers
+        )
+    else:
+        response = QuestionnaireResponse.objects.create(
+            practice_id=locked.practice_id,
+            questionnaire=questionnaire,
+            mailing=locked.mailing,
+            invitation=locked,
+            patient=locked.patient,
+            answered_by=by,
+            answers=answers,
+            submitted_at=now,
+        )
     locked.answered = True
     locked.save(update_fields=["answered"])
     record_access(
@@ -741,12 +751,45 @@ def submit_answers(
         object_kind="questionnaire",
         practice=locked.patient.practice,
         patient=locked.patient,
-        # Anonymous: the invitation only, never the answers' id.
-        object_ids=[locked.public_id if anonymous else response.public_id],
+        # Anonymous: the invitation only; the answers have no id yet, nor will it say.
+        object_ids=[response.public_id if response else locked.public_id],
         actor_role=capacity,
         detail="namens de patiënt" if capacity else "",
     )
     return response
+
+
+def release_anonymous_answers(*, now: datetime | None = None) -> int:
+    """The periodic job: the waiting answers of every closed mailing move, all of one
+    mailing in one transaction and in a shuffled order, into QuestionnaireResponse, and
+    their waiting rows are deleted; from then on neither write order nor row numbers
+    say who answered what. Idempotent: a mailing already moved has nothing waiting."""
+    today = timezone.localdate(now or timezone.now())
+    moved = 0
+    closed = QuestionnaireMailing.objects.filter(
+        closes_on__lt=today, pending_answers__isnull=False
+    ).distinct()
+    for mailing in closed.select_related("questionnaire"):
+        with transaction.atomic():
+            waiting = list(
+                PendingAnswer.objects.select_for_update(skip_locked=True).filter(mailing=mailing)
+            )
+            random.SystemRandom().shuffle(waiting)
+            QuestionnaireResponse.objects.bulk_create(
+                [
+                    QuestionnaireResponse(
+                        practice_id=mailing.practice_id,
+                        questionnaire=mailing.questionnaire,
+                        mailing=mailing,
+                        answers=row.answers,
+                    )
+                    for row in waiting
+                ],
+                batch_size=1000,
+            )
+            PendingAnswer.objects.filter(pk__in=[row.pk for row in waiting]).delete()
+            moved += len(waiting)
+    return moved
 
 
 def record_answers_read(*, responses: Sequence[QuestionnaireResponse], by: User) -> None:
@@ -816,7 +859,12 @@ def results_for(
     if mailing is not None:
         counted = [m for m in counted if m.pk == mailing.pk]
     if not counted:
-        return Results(responses_of(questionnaire, mailing=mailing).count(), True, [])
+        answered = QuestionnaireInvitation.objects.filter(
+            practice=questionnaire.practice, questionnaire=questionnaire, answered=True
+        )
+        if mailing is not None:
+            answered = answered.filter(mailing=mailing)
+        return Results(answered.count(), True, [])
     answers = QuestionnaireResponse.objects.filter(
         practice=questionnaire.practice, questionnaire=questionnaire, mailing__in=counted
     ).values_list("answers", flat=True)
