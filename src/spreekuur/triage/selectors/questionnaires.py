@@ -173,30 +173,6 @@ def named_response_of(invitation: QuestionnaireInvitation) -> QuestionnaireRespo
 # For the practice ---------------------------------------------------------------------
 
 
-def get_practice_invitation(
-    practice: Practice, public_id: object, *, by: User
-) -> QuestionnaireInvitation:
-    key = _uuid(public_id)
-    found = (
-        QuestionnaireInvitation.objects.select_related("questionnaire", "patient")
-        .filter(practice=practice, public_id=key)
-        .first()
-        if key is not None
-        else None
-    )
-    if found is None:
-        raise OutOfReach(actor=by, object_kind="questionnaire", object_ids=[str(public_id)[:40]])
-    return found
-
-
-def invitations_of_patient_for_staff(patient: Patient) -> list[QuestionnaireInvitation]:
-    return list(
-        QuestionnaireInvitation.objects.filter(patient=patient)
-        .select_related("questionnaire")
-        .order_by("-sent_at", "-id")[:20]
-    )
-
-
 def mailings_of(questionnaire: Questionnaire) -> list[QuestionnaireMailing]:
     return list(
         QuestionnaireMailing.objects.filter(
@@ -337,14 +313,12 @@ __all__ = [
     "answered_invitations",
     "countable_mailings",
     "document_of",
-    "get_practice_invitation",
     "get_practice_mailing",
     "get_practice_questionnaire",
     "get_shipped_questionnaire",
     "group_members",
     "group_size",
     "invitation_of_patient",
-    "invitations_of_patient_for_staff",
     "mailing_progress",
     "mailings_of",
     "named_response_of",
