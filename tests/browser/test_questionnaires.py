@@ -184,7 +184,7 @@ def test_the_manager_builds_a_questionnaire_previews_it_and_puts_it_in_use(
 
     questions = page.get_by_role("region", name="Vragen").locator("ol > li")
     expect(questions).to_have_count(3)
-    expect(questions.nth(1)).to_contain_text("alleen bij een bepaald antwoord")
+    expect(questions.nth(1)).to_contain_text("Alleen als u bij vraag 1 “Nee” koos.")
     expect(questions.nth(2)).to_contain_text("Schaal: 1\u20135")  # an en dash
     # The scale one up, and back down: the order is the builder's.
     ui.submit(page.get_by_role("button", name=re.compile(r"^Omhoog\s*: vraag 3$")))

@@ -581,6 +581,23 @@ class FormRow:
     show_if_answers: str  # "0,3": the options that show it, for the script
 
 
+def condition_text(item: Item, items: Sequence[Item]) -> str:
+    """When the item shows, in words ("Alleen als u bij vraag 2 “Ja” koos."), or ""."""
+    if item.show_if is None:
+        return ""
+    numbers = {other.id: n for n, other in enumerate(items, start=1)}
+    target = next((other for other in items if other.id == item.show_if.item), None)
+    labels = [
+        f"“{target.options[n]}”"
+        for n in item.show_if.answers
+        if target is not None and n < len(target.options)
+    ]
+    return _("Alleen als u bij vraag %(number)s %(answers)s koos.") % {
+        "number": numbers.get(item.show_if.item, "?"),
+        "answers": _(" of ").join(labels),
+    }
+
+
 def form_rows(
     document: QuestionnaireDocument,
     values: Mapping[str, Sequence[str]],
@@ -600,18 +617,7 @@ def form_rows(
             ]
         else:
             choices = []
-        condition = ""
-        if item.show_if is not None:
-            target = document.item(item.show_if.item)
-            labels = [
-                f"“{target.options[n]}”"
-                for n in item.show_if.answers
-                if target is not None and n < len(target.options)
-            ]
-            condition = _("Alleen als u bij vraag %(number)s %(answers)s koos.") % {
-                "number": numbers.get(item.show_if.item, "?"),
-                "answers": _(" of ").join(labels),
-            }
+        condition = condition_text(item, document.items)
         rows.append(
             FormRow(
                 item=item,

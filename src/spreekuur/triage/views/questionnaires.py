@@ -30,6 +30,7 @@ from spreekuur.triage.questionnaires import (
     Item,
     QuestionnaireInvalid,
     answered_items,
+    condition_text,
     form_rows,
     parse_questionnaire,
 )
@@ -139,7 +140,7 @@ def questionnaire_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         {
             "questionnaire": questionnaire,
             "items": items,
-            "numbers": {item.id: n for n, item in enumerate(items, start=1)},
+            "rows": [(item, condition_text(item, items)) for item in items],
             "details": details,
             "problems": problems,
             "builds": builds,
