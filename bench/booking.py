@@ -525,6 +525,14 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
         server.wait(timeout=10)
 
 
+def report_server_errors(error_log: Path) -> None:
+    """The last lines of the gunicorn log when a request crashed during a run."""
+    errors = error_log.read_text(errors="replace")
+    if "Traceback" in errors:
+        print("server errors (last lines of the gunicorn log):", flush=True)
+        print("\n".join(errors.splitlines()[-40:]), flush=True)
+
+
 def worker_pids(server: subprocess.Popen[bytes]) -> list[int]:
     found = subprocess.run(
         ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, timeout=10
@@ -1196,10 +1204,7 @@ async def app_phases(
         return rounds, sustained, memory
     finally:
         stop_server(server)
-        errors = error_log.read_text(errors="replace")
-        if "Traceback" in errors:
-            print("server errors (last lines of the gunicorn log):", flush=True)
-            print("\n".join(errors.splitlines()[-40:]), flush=True)
+        report_server_errors(error_log)
 
 
 def code_version() -> str:

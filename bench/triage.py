@@ -764,10 +764,7 @@ async def concurrent_phases(env: dict[str, str], logs: Path) -> list[Phase]:
             await client.aclose()
         await transport.aclose()
         booking.stop_server(server)
-        errors = error_log.read_text(errors="replace")
-        if "Traceback" in errors:
-            print("server errors (last lines of the gunicorn log):", flush=True)
-            print("\n".join(errors.splitlines()[-40:]), flush=True)
+        booking.report_server_errors(error_log)
 
 
 # --- The whole benchmark and its report -----------------------------------------------------
