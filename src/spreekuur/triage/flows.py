@@ -21,6 +21,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 COMPLAINTS_DIR = Path(__file__).parent / "complaints"
@@ -185,32 +186,44 @@ def format_walk(answers: list[int]) -> str:
     return ".".join(str(n) for n in answers)
 
 
-_PYDANTIC_DUTCH = {
-    "missing": "ontbreekt",
-    "extra_forbidden": "hoort niet in een klachtschema",
-    "string_too_short": "is te kort",
-    "string_too_long": "is te lang",
-    "string_pattern_mismatch": "heeft niet de juiste vorm",
-    "string_type": "moet tekst zijn",
-    "int_type": "moet een geheel getal zijn",
-    "int_parsing": "moet een geheel getal zijn",
-    "bool_type": "moet waar of onwaar zijn",
-    "bool_parsing": "moet waar of onwaar zijn",
-    "enum": "is geen geldige waarde",
-    "list_type": "moet een lijst zijn",
-    "too_short": "heeft te weinig onderdelen",
-    "too_long": "heeft te veel onderdelen",
-    "greater_than_equal": "is te klein",
-    "less_than_equal": "is te groot",
-    "model_type": "heeft niet de juiste vorm",
+# What pydantic found, in Dutch (translated); the document's own word for a field that
+# does not belong is the caller's (pydantic_problem).
+PYDANTIC_DUTCH = {
+    "missing": gettext_lazy("ontbreekt"),
+    "string_too_short": gettext_lazy("is te kort"),
+    "string_too_long": gettext_lazy("is te lang"),
+    "string_pattern_mismatch": gettext_lazy("heeft niet de juiste vorm"),
+    "string_type": gettext_lazy("moet tekst zijn"),
+    "int_type": gettext_lazy("moet een geheel getal zijn"),
+    "int_parsing": gettext_lazy("moet een geheel getal zijn"),
+    "float_type": gettext_lazy("moet een getal zijn"),
+    "float_parsing": gettext_lazy("moet een getal zijn"),
+    "bool_type": gettext_lazy("moet waar of onwaar zijn"),
+    "bool_parsing": gettext_lazy("moet waar of onwaar zijn"),
+    "enum": gettext_lazy("is geen geldige waarde"),
+    "list_type": gettext_lazy("moet een lijst zijn"),
+    "too_short": gettext_lazy("heeft te weinig onderdelen"),
+    "too_long": gettext_lazy("heeft te veel onderdelen"),
+    "greater_than_equal": gettext_lazy("is te klein"),
+    "less_than": gettext_lazy("is te groot"),
+    "less_than_equal": gettext_lazy("is te groot"),
+    "model_type": gettext_lazy("heeft niet de juiste vorm"),
+    "dict_type": gettext_lazy("heeft niet de juiste vorm"),
 }
 
 
+def pydantic_problem(error: Any, *, whole: str, stray: str) -> str:
+    """One pydantic error as "where: what" in Dutch: `whole` names the document when the
+    error is about all of it, `stray` says a field does not belong. Never pydantic's own
+    message or the input."""
+    where = ".".join(str(part) for part in error["loc"]) or whole
+    if error["type"] == "extra_forbidden":
+        return f"{where}: {stray}"
+    return f"{where}: {PYDANTIC_DUTCH.get(error['type'], _('klopt niet'))}"
+
+
 def _dutch(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or _("het schema")
-    what = _PYDANTIC_DUTCH.get(error["type"], _("klopt niet"))
-    # Never pydantic's own message or input: only where and what.
-    return f"{where}: {what}"
+    return pydantic_problem(error, whole=_("het schema"), stray=_("hoort niet in een klachtschema"))
 
 
 def parse_flow(data: Any) -> Flow:

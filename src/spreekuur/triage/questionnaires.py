@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import enum
 import json
-import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from spreekuur.triage.flows import Slug
+from spreekuur.triage.flows import Slug, pydantic_problem
 
 SETS_DIR = Path(__file__).parent / "questionnaire_sets"
 MAX_ITEMS = 60
@@ -139,35 +138,10 @@ class QuestionnaireInvalid(ValueError):
         super().__init__("; ".join(problems))
 
 
-_PYDANTIC_DUTCH = {
-    "missing": gettext_lazy("ontbreekt"),
-    "extra_forbidden": gettext_lazy("hoort niet in een vragenlijst"),
-    "string_too_short": gettext_lazy("is te kort"),
-    "string_too_long": gettext_lazy("is te lang"),
-    "string_pattern_mismatch": gettext_lazy("heeft niet de juiste vorm"),
-    "string_type": gettext_lazy("moet tekst zijn"),
-    "int_type": gettext_lazy("moet een geheel getal zijn"),
-    "int_parsing": gettext_lazy("moet een geheel getal zijn"),
-    "float_type": gettext_lazy("moet een getal zijn"),
-    "float_parsing": gettext_lazy("moet een getal zijn"),
-    "bool_type": gettext_lazy("moet waar of onwaar zijn"),
-    "bool_parsing": gettext_lazy("moet waar of onwaar zijn"),
-    "enum": gettext_lazy("is geen geldige waarde"),
-    "list_type": gettext_lazy("moet een lijst zijn"),
-    "too_short": gettext_lazy("heeft te weinig onderdelen"),
-    "too_long": gettext_lazy("heeft te veel onderdelen"),
-    "greater_than_equal": gettext_lazy("is te klein"),
-    "less_than": gettext_lazy("is te groot"),
-    "less_than_equal": gettext_lazy("is te groot"),
-    "model_type": gettext_lazy("heeft niet de juiste vorm"),
-    "dict_type": gettext_lazy("heeft niet de juiste vorm"),
-}
-
-
 def dutch_problem(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or _("de vragenlijst")
-    # Never pydantic's own message or the input: only where and what.
-    return f"{where}: {_PYDANTIC_DUTCH.get(error['type'], _('klopt niet'))}"
+    return pydantic_problem(
+        error, whole=_("de vragenlijst"), stray=_("hoort niet in een vragenlijst")
+    )
 
 
 def parse_questionnaire(data: Any) -> QuestionnaireDocument:
@@ -549,12 +523,6 @@ def _suppress(result: ItemResult) -> None:
     for cell in hidden:
         cell.count = None
         cell.share = None
-
-
-def share_text(share: float | None) -> str:
-    if share is None or math.isnan(share):
-        return "—"
-    return f"{round(share * 100)}%"
 
 
 # The form as the patient sees it --------------------------------------------------------

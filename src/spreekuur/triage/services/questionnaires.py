@@ -298,7 +298,7 @@ def _store(draft: Questionnaire, definition: dict[str, Any]) -> Questionnaire:
             [_("Een vragenlijst heeft hoogstens %(max)s vragen.") % {"max": MAX_ITEMS}]
         )
     if items:
-        problems = document_problems(parse_questionnaire_loose(definition))
+        problems = document_problems(_draft_document(definition))
         if problems:
             raise DraftInvalid(problems)
     draft.definition = definition
@@ -306,7 +306,7 @@ def _store(draft: Questionnaire, definition: dict[str, Any]) -> Questionnaire:
     return draft
 
 
-def parse_questionnaire_loose(definition: dict[str, Any]) -> QuestionnaireDocument:
+def _draft_document(definition: dict[str, Any]) -> QuestionnaireDocument:
     """The document of a draft, for its checks (raises DraftInvalid on a shape error)."""
     try:
         return QuestionnaireDocument.model_validate(definition)
