@@ -324,7 +324,8 @@ def _prepare(
 ) -> None:
     """The consult-preparation questionnaire: a move takes it along (open until the new
     start); a new booking of a kind with one sends it."""
-    invitation = moving.preparation if moving is not None else None
+    # By its id first: a move without one costs no query for it.
+    invitation = moving.preparation if moving is not None and moving.preparation_id else None
     if invitation is not None:
         move_preparation(invitation=invitation, starts_at=appointment.starts_at)
     elif moving is None and appointment.appointment_type.preparation_code:
