@@ -181,3 +181,46 @@ def test_anonymous_results_page_hides_until_the_mailing_closed_with_five(cast: C
     services.release_anonymous_answers()  # the hourly job
     page = client.get(url)
     assert "Opmerking 3" in page.text and "Nog geen uitkomsten" not in page.text
+
+
+def test_odd_input_gets_a_dutch_answer_never_a_server_error(cast: Cast) -> None:
+    questionnaire = _adopted(cast, "consultvoorbereiding")
+    invitation = services.invite_patient(
+        questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a
+    )
+    patient = verified_client(cast.patient_user_a)
+    answer = reverse("triage:answer", args=[invitation.public_id])
+    for odd in ("²", "-1", "99", "1e999", "nan", "x" * 5000, "0" * 400):
+        page = patient.post(answer, {"hulpvraag": "Rug", "duur": odd})
+        assert page.status_code == 422, odd
+        assert "Kies een van de antwoorden." in page.text
+        assert "invalid literal" not in page.text  # never Python's own message
+    manager = verified_client(cast.manager_a)
+    draft = services.create_questionnaire(
+        practice=cast.practice_a, by=cast.manager_a, title="Proef", purpose="enquete",
+        anonymous=False, intro="",
+    )  # fmt: skip
+    add = reverse("triage:add_question", args=[draft.public_id])
+    for values in (
+        {"text": "Getal?", "type": "number", "minimum": "1e999", "maximum": "nan"},
+        {"text": "Schaal?", "type": "scale", "minimum": "-99999999", "maximum": "99999999"},
+        {"text": "Keuze?", "type": "choice", "options": "a\n" * 400},
+        {"text": "Kies", "type": "film"},
+    ):
+        assert manager.post(add, values).status_code in (200, 422), values
+    draft.refresh_from_db()
+    assert draft.definition["items"] == []  # none of those was saved
+    # A condition on a question that is not there (no choice question yet): not offered,
+    # so not taken; the question is saved without one.
+    made = manager.post(add, {"text": "Voorwaarde?", "type": "text", "show_if": ["x:0"]})
+    assert made.status_code == 302
+    draft.refresh_from_db()
+    assert "show_if" not in draft.definition["items"][0]
+    send = reverse("triage:send_questionnaire", args=[questionnaire.public_id])
+    for closes in ("9999-12-31", "0001-01-01", "31-02-2027", "morgen"):
+        page = manager.post(send, {"min_age": "18", "closes_on": closes, "bevestigd": "1"})
+        assert page.status_code == 200, closes
+    long_id = reverse("triage:edit_question", args=[draft.public_id, "a" * 300])
+    assert manager.get(long_id).status_code == 404
+    results = reverse("triage:questionnaire_results", args=[questionnaire.public_id])
+    assert manager.get(results, {"verzending": "x" * 5000}).status_code == 404
