@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -38,6 +39,7 @@ from django.db.models import Max
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
+from standardwebhooks import Webhook
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda.models import Appointment, AppointmentType, KioskDevice, Slot
@@ -54,6 +56,8 @@ from spreekuur.prescriptions.services import forward_to_gp, mark_printed, reques
 from spreekuur.results.models import LabMessage, LabResult
 from spreekuur.results.samples import SamplePatient, hl7_oru
 from spreekuur.results.services import receive_lab_message
+from spreekuur.telephony.models import TelephonyLink
+from spreekuur.telephony.services import link_secret
 from spreekuur.triage import services as triage_services
 from spreekuur.triage.models import QuestionnaireInvitation
 from spreekuur.triage.selectors import red_flags_for
@@ -144,6 +148,7 @@ class Scene:
             "appointment": self.public_id("agenda:appointment"),
             "outbox_item": str(self.outbox.item.public_id),
             "pending": str(self.pending.public_id),
+            "callback": self.public_id("telephony:callback_action"),
         }
 
 
@@ -263,7 +268,8 @@ PORTAL = {
     "parent": "patient",
 }
 CAPACITY = {"gemachtigde": "gemachtigde", "proxy": "gemachtigde", "parent": "ouder"}
-# Without a logged-in user: "lab", "pharmacy" (machine doors with a token), "kiosk" (a
+# Without a logged-in user: "lab", "pharmacy", "telephony" (machine doors with a token or
+# a signature), "kiosk" (a
 # device the practice switched on) and "anonymous" (the portal activation steps).
 
 
@@ -480,6 +486,22 @@ def _hl7(scene: Scene) -> bytes:
     return oru(scene.cast.patient_a, LDL)
 
 
+def _phone_known(scene: Scene, _client: Client) -> None:
+    Patient.objects.filter(pk=scene.cast.patient_a.pk).update(phone="06-55512345")
+
+
+def _callback_event(scene: Scene) -> bytes:
+    return json.dumps(
+        {
+            "id": "audit-1",
+            "type": "callback_requested",
+            "call_id": "audit-call",
+            "at": timezone.now().isoformat(),
+            "number": "+31655512345",
+        }
+    ).encode()
+
+
 def _dispense(scene: Scene) -> bytes:
     item = scene.outbox.item.public_id
     return json.dumps(
@@ -577,6 +599,21 @@ CASES: list[Case] = [
             listed("labmessage", "unmatched", only=True),
         ),
         kwargs=lambda s: {"public_id": s.unmatched.public_id},
+    ),
+    Case(
+        "callback queue (names the callers it knows)",
+        "telephony:callbacks",
+        "assistant_a",
+        (read("callback_request", "callback", only=True),),
+    ),
+    Case(
+        "callback claimed",
+        "telephony:callback_action",
+        "assistant_a",
+        (changed("callback_request", "callback", only=True, detail="opgepakt"),),
+        method="post",
+        data=lambda s: {"actie": "oppakken"},
+        status=302,
     ),
     Case(
         "e-consult inbox",
@@ -1320,6 +1357,17 @@ CASES: list[Case] = [
         door=LAB_NAME,
     ),
     Case(
+        "telephony door (a callback request from a known number)",
+        "telephony:events",
+        "telephony",
+        (created("callback_request", channel=Channel.API),),
+        method="post",
+        kwargs=lambda s: {"link_id": s.world.kwargs["telephony:link_action"]["public_id"]},
+        data=_callback_event,
+        setup=_phone_known,
+        door="Centrale",
+    ),
+    Case(
         "pharmacy door (ready to collect)",
         "prescriptions:dispense",
         "pharmacy",
@@ -1541,6 +1589,7 @@ DENIED_KIND = {
     "triage:self_outcome": "triage",
     "triage:answer": "questionnaire",
     "agenda:attach_preparation": "appointment",
+    "telephony:callback_action": "callback_request",
 }
 # A 404 for another practice that refuses no patient's data, so logs nothing.
 NOT_A_REFUSAL = {
@@ -1569,6 +1618,8 @@ NOT_A_REFUSAL = {
             "triage:discard_questionnaire",
         )
     ),
+    # Another practice's phone link: no patient in it.
+    ("telephony:link_action", "gp_b"),
 }
 REFUSALS = sorted(
     (name, who)
@@ -1581,6 +1632,13 @@ REFUSALS = sorted(
 # --- Pages without patient data (the coverage guard's other half) ---------------------------
 
 NOT_PATIENT_DATA = {
+    # The phone line's setup and its counts per hour: no caller, no patient.
+    "telephony:call_load",
+    "telephony:settings",
+    "telephony:link_create",
+    "telephony:link_action",
+    "telephony:config_export",
+    "telephony:call_report_import",
     # Public pages: the practice's facts, the language switch, the health check.
     "shell:landing",
     "shell:healthz",
@@ -1707,6 +1765,17 @@ def _perform(scene: Scene, case: Case) -> tuple[list[AuditEntry], datetime, date
             "headers": {"Authorization": f"Bearer {scene.pharmacy_token}"},
         }
     data = case.data(scene) if case.data is not None else {}
+    if case.who == "telephony":  # each request signed with the link's secret
+        link = TelephonyLink.objects.get(public_id=scene.public_id("telephony:link_action"))
+        moment, message_id = timezone.now(), f"msg_{uuid.uuid4().hex}"
+        extra |= {
+            "content_type": "application/json",
+            "headers": {
+                "webhook-id": message_id,
+                "webhook-timestamp": str(int(moment.timestamp())),
+                "webhook-signature": Webhook(link_secret(link)).sign(message_id, moment, data),
+            },
+        }
     last = AuditEntry.objects.aggregate(last=Max("pk"))["last"] or 0
     started = timezone.now()
     if case.method == "get":

@@ -49,6 +49,8 @@ from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
 from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
+from spreekuur.telephony import services as telephony_services
+from spreekuur.telephony.models import CallbackRequest
 from spreekuur.triage import services as triage_services
 from spreekuur.triage.assistant import DEFAULT_FAQ
 from spreekuur.triage.models import ComplaintFlow, Questionnaire, RedFlag
@@ -354,6 +356,19 @@ POLICY: dict[str, dict] = {
         **_expect(CARE_A, other_practice=404, method="post"),
         **{role: "skip" for role in CARE_A},
     },
+    # telephony: the callback queue names patients (care roles); the call load is counts
+    # for the manager, GPs and assistants; the phone's setup is the manager's.
+    "telephony:callbacks": _expect(CARE_A),
+    "telephony:callback_action": {
+        **_expect(CARE_A, other_practice=404, method="post"),
+        **{role: "skip" for role in CARE_A},
+    },
+    "telephony:call_load": _expect({"manager_a", "gp_a", "assistant_a"}),
+    "telephony:settings": _expect({"manager_a"}),
+    "telephony:link_create": _expect({"manager_a"}, method="post"),  # empty: nothing made
+    "telephony:link_action": _expect({"manager_a"}, other_practice=404, method="post"),
+    "telephony:config_export": _expect({"manager_a"}),
+    "telephony:call_report_import": _expect({"manager_a"}),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -387,6 +402,7 @@ PUBLIC = {
     "triage:widget_step",
     "triage:widget_outcome",
     "triage:public_assistant",
+    "telephony:events",  # the telephony platform's signed door (tests/telephony)
 }
 # Per-person pages that only act on the logged-in user's own account, after a fresh
 # second factor or a POST with a device id; tested in tests/accounts.
@@ -571,6 +587,17 @@ def world(cast: Cast) -> World:
         PatientFactory(practice=practice, user=UserFactory())
     mailing = triage_services.send_to_group(questionnaire=survey, group=Group(), by=cast.gp_a)
     published = {"public_id": preparation.public_id}
+    phone_link, _secret = telephony_services.create_link(
+        practice=practice, name="Centrale", by=cast.manager_a
+    )
+    callback = CallbackRequest.objects.create(
+        practice=practice,
+        call_id="matrix",
+        number="+31612345678",
+        requested_at=timezone.now(),
+        patient=cast.patient_a,
+        match_count=1,
+    )
     return World(
         cast,
         {
@@ -638,6 +665,8 @@ def world(cast: Cast) -> World:
             "triage:publish_questionnaire": {"public_id": draft.public_id},
             "triage:discard_questionnaire": {"public_id": draft.public_id},
             "agenda:attach_preparation": own,
+            "telephony:callback_action": {"public_id": callback.public_id},
+            "telephony:link_action": {"public_id": phone_link.public_id},
         },
         gemachtigde,
     )

@@ -114,6 +114,8 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "results:lab_inbox",
         # A pharmacy's machine door: its own bearer token, reports "ready to collect".
         "prescriptions:dispense",
+        # The telephony platform's door: each request signed (Standard Webhooks).
+        "telephony:events",
         # Self-triage for visitors of the practice's page and of its own website (the
         # widget and its embed script): anonymous, nothing stored about the person.
         "triage:public_index",
@@ -145,6 +147,7 @@ CSRF_EXEMPT = {
     # browser's ambient credentials open nothing there.
     "results:lab_inbox": "a lab's machine door (Bearer token, no session)",
     "prescriptions:dispense": "a pharmacy's machine door (Bearer token, no session)",
+    "telephony:events": "the telephony platform's door (signed requests, no session)",
     # Anonymous self-triage: framed on another site, the widget often gets no cookie at all
     # (third-party cookies are blocked), so it cannot carry a CSRF token. A forged post
     # can only add an anonymous session to the practice's counts: no person, no account.

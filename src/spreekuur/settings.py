@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "spreekuur.prescriptions",
     "spreekuur.econsult",
     "spreekuur.triage",
+    "spreekuur.telephony",
     "spreekuur.shell",
     "spreekuur.demo",
 ]

@@ -159,3 +159,29 @@ def test_the_demo_patients_record_does_not_contradict_itself(db: None) -> None:
     web, pdf = record_online(portal), record_online(portal, page=None)
     assert web.allergies
     assert [a.pk for a in web.allergies] == [a.pk for a in pdf.allergies]
+
+
+def test_demo_practice_has_three_months_of_calls_and_callers_waiting(db: None) -> None:
+    from spreekuur.telephony.models import Call as PhoneCall
+    from spreekuur.telephony.models import CallbackRequest, CallEvent, CallHour, CallSource
+
+    call_command("load_demo", "--demo-patients", "600", "--quiet", stdout=StringIO())
+    practice = Practice.objects.get(slug="de-linde")
+    today = timezone.localdate()
+    days = set(CallHour.objects.filter(practice=practice).values_list("day", flat=True))
+    assert min(days) <= today - timezone.timedelta(weeks=12)
+    assert all(day.weekday() < 5 for day in days)
+    # Two months from the call report, the last one through the link, all folded.
+    sources = Counter(PhoneCall.objects.filter(practice=practice).values_list("source", flat=True))
+    assert sources[CallSource.IMPORT] > 0 and sources[CallSource.WEBHOOK] > 0
+    assert not CallEvent.objects.filter(folded=False, kind="incoming").exclude(
+        call_id__startswith="demo-now"
+    ).exists()
+    monday_8 = CallHour.objects.filter(practice=practice, hour=8, day__week_day=2)
+    friday_14 = CallHour.objects.filter(practice=practice, hour=14, day__week_day=6)
+    assert sum(h.offered for h in monday_8) / monday_8.count() > 2 * (
+        sum(h.offered for h in friday_14) / friday_14.count()
+    )
+    waiting = CallbackRequest.objects.filter(practice=practice, status="wachtend")
+    assert waiting.count() == 4
+    assert waiting.filter(patient__isnull=False).count() == 3

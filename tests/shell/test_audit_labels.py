@@ -117,7 +117,7 @@ def test_every_action_has_a_dutch_label() -> None:
 
 
 def test_an_unknown_kind_never_shows_its_code() -> None:
-    assert object_kind_label("callback_request") == "gegevens"
+    assert object_kind_label("inventory_scan") == "gegevens"
 
 
 def _visible_text(page: str) -> str:

@@ -27,6 +27,7 @@ _OTHER_ROLE_LABELS = {
     # Systems that sign in with their own token, named in the entry.
     "laboratorium": _("laboratorium"),
     "apotheek": _("apotheek"),
+    "telefonie": _("telefooncentrale"),
     "geen": _("geen rol"),
 }
 

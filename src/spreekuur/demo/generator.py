@@ -32,6 +32,7 @@ from spreekuur.demo.logins import DEMO_TOTP_BASE32 as DEMO_TOTP_BASE32
 from spreekuur.demo.logins import DEMO_TOTP_HEX as DEMO_TOTP_HEX
 from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
+from spreekuur.demo.telephony import build_demo_telephony
 from spreekuur.demo.triage import build_demo_questionnaires, build_demo_triage
 from spreekuur.patients.bsn import complete_bsn
 from spreekuur.patients.models import Patient, PortalActivation, Sex
@@ -411,6 +412,8 @@ def load(
                     practice, today=today, portal_patient=portal_patient
                 )
                 progress(f"vragenlijsten van {spec.name}: {surveyed}")
+                calls = build_demo_telephony(practice, today=today)
+                progress(f"telefonie van {spec.name}: {calls} gesprekken in drie maanden")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

@@ -32,8 +32,12 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "opening_exception": _("afwijkende openingstijd"),
     "practice_details": _("praktijkgegevens en openingstijden"),
     "records_online_from": _("datum vanaf wanneer het dossier online staat"),
+    "phone_settings": _("keuzemenu en terugbelinstellingen van de telefoon"),
+    "telephony_link": _("koppeling met de telefooncentrale"),
+    "call_report": _("gespreksrapport van de telefooncentrale"),
     # care
     "appointment": _("afspraak"),
+    "callback_request": _("terugbelverzoek"),
     "record": _("dossier (episodes, journaal, medicatie, allergieën)"),
     "episode": _("episode in het dossier"),
     "journalentry": _("journaalregel"),

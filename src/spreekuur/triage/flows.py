@@ -21,8 +21,9 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from spreekuur.core.problems import pydantic_problem
 
 COMPLAINTS_DIR = Path(__file__).parent / "complaints"
 MAX_QUESTIONS = 40
@@ -184,42 +185,6 @@ def parse_walk(text: str) -> list[int]:
 
 def format_walk(answers: list[int]) -> str:
     return ".".join(str(n) for n in answers)
-
-
-# What pydantic found, in Dutch (translated); the document's own word for a field that
-# does not belong is the caller's (pydantic_problem).
-PYDANTIC_DUTCH = {
-    "missing": gettext_lazy("ontbreekt"),
-    "string_too_short": gettext_lazy("is te kort"),
-    "string_too_long": gettext_lazy("is te lang"),
-    "string_pattern_mismatch": gettext_lazy("heeft niet de juiste vorm"),
-    "string_type": gettext_lazy("moet tekst zijn"),
-    "int_type": gettext_lazy("moet een geheel getal zijn"),
-    "int_parsing": gettext_lazy("moet een geheel getal zijn"),
-    "float_type": gettext_lazy("moet een getal zijn"),
-    "float_parsing": gettext_lazy("moet een getal zijn"),
-    "bool_type": gettext_lazy("moet waar of onwaar zijn"),
-    "bool_parsing": gettext_lazy("moet waar of onwaar zijn"),
-    "enum": gettext_lazy("is geen geldige waarde"),
-    "list_type": gettext_lazy("moet een lijst zijn"),
-    "too_short": gettext_lazy("heeft te weinig onderdelen"),
-    "too_long": gettext_lazy("heeft te veel onderdelen"),
-    "greater_than_equal": gettext_lazy("is te klein"),
-    "less_than": gettext_lazy("is te groot"),
-    "less_than_equal": gettext_lazy("is te groot"),
-    "model_type": gettext_lazy("heeft niet de juiste vorm"),
-    "dict_type": gettext_lazy("heeft niet de juiste vorm"),
-}
-
-
-def pydantic_problem(error: Any, *, whole: str, stray: str) -> str:
-    """One pydantic error as "where: what" in Dutch: `whole` names the document when the
-    error is about all of it, `stray` says a field does not belong. Never pydantic's own
-    message or the input."""
-    where = ".".join(str(part) for part in error["loc"]) or whole
-    if error["type"] == "extra_forbidden":
-        return f"{where}: {stray}"
-    return f"{where}: {PYDANTIC_DUTCH.get(error['type'], _('klopt niet'))}"
 
 
 def _dutch(error: Any) -> str:

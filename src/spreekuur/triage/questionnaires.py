@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from spreekuur.triage.flows import Slug, pydantic_problem
+from spreekuur.core.problems import pydantic_problem
+from spreekuur.triage.flows import Slug
 
 SETS_DIR = Path(__file__).parent / "questionnaire_sets"
 MAX_ITEMS = 60
