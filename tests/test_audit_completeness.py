@@ -1618,8 +1618,6 @@ NOT_A_REFUSAL = {
             "triage:discard_questionnaire",
         )
     ),
-    # Another practice's phone link: no patient in it.
-    ("telephony:link_action", "gp_b"),
 }
 REFUSALS = sorted(
     (name, who)
@@ -1639,6 +1637,13 @@ NOT_PATIENT_DATA = {
     "telephony:link_action",
     "telephony:config_export",
     "telephony:call_report_import",
+    # The roster: staff, their shifts and leave, counts of calls and consults.
+    "roster:week",
+    "roster:meeting_planner",
+    "roster:shifts",
+    "roster:remove_shift",
+    "roster:leave",
+    "roster:remove_leave",
     # Public pages: the practice's facts, the language switch, the health check.
     "shell:landing",
     "shell:healthz",

@@ -49,6 +49,7 @@ from spreekuur.prescriptions.services import approve_items, request_repeat
 from spreekuur.results import services as results_services
 from spreekuur.results.models import LabResult
 from spreekuur.results.services import receive_lab_message
+from spreekuur.roster import services as roster_services
 from spreekuur.telephony import services as telephony_services
 from spreekuur.telephony.models import CallbackRequest
 from spreekuur.triage import services as triage_services
@@ -369,6 +370,18 @@ POLICY: dict[str, dict] = {
     "telephony:link_action": _expect({"manager_a"}, other_practice=404, method="post"),
     "telephony:config_export": _expect({"manager_a"}),
     "telephony:call_report_import": _expect({"manager_a"}),
+    # roster: who works when is for the whole team; the manager makes it.
+    "roster:week": _expect({"assistant_a", "gp_a", "poh_a", "manager_a"}),
+    "roster:meeting_planner": _expect({"assistant_a", "gp_a", "poh_a", "manager_a"}),
+    "roster:shifts": _expect({"manager_a"}),
+    "roster:leave": _expect({"manager_a"}),
+    **{
+        name: {
+            **_expect({"manager_a"}, other_practice=404, method="post"),
+            "manager_a": "skip",
+        }
+        for name in ("roster:remove_shift", "roster:remove_leave")
+    },
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -590,6 +603,16 @@ def world(cast: Cast) -> World:
     phone_link, _secret = telephony_services.create_link(
         practice=practice, name="Centrale", by=cast.manager_a
     )
+    shift = roster_services.add_shift(
+        member=assistant,
+        weekday=0,
+        task="telefoon",
+        starts=time(8),
+        ends=time(12, 30),
+        valid_from=None,
+        valid_until=None,
+        by=cast.manager_a,
+    )
     callback = CallbackRequest.objects.create(
         practice=practice,
         call_id="matrix",
@@ -667,6 +690,8 @@ def world(cast: Cast) -> World:
             "agenda:attach_preparation": own,
             "telephony:callback_action": {"public_id": callback.public_id},
             "telephony:link_action": {"public_id": phone_link.public_id},
+            "roster:remove_shift": {"public_id": shift.public_id},
+            "roster:remove_leave": {"public_id": absence.public_id},
         },
         gemachtigde,
     )

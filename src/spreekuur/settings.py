@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "spreekuur.econsult",
     "spreekuur.triage",
     "spreekuur.telephony",
+    "spreekuur.roster",
     "spreekuur.shell",
     "spreekuur.demo",
 ]

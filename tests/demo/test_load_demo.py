@@ -174,9 +174,11 @@ def test_demo_practice_has_three_months_of_calls_and_callers_waiting(db: None) -
     # Two months from the call report, the last one through the link, all folded.
     sources = Counter(PhoneCall.objects.filter(practice=practice).values_list("source", flat=True))
     assert sources[CallSource.IMPORT] > 0 and sources[CallSource.WEBHOOK] > 0
-    assert not CallEvent.objects.filter(folded=False, kind="incoming").exclude(
-        call_id__startswith="demo-now"
-    ).exists()
+    assert (
+        not CallEvent.objects.filter(folded=False, kind="incoming")
+        .exclude(call_id__startswith="demo-now")
+        .exists()
+    )
     monday_8 = CallHour.objects.filter(practice=practice, hour=8, day__week_day=2)
     friday_14 = CallHour.objects.filter(practice=practice, hour=14, day__week_day=6)
     assert sum(h.offered for h in monday_8) / monday_8.count() > 2 * (
@@ -185,3 +187,17 @@ def test_demo_practice_has_three_months_of_calls_and_callers_waiting(db: None) -
     waiting = CallbackRequest.objects.filter(practice=practice, status="wachtend")
     assert waiting.count() == 4
     assert waiting.filter(patient__isnull=False).count() == 3
+
+
+def test_demo_practice_has_a_roster_that_the_phone_plan_reads(db: None) -> None:
+    from spreekuur.roster.models import Shift
+    from spreekuur.roster.selectors import monday_of, phone_plan
+
+    call_command("load_demo", "--demo-patients", "600", "--quiet", stdout=StringIO())
+    practice = Practice.objects.get(slug="de-linde")
+    assert Shift.objects.filter(practice=practice, task="telefoon", weekday=0).count() == 4
+    assert Shift.objects.filter(practice=practice, task="spreekuur").exists()
+    plan = phone_plan(practice, monday_of(timezone.localdate()) + timezone.timedelta(days=7))
+    eight = [hour for hour in plan.hours if hour.hour == 8]
+    assert eight and all(hour.expected_calls > 0 for hour in eight)
+    assert any(hour.planned < 2 for hour in eight)  # someone's leave shows

@@ -32,6 +32,7 @@ from spreekuur.demo.logins import DEMO_TOTP_BASE32 as DEMO_TOTP_BASE32
 from spreekuur.demo.logins import DEMO_TOTP_HEX as DEMO_TOTP_HEX
 from spreekuur.demo.prescriptions import build_demo_prescriptions, give_portal_patient_repeats
 from spreekuur.demo.results import build_demo_results, give_portal_patient_results
+from spreekuur.demo.roster import build_demo_roster
 from spreekuur.demo.telephony import build_demo_telephony
 from spreekuur.demo.triage import build_demo_questionnaires, build_demo_triage
 from spreekuur.patients.bsn import complete_bsn
@@ -414,6 +415,8 @@ def load(
                 progress(f"vragenlijsten van {spec.name}: {surveyed}")
                 calls = build_demo_telephony(practice, today=today)
                 progress(f"telefonie van {spec.name}: {calls} gesprekken in drie maanden")
+                shifts = build_demo_roster(practice, today=today)
+                progress(f"rooster van {spec.name}: {shifts} vaste diensten")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

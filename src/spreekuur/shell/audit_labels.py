@@ -35,6 +35,8 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "phone_settings": _("keuzemenu en terugbelinstellingen van de telefoon"),
     "telephony_link": _("koppeling met de telefooncentrale"),
     "call_report": _("gespreksrapport van de telefooncentrale"),
+    "roster_shift": _("dienst in het rooster"),
+    "staff_absence": _("afwezigheid van een medewerker"),
     # care
     "appointment": _("afspraak"),
     "callback_request": _("terugbelverzoek"),

@@ -27,9 +27,17 @@ from spreekuur.telephony.models import (
     CallbackStatus,
     CallHour,
     CallReportImport,
+    PhoneSettings,
     TelephonyLink,
 )
 from spreekuur.telephony.webhook import normalised_number
+
+
+def settings_for(practice: Practice) -> PhoneSettings:
+    """The practice's phone settings; the guide's defaults until the manager saves."""
+    found = PhoneSettings.objects.filter(practice=practice).first()
+    return found or PhoneSettings(practice=practice)
+
 
 # ---- who is calling -------------------------------------------------------------------
 

@@ -209,7 +209,7 @@ def callback_action(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
     user, practice = acting_user_in_practice(request, capabilities.can_manage_telephony)
-    phone = services.settings_for(practice)
+    phone = selectors.settings_for(practice)
     form = PhoneSettingsForm(request.POST or None, instance=phone)
     if request.method == "POST" and form.is_valid():
         services.save_phone_settings(settings=form.save(commit=False), by=user)

@@ -24,7 +24,6 @@ from spreekuur.telephony.services.phone_line import (
     import_call_report,
     platform_config,
     save_phone_settings,
-    settings_for,
 )
 
 __all__ = [
@@ -45,5 +44,4 @@ __all__ = [
     "renew_link_secret",
     "save_phone_settings",
     "set_link_active",
-    "settings_for",
 ]

@@ -24,15 +24,10 @@ from spreekuur.telephony.models import (
     PhoneSettings,
     TelephonyLink,
 )
+from spreekuur.telephony.selectors import settings_for
 from spreekuur.telephony.services.events import refresh_call_hours
 
 CONFIG_VERSION = 1
-
-
-def settings_for(practice: Practice) -> PhoneSettings:
-    """The practice's phone settings; the guide's defaults until the manager saves."""
-    found = PhoneSettings.objects.filter(practice=practice).first()
-    return found or PhoneSettings(practice=practice)
 
 
 @transaction.atomic
