@@ -235,3 +235,20 @@ def test_the_year_is_made_once_and_the_same_from_the_same_practice(db: None, mon
     assert made.practices == 1 and made.appointments > 2.5 * PATIENTS
     assert not Appointment.objects.filter(practice=first).exists()
     assert region.build_region_care().practices == 0
+
+
+def test_the_region_has_a_quarter_of_calls_and_their_hours(db: None) -> None:
+    from spreekuur.telephony.models import Call, CallHour
+
+    region = _load_region()
+    for practice in region:
+        calls = Call.objects.filter(practice=practice)
+        assert calls.count() > 13 * 5 * 8  # a quarter of working days at ~11 calls a day
+        hours = CallHour.objects.filter(practice=practice)
+        assert sum(hours.values_list("incoming", flat=True)) == calls.count()
+        assert all(day.weekday() < 5 for day in hours.values_list("day", flat=True))
+    before = Call.objects.count()
+    from spreekuur.demo.region import build_region_calls
+
+    assert build_region_calls(today=timezone.localdate()).practices == 0  # idempotent
+    assert Call.objects.count() == before

@@ -431,4 +431,9 @@ def load(
             f"journaalregels, {care.repeat_requests} herhaalaanvragen, {care.econsults} "
             f"e-consults in {care.seconds:.1f} s"
         )
+        phone = region.build_region_calls(today=today, progress=progress)
+        progress(
+            f"telefonie van de regio: {phone.calls} gesprekken, {phone.hours} uren in "
+            f"{phone.seconds:.1f} s"
+        )
     return DemoResult(created, patients, clock.perf_counter() - started)

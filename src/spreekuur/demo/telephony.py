@@ -26,7 +26,7 @@ HANDLING = 170  # seconds an assistant spends on a call, on average
 ASSISTANTS_ON_PHONE = {8: 2, 9: 2, 10: 2, 11: 1, 12: 1, 13: 1, 14: 1, 15: 1, 16: 1}
 
 
-def _calls_on(day: date, rng: random.Random, size: float) -> list[tuple[datetime, str, int, int]]:
+def calls_on(day: date, rng: random.Random, size: float) -> list[tuple[datetime, str, int, int]]:
     """(start, outcome, wait, talk) of each call of one day: waits grow with the load per
     assistant, and the longer the wait, the more callers give up or ask for a callback."""
     calls = []
@@ -52,7 +52,7 @@ def _calls_on(day: date, rng: random.Random, size: float) -> list[tuple[datetime
     return calls
 
 
-def _working_days(first: date, last: date) -> list[date]:
+def working_days(first: date, last: date) -> list[date]:
     days, day = [], first
     while day <= last:
         if day.weekday() < 5:
@@ -65,7 +65,7 @@ def _report(days: list[date], rng: random.Random, size: float) -> bytes:
     words = {"answered": "beantwoord", "abandoned": "opgehangen", "callback": "terugbelverzoek"}
     lines = ["begin;richting;keuze;wachttijd;gespreksduur;status"]
     for day in days:
-        for start, outcome, wait, talk in _calls_on(day, rng, size):
+        for start, outcome, wait, talk in calls_on(day, rng, size):
             local = timezone.localtime(start)
             if outcome == "menu":
                 lines.append(f"{local:%d-%m-%Y %H:%M:%S};inkomend;3;;;keuzemenu")
@@ -79,7 +79,7 @@ def _report(days: list[date], rng: random.Random, size: float) -> bytes:
 def _events(days: list[date], rng: random.Random, size: float) -> list[PhoneEvent]:
     events: list[PhoneEvent] = []
     for day in days:
-        for n, (start, outcome, wait, talk) in enumerate(_calls_on(day, rng, size)):
+        for n, (start, outcome, wait, talk) in enumerate(calls_on(day, rng, size)):
             call = f"demo-{day:%Y%m%d}-{n}"
 
             def add(kind: str, seconds: int, call: str = call, start: datetime = start) -> None:
@@ -117,11 +117,11 @@ def build_demo_telephony(practice: Practice, *, today: date, seed: int = 31) -> 
     link, _secret = services.create_link(practice=practice, name="Demo-centrale", by=manager)
     yesterday = today - timedelta(days=1)
     month_ago = today - timedelta(days=28)
-    report = _report(_working_days(today - timedelta(weeks=13), month_ago), rng, size)
+    report = _report(working_days(today - timedelta(weeks=13), month_ago), rng, size)
     imported = services.import_call_report(
         practice=practice, file_name="gespreksrapport-demo.csv", raw=report, by=manager
     )
-    events = _events(_working_days(month_ago + timedelta(days=1), yesterday), rng, size)
+    events = _events(working_days(month_ago + timedelta(days=1), yesterday), rng, size)
     for start in range(0, len(events), 500):
         receive_events(link=link, events=events[start : start + 500])
     while fold_call_events():
