@@ -1637,6 +1637,15 @@ NOT_PATIENT_DATA = {
     "telephony:link_action",
     "telephony:config_export",
     "telephony:call_report_import",
+    # The dashboard: sums per day, the tariff table, the team's notes, the region's
+    # anonymised figures.
+    "dashboard:dashboard",
+    "dashboard:dashboard_csv",
+    "dashboard:monthly_review",
+    "dashboard:tariffs",
+    "dashboard:remove_tariff",
+    "dashboard:region",
+    "dashboard:region_csv",
     # The roster: staff, their shifts and leave, counts of calls and consults.
     "roster:week",
     "roster:meeting_planner",

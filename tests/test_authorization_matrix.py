@@ -38,6 +38,7 @@ from django.utils import timezone
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import services as agenda_services
 from spreekuur.agenda.models import KioskDevice, ScheduleBlock, ScheduleException
+from spreekuur.dashboard.models import Tariff
 from spreekuur.dossier import services as dossier_services
 from spreekuur.econsult import services as econsult_services
 from spreekuur.econsult.models import Photo
@@ -382,6 +383,18 @@ POLICY: dict[str, dict] = {
         }
         for name in ("roster:remove_shift", "roster:remove_leave")
     },
+    # dashboard: the manager and the GPs; tariffs the manager; the region only its analysts
+    # (none among these roles: tests/dashboard/test_region.py).
+    "dashboard:dashboard": _expect({"manager_a", "gp_a"}),
+    "dashboard:dashboard_csv": _expect({"manager_a", "gp_a"}),
+    "dashboard:monthly_review": _expect({"manager_a", "gp_a"}),
+    "dashboard:tariffs": _expect({"manager_a"}),
+    "dashboard:remove_tariff": {
+        **_expect({"manager_a"}, other_practice=404, method="post"),
+        "manager_a": "skip",
+    },
+    "dashboard:region": _expect(set()),
+    "dashboard:region_csv": _expect(set()),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -613,6 +626,9 @@ def world(cast: Cast) -> World:
         valid_until=None,
         by=cast.manager_a,
     )
+    tariff = Tariff.objects.create(
+        practice=practice, year=2026, code="12011", description="Consult", amount="12.43"
+    )
     callback = CallbackRequest.objects.create(
         practice=practice,
         call_id="matrix",
@@ -692,6 +708,7 @@ def world(cast: Cast) -> World:
             "telephony:link_action": {"public_id": phone_link.public_id},
             "roster:remove_shift": {"public_id": shift.public_id},
             "roster:remove_leave": {"public_id": absence.public_id},
+            "dashboard:remove_tariff": {"public_id": tariff.public_id},
         },
         gemachtigde,
     )

@@ -56,6 +56,10 @@ REFERENCE_TABLES = {
     # the same for every practice, updated twice a year.
     "results.LabTest": "national code catalogue",
     "results.ReferenceRange": "national code catalogue",
+    # The care groups above the practices (a handful per region) and their analysts: the
+    # region's view reads each practice's summary rows, so these sit above the shards.
+    "dashboard.Region": "care groups, above the practices",
+    "dashboard.RegionAnalyst": "a care group's analyst: a user of no practice",
 }
 
 # What still stands in the way, one entry per gap, each with the change that closes it.

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "spreekuur.triage",
     "spreekuur.telephony",
     "spreekuur.roster",
+    "spreekuur.dashboard",
     "spreekuur.shell",
     "spreekuur.demo",
 ]

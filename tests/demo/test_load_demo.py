@@ -35,8 +35,9 @@ def test_demo_practice_is_complete_and_idempotent(db: None) -> None:
     assert (
         Practice.objects.count() == 1
         and Patient.objects.count() == 600
-        # staff and the demo patient, and 40 patients who asked an e-consult (no password)
-        and User.objects.count() == 10 + 40
+        # staff and the demo patient, 40 patients who asked an e-consult (no password), and
+        # the care group's analyst
+        and User.objects.count() == 10 + 40 + 1
     )
 
 
@@ -201,3 +202,21 @@ def test_demo_practice_has_a_roster_that_the_phone_plan_reads(db: None) -> None:
     eight = [hour for hour in plan.hours if hour.hour == 8]
     assert eight and all(hour.expected_calls > 0 for hour in eight)
     assert any(hour.planned < 2 for hour in eight)  # someone's leave shows
+
+
+def test_demo_dashboard_has_its_figures_and_the_care_group_its_analyst(db: None) -> None:
+    from spreekuur.dashboard.models import DailyFigure, FigureRefresh, RegionAnalyst, Tariff
+    from spreekuur.dashboard.periods import period_named
+    from spreekuur.dashboard.selectors import practice_dashboard
+
+    call_command("load_demo", "--demo-patients", "600", "--quiet", stdout=StringIO())
+    practice = Practice.objects.get(slug="de-linde")
+    assert FigureRefresh.objects.filter(practice=practice).exists()
+    assert DailyFigure.objects.filter(practice=practice, metric="consults").exists()
+    assert Tariff.objects.filter(practice=practice, code="12011").count() == 2
+    board = practice_dashboard(practice, period_named("vorige-maand", timezone.localdate()))
+    values = {row.figure.key: row.figure.value for row in board.figures}
+    assert values["consults"] > 0 and values["calls_offered"] > 0 and values["revenue"] > 0
+    assert values["enrolled"] == 600
+    analyst = RegionAnalyst.objects.select_related("user", "region").get()
+    assert analyst.region.members.filter(practice=practice).exists()

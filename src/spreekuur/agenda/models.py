@@ -66,6 +66,9 @@ class AppointmentType(models.Model):
     # The code of a questionnaire (triage) the patient gets to fill in before this kind
     # of appointment, in its version in use at the time of booking; empty: none.
     preparation_code = models.SlugField(_("vragenlijst vooraf"), max_length=40, blank=True)
+    # The NZa performance code a held appointment of this kind is declared with (the
+    # dashboard's revenue: code x the practice's tariff for the year); empty: none.
+    performance_code = models.CharField(_("prestatiecode"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["sort_order", "name"]

@@ -25,6 +25,7 @@ from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Prac
 from spreekuur.core.roles import StaffRole
 from spreekuur.demo import region
 from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
+from spreekuur.demo.dashboard import build_demo_dashboard
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
 from spreekuur.demo.econsult import build_demo_econsults, give_portal_patient_econsult
 from spreekuur.demo.logins import DEMO_PASSWORD as DEMO_PASSWORD
@@ -436,4 +437,11 @@ def load(
             f"telefonie van de regio: {phone.calls} gesprekken, {phone.hours} uren in "
             f"{phone.seconds:.1f} s"
         )
+    if created:
+        # Codes, tariffs, the care group and a first count of the dashboard's figures.
+        everyone = list(
+            Practice.objects.filter(slug__in=[spec.slug for spec in specs]).order_by("id")
+        )
+        counted = build_demo_dashboard(today=today, practices=everyone)
+        progress(f"dashboard: {counted} dagcijfers van {len(everyone)} praktijken")
     return DemoResult(created, patients, clock.perf_counter() - started)

@@ -36,6 +36,9 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "telephony_link": _("koppeling met de telefooncentrale"),
     "call_report": _("gespreksrapport van de telefooncentrale"),
     "roster_shift": _("dienst in het rooster"),
+    "tariff": _("tarief van een prestatiecode"),
+    "monthly_review": _("maandbespreking van het dashboard"),
+    "region": _("cijfers van de regio"),
     "staff_absence": _("afwezigheid van een medewerker"),
     # care
     "appointment": _("afspraak"),

@@ -328,6 +328,7 @@ TYPE_FIELDS = (
     "active",
     "sort_order",
     "preparation_code",
+    "performance_code",
 )
 
 

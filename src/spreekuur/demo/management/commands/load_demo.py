@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spreekuur.demo import generator
+from spreekuur.demo.dashboard import ANALYST_EMAIL
 from spreekuur.patients.models import Patient, PortalActivation
 
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
         ]
         for email, name, role, _agb in generator.STAFF:
             lines.append(f"  {role:<16} {email:<32} {name}")
+        lines.append(f"  {'regio-analist':<16} {ANALYST_EMAIL:<32} Analist Zorggroep (/regio/)")
         portal = Patient.objects.filter(user__email=generator.DEMO_PATIENT_EMAIL).first()
         lines.append(
             f"  {'patient':<16} {generator.DEMO_PATIENT_EMAIL:<32} "
