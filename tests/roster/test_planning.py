@@ -215,3 +215,67 @@ def test_the_pages(cast):
     )
     assert other.status_code == 200  # the form does not offer another practice's staff
     assert "Anna" not in other.content.decode()
+
+
+def test_odd_weeks_are_refused_with_a_dutch_error_not_a_500(cast):
+    client = verified_client(cast.assistant_a)
+    for week in ("9999-12-31", "0001-01-01", "0001-01-10"):
+        for name in ("roster:week", "roster:meeting_planner"):
+            page = client.get(reverse(name), {"week": week})
+            assert page.status_code == 200
+            assert "vijf jaar" in page.content.decode()
+
+
+def test_an_impossible_load_says_so_instead_of_failing(cast):
+    practice = cast.practice_a
+    PhoneSettings.objects.create(practice=practice, handling_seconds=1800)
+    _calls(practice, 8, 300_000, weeks=1)
+    eight = next(h for h in selectors.phone_plan(practice, MONDAY).hours if h.hour == 8)
+    assert eight.needed is None and not eight.short and eight.difference is None
+    assert (
+        verified_client(cast.assistant_a)
+        .get(reverse("roster:week"), {"week": MONDAY.isoformat()})
+        .status_code
+        == 200
+    )
+
+
+def test_leave_longer_than_a_year_is_refused(cast):
+    anna = _assistant(cast.practice_a, "Anna")
+    with pytest.raises(BusinessRuleError):
+        add_leave(
+            member=anna,
+            starts_on=MONDAY,
+            ends_on=MONDAY + timedelta(days=400),
+            kind="verlof",
+            note="",
+            by=cast.manager_a,
+        )
+    response = verified_client(cast.manager_a).post(
+        reverse("roster:leave"),
+        {
+            "member": str(anna.public_id),
+            "starts_on": "2027-03-01",
+            "ends_on": "2076-03-01",
+            "kind": "verlof",
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "hoogstens een jaar" in response.content.decode()
+        or "vijf jaar" in response.content.decode()
+    )
+    assert not ScheduleException.objects.filter(practitioner=anna).exists()
+
+
+def test_only_the_manager_sees_why_someone_is_away(cast):
+    carla = _assistant(cast.practice_a, "Carla")
+    _shift(carla, cast.manager_a, time(8), time(12, 30), task="balie")
+    add_leave(
+        member=carla, starts_on=MONDAY, ends_on=MONDAY, kind="ziek", note="", by=cast.manager_a
+    )
+    week = {"week": MONDAY.isoformat()}
+    colleague = verified_client(cast.poh_a).get(reverse("roster:week"), week).content.decode()
+    assert "<s>Carla</s>" in colleague and "(afwezig)" in colleague and "(ziek)" not in colleague
+    manager = verified_client(cast.manager_a).get(reverse("roster:week"), week).content.decode()
+    assert "(ziek)" in manager

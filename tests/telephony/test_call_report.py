@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from spreekuur.telephony.call_report import ReportUnreadable, parse_duration, read_report
 from spreekuur.telephony.models import Call, CallHour, CallReportImport
@@ -168,3 +169,48 @@ def test_the_page_imports_for_the_manager_only(cast):
     response = client.post(reverse("telephony:call_report_import"), upload, follow=True)
     assert "4 gesprekken toegevoegd" in response.content.decode()
     assert CallReportImport.objects.get().imported_by == cast.manager_a
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"begin;wachttijd;status\n9999-12-31 08:00;10;beantwoord\n",
+        b"begin;wachttijd;status\n0001-01-01 08:00;10;beantwoord\n",
+        b"begin;wachttijd;status\n1970-01-02 08:00;10;beantwoord\n",
+        b"begin;wachttijd;status\n2026-11-30 08:00;99999999999999999999:00;beantwoord\n",
+        b"begin;wachttijd;status\n2026-11-30 08:00;600000:00:00;beantwoord\n",
+        b"begin;wachttijd;status\n2026-11-30 08:00;1e400;beantwoord\n",
+        # A queue_log (recognised by its first line) with an impossible timestamp further on.
+        b"1796512941|a|q|NONE|ENTERQUEUE||1|1\n-1e300|x|q|NONE|ENTERQUEUE||1|1\n",
+        b"1796512941|a|q|NONE|ENTERQUEUE||1|1\nnan|x|q|NONE|ENTERQUEUE||1|1\n",
+        b"1796512941|a|q|NONE|ENTERQUEUE||1|1\n86400|x|q|NONE|ENTERQUEUE||1|1\n",
+    ],
+)
+def test_implausible_dates_and_durations_are_problems_not_errors(raw):
+    with pytest.raises(ReportUnreadable) as refused:
+        read_report(raw)
+    assert "regel" in refused.value.problems[0]
+
+
+def test_an_absurd_queue_log_duration_is_left_out():
+    now = int(timezone.now().timestamp()) - 3600
+    report = read_report(
+        f"{now}|z|q|NONE|ENTERQUEUE||1|1\n{now + 5}|z|q|A|CONNECT|1e30|x\n".encode()
+    )
+    assert report.calls[0].wait_seconds is None
+
+
+@pytest.mark.django_db
+def test_a_report_of_days_the_link_already_reported_adds_nothing_twice(cast):
+    Call.objects.create(
+        practice=cast.practice_a,
+        call_key="abc-1",  # as the link stored it
+        source="webhook",
+        started_at=timezone.now(),
+        queued=True,
+        outcome="answered",
+    )
+    done = import_call_report(
+        practice=cast.practice_a, file_name="r.csv", raw=ENGLISH_CSV.encode(), by=cast.manager_a
+    )
+    assert done.calls_added == 1  # abc-2 only

@@ -129,6 +129,34 @@ def _needs_postgres() -> None:
         pytest.skip("concurrency needs PostgreSQL")
 
 
+@pytest.mark.django_db
+def test_a_request_open_for_days_closes_and_an_old_one_forgets_its_patient(cast):
+    from spreekuur.core.models import AuditEntry as Entry  # noqa: F401 - the log keeps who looked
+
+    stuck = _callback(cast.practice_a, call_id="stuck", minutes_ago=4 * 24 * 60)
+    old = _callback(cast.practice_a, call_id="old", patient=cast.patient_a)
+    record_attempt(callback=old, outcome="gesproken", by=cast.assistant_a)
+    CallbackRequest.objects.filter(pk=old.pk).update(
+        closed_at=timezone.now() - timezone.timedelta(days=400)
+    )
+    erase_old_numbers()
+    stuck.refresh_from_db()
+    old.refresh_from_db()
+    assert stuck.status == CallbackStatus.UNREACHED and stuck.closed_at is not None
+    assert old.patient is None and old.number == ""
+
+
+@pytest.mark.django_db
+def test_names_in_the_handled_list_are_logged_too(cast):
+    patient = PatientFactory(practice=cast.practice_a, given_name="Henk", family_name="Klaar")
+    done = _callback(cast.practice_a, call_id="done", patient=patient)
+    record_attempt(callback=done, outcome="gesproken", by=cast.gp_a)
+    page = verified_client(cast.assistant_a).get(reverse("telephony:callbacks"))
+    assert "Henk Klaar" in page.content.decode()
+    reads = AuditEntry.objects.filter(object_kind="callback_request", action="read")
+    assert reads.filter(patient=patient, actor=cast.assistant_a).count() == 1
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_assistants_claiming_at_once_one_wins_and_the_caller_stays(cast):

@@ -38,6 +38,7 @@ def test_signed_events_are_stored_for_the_links_practice(post_events, link_and_s
         "accepted": 4,
         "duplicates": 0,
         "callbacks": 0,
+        "conflicts": 0,
     }
     stored = CallEvent.objects.filter(practice=cast.practice_a, call_id="c1")
     assert sorted(stored.values_list("kind", flat=True)) == [
@@ -71,7 +72,17 @@ def test_the_same_event_id_twice_changes_nothing(post_events):
         "accepted": 1,
         "duplicates": 1,
         "callbacks": 0,
+        "conflicts": 0,
     }
+
+
+def test_an_event_id_reused_for_other_content_is_counted_not_stored(post_events):
+    first = event("incoming", "c1")
+    post_events({"events": [first]})
+    changed = {**first, "type": "answered", "call_id": "c2"}
+    answer = post_events({"events": [changed]}).json()
+    assert (answer["accepted"], answer["duplicates"], answer["conflicts"]) == (0, 0, 1)
+    assert CallEvent.objects.get().kind == "incoming"
 
 
 def test_a_replayed_request_within_five_minutes_changes_nothing(link_and_secret, cast):
@@ -246,7 +257,33 @@ def test_a_shared_number_names_no_one(post_events, cast):
     assert not AuditEntry.objects.filter(object_kind="callback_request").exists()
 
 
-def test_one_callback_per_call(post_events):
+def test_one_open_callback_per_call_and_a_new_one_after_it_closed(post_events, cast):
     post_events({"events": [event("callback_requested", "c1", number="0612345678")]})
     post_events({"events": [event("callback_requested", "c1", number="0612345678")]})
     assert CallbackRequest.objects.count() == 1
+    first = CallbackRequest.objects.get()
+    from spreekuur.telephony.services import record_attempt
+
+    record_attempt(callback=first, outcome="gesproken", by=cast.assistant_a)
+    # The platform uses the call id again (a new day): the caller is not lost.
+    answer = post_events({"events": [event("callback_requested", "c1", number="0612345678")]})
+    assert answer.json()["callbacks"] == 1
+    assert CallbackRequest.objects.filter(status="wachtend").count() == 1
+
+
+def test_many_callbacks_in_one_message_are_matched_in_one_go(post_events, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(30):
+        PatientFactory(practice=cast.practice_a, phone=f"06-1234 56{n:02d}")
+    asked = [event("callback_requested", f"k{n}", number=f"+3161234 56{n:02d}") for n in range(30)]
+    with CaptureQueriesContext(connection) as queries:
+        answer = post_events({"events": asked})
+    assert answer.json()["callbacks"] == 30
+    assert CallbackRequest.objects.filter(patient__isnull=False).count() == 30
+    assert AuditEntry.objects.filter(object_kind="callback_request").count() == 30
+    # One lookup of the patients, one of the open requests, one insert (and savepoint)
+    # per request, one batch of log lines: not a lookup per number.
+    patient_lookups = [q for q in queries.captured_queries if "patients_patient" in q["sql"]]
+    assert len([q for q in patient_lookups if q["sql"].lstrip().upper().startswith("SELECT")]) <= 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -154,6 +154,16 @@ class Dagdeel(models.TextChoices):
     OCHTEND = "ochtend", _("ochtend")
     MIDDAG = "middag", _("middag")
     AVOND = "avond", _("avond")
+
+
+def dagdeel_of(moment: time) -> str:
+    """The dagdeel a time of day falls in: the agenda's blocks, the roster's shifts and the
+    production per dagdeel all count it this way."""
+    if moment < time(12):
+        return Dagdeel.OCHTEND
+    if moment < time(18):
+        return Dagdeel.MIDDAG
+    return Dagdeel.AVOND
 
 
 class Weekday(models.IntegerChoices):

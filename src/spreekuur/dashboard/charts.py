@@ -20,6 +20,7 @@ class DrawnBar:
     label: str
     value: float
     label_x: float
+    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ def bar_chart(series: Series) -> Chart:
                 label=bar.label,
                 value=bar.value,
                 label_x=round(x + slot * 0.35, 1),
+                short=bar.short,
             )
         )
     return Chart(series, drawn)

@@ -8,10 +8,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from spreekuur.core.forms import StyledForm
 from spreekuur.dashboard.periods import CHOICES
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(StyledForm):
     periode = forms.ChoiceField(label=_("Periode"), choices=CHOICES, required=False)
     van = forms.DateField(
         label=_("Of van"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -35,7 +36,7 @@ class PeriodForm(forms.Form):
         return data
 
 
-class MonthForm(forms.Form):
+class MonthForm(StyledForm):
     maand = forms.RegexField(
         label=_("Maand"),
         regex=r"^20\d\d-(0[1-9]|1[0-2])$",
@@ -46,7 +47,7 @@ class MonthForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(StyledForm):
     notes = forms.CharField(
         label=_("Wat viel op?"),
         max_length=4000,
@@ -63,7 +64,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class TariffForm(forms.Form):
+class TariffForm(StyledForm):
     year = forms.IntegerField(label=_("Jaar"), min_value=2000, max_value=2100)
     code = forms.RegexField(
         label=_("Prestatiecode"),

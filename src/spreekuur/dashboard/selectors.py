@@ -133,6 +133,7 @@ class Bar:
     label: str
     value: float
     height: float  # 0..1 of the tallest bar
+    short: str = ""  # under the bar, where the whole label has no room (the table has it)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,15 @@ class Series:
 
 def _series(title: str, unit: str, points: list[tuple[str, float]]) -> Series:
     peak = max((value for _label, value in points), default=0) or 1
-    return Series(title, unit, [Bar(label, value, value / peak) for label, value in points])
+    return Series(
+        title, unit, [Bar(label, value, value / peak, _short(label)) for label, value in points]
+    )
+
+
+def _short(label: str) -> str:
+    """Under a bar "nov 2026" is "nov"; a quarter ("K4 2026") keeps its year."""
+    first, _space, _rest = label.partition(" ")
+    return label if first.startswith("K") and first[1:].isdigit() else first
 
 
 def _month_label(day: date) -> str:

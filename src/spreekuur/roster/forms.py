@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts.models import Membership
 from spreekuur.agenda.models import AbsenceKind, Weekday
+from spreekuur.core.forms import StyledForm
 from spreekuur.roster.models import ShiftTask
 
 
@@ -17,14 +19,18 @@ class MemberChoiceField(forms.ModelChoiceField[Membership]):
         return f"{obj.user.full_name or obj.user.email} ({obj.get_role_display()})"
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(StyledForm):
     member = MemberChoiceField(
         label=_("Medewerker"), queryset=Membership.objects.none(), to_field_name="public_id"
     )
     weekday = forms.TypedChoiceField(label=_("Dag"), choices=Weekday.choices, coerce=int)
     task = forms.ChoiceField(label=_("Taak"), choices=ShiftTask.choices)
-    starts = forms.TimeField(label=_("Van"), widget=forms.TimeInput(attrs={"type": "time"}))
-    ends = forms.TimeField(label=_("Tot"), widget=forms.TimeInput(attrs={"type": "time"}))
+    starts = forms.TimeField(
+        label=_("Van"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    ends = forms.TimeField(
+        label=_("Tot"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     valid_from = forms.DateField(
         label=_("Geldt vanaf"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -49,27 +55,56 @@ class ShiftForm(forms.Form):
         return data
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(StyledForm):
     member = MemberChoiceField(
         label=_("Medewerker"), queryset=Membership.objects.none(), to_field_name="public_id"
     )
     starts_on = forms.DateField(label=_("Van"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Tot en met"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Soort"), choices=AbsenceKind.choices)
-    note = forms.CharField(label=_("Toelichting"), max_length=120, required=False)
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members  # type: ignore[attr-defined]
 
+    note = forms.CharField(
+        label=_("Toelichting"),
+        max_length=120,
+        required=False,
+        help_text=_("Geen medische redenen: collega's zien alleen dat iemand afwezig is."),
+    )
+
+    def clean_starts_on(self) -> date | None:
+        return _near(self.cleaned_data.get("starts_on"))
+
+    def clean_ends_on(self) -> date | None:
+        return _near(self.cleaned_data.get("ends_on"))
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("starts_on") and data.get("ends_on") and data["starts_on"] > data["ends_on"]:
+        first, last = data.get("starts_on"), data.get("ends_on")
+        if first and last and first > last:
             self.add_error("ends_on", _("De einddatum moet op of na de begindatum liggen."))
+        elif first and last and (last - first).days > 366:
+            self.add_error("ends_on", _("Een afwezigheid duurt hoogstens een jaar."))
         return data
 
 
-class WeekForm(forms.Form):
+# A roster is looked at around now; a week far away is a typing error (and beyond the
+# calendar's end a date cannot be counted from).
+YEARS_AROUND = 5
+
+
+def _near(day: date | None) -> date | None:
+    if day is None:
+        return None
+    today = date.today()  # noqa: DTZ011 - a bound for input, the local day is close enough
+    if abs((day - today).days) > YEARS_AROUND * 366:
+        raise forms.ValidationError(_("Kies een datum binnen vijf jaar van vandaag."))
+    return day
+
+
+class WeekForm(StyledForm):
     week = forms.DateField(
         label=_("Week van"),
         required=False,
@@ -77,8 +112,11 @@ class WeekForm(forms.Form):
         help_text=_("Een dag in de week die u wilt zien."),
     )
 
+    def clean_week(self) -> date | None:
+        return _near(self.cleaned_data.get("week"))
 
-class MeetingForm(forms.Form):
+
+class MeetingForm(StyledForm):
     week = forms.DateField(
         label=_("Week van"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -93,3 +131,6 @@ class MeetingForm(forms.Form):
         coerce=int,
         required=False,
     )
+
+    def clean_week(self) -> date | None:
+        return _near(self.cleaned_data.get("week"))

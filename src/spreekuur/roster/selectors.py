@@ -23,6 +23,7 @@ from spreekuur.agenda.models import (
     AppointmentStatus,
     Dagdeel,
     ScheduleException,
+    dagdeel_of,
 )
 from spreekuur.core.current_hours import current_schedule
 from spreekuur.core.exceptions import OutOfReach
@@ -91,6 +92,10 @@ class RosterDay:
     @property
     def closed(self) -> bool:
         return self.hours.closed
+
+    @property
+    def staffed(self) -> bool:
+        return any(lines for _label, lines in self.parts)
 
 
 def week_roster(practice: Practice, monday: date) -> list[RosterDay]:
@@ -165,22 +170,22 @@ class HourStaffing:
     day: date
     hour: int
     expected_calls: float  # offered per hour on this weekday, on average over the quarter
-    needed: int  # assistants Erlang C asks for at the practice's service level
+    needed: int | None  # assistants Erlang C asks for; None: no number could carry this load
     planned: float  # assistants on phone duty (a half hour counts as a half)
     reached: float | None  # the service level the planned assistants would reach, 0..1
 
     @property
-    def difference(self) -> float:
-        return round(self.planned - self.needed, 1)
+    def difference(self) -> float | None:
+        return None if self.needed is None else round(self.planned - self.needed, 1)
 
     @property
     def short(self) -> bool:
-        return self.difference < 0
+        return self.difference is not None and self.difference < 0
 
     @property
     def spare(self) -> bool:
         """At least one assistant more than needed (a place for other work)."""
-        return self.difference >= 1
+        return self.difference is not None and self.difference >= 1
 
 
 @dataclass(frozen=True)
@@ -244,22 +249,25 @@ def phone_plan(practice: Practice, monday: date) -> PhonePlan:
         for hour in open_hours:
             cell = load.cell(day.weekday(), hour)
             calls = cell.offered if cell else 0.0
-            staffing = erlang.agents_needed(
-                calls_per_hour=calls,
-                handling_seconds=phone.handling_seconds,
-                target_seconds=phone.service_level_seconds,
-                service_level_target=target,
-            )
+            try:
+                needed: int | None = erlang.agents_needed(
+                    calls_per_hour=calls,
+                    handling_seconds=phone.handling_seconds,
+                    target_seconds=phone.service_level_seconds,
+                    service_level_target=target,
+                ).agents
+            except ValueError:  # a load no phone line has (a mistaken import): say so
+                needed = None
             planned = round(sum(_coverage(shift, hour) for shift in on_phone), 2)
             reached = None
-            if calls and int(planned) >= 1:
+            if needed is not None and calls and int(planned) >= 1:
                 reached = erlang.service_level(
                     agents=int(planned),
                     calls_per_hour=calls,
                     handling_seconds=phone.handling_seconds,
                     target_seconds=phone.service_level_seconds,
                 )
-            hours.append(HourStaffing(day, hour, calls, staffing.agents, planned, reached))
+            hours.append(HourStaffing(day, hour, calls, needed, planned, reached))
     return PhonePlan(
         hours,
         load,
@@ -371,14 +379,6 @@ class Production:
         return str(Dagdeel(self.dagdeel).label)
 
 
-def dagdeel_of_hour(hour: int) -> str:
-    if hour < 12:
-        return Dagdeel.OCHTEND
-    if hour < 17:
-        return Dagdeel.MIDDAG
-    return Dagdeel.AVOND
-
-
 def production_per_dagdeel(
     practice: Practice, *, until: date, weeks: int = HISTORY_WEEKS
 ) -> list[Production]:
@@ -386,7 +386,7 @@ def production_per_dagdeel(
     the domain guide asks for beside the call load)."""
     summed: dict[tuple[int, str], float] = defaultdict(float)
     for (weekday, hour), per_week in consults_per_hour(practice, until=until, weeks=weeks).items():
-        summed[(weekday, dagdeel_of_hour(hour))] += per_week
+        summed[(weekday, dagdeel_of(time(hour)))] += per_week
     order = {value: n for n, value in enumerate(Dagdeel.values)}
     return [
         Production(weekday, part, round(value, 1))

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import Membership, User
-from spreekuur.agenda.models import Dagdeel, ScheduleException
+from spreekuur.agenda.models import ScheduleException, dagdeel_of
 from spreekuur.agenda.services import add_absence, remove_absence
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
@@ -22,14 +22,6 @@ def _check(by: User, practice_id: int) -> None:
     membership = getattr(by, "membership", None)
     if not can_manage_roster(by) or membership is None or membership.practice_id != practice_id:
         raise PermissionDenied
-
-
-def dagdeel_of(starts: time) -> str:
-    if starts < time(12):
-        return Dagdeel.OCHTEND
-    if starts < time(17):
-        return Dagdeel.MIDDAG
-    return Dagdeel.AVOND
 
 
 @transaction.atomic

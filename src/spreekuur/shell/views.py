@@ -70,7 +70,16 @@ def start(request: HttpRequest) -> HttpResponse:
     if practice is None:
         if capabilities.uses_portal(user):  # acts for others only: choose for whom
             return redirect("patients:acting_for")
-        raise PermissionDenied
+        # Someone of no practice whom an app gives work (a care group's analyst): the
+        # tasks those apps offer; anyone else has no business here.
+        tiles = start_tiles(request)
+        if not tiles:
+            raise PermissionDenied
+        return render(
+            request,
+            "shell/start_other.html",
+            {"greeting": greeting(user, role_of(user)), "tiles": tiles},
+        )
     schedule = current_schedule(practice)  # the footer's read of the hours, cached
     state = open_state(schedule, timezone.localtime())
     patient = patient_profile(user)

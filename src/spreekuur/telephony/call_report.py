@@ -18,10 +18,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -134,23 +135,45 @@ def _column(name: str) -> str:
     return re.sub(r"[^a-z_ ]", "", name.strip().lower()).replace(" ", "_").strip("_")
 
 
+DAY_SECONDS = 24 * 3600
+# A report covers recent months: a date outside these years is a wrong column or format.
+YEARS_BACK = 3
+
+
 def parse_duration(value: str) -> int | None:
-    """Seconds from '75', '75,0', '1:15' or '0:01:15'; None when empty; ValueError else."""
+    """Seconds from '75', '75,0', '1:15' or '0:01:15'; None when empty; ValueError for
+    anything else, and for a day or more (no caller waits or talks that long)."""
     value = value.strip()
     if not value:
         return None
     if ":" in value:
-        parts = [int(part) for part in value.split(":")]
-        if len(parts) > 3 or any(part < 0 for part in parts) or any(p >= 60 for p in parts[1:]):
+        texts = value.split(":")
+        if len(texts) > 3 or not all(t.isascii() and t.isdigit() and len(t) <= 5 for t in texts):
+            raise ValueError(value)
+        parts = [int(part) for part in texts]
+        if any(part >= 60 for part in parts[1:]):
             raise ValueError(value)
         seconds = 0
         for part in parts:
             seconds = seconds * 60 + part
-        return seconds
-    number = float(value.replace(",", "."))
-    if not 0 <= number < 24 * 3600:
+    else:
+        number = float(value.replace(",", "."))
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(value)
+        seconds = round(number)
+    if seconds >= DAY_SECONDS:
         raise ValueError(value)
-    return round(number)
+    return seconds
+
+
+def plausible(moment: datetime) -> bool:
+    """Within the last few years and not after tomorrow."""
+    today = timezone.localdate()
+    return (
+        today.replace(year=today.year - YEARS_BACK, day=min(today.day, 28))
+        <= timezone.localdate(moment)
+        <= today + timedelta(days=1)
+    )
 
 
 def parse_moment(value: str) -> datetime:
@@ -160,7 +183,10 @@ def parse_moment(value: str) -> datetime:
             moment = datetime.strptime(value, form)  # noqa: DTZ007 - local time, made aware below
         except ValueError:
             continue
-        return timezone.make_aware(moment)
+        aware = timezone.make_aware(moment)
+        if not plausible(aware):
+            raise ValueError(value)
+        return aware
     raise ValueError(value)
 
 
@@ -249,13 +275,13 @@ def _csv_call(
         else:
             started = parse_moment(f"{_cell(row, columns, 'datum')} {_cell(row, columns, 'tijd')}")
     except ValueError:
-        problem(_("begin ontbreekt of is geen datum en tijd"))
+        problem(_("begin ontbreekt, is geen datum en tijd of ligt niet in de laatste drie jaar"))
         return None
     try:
         wait = parse_duration(_cell(row, columns, "wachttijd"))
         talk = parse_duration(_cell(row, columns, "gespreksduur"))
     except ValueError:
-        problem(_("wachttijd of gespreksduur is geen duur"))
+        problem(_("wachttijd of gespreksduur is geen duur van minder dan een dag"))
         return None
     outcome = _outcome(_cell(row, columns, "status"))
     if outcome is None:
@@ -299,8 +325,15 @@ def _read_queue_log(lines: list[str]) -> Report:
             continue
         try:
             moment = float(parts[0])
-        except ValueError:
-            problems.append(_("regel %(n)d: geen tijdstempel") % {"n": line_number})
+            plausible_moment = math.isfinite(moment) and plausible(
+                datetime.fromtimestamp(moment, tz=UTC)
+            )
+        except (ValueError, OverflowError, OSError):
+            plausible_moment = False
+        if not plausible_moment:
+            problems.append(
+                _("regel %(n)d: geen tijdstempel uit de laatste drie jaar") % {"n": line_number}
+            )
             continue
         call_id, event = parts[1], parts[4].strip().upper()
         if call_id in {"NONE", "CLI", ""} or event not in QUEUE_EVENTS:
@@ -334,10 +367,14 @@ QUEUE_EVENTS = {
 
 
 def _int(parts: list[str], index: int) -> int | None:
+    """A number of seconds from a queue_log field; None when absent or implausible."""
     try:
-        return max(0, int(float(parts[index])))
+        number = float(parts[index])
     except (IndexError, ValueError):
         return None
+    if not math.isfinite(number) or not 0 <= number < DAY_SECONDS:
+        return None
+    return int(number)
 
 
 def _queue_call(call_id: str, found: list[tuple[float, str, list[str]]]) -> ReportCall | None:

@@ -7,13 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from spreekuur.core.forms import StyledForm, StyledFormMixin
 from spreekuur.telephony.call_report import MAX_REPORT_BYTES
 from spreekuur.telephony.models import AttemptOutcome, PhoneSettings
 
 KEY_FIELDS = ("spoed_key", "intercollegiaal_key", "herhaal_key", "assistent_key")
 
 
-class PhoneSettingsForm(forms.ModelForm[PhoneSettings]):
+class PhoneSettingsForm(StyledFormMixin, forms.ModelForm[PhoneSettings]):
     class Meta:
         model = PhoneSettings
         fields = [
@@ -41,7 +42,14 @@ class PhoneSettingsForm(forms.ModelForm[PhoneSettings]):
         super().__init__(*args, **kwargs)
         for name in (*KEY_FIELDS, "callback_key"):
             field = self.fields[name]
-            field.widget = forms.NumberInput(attrs={"min": 1, "max": 9, "inputmode": "numeric"})
+            field.widget = forms.NumberInput(
+                attrs={
+                    "min": 1,
+                    "max": 9,
+                    "inputmode": "numeric",
+                    "class": "utrecht-textbox utrecht-textbox--html-input",
+                }
+            )
             field.validators.append(_digit_validator)
 
     def clean(self) -> dict[str, Any]:
@@ -69,7 +77,7 @@ def _digit_validator(value: int) -> None:
         raise forms.ValidationError(_("Kies een toets van 1 tot en met 9."))
 
 
-class LinkForm(forms.Form):
+class LinkForm(StyledForm):
     name = forms.CharField(
         label=_("Naam van de koppeling"),
         max_length=120,
@@ -77,7 +85,7 @@ class LinkForm(forms.Form):
     )
 
 
-class CallReportForm(forms.Form):
+class CallReportForm(StyledForm):
     report = forms.FileField(
         label=_("Gespreksrapport (CSV of queue_log)"),
         help_text=_("Tot 20 MB; bijvoorbeeld de laatste drie maanden."),
@@ -90,14 +98,14 @@ class CallReportForm(forms.Form):
         return report
 
 
-class AttemptForm(forms.Form):
+class AttemptForm(StyledForm):
     outcome = forms.ChoiceField(label=_("Hoe ging het?"), choices=AttemptOutcome.choices)
 
 
 PERIODS = {"4": 4, "13": 13, "26": 26}
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(StyledForm):
     weeks = forms.ChoiceField(
         label=_("Periode"),
         choices=[("4", _("4 weken")), ("13", _("13 weken (een kwartaal)")), ("26", _("26 weken"))],

@@ -279,7 +279,13 @@ class CallbackRequest(models.Model):
     class Meta:
         ordering = ["requested_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["practice", "call_id"], name="one_callback_per_call"),
+            # One open request per call; a call id the platform uses again after a request
+            # was closed gets a new one, so no caller is lost.
+            models.UniqueConstraint(
+                fields=["practice", "call_id"],
+                condition=Q(status__in=["wachtend", "opgepakt"]),
+                name="one_open_callback_per_call",
+            ),
             models.UniqueConstraint(
                 fields=["public_id", "practice"], name="callback_public_id_per_practice"
             ),

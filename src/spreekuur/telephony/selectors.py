@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
@@ -19,7 +19,7 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
-from spreekuur.patients.models import Patient
+from spreekuur.patients.models import Patient, phone_tail
 from spreekuur.telephony.capabilities import can_work_callbacks
 from spreekuur.telephony.models import (
     OPEN_CALLBACK,
@@ -42,24 +42,31 @@ def settings_for(practice: Practice) -> PhoneSettings:
 # ---- who is calling -------------------------------------------------------------------
 
 
-def patients_with_number(*, practice_id: int, number: str, limit: int = 5) -> list[Patient]:
-    """The practice's patients whose phone number is this one (E.164). Numbers are typed
-    by people ("06-1234 5678", "+31 6 …"), so the database compares the last nine digits
-    without separators, and each candidate is then compared in full."""
-    digits = number.lstrip("+")
-    tail = digits[-9:]
-    stripped: Any = "phone"
-    for separator in (" ", "-", "(", ")", ".", "/"):
-        stripped = Replace(stripped, Value(separator), Value(""))
+def patients_with_numbers(
+    *, practice_id: int, numbers: Sequence[str], limit: int = 5
+) -> dict[str, list[Patient]]:
+    """The practice's patients for each number (E.164), in one query. Numbers are typed by
+    people ("06-1234 5678", "+31 6 ..."), so the database compares the last nine digits
+    without separators (an indexed expression, patients.models.phone_tail), and each
+    candidate is then compared in full."""
+    found: dict[str, list[Patient]] = {number: [] for number in numbers}
+    tails = {number.lstrip("+")[-9:] for number in numbers}
+    if not tails:
+        return found
     candidates = (
-        Patient.objects.filter(practice_id=practice_id)
-        .exclude(phone="")
-        .annotate(phone_digits=stripped)
-        .filter(phone_digits__endswith=tail)
-        .order_by("id")[:50]
+        Patient.objects.annotate(phone_last_nine=phone_tail())
+        .filter(practice_id=practice_id, phone_last_nine__in=tails)
+        .order_by("id")[: 20 * len(tails)]
     )
-    found: list[Patient] = [p for p in candidates if normalised_number(p.phone) == number]
-    return found[:limit]
+    for patient in candidates:
+        number = normalised_number(patient.phone)
+        if number in found and len(found[number]) < limit:
+            found[number].append(patient)
+    return found
+
+
+def patients_with_number(*, practice_id: int, number: str, limit: int = 5) -> list[Patient]:
+    return patients_with_numbers(practice_id=practice_id, numbers=[number], limit=limit)[number]
 
 
 # ---- the callback queue ------------------------------------------------------------------

@@ -131,6 +131,7 @@ def events(request: HttpRequest, link_id: str) -> HttpResponse:
             "accepted": receipt.accepted,
             "duplicates": receipt.duplicates,
             "callbacks": receipt.callbacks,
+            "conflicts": receipt.conflicts,
         }
     )
 
@@ -145,9 +146,13 @@ SHOWN_KEY = "telephony_callers_shown"
 
 def _queue_context(request: HttpRequest, user: Any, practice: Any) -> dict[str, Any]:
     waiting = list(selectors.open_callbacks(practice)[:200])
-    shown = set(request.session.get(SHOWN_KEY, []))
-    shown = services.record_callers_shown(by=user, callbacks=waiting, already=shown)
-    request.session[SHOWN_KEY] = sorted(shown)[-500:]
+    closed_today = list(selectors.closed_since(practice, timezone.localdate())[:50])
+    before = set(request.session.get(SHOWN_KEY, []))
+    shown = services.record_callers_shown(
+        by=user, callbacks=[*waiting, *closed_today], already=before
+    )
+    if shown != before:  # the screen polls every 2 s: write the session only for news
+        request.session[SHOWN_KEY] = sorted(shown)[-500:]
     now = timezone.now()
     return {
         "waiting": [
@@ -159,7 +164,7 @@ def _queue_context(request: HttpRequest, user: Any, practice: Any) -> dict[str, 
             }
             for callback in waiting
         ],
-        "closed_today": list(selectors.closed_since(practice, timezone.localdate())[:50]),
+        "closed_today": closed_today,
         "outcomes": AttemptOutcome.choices,
         "now": now,
     }
@@ -286,7 +291,8 @@ def call_load(request: HttpRequest) -> HttpResponse:
     _user, practice = acting_user_in_practice(request, capabilities.can_view_call_load)
     form = PeriodForm(request.GET or None)
     weeks = PERIODS.get(form.data.get("weeks", "13"), 13) if form.is_bound else 13
-    until = timezone.localdate()
+    # Whole days only: today's calls so far would pull today's weekday down.
+    until = timezone.localdate() - timedelta(days=1)
     since = until - timedelta(weeks=weeks) + timedelta(days=1)
     load = selectors.call_load(practice, since=since, until=until)
     return render(

@@ -26,11 +26,11 @@ from spreekuur.agenda.models import (
     AppointmentStatus,
     AppointmentType,
     BookingRules,
-    Dagdeel,
     KioskDevice,
     ScheduleBlock,
     ScheduleException,
     Slot,
+    dagdeel_of,
 )
 from spreekuur.agenda.slots import SlotTime, block_slots
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
@@ -202,14 +202,6 @@ def resync_days(*, practice: Practice, days: list[date]) -> None:
             sync_practice_slots(practice=practice, start=day, days=1)
 
 
-def _dagdeel_of(starts: time) -> str:
-    if starts < time(12):
-        return Dagdeel.OCHTEND
-    if starts < time(18):
-        return Dagdeel.MIDDAG
-    return Dagdeel.AVOND
-
-
 @transaction.atomic
 def add_schedule_block(
     *,
@@ -238,7 +230,7 @@ def add_schedule_block(
         practice_id=practitioner.practice_id,
         practitioner=practitioner,
         weekday=weekday,
-        dagdeel=_dagdeel_of(starts),
+        dagdeel=dagdeel_of(starts),
         starts=starts,
         ends=ends,
         slot_minutes=slot_minutes,
@@ -256,6 +248,9 @@ def remove_schedule_block(*, block: ScheduleBlock, by: User) -> None:
     sync_slots(practitioner=practitioner, start=timezone.localdate(), days=SLOT_GENERATION_DAYS)
 
 
+MAX_ABSENCE_DAYS = 366
+
+
 @transaction.atomic
 def add_absence(
     *,
@@ -271,6 +266,11 @@ def add_absence(
     _require(capabilities.can_manage_agenda(by) and _same_practice(by, practitioner.practice_id))
     if starts_on > ends_on:
         raise BusinessRuleError(_("De einddatum moet op of na de begindatum liggen."))
+    # Longer is a typing error, and every day of it is a day of slots to recount.
+    if (ends_on - starts_on).days > MAX_ABSENCE_DAYS:
+        raise BusinessRuleError(_("Een afwezigheid duurt hoogstens een jaar."))
+    if abs((starts_on - timezone.localdate()).days) > 5 * 366:
+        raise BusinessRuleError(_("Kies een datum binnen vijf jaar van vandaag."))
     if kind not in AbsenceKind.values:
         raise BusinessRuleError(_("Kies een soort afwezigheid."))
     absence = ScheduleException.objects.create(

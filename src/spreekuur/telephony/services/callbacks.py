@@ -4,7 +4,7 @@ once never both take a caller, and no click makes a caller disappear."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +18,7 @@ from spreekuur.core.models import AuditAction
 from spreekuur.core.roles import Channel
 from spreekuur.telephony.capabilities import can_work_callbacks
 from spreekuur.telephony.models import (
+    OPEN_CALLBACK,
     AttemptOutcome,
     CallbackAttempt,
     CallbackRequest,
@@ -27,8 +28,13 @@ from spreekuur.telephony.models import (
 
 # A claim nobody acted on for this long goes back to the queue (tidy_phone_line).
 STALE_CLAIM = timedelta(minutes=20)
-# Numbers of closed requests are erased after this long.
+# Numbers of closed requests are erased after this long, and the link to the patient
+# after a year (the access log keeps who looked).
 KEEP_NUMBER = timedelta(days=30)
+KEEP_PATIENT = timedelta(days=365)
+# A request nobody managed to close in this time is closed as not reached: the caller
+# has long since called again or come by.
+GIVE_UP_AFTER = timedelta(days=3)
 
 
 def _check(by: User, callback: CallbackRequest) -> None:
@@ -125,21 +131,27 @@ def record_attempt(*, callback: CallbackRequest, outcome: str, by: User) -> Call
     return status
 
 
-def release_stale_claims(*, now: object | None = None) -> int:
+def release_stale_claims(*, now: datetime | None = None) -> int:
     """Claims nobody tried within STALE_CLAIM go back to the queue: no caller waits behind
     a colleague who was called away."""
     moment = now or timezone.now()
     return CallbackRequest.objects.filter(
-        status=CallbackStatus.CLAIMED,
-        claimed_at__lt=moment - STALE_CLAIM,  # type: ignore[operator]
+        status=CallbackStatus.CLAIMED, claimed_at__lt=moment - STALE_CLAIM
     ).update(status=CallbackStatus.WAITING, claimed_by=None, claimed_at=None)
 
 
-def erase_old_numbers(*, now: object | None = None) -> int:
-    """A closed request's number is not needed after KEEP_NUMBER."""
+def erase_old_numbers(*, now: datetime | None = None) -> int:
+    """A closed request's number is not needed after KEEP_NUMBER, its patient after
+    KEEP_PATIENT; a request open for GIVE_UP_AFTER is closed as not reached."""
     moment = now or timezone.now()
+    CallbackRequest.objects.filter(
+        status__in=OPEN_CALLBACK, requested_at__lt=moment - GIVE_UP_AFTER
+    ).update(status=CallbackStatus.UNREACHED, closed_at=moment)
+    CallbackRequest.objects.filter(
+        closed_at__lt=moment - KEEP_PATIENT, patient__isnull=False
+    ).update(patient=None)
     return (
-        CallbackRequest.objects.filter(closed_at__lt=moment - KEEP_NUMBER)  # type: ignore[operator]
+        CallbackRequest.objects.filter(closed_at__lt=moment - KEEP_NUMBER)
         .exclude(number="")
         .update(number="")
     )

@@ -8,20 +8,22 @@ so the heat map, the roster and the dashboard read summaries, never events."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 
-from spreekuur.core.audit import record_access
+from spreekuur.core.audit import BatchAccess, record_batch_access
 from spreekuur.core.models import AuditAction
 from spreekuur.core.roles import Channel
 from spreekuur.telephony.models import (
+    OPEN_CALLBACK,
     Call,
     CallbackRequest,
     CallEvent,
@@ -31,10 +33,14 @@ from spreekuur.telephony.models import (
     EventKind,
     TelephonyLink,
 )
-from spreekuur.telephony.selectors import patients_with_number
+from spreekuur.telephony.selectors import patients_with_numbers
 from spreekuur.telephony.webhook import PhoneEvent, normalised_number
 
 SYSTEM_ROLE = "telefonie"  # the role a platform's link acts in, in the access log
+security_log = logging.getLogger("spreekuur.security")
+# One fold at a time: two folds of the same call, each with events the other had not
+# seen, would overwrite each other's call.
+FOLD_LOCK = 7_205_121
 
 
 @dataclass(frozen=True)
@@ -42,20 +48,32 @@ class Receipt:
     accepted: int
     duplicates: int
     callbacks: int
+    conflicts: int = 0
 
 
 @transaction.atomic
 def receive_events(*, link: TelephonyLink, events: Sequence[PhoneEvent]) -> Receipt:
-    """Store the events not seen before (by event id), all or none."""
+    """Store the events not seen before (by event id), all or none. An id seen before with
+    other content is not stored again either; it is counted, and logged (without content),
+    because a platform that reuses ids is broken or tampered with."""
     now = timezone.now()
     unique: dict[str, PhoneEvent] = {}
     for event in events:
         unique.setdefault(event.id, event)
-    known = set(
-        CallEvent.objects.filter(
+    known = {
+        event_id: (call_id, kind, at)
+        for event_id, call_id, kind, at in CallEvent.objects.filter(
             practice_id=link.practice_id, event_id__in=list(unique)
-        ).values_list("event_id", flat=True)
+        ).values_list("event_id", "call_id", "kind", "at")
+    }
+    conflicts = sum(
+        1
+        for event_id, (call_id, kind, at) in known.items()
+        if (call_id, kind, at)
+        != (unique[event_id].call_id, unique[event_id].type, unique[event_id].at)
     )
+    if conflicts:
+        security_log.warning("telephony door: event ids reused", extra={"conflicts": conflicts})
     new = [event for event_id, event in unique.items() if event_id not in known]
     CallEvent.objects.bulk_create(
         [
@@ -72,48 +90,76 @@ def receive_events(*, link: TelephonyLink, events: Sequence[PhoneEvent]) -> Rece
         ],
         ignore_conflicts=True,  # the same event from two requests at once: one row
     )
-    callbacks = sum(
-        _open_callback(link, event)
-        for event in new
-        if event.type == EventKind.CALLBACK_REQUESTED.value
-    )
+    asked = [event for event in new if event.type == EventKind.CALLBACK_REQUESTED.value]
+    callbacks = _open_callbacks(link, asked) if asked else 0
     # The link's "last used" for the settings page, written at most once a minute.
     TelephonyLink.objects.filter(pk=link.pk).filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
     ).update(last_used_at=now)
-    return Receipt(accepted=len(new), duplicates=len(events) - len(new), callbacks=callbacks)
-
-
-def _open_callback(link: TelephonyLink, event: PhoneEvent) -> bool:
-    number = normalised_number(event.number or "")
-    if number is None:  # parse_message refused such a message already
-        return False
-    matches = patients_with_number(practice_id=link.practice_id, number=number)
-    callback, created = CallbackRequest.objects.get_or_create(
-        practice_id=link.practice_id,
-        call_id=event.call_id,
-        defaults={
-            "number": number,
-            "requested_at": event.at,
-            "menu_choice": event.menu_choice,
-            "patient": matches[0] if len(matches) == 1 else None,
-            "match_count": len(matches),
-        },
+    return Receipt(
+        accepted=len(new),
+        duplicates=len(events) - len(new) - conflicts,
+        callbacks=callbacks,
+        conflicts=conflicts,
     )
-    if created and callback.patient is not None:
-        # The platform's number put a patient's name in the queue: a system's access.
-        record_access(
+
+
+def _open_callbacks(link: TelephonyLink, asked: Sequence[PhoneEvent]) -> int:
+    """A request in the queue for each call that asked, unless one is open for it already:
+    matched to the practice's patients in one query, logged in one batch."""
+    numbers = {event.id: normalised_number(event.number or "") for event in asked}
+    matches = patients_with_numbers(
+        practice_id=link.practice_id, numbers=sorted({n for n in numbers.values() if n})
+    )
+    open_calls = set(
+        CallbackRequest.objects.filter(
+            practice_id=link.practice_id,
+            call_id__in=[event.call_id for event in asked],
+            status__in=OPEN_CALLBACK,
+        ).values_list("call_id", flat=True)
+    )
+    made: list[CallbackRequest] = []
+    for event in asked:
+        number = numbers[event.id]
+        if number is None or event.call_id in open_calls:
+            continue  # parse_message refused a non-number already; one open request a call
+        found = matches.get(number, [])
+        try:
+            with transaction.atomic():  # a twin from a request at the same moment: refused
+                made.append(
+                    CallbackRequest.objects.create(
+                        practice_id=link.practice_id,
+                        call_id=event.call_id,
+                        number=number,
+                        requested_at=event.at,
+                        menu_choice=event.menu_choice,
+                        patient=found[0] if len(found) == 1 else None,
+                        match_count=len(found),
+                    )
+                )
+        except IntegrityError:
+            continue
+        open_calls.add(event.call_id)
+    named = [callback for callback in made if callback.patient is not None]
+    if named:
+        # The platform's number put patients' names in the queue: a system's access.
+        record_batch_access(
             actor=None,
-            action=AuditAction.CREATE,
-            object_kind="callback_request",
             practice=link.practice,
-            patient=callback.patient,
-            object_ids=[callback.public_id],
+            accesses=[
+                BatchAccess(
+                    action=AuditAction.CREATE,
+                    object_kind="callback_request",
+                    patient=callback.patient,
+                    object_ids=[callback.public_id],
+                )
+                for callback in named
+            ],
             channel=Channel.API,
             actor_role=SYSTEM_ROLE,
             system_name=link.name,
         )
-    return created
+    return len(made)
 
 
 # ---- folding events into calls ------------------------------------------------------
@@ -176,6 +222,9 @@ def fold_call_events(*, limit: int = 5000) -> int:
     """Turn new events into calls (each call from all its events), then refresh the hours
     those calls fall in. Safe to run twice at once: each takes other events."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK])
         batch = list(
             CallEvent.objects.select_for_update(skip_locked=True)
             .filter(folded=False)

@@ -157,13 +157,17 @@ def import_call_report(
         raise PermissionDenied
     report = read_report(raw)
     keys = [call.key for call in report.calls]
+    # A call is known by its import key, or, when the report names the exchange's own id,
+    # by that id as the link stored it: a month the link already reported is not
+    # counted twice.
+    own_ids = [key.removeprefix("import:") for key in keys]
     known: set[str] = set()
     for start in range(0, len(keys), 5000):
-        known.update(
-            Call.objects.filter(
-                practice=practice, call_key__in=keys[start : start + 5000]
-            ).values_list("call_key", flat=True)
-        )
+        chunk = keys[start : start + 5000] + own_ids[start : start + 5000]
+        for key in Call.objects.filter(practice=practice, call_key__in=chunk).values_list(
+            "call_key", flat=True
+        ):
+            known.update({key, f"import:{key}"})
     fresh = [call for call in report.calls if call.key not in known]
     Call.objects.bulk_create(
         [
