@@ -30,6 +30,9 @@
 9. Self-triage (bench/triage.py): 50 anonymous visitors walk the widget's questions against
    gunicorn, /healthz at the same concurrency as the baseline; the widget's first load in
    bytes against the practice page's own self-triage; queries per step.
+10. Practice operations (bench/operations.py): refreshing all the region's dashboard
+   summaries against the bare SQL aggregates; the dashboard and the regional view; the
+   telephony webhook's events per second against a bare insert; the callback screen.
 
 Each step appends its report to BENCHMARKS.md and one record per target to
 bench/figures.jsonl, from which the summary table at the top of BENCHMARKS.md is rebuilt
@@ -517,6 +520,10 @@ def main() -> None:
 
     if "triage" not in SKIP:
         triage.bench_triage(env, when=when)
+    import operations  # the dashboard's summaries and pages, the webhook, the callback screen
+
+    if "operations" not in SKIP:
+        operations.bench_operations(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 
