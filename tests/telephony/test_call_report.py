@@ -214,3 +214,12 @@ def test_a_report_of_days_the_link_already_reported_adds_nothing_twice(cast):
         practice=cast.practice_a, file_name="r.csv", raw=ENGLISH_CSV.encode(), by=cast.manager_a
     )
     assert done.calls_added == 1  # abc-2 only
+
+
+def test_a_report_of_more_than_the_bound_is_refused_before_anything_is_stored(monkeypatch):
+    from spreekuur.telephony import call_report
+
+    monkeypatch.setattr(call_report, "MAX_CALLS", 3)
+    with pytest.raises(ReportUnreadable) as refused:
+        read_report(DUTCH_CSV.encode())
+    assert "delen" in refused.value.problems[0]

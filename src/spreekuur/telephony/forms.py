@@ -88,13 +88,13 @@ class LinkForm(StyledForm):
 class CallReportForm(StyledForm):
     report = forms.FileField(
         label=_("Gespreksrapport (CSV of queue_log)"),
-        help_text=_("Tot 20 MB; bijvoorbeeld de laatste drie maanden."),
+        help_text=_("Tot 10 MB of 100.000 gesprekken; bijvoorbeeld de laatste drie maanden."),
     )
 
     def clean_report(self) -> Any:
         report = self.cleaned_data["report"]
         if report.size > MAX_REPORT_BYTES:
-            raise forms.ValidationError(_("Het bestand is groter dan 20 MB."))
+            raise forms.ValidationError(_("Het bestand is groter dan 10 MB."))
         return report
 
 
