@@ -209,6 +209,13 @@ def test_the_assistant_calls_back_a_known_and_an_unknown_caller(ui: UI, practice
     expect(card).to_contain_text("door u opgepakt")
     outcome = card.get_by_label("Hoe ging het?")
     expect(outcome).to_be_visible()
+    # The keyboard lands on the outcome of the caller just picked up, not at the top,
+    # and stays where the user takes it next while the list refreshes.
+    expect(outcome).to_be_focused()
+    elsewhere = action(page, "Oppakken", UNKNOWN)
+    elsewhere.focus()
+    wait_for_a_poll(page)
+    expect(elsewhere).to_be_focused()
     expect(card.get_by_role("button", name=re.compile("^Oppakken"))).to_have_count(0)
     outcome.select_option(label="Geen gehoor")
     # The choice survives the list refreshing itself before Vastleggen is clicked.

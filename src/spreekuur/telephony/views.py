@@ -204,7 +204,12 @@ def callback_action(request: HttpRequest, public_id: str) -> HttpResponse:
     except BusinessRuleError as refused:
         messages.error(request, str(refused))
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "telephony/_queue.html", _queue_context(request, user, practice))
+        context = _queue_context(request, user, practice)
+        if action == "oppakken":
+            # Only in the answer to one's own click (never in a poll): the keyboard lands
+            # on "Hoe ging het?" of the caller just picked up, not at the top of the page.
+            context["just_claimed"] = callback.public_id
+        return render(request, "telephony/_queue.html", context)
     return redirect("telephony:callbacks")
 
 

@@ -108,6 +108,16 @@ document.addEventListener("DOMContentLoaded", function () {
       shown = now;
     });
   }
+  // autofocus in swapped content is for the answer to one's own click only (htmx focuses
+  // it once it settles). A preserved element keeps its attributes into the next poll,
+  // which would pull the keyboard back every few seconds: the attribute goes once used.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.elt;
+    if (!target || !target.querySelectorAll) { return; }
+    target.querySelectorAll("[autofocus]").forEach(function (element) {
+      element.removeAttribute("autofocus");
+    });
+  });
   // Kiosk: after a check-in the screen returns to the start for the next patient.
   var done = document.querySelector("[data-return-after]");
   if (done) {
