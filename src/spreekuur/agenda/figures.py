@@ -4,7 +4,7 @@ channel, no-show rate, lead time to the first free slot. No patient data in any 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 
 from django.db.models import Count
@@ -17,6 +17,7 @@ from spreekuur.agenda.models import (
     AppointmentType,
     BookingChannel,
 )
+from spreekuur.core.local_days import day_span
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
 
@@ -86,13 +87,6 @@ class AgendaFigures:
         return round(100 * self.no_shows / seen, 1) if seen else None
 
 
-def _bounds(since: date, until: date) -> tuple[datetime, datetime]:
-    return (
-        timezone.make_aware(datetime.combine(since, time.min)),
-        timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)),
-    )
-
-
 def _regular_type(practice: Practice) -> AppointmentType | None:
     """The practice's ordinary GP consult: the shortest online type a GP offers."""
     candidates = [
@@ -108,7 +102,7 @@ def _regular_type(practice: Practice) -> AppointmentType | None:
 
 
 def agenda_figures(practice: Practice, *, since: date, until: date) -> AgendaFigures:
-    start, end = _bounds(since, until)
+    start, end = day_span(since, until)
     booked = Appointment.objects.filter(
         practice=practice, booked_at__gte=start, booked_at__lt=end, rescheduled_from__isnull=True
     )

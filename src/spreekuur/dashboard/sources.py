@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
@@ -39,6 +39,7 @@ from django.db.models.functions import Cast, Coalesce, Substr, TruncDate
 from django.utils import timezone
 
 from spreekuur.agenda.models import Appointment, AppointmentStatus
+from spreekuur.core.local_days import day_span
 from spreekuur.dashboard.models import DailyFigure
 from spreekuur.econsult.models import Declaration, Thread
 from spreekuur.patients.models import Patient
@@ -60,11 +61,11 @@ class Span:
 
     @property
     def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.first, time.min))
+        return day_span(self.first, self.last)[0]
 
     @property
     def end(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+        return day_span(self.first, self.last)[1]
 
 
 def _scoped(queryset: QuerySet[Any], practice_ids: Sequence[int] | None) -> QuerySet[Any]:

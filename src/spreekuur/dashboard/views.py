@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from spreekuur.accounts.capabilities import acting_user, acting_user_in_practice
+from spreekuur.core.spreadsheets import safe_cell
 from spreekuur.dashboard import capabilities, selectors, services
 from spreekuur.dashboard.charts import bar_chart
 from spreekuur.dashboard.figures import Compared, figures_of
@@ -196,10 +197,5 @@ def region_csv(request: HttpRequest) -> HttpResponse:
     response, writer = _csv_response(f"regio-{period.first}-{period.last}.csv")
     writer.writerow([_("Praktijk"), *view.labels])
     for row in [*view.practices, view.total]:
-        writer.writerow([_safe(row.name), *(cell.text for cell in row.cells)])
+        writer.writerow([safe_cell(row.name), *(cell.text for cell in row.cells)])
     return response
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet would read as a formula starts with a quote instead."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from spreekuur.accounts.models import User
 from spreekuur.agenda.models import AppointmentType
 from spreekuur.core.models import Practice
-from spreekuur.dashboard.models import Region, Tariff
+from spreekuur.dashboard.models import Tariff
 from spreekuur.dashboard.services import add_region_analyst, refresh_figures, set_up_region
 from spreekuur.demo.logins import DEMO_PASSWORD, DEMO_TOTP_HEX
 
@@ -68,7 +68,3 @@ def build_demo_dashboard(*, today: date, practices: list[Practice]) -> int:
         practice_ids=[p.pk for p in practices], first=today - timedelta(days=399), last=today
     )
     return done.rows
-
-
-def demo_region() -> Region | None:
-    return Region.objects.filter(slug=REGION_SLUG).first()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from uuid import UUID
 
 from django.db.models import Count, QuerySet
@@ -27,6 +27,7 @@ from spreekuur.agenda.models import (
 )
 from spreekuur.core.current_hours import current_schedule
 from spreekuur.core.exceptions import OutOfReach
+from spreekuur.core.local_days import day_span
 from spreekuur.core.models import Practice
 from spreekuur.core.opening_hours import DayHours, hours_on
 from spreekuur.roster import erlang
@@ -346,8 +347,7 @@ def consults_per_hour(
     practice: Practice, *, until: date, weeks: int = HISTORY_WEEKS
 ) -> dict[tuple[int, int], float]:
     """Consults held per (weekday, hour), on average per week over the period."""
-    start = timezone.make_aware(datetime.combine(until - timedelta(weeks=weeks), time.min))
-    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+    start, end = day_span(until - timedelta(weeks=weeks), until)
     tz = timezone.get_current_timezone()
     rows = (
         Appointment.objects.filter(

@@ -312,10 +312,6 @@ class CallbackRequest(models.Model):
         return f"callback {self.public_id}"
 
     @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_CALLBACK
-
-    @property
     def is_waiting(self) -> bool:
         return self.status == CallbackStatus.WAITING
 

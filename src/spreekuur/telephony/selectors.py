@@ -6,18 +6,18 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.exceptions import OutOfReach
+from spreekuur.core.local_days import day_span
 from spreekuur.core.models import Practice
 from spreekuur.patients.models import Patient, phone_tail
 from spreekuur.telephony.capabilities import can_work_callbacks
@@ -65,10 +65,6 @@ def patients_with_numbers(
     return found
 
 
-def patients_with_number(*, practice_id: int, number: str, limit: int = 5) -> list[Patient]:
-    return patients_with_numbers(practice_id=practice_id, numbers=[number], limit=limit)[number]
-
-
 # ---- the callback queue ------------------------------------------------------------------
 
 
@@ -82,7 +78,7 @@ def open_callbacks(practice: Practice) -> QuerySet[CallbackRequest]:
 
 
 def closed_since(practice: Practice, since: date) -> QuerySet[CallbackRequest]:
-    start = timezone.make_aware(datetime.combine(since, time.min))
+    start, _end = day_span(since, since)
     return (
         CallbackRequest.objects.filter(practice=practice, closed_at__gte=start)
         .exclude(status__in=OPEN_CALLBACK)

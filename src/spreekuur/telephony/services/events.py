@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 from django.utils import timezone
 
 from spreekuur.core.audit import BatchAccess, record_batch_access
+from spreekuur.core.local_days import day_span
 from spreekuur.core.models import AuditAction
 from spreekuur.core.roles import Channel
 from spreekuur.telephony.models import (
@@ -259,20 +260,13 @@ def fold_call_events(*, limit: int = 5000) -> int:
     return len(batch)
 
 
-def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    return (
-        timezone.make_aware(datetime.combine(first, time.min)),
-        timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min)),
-    )
-
-
 def refresh_call_hours(*, practice_ids: Sequence[int] | None, days: Iterable[date]) -> int:
     """Recount the hours of these days from the calls (all practices when practice_ids is
     None): one grouped query, then the day's summary rows replaced at once."""
     wanted = sorted(set(days))
     if not wanted:
         return 0
-    start, end = _day_bounds(wanted[0], wanted[-1])
+    start, end = day_span(wanted[0], wanted[-1])
     calls = Call.objects.filter(started_at__gte=start, started_at__lt=end)
     summaries = CallHour.objects.filter(day__in=wanted)
     if practice_ids is not None:

@@ -25,6 +25,7 @@ from spreekuur.core.audit import BatchAccess, record_access, record_batch_access
 from spreekuur.core.exceptions import BusinessRuleError, PermissionDenied
 from spreekuur.core.models import AuditAction, Practice
 from spreekuur.core.roles import Channel
+from spreekuur.core.spreadsheets import safe_cell
 from spreekuur.patients.models import Patient
 from spreekuur.patients.notices import notify_patient
 from spreekuur.patients.portal import portal_capacity
@@ -898,11 +899,6 @@ def _export_rows(
     return rows
 
 
-def _safe_cell(value: str) -> str:
-    """A spreadsheet must not read an answer as a formula (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def export_answers_csv(
     *, questionnaire: Questionnaire, by: User, mailing: QuestionnaireMailing | None = None
 ) -> str:
@@ -921,15 +917,15 @@ def export_answers_csv(
             for cell in result.cells:
                 writer.writerow(
                     [
-                        _safe_cell(result.item.text),
-                        _safe_cell(cell.label),
+                        safe_cell(result.item.text),
+                        safe_cell(cell.label),
                         "<5" if cell.count is None else cell.count,
                         "" if cell.share is None else f"{cell.share * 100:.0f}%",
                     ]
                 )
             if result.mean is not None:
                 writer.writerow(
-                    [_safe_cell(result.item.text), _("gemiddelde"), "", f"{result.mean:.1f}"]
+                    [safe_cell(result.item.text), _("gemiddelde"), "", f"{result.mean:.1f}"]
                 )
         return out.getvalue()
     rows = _export_rows(questionnaire, by, mailing)
@@ -938,7 +934,7 @@ def export_answers_csv(
             _("ingevuld op"),
             _("patiënt"),
             _("geboortedatum"),
-            *(_safe_cell(i.text) for i in document.items),
+            *(safe_cell(i.text) for i in document.items),
         ]
     )
     for row in rows:
@@ -948,10 +944,10 @@ def export_answers_csv(
                 timezone.localtime(row.submitted_at).strftime("%Y-%m-%d %H:%M")
                 if row.submitted_at
                 else "",
-                _safe_cell(patient.display_name if patient else ""),
+                safe_cell(patient.display_name if patient else ""),
                 patient.date_of_birth.isoformat() if patient else "",
                 *(
-                    _safe_cell(answer_text(item, row.answers.get(item.id)))
+                    safe_cell(answer_text(item, row.answers.get(item.id)))
                     if item.id in row.answers
                     else ""
                     for item in document.items
