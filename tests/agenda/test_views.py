@@ -427,7 +427,12 @@ def kiosk_client(kiosk: KioskDevice) -> Client:
 
 @pytest.fixture
 def today_appointment(agenda: Agenda) -> Appointment:
-    soon = (timezone.localtime() + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    now = timezone.localtime()
+    soon = (now + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    if soon.date() != now.date():
+        # Late in the evening 20 minutes from now is tomorrow, and arrival is for the day
+        # itself: take the next minute instead (arrival opens two hours before the start).
+        soon = (now + timedelta(minutes=1)).replace(second=0, microsecond=0)
     slot = add_slots(agenda.gp, day=soon.date(), start=soon.time(), count=1)[0]
     return services.book_appointment(
         patient=agenda.cast.patient_a,
