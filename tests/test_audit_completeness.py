@@ -149,7 +149,20 @@ class Scene:
             "outbox_item": str(self.outbox.item.public_id),
             "pending": str(self.pending.public_id),
             "callback": self.public_id("telephony:callback_action"),
+            "connection": self.public_id("fhir:disconnect"),
         }
+
+
+def _fhir_token(scene: Scene, user: User, patient: Patient) -> None:
+    """An access token for the world's patient app ("Mijn PGO"), got through the consent
+    screen as an app gets it; kept for the case's request."""
+    from spreekuur.fhir.models import FhirApp
+    from tests.fhir.conftest import Registered, patient_token
+
+    app = FhirApp.objects.get(practice=scene.cast.practice_a, name="Mijn PGO")
+    registered = Registered(app, app.application.client_id, None)
+    token = patient_token(registered, user, patient, scope="launch/patient patient/*.rs")
+    scene.stash["fhir_token"] = token["access_token"]
 
 
 def _unmatched_message(practice: Practice) -> LabMessage:
@@ -1345,6 +1358,72 @@ CASES: list[Case] = [
         "parent",
         (read("audit_log", "child", patient="child", only=True, detail=ACTING),),
     ),
+    # --- The FHIR API: an app with the patient's token, no session --------------------------
+    Case(
+        "a patient's app reads their Patient resource",
+        "fhir:instance",
+        "pgo",
+        (
+            read(
+                "personal_data",
+                "patient_a",
+                only=True,
+                channel=Channel.API,
+                role="patient",
+                detail="app: Mijn PGO",
+                actor=lambda s: s.cast.patient_user_a,
+            ),
+        ),
+        kwargs=lambda s: {"resource_type": "Patient", "public_id": s.cast.patient_a.public_id},
+        setup=lambda s, c: _fhir_token(s, s.cast.patient_user_a, s.cast.patient_a),
+    ),
+    Case(
+        "a patient's app searches their results (the unreviewed one is not among them)",
+        "fhir:type",
+        "pgo",
+        (
+            Entry(
+                AuditAction.SEARCH,
+                "labresult",
+                objects=("result",),
+                only=True,
+                channel=Channel.API,
+                role="patient",
+                detail="app: Mijn PGO",
+                actor=lambda s: s.cast.patient_user_a,
+            ),
+        ),
+        kwargs=lambda s: {"resource_type": "Observation"},
+        query=lambda s: {"category": "laboratory"},
+        setup=lambda s, c: _fhir_token(s, s.cast.patient_user_a, s.cast.patient_a),
+    ),
+    Case(
+        "a parent's app reads the child's Patient resource",
+        "fhir:instance",
+        "pgo",
+        (
+            read(
+                "personal_data",
+                "child",
+                patient="child",
+                only=True,
+                channel=Channel.API,
+                role="ouder",
+                detail="app: Mijn PGO",
+                actor=lambda s: s.proxy,
+            ),
+        ),
+        kwargs=lambda s: {"resource_type": "Patient", "public_id": s.child.public_id},
+        setup=lambda s, c: _fhir_token(s, s.proxy, s.child),
+    ),
+    Case(
+        "a patient disconnects an app",
+        "fhir:disconnect",
+        "patient_a",
+        (changed("fhir_connection", "connection", only=True),),
+        method="post",
+        status=302,
+    ),
     # --- Doors without a logged-in user --------------------------------------------------------
     Case(
         "lab door (HL7 v2 over HTTP)",
@@ -1590,6 +1669,7 @@ DENIED_KIND = {
     "triage:answer": "questionnaire",
     "agenda:attach_preparation": "appointment",
     "telephony:callback_action": "callback_request",
+    "fhir:disconnect": "fhir_connection",
 }
 # A 404 for another practice that refuses no patient's data, so logs nothing.
 NOT_A_REFUSAL = {
@@ -1750,6 +1830,23 @@ NOT_PATIENT_DATA = {
     "shell:retry_notification",
     # tests/shell_plugin: a made-up app that proves plugging in; its page has no data.
     "shell_plugin:home",
+    # Apps: the practice's register of apps (logged as fhir_app), the patient's own list
+    # of connected apps (app names; connecting and disconnecting are logged as
+    # fhir_connection), the consent screen (logged when the patient says yes, tests/fhir),
+    # and the OAuth2 server and discovery documents (no patient data; each API call that
+    # uses a token is logged above).
+    "fhir:apps",
+    "fhir:app_detail",
+    "fhir:connections",
+    "oauth2_provider:authorize",
+    "oauth2_provider:token",
+    "oauth2_provider:revoke-token",
+    "oauth2_provider:user-info",
+    "oauth2_provider:oidc-connect-discovery-info",
+    "oauth2_provider:jwks-info",
+    "fhir:metadata",
+    "fhir:smart_configuration",
+    "fhir:unknown",
     # The waiting-room screen: practitioner and queue number, never a patient.
     "agenda:waiting_room",
     "agenda:waiting_room_calls",
@@ -1773,6 +1870,8 @@ def _perform(scene: Scene, case: Case) -> tuple[list[AuditEntry], datetime, date
             "content_type": "x-application/hl7-v2+er7",
             "headers": {"Authorization": f"Bearer {scene.lab_token}"},
         }
+    elif case.who == "pgo":
+        extra |= {"headers": {"Authorization": f"Bearer {scene.stash['fhir_token']}"}}
     elif case.who == "pharmacy":
         extra |= {
             "content_type": "application/fhir+json",

@@ -42,6 +42,8 @@ from spreekuur.dashboard.models import Tariff
 from spreekuur.dossier import services as dossier_services
 from spreekuur.econsult import services as econsult_services
 from spreekuur.econsult.models import Photo
+from spreekuur.fhir import services as fhir_services
+from spreekuur.fhir.models import AppKind
 from spreekuur.patients import services as patients_services
 from spreekuur.patients.models import Representation
 from spreekuur.patients.portal import SESSION_KEY
@@ -393,6 +395,25 @@ POLICY: dict[str, dict] = {
         **_expect({"manager_a"}, other_practice=404, method="post"),
         "manager_a": "skip",
     },
+    # Apps: the patient's own connections; the manager's register of apps. The consent
+    # screen without an app's request is a 400 for anyone who may connect apps.
+    "fhir:connections": _expect(PORTAL | {"gemachtigde_zelf"} | MINORS_REFUSED),
+    "fhir:disconnect": {
+        # Everyone who acts for patient A today may end the app's access, whomever
+        # their session is about now.
+        **_expect(
+            {"patient_a", "gemachtigde", "gemachtigde_other", "gemachtigde_zelf"},
+            other_practice=404,
+            method="post",
+        ),
+        **{role: 404 for role in ("other_patient_a", MINOR_WITH_CONSENT, *MINORS_REFUSED)},
+    },
+    "oauth2_provider:authorize": {
+        **_expect(set()),
+        **{role: 400 for role in PORTAL | {"gemachtigde_zelf"} | MINORS_REFUSED},
+    },
+    "fhir:apps": _expect({"manager_a"}),
+    "fhir:app_detail": _expect({"manager_a"}, other_practice=404),
     "dashboard:region": _expect(set()),
     "dashboard:region_csv": _expect(set()),
 }
@@ -429,6 +450,18 @@ PUBLIC = {
     "triage:widget_outcome",
     "triage:public_assistant",
     "telephony:events",  # the telephony platform's signed door (tests/telephony)
+    # The FHIR API and its OAuth2 server: bearer tokens and client credentials, no
+    # session (tests/fhir: scopes, other patients, other practices, revoked tokens).
+    "oauth2_provider:token",
+    "oauth2_provider:revoke-token",
+    "oauth2_provider:user-info",
+    "oauth2_provider:oidc-connect-discovery-info",
+    "oauth2_provider:jwks-info",
+    "fhir:metadata",
+    "fhir:smart_configuration",
+    "fhir:type",
+    "fhir:instance",
+    "fhir:unknown",
 }
 # Per-person pages that only act on the logged-in user's own account, after a fresh
 # second factor or a POST with a device id; tested in tests/accounts.
@@ -626,6 +659,21 @@ def world(cast: Cast) -> World:
         valid_until=None,
         by=cast.manager_a,
     )
+    pgo, _secret = fhir_services.register_app(
+        practice=practice,
+        kind=AppKind.PATIENT_APP,
+        name="Mijn PGO",
+        allowed_scopes=["launch/patient", "patient/*.rs"],
+        redirect_uris=["https://pgo.example/callback"],
+        by=None,
+    )
+    connection = fhir_services.consent_to_app(
+        app=pgo,
+        patient=cast.patient_a,
+        scope=["launch/patient", "patient/*.rs"],
+        by=cast.patient_user_a,
+        issue=lambda made: made,
+    )
     tariff = Tariff.objects.create(
         practice=practice, year=2026, code="12011", description="Consult", amount="12.43"
     )
@@ -709,6 +757,8 @@ def world(cast: Cast) -> World:
             "roster:remove_shift": {"public_id": shift.public_id},
             "roster:remove_leave": {"public_id": absence.public_id},
             "dashboard:remove_tariff": {"public_id": tariff.public_id},
+            "fhir:disconnect": {"public_id": connection.public_id},
+            "fhir:app_detail": {"public_id": pgo.public_id},
         },
         gemachtigde,
     )
@@ -844,6 +894,12 @@ NOT_AN_OBJECT_ID = {
     ("patients:confirm_email_change", "token"): "a signed, expiring token (logged in too)",
     ("accounts:password_reset_confirm", "uidb64"): "Django's reset link, only with the token",
     ("accounts:password_reset_confirm", "token"): "Django's HMAC reset token",
+    ("fhir:type", "resource_type"): "a FHIR resource type's name (Patient, Observation, ...)",
+    ("fhir:instance", "resource_type"): "a FHIR resource type's name",
+    # Read only with a bearer token, and a resource's id is its row's random public UUID
+    # (tests/fhir: another patient's id is a 404 and a denied entry).
+    ("fhir:instance", "public_id"): "a FHIR logical id: the row's public UUID",
+    ("fhir:unknown", "rest"): "any other path under the API: a 404",
 }
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 

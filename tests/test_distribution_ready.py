@@ -158,6 +158,17 @@ KNOWN_GAPS = {
     # set in prescriptions.services.requests (update_or_create defaults) and in
     # demo/region/prescriptions.py; then unique(patient) becomes (patient, practice).
     "prescriptions.PharmacyChoice: no practice_id column": "child of Patient",
+    # --- fhir: the OAuth2 server's own tables ---
+    # django-oauth-toolkit's tables (applications, codes, tokens) have no practice: a
+    # token is looked up by its hash before the practice is known, so they stay on the
+    # coordinator. Our rows beside them are one-to-one with theirs (unique on their own).
+    # Change: swap django-oauth-toolkit's models (OAUTH2_PROVIDER_*_MODEL) for ones with
+    # practice_id, let the token carry the practice as a prefix (as the lab token would),
+    # and fold these link rows into them, unique with practice.
+    "fhir.FhirApp: unique application": "one row per OAuth2 application",
+    "fhir.GrantLink: primary key grant": "one row per authorization code",
+    "fhir.AccessTokenLink: primary key access_token": "one row per access token",
+    "fhir.RefreshLink: primary key refresh_token": "one row per refresh token",
 }
 
 

@@ -15,6 +15,23 @@ from django.urls import reverse
 from tests.conftest import Cast, verified_client
 
 
+def _oidc_key(folder) -> object:
+    """A throwaway RSA key file, as the operator makes one (deploy/spreekuur.env.example)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    path = folder / "oidc.pem"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path
+
+
 def _production_check(
     tmp_path, *arguments: str, without: str = ""
 ) -> subprocess.CompletedProcess[str]:
@@ -29,6 +46,7 @@ def _production_check(
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "SPREEKUUR_DATA_DIR": str(tmp_path),
         "DEBUG": "false",
+        "OIDC_RSA_PRIVATE_KEY_FILE": str(_oidc_key(tmp_path)),
     }
     env.pop(without, None)
     return subprocess.run(  # noqa: S603 - the arguments are this file's own
@@ -45,9 +63,10 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "REDIS_URL", "OIDC_RSA_PRIVATE_KEY_FILE"])
 def test_production_refuses_to_start_without_a_required_setting(tmp_path, missing) -> None:
-    """A secret key, and Redis: throttles and cached sessions shared by every process."""
+    """A secret key, Redis (throttles and cached sessions shared by every process), and
+    the key that signs ID tokens."""
     result = _production_check(tmp_path, without=missing)
     assert result.returncode != 0 and missing in result.stderr
 

@@ -127,6 +127,19 @@ def test_public_and_login_step_urls_are_exactly_the_declared_ones() -> None:
         "triage:widget_outcome",
         # The FAQ assistant on the practice page: practical answers, nothing stored.
         "triage:public_assistant",
+        # The FHIR API and its OAuth2 server (tests/fhir): every call carries a bearer
+        # token (the API) or client credentials / a PKCE verifier (the token endpoint);
+        # a session cookie opens nothing there. Discovery documents hold no data.
+        "oauth2_provider:token",
+        "oauth2_provider:revoke-token",
+        "oauth2_provider:user-info",
+        "oauth2_provider:oidc-connect-discovery-info",
+        "oauth2_provider:jwks-info",
+        "fhir:metadata",
+        "fhir:smart_configuration",
+        "fhir:type",
+        "fhir:instance",
+        "fhir:unknown",
     }
     assert login_steps == {
         "accounts:verify",
@@ -148,6 +161,16 @@ CSRF_EXEMPT = {
     "results:lab_inbox": "a lab's machine door (Bearer token, no session)",
     "prescriptions:dispense": "a pharmacy's machine door (Bearer token, no session)",
     "telephony:events": "the telephony platform's door (signed requests, no session)",
+    # The FHIR API: bearer tokens only (a session cookie opens nothing); the OAuth2 token
+    # and revocation endpoints authenticate the client (secret or PKCE verifier).
+    "fhir:type": "the FHIR API (Bearer token, no session)",
+    "fhir:instance": "the FHIR API (Bearer token, no session)",
+    "fhir:unknown": "the FHIR API's 404 (no data)",
+    "fhir:metadata": "the FHIR API's CapabilityStatement (no data)",
+    "fhir:smart_configuration": "SMART discovery (no data)",
+    "oauth2_provider:token": "OAuth2 token endpoint (client authentication, no session)",
+    "oauth2_provider:revoke-token": "OAuth2 revocation endpoint (client authentication, no session)",
+    "oauth2_provider:user-info": "OpenID Connect userinfo (Bearer token, no session)",
     # Anonymous self-triage: framed on another site, the widget often gets no cookie at all
     # (third-party cookies are blocked), so it cannot carry a CSRF token. A forged post
     # can only add an anonymous session to the practice's counts: no person, no account.

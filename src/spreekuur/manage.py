@@ -14,4 +14,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    # Run as a script, Python puts this folder first on the path, where the app folder
+    # `fhir` would hide the `fhir.resources` library: import from the installed package.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
     main()

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "oauth2_provider",
     "spreekuur.core",
     "spreekuur.accounts",
     "spreekuur.patients",
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "spreekuur.telephony",
     "spreekuur.roster",
     "spreekuur.dashboard",
+    "spreekuur.fhir",
     "spreekuur.shell",
     "spreekuur.demo",
 ]
@@ -302,6 +304,90 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Spreekuur <noreply@localhost
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+# --- FHIR API and its OAuth2 / SMART on FHIR server (spreekuur.fhir, docs/fhir.md) -------
+def _oidc_private_key() -> str:
+    """The RSA key (PEM) that signs ID tokens (OpenID Connect, `openid fhirUser`), read
+    from a file: production names it (OIDC_RSA_PRIVATE_KEY_FILE, readable by the service
+    only); elsewhere one is made once in the data folder, so every process of `make demo`
+    signs with the same key."""
+    if PRODUCTION:
+        return Path(env_str("OIDC_RSA_PRIVATE_KEY_FILE")).read_text()
+    key_file = Path(
+        env_str("OIDC_RSA_PRIVATE_KEY_FILE", "") or DATA_DIR / "oidc_rsa_private_key.pem"
+    )
+    if not key_file.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(key_file, "xb") as out:  # exclusive: two processes starting at once
+                out.write(
+                    key.private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    )
+                )
+            key_file.chmod(0o600)
+        except FileExistsError:
+            pass
+    return key_file.read_text()
+
+
+FHIR_BASE_URL = f"{SITE_URL}/fhir/R4"
+# django-oauth-toolkit's own models (named, so that migrations referring to them resolve).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105
+OAUTH2_PROVIDER_DEVICE_GRANT_MODEL = "oauth2_provider.DeviceGrant"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "spreekuur.fhir.oauth.SpreekuurValidator",
+    "SCOPES_BACKEND_CLASS": "spreekuur.fhir.oauth.SmartScopes",
+    "OAUTH2_SERVER_CLASS": "oauthlib.openid.Server",
+    # SMART App Launch 2: PKCE with S256 for every client, public or confidential.
+    "PKCE_REQUIRED": True,
+    # RFC 9700 (OAuth 2.0 Security BCP) throughout: no implicit or password grant, no
+    # "plain" PKCE, tokens only in the Authorization header, `iss` in the authorization
+    # response, tokens stored as hashes, a replayed refresh token revokes its family.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials", "refresh_token"],
+    # Exact redirect URIs only; https, and in development also http (a test app on
+    # 127.0.0.1). A native app's loopback callback needs http in production too: then
+    # set FHIR_ALLOW_HTTP_REDIRECTS and accept the deploy check's error knowingly.
+    "ALLOWED_REDIRECT_URI_SCHEMES": (
+        ["https", "http"] if not PRODUCTION or env_bool("FHIR_ALLOW_HTTP_REDIRECTS") else ["https"]
+    ),
+    "ALLOW_URI_WILDCARDS": False,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # An hour's access; a refresh token (offline_access) keeps an app connected for 90 days
+    # of disuse, and every refresh gives a new one (rotation, reuse refused).
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("FHIR_ACCESS_TOKEN_SECONDS", 3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env_int("FHIR_REFRESH_TOKEN_SECONDS", 90 * 24 * 3600),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": _oidc_private_key(),
+    "OIDC_ISS_ENDPOINT": f"{SITE_URL}/oauth",
+    "REQUEST_APPROVAL_PROMPT": "force",  # the patient says yes each time an app asks
+}
+
 # Video consults on the practice's own video service (e.g. Jitsi Meet with JWT auth):
 # see docs/video-consult.md. Without a base URL and secret, no join links are shown.
 VIDEO_BASE_URL = env_str("VIDEO_BASE_URL", "")

@@ -36,6 +36,11 @@ def next_weekday(after: date, *, days: int = 1) -> date:
 
 @pytest.fixture
 def agenda(cast: Cast) -> Agenda:
+    return make_agenda(cast)
+
+
+def make_agenda(cast: Cast) -> Agenda:
+    """Practice A's agenda as the fixture makes it (also for other apps' tests)."""
     day = next_weekday(timezone.localdate(), days=2)
     gp = Membership.objects.get(user=cast.gp_a)
     return Agenda(

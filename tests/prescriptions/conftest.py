@@ -68,6 +68,11 @@ def repeatable(
 
 @pytest.fixture
 def repeats(cast: Cast) -> Repeats:
+    return make_repeats(cast)
+
+
+def make_repeats(cast: Cast) -> Repeats:
+    """Two pharmacies and a repeat list (also for other apps' tests)."""
     pharmacy = Pharmacy.objects.create(
         practice=cast.practice_a,
         name="Apotheek De Linde",

@@ -308,6 +308,7 @@ def record_access(
     check_chain_key()
     role, default_channel = _role_and_channel(actor)
     context = request_context.current()
+    detail = _with_app(detail, context)
     entry = _new_entry(
         practice=practice,
         action=action,
@@ -320,7 +321,7 @@ def record_access(
         object_kind=object_kind,
         object_ids=object_ids,
         ip_address=normalise_ip(context.ip_address) if context else None,
-        channel=channel or (Channel.TASK if context is None else default_channel),
+        channel=channel or _context_channel(context, default_channel),
         detail=detail,
         standalone=_standalone(),
     )
@@ -330,6 +331,19 @@ def record_access(
         chain.last_seq = entry.seq
         _append(chain, [entry])
     return entry
+
+
+def _context_channel(context: request_context.RequestContext | None, default: str) -> str:
+    if context is None:
+        return Channel.TASK
+    return context.channel or default
+
+
+def _with_app(detail: str, context: request_context.RequestContext | None) -> str:
+    """An entry written while a request acts through an app names the app."""
+    if context is None or not context.via:
+        return detail
+    return f"{detail} (app: {context.via})" if detail else f"app: {context.via}"
 
 
 def _append(chain: AuditChain, entries: list[AuditEntry]) -> None:
@@ -412,7 +426,7 @@ def record_batch_access(
             object_ids=access.object_ids,
             ip_address=address,
             channel=channel,
-            detail=access.detail,
+            detail=_with_app(access.detail, context),
             standalone=standalone,
         )
         for access in accesses

@@ -28,6 +28,8 @@ _OTHER_ROLE_LABELS = {
     "laboratorium": _("laboratorium"),
     "apotheek": _("apotheek"),
     "telefonie": _("telefooncentrale"),
+    "koppeling": _("gekoppeld systeem (FHIR)"),
+    "beheer": _("beheerder van de installatie"),
     "geen": _("geen rol"),
 }
 

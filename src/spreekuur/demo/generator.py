@@ -28,6 +28,7 @@ from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appoint
 from spreekuur.demo.dashboard import build_demo_dashboard
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
 from spreekuur.demo.econsult import build_demo_econsults, give_portal_patient_econsult
+from spreekuur.demo.fhir import build_demo_apps
 from spreekuur.demo.logins import DEMO_PASSWORD as DEMO_PASSWORD
 from spreekuur.demo.logins import DEMO_TOTP_BASE32 as DEMO_TOTP_BASE32
 from spreekuur.demo.logins import DEMO_TOTP_HEX as DEMO_TOTP_HEX
@@ -418,6 +419,8 @@ def load(
                 progress(f"telefonie van {spec.name}: {calls} gesprekken in drie maanden")
                 shifts = build_demo_roster(practice, today=today)
                 progress(f"rooster van {spec.name}: {shifts} vaste diensten")
+                apps = build_demo_apps(practice)
+                progress(f"apps van {spec.name}: {apps} (FHIR-API, docs/fhir.md)")
                 progress(f"agenda van {spec.name}: {made} afspraken in een maand")
         if index % 10 == 0 or index == len(specs):
             progress(f"{index}/{len(specs)} praktijken klaar ({patients} patiënten aangemaakt)")

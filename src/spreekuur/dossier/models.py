@@ -230,13 +230,31 @@ MEASUREMENT_LIMITS = {
 }
 
 
+class MeasurementSource(models.TextChoices):
+    PRACTICE = "praktijk", _("gemeten in de praktijk")
+    PATIENT = "patient", _("thuismeting van de patiënt")
+
+
 class Measurement(ClinicalRow):
-    """A measurement taken at the practice (blood pressure, weight), shown in the portal
-    like the rest of the record (no GP comment needed: it is not a lab result)."""
+    """A measurement (blood pressure, weight): taken at the practice, or at home and
+    passed on by the patient (through an app), which every view marks as such. Shown in
+    the portal like the rest of the record (no GP comment needed: not a lab result).
+
+    A blood pressure is two rows, systolic and diastolic; the diastolic row names its
+    systolic in `pair`, so that the two travel as one reading (a FHIR blood-pressure panel)."""
 
     test = models.ForeignKey("results.LabTest", on_delete=models.PROTECT, related_name="+")
     value = models.DecimalField(_("waarde"), max_digits=7, decimal_places=1)
     measured_on = models.DateField(_("gemeten op"))
+    source = models.CharField(
+        _("bron"),
+        max_length=10,
+        choices=MeasurementSource.choices,
+        default=MeasurementSource.PRACTICE,
+    )
+    pair = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="partners"
+    )
 
     class Meta:
         ordering = ["-measured_on", "-id"]
@@ -249,3 +267,7 @@ class Measurement(ClinicalRow):
 
     def __str__(self) -> str:
         return f"measurement {self.public_id}"
+
+    @property
+    def patient_reported(self) -> bool:
+        return self.source == MeasurementSource.PATIENT

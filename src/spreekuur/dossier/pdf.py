@@ -147,10 +147,14 @@ def record_pdf(
     )
     _section(
         story,
-        _("Metingen in de praktijk"),
+        _("Metingen"),
         [_("Datum"), _("Meting"), _("Waarde")],
         [
-            [_short_day(line.measured_on), line.name, f"{line.value} {line.unit}"]
+            [
+                _short_day(line.measured_on),
+                f"{line.name} ({_('thuismeting')})" if line.patient_reported else line.name,
+                f"{line.value} {line.unit}",
+            ]
             for line in record.measurement_lines
         ],
         [width * 0.25, width * 0.45, width * 0.3],

@@ -6,9 +6,9 @@ the journal only, and never a row that a correction replaced."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -20,8 +20,6 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.dossier.models import (
-    DIASTOLIC,
-    SYSTOLIC,
     Allergy,
     ClinicalRow,
     Episode,
@@ -32,6 +30,7 @@ from spreekuur.dossier.models import (
 from spreekuur.patients.models import Patient
 
 JOURNAL_PAGE = 50
+Row = TypeVar("Row", bound=ClinicalRow)
 MEASUREMENTS_SHOWN = 30
 
 
@@ -67,6 +66,11 @@ class MeasurementLine:
         return any(row.shielded for row in self.rows)
 
     @property
+    def patient_reported(self) -> bool:
+        """Measured at home and passed on by the patient (marked wherever it shows)."""
+        return any(row.patient_reported for row in self.rows)
+
+    @property
     def public_id(self) -> UUID:
         """The first row's: the line is shielded through it, with `others` along."""
         return self.rows[0].public_id
@@ -78,24 +82,18 @@ class MeasurementLine:
 
 
 def measurement_lines(rows: list[Measurement]) -> list[MeasurementLine]:
-    """Lines for measurements ordered newest first: the systolic and diastolic of one day
-    are paired in the order they were recorded (a second reading that day is a second
-    pair); one without its partner (say, shielded) stays a line of its own."""
-    days: dict[date, list[Measurement]] = defaultdict(list)
-    for row in rows:
-        days[row.measured_on].append(row)
-    lines: list[MeasurementLine] = []
-    for day, taken in days.items():
-        by_code: dict[str, list[Measurement]] = defaultdict(list)
-        for row in sorted(taken, key=lambda row: row.pk):
-            by_code[row.test.nhg_code].append(row)
-        systolic, diastolic = by_code.pop(SYSTOLIC, []), by_code.pop(DIASTOLIC, [])
-        pairs = list(zip(systolic, diastolic, strict=False))
-        singles = systolic[len(pairs) :] + diastolic[len(pairs) :]
-        singles += [row for rest in by_code.values() for row in rest]
-        day_lines = [MeasurementLine(day, pair) for pair in pairs]
-        day_lines += [MeasurementLine(day, (row,)) for row in singles]
-        lines += sorted(day_lines, key=lambda line: -max(row.pk for row in line.rows))
+    """Lines for measurements ordered newest first: a diastolic row goes with the systolic
+    it names (`pair`, one blood-pressure reading); one without its partner in `rows`
+    (say, shielded) stays a line of its own."""
+    by_pk = {row.pk: row for row in rows}
+    partner_of = {row.pair_id: row for row in rows if row.pair_id in by_pk}
+    lines = [
+        MeasurementLine(row.measured_on, (row, partner_of[row.pk]))
+        if row.pk in partner_of
+        else MeasurementLine(row.measured_on, (row,))
+        for row in rows
+        if row.pair_id not in by_pk
+    ]
     return lines
 
 
@@ -151,44 +149,87 @@ def record_for_staff(patient: Patient, *, page: int = 1) -> Record:
     )
 
 
-def record_online(patient: Patient, *, page: int | None = 1) -> Record:
-    """What the patient sees in the portal; empty until the practice opens its records."""
+def online_from_of(patient: Patient) -> date | None:
+    """The day the practice opened its records online; None while not yet (a date still
+    to come counts as not yet): then nothing of the record is online at all."""
     online_from = patient.practice.records_online_from
     if online_from is None or online_from > timezone.localdate():
-        # Not opened yet (a date still to come counts as not yet): nothing at all.
-        return Record([], [], False, [], [], None)
-    mine = {"practice_id": patient.practice_id, "patient": patient, "shielded": False}
-    episodes = list(
-        Episode.objects.filter(**mine).filter(
-            Q(ended_on__isnull=True) | Q(ended_on__gte=online_from)
-        )
+        return None
+    return online_from
+
+
+def _online_rows(model: type[Row], patient: Patient) -> QuerySet[Row]:
+    """The patient's unshielded rows of a kind; callers check online_from_of first."""
+    return model._default_manager.filter(
+        practice_id=patient.practice_id, patient=patient, shielded=False
     )
-    journal = (
+
+
+# What online access opens, one queryset per kind of row, for the portal, its PDF and
+# the FHIR API alike: never shielded, nothing before the day the records went online
+# (an episode or medication still running then counts), and of the journal only the
+# E and P lines of entries that have them, outside shielded episodes.
+def online_episodes(patient: Patient) -> QuerySet[Episode]:
+    online_from = online_from_of(patient)
+    if online_from is None:
+        return Episode.objects.none()
+    return _online_rows(Episode, patient).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gte=online_from)
+    )
+
+
+def online_journal(patient: Patient) -> QuerySet[JournalEntry]:
+    online_from = online_from_of(patient)
+    if online_from is None:
+        return JournalEntry.objects.none()
+    return (
         _journal(patient)
         .filter(shielded=False, contact_on__gte=online_from)
         .filter(Q(episode__isnull=True) | Q(episode__shielded=False))
         .exclude(evaluation="", plan="")
     )
-    entries, more = _page(journal, page)
-    medication = list(
-        Medication.objects.filter(**mine)
+
+
+def online_medication(patient: Patient) -> QuerySet[Medication]:
+    online_from = online_from_of(patient)
+    if online_from is None:
+        return Medication.objects.none()
+    return (
+        _online_rows(Medication, patient)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=online_from))
         .select_related("prescriber")
     )
+
+
+def online_allergies(patient: Patient) -> QuerySet[Allergy]:
+    if online_from_of(patient) is None:
+        return Allergy.objects.none()
+    return _online_rows(Allergy, patient)
+
+
+def online_measurements(patient: Patient) -> QuerySet[Measurement]:
+    online_from = online_from_of(patient)
+    if online_from is None:
+        return Measurement.objects.none()
+    return _online_rows(Measurement, patient).filter(measured_on__gte=online_from)
+
+
+def record_online(patient: Patient, *, page: int | None = 1) -> Record:
+    """What the patient sees in the portal; empty until the practice opens its records."""
+    online_from = online_from_of(patient)
+    if online_from is None:
+        return Record([], [], False, [], [], None)
+    entries, more = _page(online_journal(patient), page)
     return Record(
-        episodes=episodes,
+        episodes=list(online_episodes(patient)),
         journal=entries,
         more_journal=more,
-        medication=medication,
-        allergies=list(Allergy.objects.filter(**mine)),
+        medication=list(online_medication(patient)),
+        allergies=list(online_allergies(patient)),
         online_from=online_from,
         # The portal shows measurements beside the results (measurements_online); the
         # PDF, which is the whole record, has them here.
-        measurements=(
-            _measurements(Measurement.objects.filter(**mine, measured_on__gte=online_from))
-            if page is None
-            else []
-        ),
+        measurements=(_measurements(online_measurements(patient)) if page is None else []),
     )
 
 
@@ -200,16 +241,7 @@ def _measurements(rows: QuerySet[Measurement], *, limit: int | None = None) -> l
 
 def measurements_online(patient: Patient) -> list[Measurement]:
     """The patient's newest measurements as opened online (not shielded, from the date)."""
-    online_from = patient.practice.records_online_from
-    if online_from is None or online_from > timezone.localdate():
-        return []
-    rows = Measurement.objects.filter(
-        practice_id=patient.practice_id,
-        patient=patient,
-        shielded=False,
-        measured_on__gte=online_from,
-    )
-    return _measurements(rows, limit=MEASUREMENTS_SHOWN)
+    return _measurements(online_measurements(patient), limit=MEASUREMENTS_SHOWN)
 
 
 def object_ids(record: Record) -> list[str]:

@@ -4,7 +4,7 @@ and logs the change (NEN 7513) in the same transaction."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,9 +27,11 @@ from spreekuur.dossier.models import (
     Episode,
     JournalEntry,
     Measurement,
+    MeasurementSource,
     Medication,
 )
 from spreekuur.patients.models import Patient
+from spreekuur.patients.portal import portal_capacity
 
 
 def _require(by: User, patient: Patient, allowed: bool) -> None:
@@ -310,14 +312,13 @@ def set_repeat(
     return medication
 
 
-@transaction.atomic
-def record_measurements(
-    *, patient: Patient, measured_on: date, values: dict[str, Decimal | None], by: User
+def _measurements(
+    *, patient: Patient, measured_on: date, values: dict[str, Decimal | None], by: User, source: str
 ) -> list[Measurement]:
-    """Blood pressure and/or weight of one moment, by NHG code; all or none are stored."""
+    """Unsaved rows for one moment's values, by NHG code, checked: a blood pressure has
+    both values and the upper is the higher, each value is within what a body can have."""
     from spreekuur.results.models import LabTest
 
-    _require(by, patient, capabilities.can_write_journal(by))
     _not_in_future(measured_on)
     given = {code: value for code, value in values.items() if value is not None}
     if not given:
@@ -337,14 +338,84 @@ def record_measurements(
                 _("%(name)s: %(value)s %(unit)s kan niet kloppen.")
                 % {"name": tests[code].patient_name, "value": value, "unit": tests[code].unit}
             )
-        row = Measurement(
-            practice_id=patient.practice_id,
-            patient=patient,
-            test=tests[code],
-            value=value,
-            measured_on=measured_on,
-            created_by=by,
+        rows.append(
+            Measurement(
+                practice_id=patient.practice_id,
+                patient=patient,
+                test=tests[code],
+                value=value,
+                measured_on=measured_on,
+                created_by=by,
+                source=source,
+            )
         )
+    # The systolic first, so that the diastolic can name it as its pair.
+    rows.sort(key=lambda row: row.test.nhg_code != SYSTOLIC)
+    return rows
+
+
+def _pair(rows: list[Measurement]) -> None:
+    """After the systolic is saved: the diastolic names it (one blood-pressure reading)."""
+    systolic = next((row for row in rows if row.test.nhg_code == SYSTOLIC), None)
+    for row in rows:
+        if row.test.nhg_code == DIASTOLIC and systolic is not None:
+            row.pair = systolic
+
+
+@transaction.atomic
+def record_measurements(
+    *, patient: Patient, measured_on: date, values: dict[str, Decimal | None], by: User
+) -> list[Measurement]:
+    """Blood pressure and/or weight of one moment, by NHG code; all or none are stored."""
+    _require(by, patient, capabilities.can_write_journal(by))
+    rows = _measurements(
+        patient=patient,
+        measured_on=measured_on,
+        values=values,
+        by=by,
+        source=MeasurementSource.PRACTICE,
+    )
+    for row in rows:
+        _pair(rows)
         _save(row, by=by)
-        rows.append(row)
+    return rows
+
+
+HOME_MEASUREMENT_DAYS = 365  # a home reading older than a year is not passed on
+
+
+@transaction.atomic
+def record_home_measurements(
+    *, patient: Patient, measured_on: date, values: dict[str, Decimal | None], by: User
+) -> list[Measurement]:
+    """Values the patient measured at home (blood pressure, weight), passed on by them or
+    by whoever acts for them (an app through the FHIR API). Stored as the patient's own,
+    marked so wherever the record shows them; all or none."""
+    capacity = portal_capacity(by, patient)  # PermissionDenied for anyone else
+    if measured_on < timezone.localdate() - timedelta(days=HOME_MEASUREMENT_DAYS):
+        raise BusinessRuleError(_("Een thuismeting van meer dan een jaar geleden kan niet."))
+    rows = _measurements(
+        patient=patient,
+        measured_on=measured_on,
+        values=values,
+        by=by,
+        source=MeasurementSource.PATIENT,
+    )
+    for row in rows:
+        _pair(rows)
+        try:
+            row.full_clean(exclude=["practice", "patient", "created_by", "shielded_by", "pair"])
+        except DjangoValidationError as error:
+            raise BusinessRuleError(" ".join(error.messages)) from error
+        row.save()
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="measurement",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[row.public_id for row in rows],
+        detail="thuismeting",
+        actor_role=capacity,
+    )
     return rows

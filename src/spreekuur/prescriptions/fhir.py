@@ -24,21 +24,13 @@ from django.conf import settings
 from fhir.resources.R4B.medicationdispense import MedicationDispense
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
+from spreekuur.core.fhir import AGB_SYSTEM, BSN_SYSTEM, GSTANDAARD
 from spreekuur.dossier.models import Medication
 from spreekuur.prescriptions.dosage import dosage_instruction
-from spreekuur.prescriptions.models import RepeatRequestItem
+from spreekuur.prescriptions.models import ItemStatus, RepeatRequestItem
 
-BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
-AGB_SYSTEM = "http://fhir.nl/fhir/NamingSystem/agb-z"
 RFC_3986 = "urn:ietf:rfc:3986"
 GENDER = {"F": "female", "M": "male"}
-# The G-Standaard's product levels (Z-Index), as the zib PharmaceuticalProduct codes them.
-GSTANDAARD = {
-    "hpk": "urn:oid:2.16.840.1.113883.2.4.4.7",  # handelsproduct
-    "prk": "urn:oid:2.16.840.1.113883.2.4.4.10",  # voorschrijfproduct
-    "gpk": "urn:oid:2.16.840.1.113883.2.4.4.1",  # generiek product
-    "zi": "urn:oid:2.16.840.1.113883.2.4.4.8",  # ZI-nummer (artikel)
-}
 _GSTANDAARD_CODE = re.compile(r"\d{1,8}")
 
 
@@ -297,3 +289,73 @@ def _name_parts(text: str) -> tuple[str, frozenset[Decimal]]:
     words = re.findall(r"[a-z]+", plain)
     numbers = frozenset(Decimal(n) for n in re.findall(r"\d{1,9}(?:\.\d{1,9})?", plain))
     return (words[0] if words else "", numbers)
+
+
+# --- The FHIR API: a patient's repeat requests, and the practice's pharmacies ---------------
+
+REQUEST_STATUS = {
+    ItemStatus.REQUESTED: "active",
+    ItemStatus.IN_REVIEW: "active",
+    ItemStatus.APPROVED: "active",
+    ItemStatus.SENT: "completed",
+    ItemStatus.READY: "completed",
+    ItemStatus.REJECTED: "cancelled",
+}
+DECIDED = (ItemStatus.APPROVED, ItemStatus.SENT, ItemStatus.READY)
+
+
+def repeat_request_resource(item: RepeatRequestItem) -> dict[str, Any]:
+    """A repeat request as the patient sees it: a proposal for a medicine on their repeat
+    list (`supportingInformation` names it as MedicationStatement), its progress in
+    words (statusReason), the practice's decision (an order once a GP approved), and
+    the pharmacy."""
+    request = item.request
+    patient = request.patient
+    status = ItemStatus(item.status)
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "id": str(item.public_id),
+        "status": REQUEST_STATUS[status],
+        "statusReason": {"text": str(status.label)},
+        "intent": "order" if status in DECIDED else "proposal",
+        "medicationCodeableConcept": medicine_concept(item.medication),
+        "subject": {
+            "reference": f"Patient/{patient.public_id}",
+            "display": patient.display_name,
+        },
+        "authoredOn": _utc(request.created_at),
+        "supportingInformation": [
+            {"reference": f"MedicationStatement/{item.medication.public_id}"}
+        ],
+        "dispenseRequest": {
+            "performer": {
+                "reference": f"Organization/{request.pharmacy.public_id}",
+                "display": request.pharmacy.name,
+            }
+        },
+    }
+    if item.medication.dosage.strip():
+        resource["dosageInstruction"] = [{"text": item.medication.dosage}]
+    if status == ItemStatus.REJECTED and item.explanation:
+        resource["statusReason"] = {"text": item.explanation}
+    if request.note:
+        resource["note"] = [{"text": request.note}]
+    return resource
+
+
+def pharmacy_resource(pharmacy: Any) -> dict[str, Any]:
+    """A pharmacy the practice sends prescriptions to, as an Organization."""
+    resource: dict[str, Any] = {
+        "resourceType": "Organization",
+        "id": str(pharmacy.public_id),
+        "active": pharmacy.active,
+        "type": [{"text": "apotheek"}],
+        "name": pharmacy.name,
+    }
+    if pharmacy.agb_code:
+        resource["identifier"] = [{"system": AGB_SYSTEM, "value": pharmacy.agb_code}]
+    if pharmacy.phone:
+        resource["telecom"] = [{"system": "phone", "value": pharmacy.phone, "use": "work"}]
+    if pharmacy.city:
+        resource["address"] = [{"city": pharmacy.city, "country": "NL"}]
+    return resource

@@ -2,6 +2,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -21,6 +23,11 @@ class ResultsConfig(AppConfig):
     name = "spreekuur.results"
     label = "results"
     verbose_name = "Uitslagen"
+
+    def ready(self) -> None:
+        # The test table is reference data: a flush (a transactional test, `flush`) empties
+        # it and sends post_migrate; then it is loaded again from the shipped files.
+        post_migrate.connect(_restore_test_table, sender=self)
 
     def patient_log_screens(self) -> Sequence[PatientLogScreen]:
         """What the patient's own access log must not tell (shell collects it)."""
@@ -100,3 +107,14 @@ def _portal_news(user: Any, patient: Any) -> list[UpdateLine]:
         count,
     ) % {"count": count}
     return [UpdateLine(text, reverse("dossier:my_results"), new=True)]
+
+
+def _restore_test_table(*, using: str, apps: Any = None, **kwargs: Any) -> None:
+    """After a flush (no `apps`; a migrate loads the table in its own migrations)."""
+    if apps is not None:
+        return
+    from spreekuur.results.models import LabTest
+    from spreekuur.results.table import load_test_table
+
+    if using == DEFAULT_DB_ALIAS and not LabTest.objects.exists():
+        load_test_table()

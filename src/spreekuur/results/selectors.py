@@ -249,6 +249,12 @@ def _online_since(patient: Patient) -> datetime | None:
     return timezone.make_aware(datetime.combine(online_from, time.min))
 
 
+def released_results(patient: Patient) -> QuerySet[LabResult]:
+    """Every result the patient may see (released, not replaced, since records went
+    online), for the FHIR API; the portal's pages read the same rows."""
+    return _online(patient)
+
+
 def _online(patient: Patient) -> QuerySet[LabResult]:
     since = _online_since(patient)
     if since is None:

@@ -61,6 +61,9 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "questionnaire-mailing": _("vragenlijst aan een groep"),
     "repeat_settings": _("instellingen herhaalrecepten"),
     "pharmacy": _("apotheek"),
+    # apps (the FHIR API)
+    "fhir_app": _("app of systeem dat de FHIR-koppeling gebruikt"),
+    "fhir_connection": _("toestemming voor een app"),
 }
 
 # Record rows a GP may shield, and results: the patient's own log names them only as

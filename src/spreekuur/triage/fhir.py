@@ -21,10 +21,10 @@ from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as FhirQuestionnaireResponse,
 )
 
+from spreekuur.core.fhir import BSN_SYSTEM
 from spreekuur.triage.models import Questionnaire, QuestionnaireResponse, QuestionnaireStatus
 from spreekuur.triage.questionnaires import Item, ItemType, QuestionnaireDocument, visible_items
 
-BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE = "http://hl7.org/fhir/StructureDefinition/maxValue"
 STATUS = {
@@ -181,3 +181,34 @@ def validated_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
         ],
     }
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
+
+
+RED_FLAGS_ID = "rode-vlaggen"
+
+
+def red_flags_url() -> str:
+    return f"{settings.FHIR_BASE_URL}/Questionnaire/{RED_FLAGS_ID}"
+
+
+def red_flags_questionnaire(flags: list[Any]) -> dict[str, Any]:
+    """The practice's red-flag questions as a Questionnaire of yes/no items: an app asks
+    them before it books (eAfspraak) and sends the answers along, as the portal does. A
+    yes to any of them stops online booking (call 112 or the practice instead)."""
+    return {
+        "resourceType": "Questionnaire",
+        "id": RED_FLAGS_ID,
+        "url": red_flags_url(),
+        "name": "RodeVlaggen",
+        "title": "Vragen over spoed voordat u online een afspraak maakt",
+        "status": "active",
+        "subjectType": ["Patient"],
+        "language": "nl",
+        "description": (
+            "Beantwoord elke vraag met ja of nee. Bij ja: niet online boeken, maar bellen "
+            "(112 of de spoedlijn van de praktijk)."
+        ),
+        "item": [
+            {"linkId": flag.code, "text": flag.question, "type": "boolean", "required": True}
+            for flag in flags
+        ],
+    }

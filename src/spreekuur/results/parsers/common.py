@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 
+from spreekuur.core.fhir import BSN_SYSTEM as BSN_SYSTEM
 from spreekuur.patients.bsn import is_valid_bsn
 from spreekuur.results.models import ResultStatus, ValueKind
 
@@ -49,7 +50,6 @@ SNOMED_SYSTEMS = {
     "SNOMED-CT",
     "SNOMED CT",
 }
-BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 
 # A withdrawal (HL7 OBX-11 D or W, FHIR entered-in-error): not a value to store, but an
 # earlier one to take off the portal.

@@ -7,6 +7,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from spreekuur.demo import generator
 from spreekuur.demo.dashboard import ANALYST_EMAIL
+from spreekuur.demo.fhir import (
+    DEMO_PGO_CLIENT_ID,
+    DEMO_PGO_REDIRECT,
+    DEMO_SYSTEM_CLIENT_ID,
+    DEMO_SYSTEM_SECRET,
+)
 from spreekuur.patients.models import Patient, PortalActivation
 
 
@@ -66,6 +72,11 @@ class Command(BaseCommand):
                 f"code {generator.DEMO_ACTIVATION_CODE}, "
                 f"geboortedatum {letter.patient.date_of_birth:%d-%m-%Y}"
             )
+        lines.append(
+            f"  FHIR-API: http://127.0.0.1:8000/fhir/R4/metadata; apps: client_id "
+            f"{DEMO_PGO_CLIENT_ID} (PGO, terugkeeradres {DEMO_PGO_REDIRECT}) en "
+            f"{DEMO_SYSTEM_CLIENT_ID} / {DEMO_SYSTEM_SECRET} (systeem); zie docs/fhir.md"
+        )
         lines.append(
             "  openbare praktijkpagina: http://127.0.0.1:8000/p/de-linde/ "
             "(passkeys alleen via http://localhost:8000; andere poort: make demo PORT=...)"
