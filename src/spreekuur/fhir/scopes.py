@@ -144,7 +144,7 @@ def describe(scope: str) -> str:
     if parsed is None:
         return scope
     what = (
-        _("uw hele dossier in deze app")
+        _("uw hele dossier")
         if parsed.resource_type == "*"
         else str(TYPE_LABELS.get(parsed.resource_type, parsed.resource_type))
     )
