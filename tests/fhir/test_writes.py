@@ -169,6 +169,59 @@ def test_a_weight_in_grams_is_refused_in_kilograms_taken(cast: Cast, token: str)
     assert Measurement.objects.count() == 1
 
 
+def single(loinc: str, value: float, unit: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": loinc}]},
+        "effectiveDateTime": timezone.localtime().replace(microsecond=0).isoformat(),
+        "valueQuantity": {
+            "value": value,
+            "unit": unit,
+            "system": "http://unitsofmeasure.org",
+            "code": unit,
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("loinc", "value", "unit", "nhg", "profile"),
+    [
+        ("14770-2", 6.4, "mmol/L", "382", None),  # glucose nuchter, draagbare meter
+        ("14743-9", 9.1, "mmol/L", "381", None),  # glucose niet nuchter, draagbare meter
+        ("8867-4", 64, "/min", "3963", "nl-core-HeartRate"),  # hartfrequentie (thuismeting)
+    ],
+)
+def test_glucose_from_a_meter_and_heart_rate_come_in_with_their_nhg_numbers(
+    cast: Cast, token: str, loinc: str, value: float, unit: str, nhg: str, profile: str | None
+) -> None:
+    created = fhir_json(post(token, single(loinc, value, unit), "Observation"), 201)
+    row = Measurement.objects.get(patient=cast.patient_a)
+    assert row.test.nhg_code == nhg and row.source == MeasurementSource.PATIENT
+    assert float(row.value) == value
+    codes = {(c["system"], c["code"]) for c in created["code"]["coding"]}
+    assert ("http://loinc.org", loinc) in codes
+    assert created["valueQuantity"]["value"] == value
+    claimed = created.get("meta", {}).get("profile", [])
+    assert claimed == ([f"http://nictiz.nl/fhir/StructureDefinition/{profile}"] if profile else [])
+    # What no meter reads is refused, nothing stored.
+    fhir_json(post(token, single(loinc, 400, unit), "Observation"), 422)
+    assert Measurement.objects.count() == 1
+
+
+def test_the_nhg_numbers_of_a_home_blood_pressure_are_read_too(cast: Cast, token: str) -> None:
+    body = blood_pressure(131, 79)
+    nhg = "https://referentiemodel.nhg.org/tabellen/nhg-tabel-45-diagnostische-bepalingen"
+    body["component"][0]["code"] = {"coding": [{"system": nhg, "code": "2055"}]}
+    body["component"][1]["code"] = {"coding": [{"system": nhg, "code": "2056"}]}
+    fhir_json(post(token, body, "Observation"), 201)
+    values = {
+        row.test.nhg_code: float(row.value)
+        for row in Measurement.objects.filter(patient=cast.patient_a)
+    }
+    assert values == {SYSTOLIC: 131, DIASTOLIC: 79}
+
+
 def test_a_repeat_is_requested_through_the_portals_service(
     cast: Cast, token: str, repeats: Repeats
 ) -> None:

@@ -14,17 +14,17 @@ from django.apps import apps
 from django.urls import reverse
 
 from spreekuur.core.audit import record_access
-from spreekuur.core.models import AuditAction, AuditEntry
-from spreekuur.core.roles import Channel
-from spreekuur.dossier.models import ClinicalRow
-from spreekuur.prescriptions.models import Pharmacy
-from spreekuur.prescriptions.services import approve_items, deliver_due
-from spreekuur.shell.audit_labels import (
+from spreekuur.core.audit_labels import (
     OBJECT_KIND_LABELS,
     action_label,
     object_kind_label,
     system_actor_label,
 )
+from spreekuur.core.models import AuditAction, AuditEntry
+from spreekuur.core.roles import Channel
+from spreekuur.dossier.models import ClinicalRow
+from spreekuur.prescriptions.models import Pharmacy
+from spreekuur.prescriptions.services import approve_items, deliver_due
 from tests.conftest import Cast, verified_client
 from tests.prescriptions.conftest import Repeats
 

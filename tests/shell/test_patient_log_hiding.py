@@ -23,11 +23,10 @@ from spreekuur.dossier import services as dossier
 from spreekuur.dossier.models import ClinicalRow, Measurement
 from spreekuur.econsult import services as econsult
 from spreekuur.econsult.models import Thread
+from spreekuur.patients.access_log import audit_entries_about, patient_log_screens
 from spreekuur.results.models import LabMessage, LabResult
 from spreekuur.results.samples import SampleResult, hl7_oru, sample_patient
 from spreekuur.results.services import receive_lab_message, review_result
-from spreekuur.shell.registry import patient_log_screens
-from spreekuur.shell.selectors import audit_entries_about
 from tests.conftest import Cast, verified_client
 from tests.econsult.conftest import no_flags
 from tests.shell.test_audit_labels import _visible_text

@@ -106,3 +106,65 @@ def organization_resource(practice: Any) -> dict[str, Any]:
             }
         ],
     }
+
+
+# AuditEvent codes (FHIR R4's own value sets): the event is an access to the record
+# (DICOM 110110 "Patient Record"); the patient is the entity it was about.
+AUDIT_ACTIONS = {"create": "C", "read": "R", "change": "U", "delete": "D", "export": "R"}
+DICOM_SYSTEM = "http://dicom.nema.org/resources/ontology/DCM"
+
+
+def audit_event_resource(entry: Any, *, patient_id: object) -> dict[str, Any]:
+    """One entry of a patient's own access log as a FHIR R4 AuditEvent: who (a person
+    with their role, or the system that did it), what (the portal's plain labels: an
+    entry about something the patient may not see now reads as a look at their record,
+    core.audit_labels.with_labels), when, through which channel, and whether it was
+    refused. `entry` carries the labels with_labels(for_patient=True) gave it."""
+    screened = bool(getattr(entry, "screened", False))
+    what = f"{entry.action_label}: {entry.object_label}"
+    if entry.detail_label:
+        what += f" ({entry.detail_label})"
+    who: dict[str, Any] = {
+        "who": {"display": entry.actor_name or entry.system_label},
+        "requestor": True,
+    }
+    if entry.actor_name:
+        who["role"] = [{"text": entry.role_label}]
+    agents = [who]
+    if entry.acting_for_id is not None:
+        agents.append(
+            {
+                "who": {"display": entry.acting_for.full_name},
+                "requestor": False,
+                "role": [{"text": "namens"}],
+            }
+        )
+    denied = entry.outcome == "denied"
+    return narrative_free(
+        {
+            "resourceType": "AuditEvent",
+            "id": str(entry.public_id),
+            "type": {"system": DICOM_SYSTEM, "code": "110110", "display": "Patient Record"},
+            "action": "R" if screened else AUDIT_ACTIONS.get(entry.action, "E"),
+            "recorded": instant(entry.occurred_at),
+            # 0: success; 4: minor failure (the access was refused).
+            "outcome": "4" if denied else "0",
+            "outcomeDesc": "Geweigerd" if denied else None,
+            "agent": agents,
+            "source": {
+                "site": entry.get_channel_display(),
+                "observer": reference("Organization", entry.practice.public_id),
+            },
+            "entity": [
+                {
+                    "what": reference("Patient", patient_id),
+                    "role": {
+                        "system": "http://terminology.hl7.org/CodeSystem/object-role",
+                        "code": "1",
+                        "display": "Patient",
+                    },
+                    "description": what,
+                }
+            ],
+        }
+    )

@@ -169,7 +169,8 @@ class PatientLogScreen:
     screen is applied when the patient's log is read, never when an entry is written.
 
     An app declares its screens in its AppConfig, as a method `patient_log_screens()`
-    that returns a sequence of them; the shell collects them.
+    that returns a sequence of them; patients.access_log collects them (the portal's log
+    page and the FHIR API's AuditEvent read the log through it).
 
     `hidden_objects(patient)`: the app's rows of that patient that the patient may not
     see now (shielded, not released), as a queryset of rows with a `public_id`; an entry

@@ -6,6 +6,7 @@ selectors for online access choose the rows); they map, they do not filter."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from spreekuur.core.fhir import (
@@ -22,11 +23,13 @@ from spreekuur.core.fhir import (
     reference,
 )
 from spreekuur.dossier.models import (
+    HEART_RATE_HOME,
     SYSTOLIC,
     WEIGHT,
     Allergy,
     AllergyKind,
     Episode,
+    JournalEntry,
     Measurement,
     Medication,
 )
@@ -173,8 +176,9 @@ def measurement_resource(
 ) -> dict[str, Any]:
     """A measurement as a vital-signs Observation: a blood pressure (the systolic row with
     its diastolic partner) as one nl-core-BloodPressure panel, a weight as
-    nl-core-BodyWeight. A home measurement names the patient as its performer, one taken
-    at the practice the practice."""
+    nl-core-BodyWeight, a heart rate as nl-core-HeartRate (a glucose from the patient's
+    meter claims no profile). A home measurement names the patient as its performer,
+    one taken at the practice the practice."""
     test = measurement.test
     patient = measurement.patient
     performer = (
@@ -212,5 +216,79 @@ def measurement_resource(
         return resource
     if test.nhg_code == WEIGHT:
         resource["meta"] = profile("nl-core-BodyWeight")
+    if test.nhg_code == HEART_RATE_HOME:
+        resource["meta"] = profile("nl-core-HeartRate")
+
     resource["valueQuantity"] = _quantity(measurement)
     return resource
+
+
+# zib SOAPReport (2020): the report's type, and the SOEPRegelNaam codes of the lines the
+# portal shows (NHG guidance on online access: E and P; S and O are the GP's notes).
+SOAP_REPORT_TYPE = {"system": SNOMED_SYSTEM, "code": "11591000146107", "display": "SOEP-verslag"}
+SOAP_LINES = (
+    ("evaluation", "E", {"system": SNOMED_SYSTEM, "code": "129265001", "display": "Evaluatie"}),
+    ("plan", "P", {"system": SNOMED_SYSTEM, "code": "129271007", "display": "Plan"}),
+)
+
+
+def _narrative(text: str) -> dict[str, str]:
+    lines = "<br/>".join(html.escape(line) for line in text.splitlines())
+    return {
+        "status": "generated",
+        "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{lines}</div>',
+    }
+
+
+def soap_report_resource(entry: JournalEntry) -> dict[str, Any]:
+    """A journal entry as nl-core-SOAPReport (a Composition): its E and P lines as
+    sections, each with its text and the SOAPLine it names (contained, so that one read
+    gives the whole contact). The title is the episode's, as the zib suggests."""
+    sections: list[dict[str, Any]] = []
+    contained: list[dict[str, Any]] = []
+    for field, letter, code in SOAP_LINES:
+        text = getattr(entry, field)
+        if not text:
+            continue
+        line_id = letter.lower()
+        contained.append(
+            {
+                "resourceType": "Observation",
+                "id": line_id,
+                "meta": profile("nl-core-SOAPReport.SOAPLine"),
+                "status": "final",
+                "code": {"coding": [code]},
+                "subject": _patient(entry),
+                "effectiveDateTime": day(entry.contact_on),
+                "valueString": text,
+            }
+        )
+        sections.append(
+            {
+                "title": f"{letter}: {code['display']}",
+                "code": {"coding": [code]},
+                "text": _narrative(text),
+                "entry": [{"reference": f"#{line_id}", "display": f"{letter}-regel"}],
+            }
+        )
+    episode = entry.episode
+    title = (
+        f"{episode.icpc_code} {episode.title}"
+        if episode is not None
+        else f"{entry.get_kind_display()} {entry.contact_on:%d-%m-%Y}"
+    )
+    author = entry.created_by.full_name if entry.created_by_id is not None else "Huisartspraktijk"
+    return {
+        "resourceType": "Composition",
+        "id": str(entry.public_id),
+        "meta": profile("nl-core-SOAPReport"),
+        "contained": contained,
+        "status": "final",
+        "type": {"coding": [SOAP_REPORT_TYPE]},
+        "category": [{"text": entry.get_kind_display()}],
+        "subject": _patient(entry),
+        "date": day(entry.contact_on),
+        "author": [{"display": author}],
+        "title": title,
+        "section": sections,
+    }

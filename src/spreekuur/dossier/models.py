@@ -223,10 +223,18 @@ class Allergy(ClinicalRow):
 SYSTOLIC = "1744"  # systolic blood pressure, mmHg
 DIASTOLIC = "1740"  # diastolic blood pressure, mmHg
 WEIGHT = "357"  # weight, kg
+# Only ever measured at home and passed on by the patient (MedMij self-measurements).
+GLUCOSE_FASTING_METER = "382"  # glucose nuchter, draagbare meter, mmol/l
+GLUCOSE_METER = "381"  # glucose niet nuchter, draagbare meter, mmol/l
+HEART_RATE_HOME = "3963"  # hartfrequentie (thuismeting), /min
 MEASUREMENT_LIMITS = {
     SYSTOLIC: (50, 300),
     DIASTOLIC: (30, 200),
     WEIGHT: (0.5, 400),
+    # A meter reads about 0.6 to 33.3 mmol/l; outside these a value cannot be right.
+    GLUCOSE_FASTING_METER: (0.5, 50),
+    GLUCOSE_METER: (0.5, 50),
+    HEART_RATE_HOME: (20, 250),
 }
 
 
@@ -236,7 +244,8 @@ class MeasurementSource(models.TextChoices):
 
 
 class Measurement(ClinicalRow):
-    """A measurement (blood pressure, weight): taken at the practice, or at home and
+    """A measurement (blood pressure, weight; from home also blood glucose from a meter
+    and heart rate): taken at the practice, or at home and
     passed on by the patient (through an app), which every view marks as such. Shown in
     the portal like the rest of the record (no GP comment needed: not a lab result).
 

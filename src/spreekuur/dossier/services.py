@@ -388,7 +388,8 @@ HOME_MEASUREMENT_DAYS = 365  # a home reading older than a year is not passed on
 def record_home_measurements(
     *, patient: Patient, measured_on: date, values: dict[str, Decimal | None], by: User
 ) -> list[Measurement]:
-    """Values the patient measured at home (blood pressure, weight), passed on by them or
+    """Values the patient measured at home (blood pressure, weight, blood glucose from a
+    meter, heart rate), passed on by them or
     by whoever acts for them (an app through the FHIR API). Stored as the patient's own,
     marked so wherever the record shows them; all or none."""
     capacity = portal_capacity(by, patient)  # PermissionDenied for anyone else

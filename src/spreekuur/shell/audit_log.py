@@ -11,46 +11,14 @@ from django.http import HttpRequest
 
 from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import staff_of
-from spreekuur.core.models import AuditAction, AuditEntry, Practice
-from spreekuur.core.roles import role_label
+from spreekuur.core.models import AuditEntry, Practice
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import get_patient_for
 from spreekuur.shell import selectors
-from spreekuur.shell.audit_labels import (
-    CLINICAL_KINDS,
-    action_label,
-    detail_label,
-    object_kind_label,
-    patient_object_kind_label,
-    system_actor_label,
-)
 from spreekuur.shell.forms import AuditSearchForm, PatientFinderForm
 from spreekuur.shell.selectors import PatientQuery
 
 FOUND_PAGE_SIZE = 20
-
-
-def with_labels(entries: list[AuditEntry], *, for_patient: bool = False) -> list[AuditEntry]:
-    """Each entry with its plain Dutch: what (action and object), who (a person, a named
-    system, or the background job it was), and the detail where the reader may see it."""
-    for entry in entries:
-        # Screened (shell.patient_log): it names what the patient may not see now; it
-        # reads as the person looking at their data, the same words as any other look.
-        screened = for_patient and getattr(entry, "screened", False)
-        hide = screened or (for_patient and entry.object_kind in CLINICAL_KINDS)
-        entry.object_label = (  # type: ignore[attr-defined]
-            patient_object_kind_label(entry.object_kind)
-            if for_patient
-            else object_kind_label(entry.object_kind)
-        )
-        shown_action = AuditAction.READ if screened else entry.action
-        entry.action_label = action_label(shown_action)  # type: ignore[attr-defined]
-        entry.detail_label = "" if hide else detail_label(entry)  # type: ignore[attr-defined]
-        entry.role_label = role_label(entry.actor_role)  # type: ignore[attr-defined]
-        entry.system_label = (  # type: ignore[attr-defined]
-            system_actor_label(entry) if entry.actor_id is None and not entry.actor_name else ""
-        )
-    return entries
 
 
 @dataclass(frozen=True)

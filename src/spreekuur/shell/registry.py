@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypeVar
 
-from spreekuur.core.contributions import collected, declared
+from spreekuur.core.contributions import collected
 from spreekuur.core.registry import (
     Contributions,
     Counter,
     Figure,
     NavEntry,
-    PatientLogScreen,
     PeriodicJob,
     Tile,
     Update,
@@ -54,9 +53,3 @@ def periodic_jobs() -> list[PeriodicJob]:
 
 def url_includes() -> list[tuple[str, str]]:
     return [include for c in _all() for include in c.urls]
-
-
-def patient_log_screens() -> tuple[PatientLogScreen, ...]:
-    """What each installed app keeps out of a patient's own access log, from its
-    AppConfig's `patient_log_screens()` (a separate method: only this log asks for it)."""
-    return tuple(screen for screens in declared("patient_log_screens") for screen in screens)

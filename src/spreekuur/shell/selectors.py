@@ -1,5 +1,5 @@
-"""Reads for the shell's pages: the audit log (a patient's own, the manager's search) and
-the notifications that did not leave."""
+"""Reads for the shell's pages: the manager's search in the audit log (a patient's own is
+patients.access_log), and the notifications that did not leave."""
 
 from __future__ import annotations
 
@@ -15,21 +15,6 @@ from spreekuur.accounts.selectors import practice_of
 from spreekuur.core.models import AuditEntry, Notification, NotificationStatus, Practice
 from spreekuur.patients.models import Patient
 from spreekuur.patients.selectors import search_patients
-from spreekuur.shell import patient_log
-
-
-def audit_entries_about(patient: Patient) -> QuerySet[AuditEntry]:
-    """What a patient may see of their own log: every access to their record, each
-    marked `screened` where it names what they may not see now (shell.patient_log), and
-    without the screened ones that no person wrote. One query per page, however many
-    entries are screened: the filter is SQL, so a page is never short."""
-    return (
-        AuditEntry.objects.filter(patient=patient, practice_id=patient.practice_id)
-        .annotate(screened=patient_log.screened(patient))
-        .filter(patient_log.SHOWN)
-        .select_related("actor", "acting_for")
-        .order_by("-occurred_at", "-id")
-    )
 
 
 def search_audit_log(

@@ -22,11 +22,13 @@ from spreekuur.accounts.models import User
 from spreekuur.accounts.selectors import practice_of, role_of, second_factor_done
 from spreekuur.core import selectors as practice_selectors
 from spreekuur.core.audit import record_denied
+from spreekuur.core.audit_labels import with_labels
 from spreekuur.core.current_hours import current_schedule
 from spreekuur.core.exceptions import ChooseFirst
 from spreekuur.core.models import Practice
 from spreekuur.core.opening_hours import open_state, upcoming_deviations
 from spreekuur.core.pagination import light_page
+from spreekuur.patients.access_log import audit_entries_about
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import SESSION_REPRESENTS, portal_subject, representations_of
 from spreekuur.patients.selectors import patient_profile
@@ -119,11 +121,9 @@ def my_audit_log(request: HttpRequest) -> HttpResponse:
     """'Wie heeft mijn dossier bekeken': the patient's own access log (reading it is logged)."""
     subject = portal_subject(request)
     user, patient = subject.user, subject.patient
-    page = light_page(
-        selectors.audit_entries_about(patient), request.GET.get("pagina"), AUDIT_PAGE_SIZE
-    )
+    page = light_page(audit_entries_about(patient), request.GET.get("pagina"), AUDIT_PAGE_SIZE)
     # Read before this visit is itself logged.
-    entries = audit_log.with_labels(page.object_list, for_patient=True)
+    entries = with_labels(page.object_list, for_patient=True)
     services.record_audit_log_read(patient=patient, by=user, **subject.audit())
     return render(
         request,
@@ -140,7 +140,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     )
     search = audit_log.search(request, by=user, practice=practice)
     page = light_page(search.entries, request.GET.get("pagina"), AUDIT_PAGE_SIZE)
-    found = audit_log.with_labels(page.object_list)
+    found = with_labels(page.object_list)
     services.record_audit_log_search(practice=practice, patient=search.patient, by=user)
     query = request.GET.copy()
     query.pop("pagina", None)

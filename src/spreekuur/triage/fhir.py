@@ -131,6 +131,36 @@ def _answers(item: Item, value: Any) -> list[dict[str, Any]]:
     return [{"valueString": str(value)}]
 
 
+def submitted_answers(document: QuestionnaireDocument, items: list[Any]) -> dict[str, list[str]]:
+    """A QuestionnaireResponse's answers (fhir.resources items) as the portal's form sends
+    them: per item id, its values as text (a choice by its option's number from 0), so
+    that the same clean_answers checks both. What does not fit an item's type is passed on
+    as a value that fails there, with the portal's own words. Raises KeyError naming an
+    item the questionnaire does not have."""
+    known = {item.id: item for item in document.items}
+    submitted: dict[str, list[str]] = {}
+    for given in items:
+        item = known.get(str(given.linkId))
+        if item is None:
+            raise KeyError(str(given.linkId))
+        submitted[item.id] = [_as_form_value(item, answer) for answer in given.answer or []]
+    return submitted
+
+
+def _as_form_value(item: Item, answer: Any) -> str:
+    if item.type.has_options:
+        code = str(answer.valueCoding.code or "") if answer.valueCoding is not None else ""
+        return str(int(code) - 1) if code.isdecimal() and 0 < int(code) < 1000 else "-"
+    if item.type == ItemType.SCALE:
+        return "-" if answer.valueInteger is None else str(answer.valueInteger)
+    if item.type == ItemType.NUMBER:
+        value = answer.valueDecimal if answer.valueDecimal is not None else answer.valueInteger
+        return "-" if value is None else str(value)
+    if item.type == ItemType.DATE:
+        return "-" if answer.valueDate is None else str(answer.valueDate)
+    return str(answer.valueString or "")
+
+
 def questionnaire_response_resource(
     questionnaire: Questionnaire, document: QuestionnaireDocument, response: QuestionnaireResponse
 ) -> dict[str, Any]:

@@ -30,15 +30,17 @@ from spreekuur.agenda.fhir import (
     slot_resource,
 )
 from spreekuur.agenda.models import Appointment, AppointmentType, Slot
+from spreekuur.core.audit_labels import with_labels
 from spreekuur.core.fhir import (
     AGB_SYSTEM,
     BSN_SYSTEM,
     ICPC_SYSTEM,
     LOINC_SYSTEM,
     NHG_TABLE_45_SYSTEM,
+    audit_event_resource,
     organization_resource,
 )
-from spreekuur.core.models import Practice
+from spreekuur.core.models import AuditEntry, Practice
 from spreekuur.dossier import selectors as dossier
 from spreekuur.dossier.fhir import (
     BLOOD_PRESSURE_PANEL,
@@ -47,8 +49,16 @@ from spreekuur.dossier.fhir import (
     episode_of_care_resource,
     measurement_resource,
     medication_statement_resource,
+    soap_report_resource,
 )
-from spreekuur.dossier.models import SYSTOLIC, Allergy, Episode, Measurement, Medication
+from spreekuur.dossier.models import (
+    SYSTOLIC,
+    Allergy,
+    Episode,
+    JournalEntry,
+    Measurement,
+    Medication,
+)
 from spreekuur.fhir.api.errors import FhirError, bad_parameter
 from spreekuur.fhir.api.params import (
     DateRange,
@@ -58,6 +68,7 @@ from spreekuur.fhir.api.params import (
     parse_id,
     parse_token,
 )
+from spreekuur.patients.access_log import audit_entries_about
 from spreekuur.patients.fhir import patient_resource
 from spreekuur.patients.models import Patient, Sex
 from spreekuur.prescriptions.fhir import (
@@ -317,6 +328,30 @@ class EpisodeOfCareKind(ConditionKind):
 
     def to_fhir(self, row: Any) -> dict[str, Any]:
         return episode_of_care_resource(row)
+
+
+class CompositionKind(Kind):
+    """The journal: each contact's E and P lines (what the portal shows) as a SOEP report."""
+
+    name = "Composition"
+    label = _("uw journaal (conclusie en plan van elk contact)")
+    object_kind = "journalentry"
+    params = {"_id": "token", "patient": "reference", "subject": "reference", "date": "date"}
+    includes: tuple[str, ...] = ("Composition:patient", "Composition:subject")
+    profile = "nl-core-SOAPReport"
+    model = JournalEntry
+
+    def rows(self, patient: Patient) -> QuerySet[Any]:
+        return dossier.online_journal(patient).select_related("patient__practice")
+
+    def filter(self, queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
+        return _on_days(queryset, query, "date", "contact_on")
+
+    def order(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("-contact_on", "-id")
+
+    def to_fhir(self, row: Any) -> dict[str, Any]:
+        return soap_report_resource(row)
 
 
 class MedicationStatementKind(Kind):
@@ -991,6 +1026,7 @@ class QuestionnaireResponseKind(Kind):
     name = "QuestionnaireResponse"
     label = _("uw antwoorden op vragenlijsten")
     object_kind = "questionnaire"
+    interactions = ("read", "search-type", "create")
     params = {
         "_id": "token",
         "patient": "reference",
@@ -1025,6 +1061,34 @@ class QuestionnaireResponseKind(Kind):
         )
 
 
+# --- The patient's own access log ------------------------------------------------------------
+
+
+class AuditEventKind(Kind):
+    """Who looked at the patient's record, and when (NEN 7513): the portal's own
+    "wie heeft mijn dossier bekeken", read through the same screens, so an entry about
+    what the patient may not see now reads as a look at their record, without detail."""
+
+    name = "AuditEvent"
+    label = _("wie uw dossier heeft bekeken")
+    object_kind = "audit_log"
+    params = {"_id": "token", "patient": "reference", "date": "date"}
+    model = AuditEntry
+
+    def rows(self, patient: Patient) -> QuerySet[Any]:
+        return audit_entries_about(patient).select_related("practice")
+
+    def filter(self, queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
+        return _at_moments(queryset, query, "date", "occurred_at")
+
+    def order(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("-occurred_at", "-id")
+
+    def to_fhir(self, row: Any) -> dict[str, Any]:
+        [labelled] = with_labels([row], for_patient=True)
+        return audit_event_resource(labelled, patient_id=row.patient.public_id)
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -1033,6 +1097,7 @@ KINDS: dict[str, Kind] = {
         OrganizationKind(),
         ConditionKind(),
         EpisodeOfCareKind(),
+        CompositionKind(),
         ObservationKind(),
         MedicationStatementKind(),
         AllergyIntoleranceKind(),
@@ -1042,6 +1107,7 @@ KINDS: dict[str, Kind] = {
         AppointmentKind(),
         QuestionnaireKind(),
         QuestionnaireResponseKind(),
+        AuditEventKind(),
     )
 }
 RESOURCE_TYPES: tuple[str, ...] = tuple(KINDS)

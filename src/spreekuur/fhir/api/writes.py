@@ -18,6 +18,9 @@ from django.utils import timezone, translation
 from fhir.resources.R4B.appointment import Appointment as FhirAppointment
 from fhir.resources.R4B.medicationrequest import MedicationRequest as FhirMedicationRequest
 from fhir.resources.R4B.observation import Observation as FhirObservation
+from fhir.resources.R4B.questionnaireresponse import (
+    QuestionnaireResponse as FhirQuestionnaireResponse,
+)
 from pydantic import ValidationError
 
 from spreekuur.agenda import selectors as agenda
@@ -29,7 +32,14 @@ from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.fhir import LOINC_SYSTEM, NHG_TABLE_45_SYSTEM
 from spreekuur.core.problems import pydantic_problem
 from spreekuur.dossier.fhir import BLOOD_PRESSURE_PANEL
-from spreekuur.dossier.models import DIASTOLIC, SYSTOLIC, WEIGHT
+from spreekuur.dossier.models import (
+    DIASTOLIC,
+    GLUCOSE_FASTING_METER,
+    GLUCOSE_METER,
+    HEART_RATE_HOME,
+    SYSTOLIC,
+    WEIGHT,
+)
 from spreekuur.dossier.services import record_home_measurements
 from spreekuur.fhir.api.auth import ApiCaller
 from spreekuur.fhir.api.errors import FhirError, not_found
@@ -37,8 +47,10 @@ from spreekuur.fhir.api.handlers import kind_of
 from spreekuur.patients.models import Patient
 from spreekuur.prescriptions.selectors import pharmacies_for
 from spreekuur.prescriptions.services import request_repeat
-from spreekuur.triage.fhir import RED_FLAGS_ID, red_flags_url
-from spreekuur.triage.services import RedFlagRaised
+from spreekuur.triage.fhir import RED_FLAGS_ID, canonical_url, red_flags_url, submitted_answers
+from spreekuur.triage.models import QuestionnaireInvitation
+from spreekuur.triage.selectors.questionnaires import document_of, open_invitations
+from spreekuur.triage.services import AnswersInvalid, RedFlagRaised, submit_answers
 
 
 def _invalid(error: ValidationError, resource_type: str) -> FhirError:
@@ -79,6 +91,15 @@ def _rules(patient: Patient) -> Iterator[None]:
         raise FhirError(409, "conflict", str(error), _english(str(error))) from None
     except RedFlagRaised as error:
         raise _red_flag(error, patient) from None
+    except AnswersInvalid as invalid:
+        # The portal's words per question, each named by its linkId.
+        wrong = "; ".join(f"{link_id}: {problem}" for link_id, problem in invalid.errors.items())
+        with translation.override("en"):
+            english = "; ".join(
+                f"{link_id}: {translation.gettext(problem)}"
+                for link_id, problem in invalid.errors.items()
+            )
+        raise _unprocessable(f"{invalid} {wrong}", english, code="value") from None
     except BusinessRuleError as error:
         raise _unprocessable(str(error), _english(str(error))) from None
     except PermissionDenied:
@@ -338,14 +359,38 @@ def _put_status(body: Any, public_id: str) -> str | None:
 # --- Observation: a home measurement --------------------------------------------------------
 
 NHG_SYSTEMS = (NHG_TABLE_45_SYSTEM, "urn:oid:2.16.840.1.113883.2.4.4.30.45")
-# What a home measurement may be, by LOINC or NHG-Tabel 45 code: the codes of our table.
+# What a home measurement may be, by LOINC (as the MedMij self-measurements code them) or
+# by NHG-Tabel 45 number: the codes of our table. The NHG's own numbers for a blood
+# pressure or weight measured at home (2055/2056, 2408) are read as the practice's; the
+# row is marked as the patient's own all the same.
+SINGLE_VALUES = {
+    "29463-7": WEIGHT,
+    "14770-2": GLUCOSE_FASTING_METER,
+    "14743-9": GLUCOSE_METER,
+    "8867-4": HEART_RATE_HOME,
+}
 HOME_CODES = {
     (LOINC_SYSTEM, "8480-6"): SYSTOLIC,
     (LOINC_SYSTEM, "8462-4"): DIASTOLIC,
-    (LOINC_SYSTEM, "29463-7"): WEIGHT,
-    **{(system, code): code for system in NHG_SYSTEMS for code in (SYSTOLIC, DIASTOLIC, WEIGHT)},
+    **{(LOINC_SYSTEM, loinc): code for loinc, code in SINGLE_VALUES.items()},
+    **{
+        (system, code): code
+        for system in NHG_SYSTEMS
+        for code in (SYSTOLIC, DIASTOLIC, *SINGLE_VALUES.values())
+    },
+    **{(system, "2055"): SYSTOLIC for system in NHG_SYSTEMS},
+    **{(system, "2056"): DIASTOLIC for system in NHG_SYSTEMS},
+    **{(system, "2408"): WEIGHT for system in NHG_SYSTEMS},
 }
-UNITS = {SYSTOLIC: {"mm[Hg]", "mmHg"}, DIASTOLIC: {"mm[Hg]", "mmHg"}, WEIGHT: {"kg"}}
+MMOL_PER_LITRE = {"mmol/L", "mmol/l"}
+UNITS = {
+    SYSTOLIC: {"mm[Hg]", "mmHg"},
+    DIASTOLIC: {"mm[Hg]", "mmHg"},
+    WEIGHT: {"kg"},
+    GLUCOSE_FASTING_METER: MMOL_PER_LITRE,
+    GLUCOSE_METER: MMOL_PER_LITRE,
+    HEART_RATE_HOME: {"/min", "{beats}/min", "{slagen}/min"},
+}
 
 
 def _codes(concept: Any) -> set[tuple[str, str]]:
@@ -397,13 +442,15 @@ def _home_values(resource: FhirObservation) -> dict[str, Decimal | None]:
             )
         return values
     codes = {HOME_CODES[c] for c in _codes(resource.code) if c in HOME_CODES}
-    if codes == {WEIGHT}:
-        return {WEIGHT: _value(WEIGHT, resource.valueQuantity)}
+    if len(codes) == 1 and (code := codes.pop()) in SINGLE_VALUES.values():
+        return {code: _value(code, resource.valueQuantity)}
     raise _unprocessable(
-        "Als thuismeting kunnen een bloeddruk (LOINC 85354-9 met boven- en onderdruk) en "
-        "het gewicht (LOINC 29463-7) worden doorgegeven.",
-        "A home measurement is a blood pressure (LOINC 85354-9 with systolic and diastolic) "
-        "or a body weight (LOINC 29463-7).",
+        "Als thuismeting kunnen worden doorgegeven: een bloeddruk (LOINC 85354-9 met "
+        "boven- en onderdruk), het gewicht (29463-7), de bloedsuiker met een meter, "
+        "nuchter (14770-2) of niet nuchter (14743-9), en de hartslag (8867-4).",
+        "A home measurement is a blood pressure (LOINC 85354-9 with systolic and "
+        "diastolic), a body weight (29463-7), a blood glucose from a meter, fasting "
+        "(14770-2) or not (14743-9), or a heart rate (8867-4).",
         code="not-supported",
     )
 
@@ -515,12 +562,88 @@ def _repeat_request(caller: ApiCaller, body: dict[str, Any]) -> dict[str, Any]:
     return kind.to_fhir(kind.rows(patient).filter(request=request).order_by("id").first())
 
 
+# --- QuestionnaireResponse: answering a questionnaire the practice sent ----------------------
+
+
+def _answer_questionnaire(caller: ApiCaller, body: dict[str, Any]) -> dict[str, Any]:
+    """The answers to a questionnaire that waits for the patient (the practice sent it):
+    `questionnaire` is its canonical URL (as Questionnaire.url gives it, a |version may
+    follow) or Questionnaire/<id>; checked and stored by the portal's own service, with
+    its words for each answer that does not fit."""
+    patient = _patient_context(caller)
+    try:
+        resource = FhirQuestionnaireResponse.model_validate(body)
+    except ValidationError as error:
+        raise _invalid(error, "QuestionnaireResponse") from None
+    subject = resource.subject.reference if resource.subject is not None else None
+    if subject and _reference_id(subject, "Patient") != patient.public_id:
+        raise _unprocessable(
+            "Deze app vult alleen vragenlijsten in van de patiënt van de koppeling.",
+            "This app answers questionnaires of the connected patient only.",
+        )
+    if resource.status not in RESPONSE_STATUSES:
+        raise _not_a_code("QuestionnaireResponse.status", "QuestionnaireResponseStatus")
+    if resource.status != "completed":
+        raise _unprocessable(
+            "Stuur de antwoorden als ze af zijn: status completed.",
+            "Send the answers when they are complete: status completed.",
+            code="value",
+        )
+    invitation = _waiting_invitation(patient, str(resource.questionnaire or ""))
+    document = document_of(invitation.questionnaire)
+    try:
+        submitted = submitted_answers(document, list(resource.item or []))
+    except KeyError as unknown:
+        raise _unprocessable(
+            f"Deze vragenlijst heeft geen vraag {unknown.args[0]} (linkId).",
+            f"This questionnaire has no item {unknown.args[0]} (linkId).",
+            code="value",
+        ) from None
+    with _rules(patient):
+        response = submit_answers(
+            invitation=invitation,
+            submitted=submitted,
+            by=caller.user,  # type: ignore[arg-type]
+        )
+    if response is None:  # pragma: no cover - anonymous ones are refused above
+        raise not_found("QuestionnaireResponse")
+    kind = kind_of("QuestionnaireResponse")
+    return kind.to_fhir(kind.rows(patient).get(pk=response.pk))
+
+
+RESPONSE_STATUSES = {"in-progress", "completed", "amended", "entered-in-error", "stopped"}
+
+
+def _waiting_invitation(patient: Patient, questionnaire: str) -> QuestionnaireInvitation:
+    url = questionnaire.split("|")[0].rstrip("/")
+    for invitation in open_invitations(patient):
+        named = invitation.questionnaire
+        if url in (canonical_url(named), f"Questionnaire/{named.public_id}") or url.endswith(
+            f"/Questionnaire/{named.public_id}"
+        ):
+            if named.anonymous:
+                raise _unprocessable(
+                    "Een anonieme vragenlijst vult u in via het portaal van de praktijk: "
+                    "zo blijven uw antwoorden los van uw naam.",
+                    "An anonymous questionnaire is answered in the practice's portal, so "
+                    "that the answers stay apart from the patient's name.",
+                )
+            return invitation
+    raise _unprocessable(
+        "Er staat geen vragenlijst met dit adres voor deze patiënt open (al ingevuld, "
+        "verlopen of nooit gestuurd).",
+        "No questionnaire with this URL waits for this patient (answered, expired, or never sent).",
+        code="not-found",
+    )
+
+
 # --- The doors -------------------------------------------------------------------------------
 
 CREATE: dict[str, Callable[[ApiCaller, dict[str, Any]], dict[str, Any]]] = {
     "Appointment": _book,
     "Observation": _home_measurement,
     "MedicationRequest": _repeat_request,
+    "QuestionnaireResponse": _answer_questionnaire,
 }
 UPDATE: dict[str, Callable[..., dict[str, Any]]] = {"Appointment": _cancel}
 

@@ -30,8 +30,10 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
 
+from spreekuur.core.contributions import declared
+from spreekuur.core.models import AuditEntry
+from spreekuur.core.registry import PatientLogScreen
 from spreekuur.patients.models import Patient
-from spreekuur.shell.registry import patient_log_screens
 
 _NOTHING = Q(pk__in=[])
 
@@ -76,6 +78,12 @@ class NamesAnyOf(Func):
         return sql, params
 
 
+def patient_log_screens() -> tuple[PatientLogScreen, ...]:
+    """What each installed app keeps out of a patient's own access log, from its
+    AppConfig's `patient_log_screens()` (a separate method: only this log asks for it)."""
+    return tuple(screen for screens in declared("patient_log_screens") for screen in screens)
+
+
 def _screened_condition(patient: Patient) -> Q:
     condition = _NOTHING
     for screen in patient_log_screens():
@@ -101,3 +109,17 @@ def screened(patient: Patient) -> Case:
 # Screened entries that no person wrote are left out: nobody looked, and who wrote it
 # (a lab's name) would itself tell what came in.
 SHOWN = Q(actor__isnull=False) | Q(screened=False)
+
+
+def audit_entries_about(patient: Patient) -> QuerySet[AuditEntry]:
+    """What a patient may see of their own log: every access to their record, each
+    marked `screened` where it names what they may not see now (below), and
+    without the screened ones that no person wrote. One query per page, however many
+    entries are screened: the filter is SQL, so a page is never short."""
+    return (
+        AuditEntry.objects.filter(patient=patient, practice_id=patient.practice_id)
+        .annotate(screened=screened(patient))
+        .filter(SHOWN)
+        .select_related("actor", "acting_for")
+        .order_by("-occurred_at", "-id")
+    )

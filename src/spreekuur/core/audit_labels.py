@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.core.models import AuditAction, AuditEntry
-from spreekuur.core.roles import Channel
+from spreekuur.core.roles import Channel, role_label
 
 OBJECT_KIND_LABELS: dict[str, Promise] = {
     # people and accounts
@@ -68,7 +68,7 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
 
 # Record rows a GP may shield, and results: the patient's own log names them only as
 # "your record", without detail. An entry about one the patient may not see now (shielded,
-# not released) is screened as well (shell.patient_log), so the log never tells that (or
+# not released) is screened as well (patients.access_log), so the log never tells that (or
 # when) something hidden exists.
 CLINICAL_KINDS = frozenset(
     {"episode", "journalentry", "medication", "allergy", "measurement", "labresult", "labmessage"}
@@ -131,3 +131,26 @@ def system_actor_label(entry: AuditEntry) -> str:
     if entry.channel == Channel.API:
         return str(_("gekoppeld systeem"))
     return str(_("iemand die niet was ingelogd"))
+
+
+def with_labels(entries: list[AuditEntry], *, for_patient: bool = False) -> list[AuditEntry]:
+    """Each entry with its plain Dutch: what (action and object), who (a person, a named
+    system, or the background job it was), and the detail where the reader may see it."""
+    for entry in entries:
+        # Screened (patients.access_log): it names what the patient may not see now; it
+        # reads as the person looking at their data, the same words as any other look.
+        screened = for_patient and getattr(entry, "screened", False)
+        hide = screened or (for_patient and entry.object_kind in CLINICAL_KINDS)
+        entry.object_label = (  # type: ignore[attr-defined]
+            patient_object_kind_label(entry.object_kind)
+            if for_patient
+            else object_kind_label(entry.object_kind)
+        )
+        shown_action = AuditAction.READ if screened else entry.action
+        entry.action_label = action_label(shown_action)  # type: ignore[attr-defined]
+        entry.detail_label = "" if hide else detail_label(entry)  # type: ignore[attr-defined]
+        entry.role_label = role_label(entry.actor_role)  # type: ignore[attr-defined]
+        entry.system_label = (  # type: ignore[attr-defined]
+            system_actor_label(entry) if entry.actor_id is None and not entry.actor_name else ""
+        )
+    return entries
