@@ -8,17 +8,37 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
+from django.utils import timezone
+from fhir.resources.R4B import get_fhir_model_class
 
+from spreekuur.accounts.models import User
 from spreekuur.core.models import Practice
+from spreekuur.dossier import services as dossier
+from spreekuur.dossier.models import (
+    DIASTOLIC,
+    SYSTOLIC,
+    WEIGHT,
+    Allergy,
+    AllergyKind,
+    Episode,
+    Measurement,
+    Medication,
+)
 from spreekuur.fhir.models import AppKind, FhirApp
 from spreekuur.fhir.services import register_app
 from spreekuur.patients.models import Patient
-from tests.conftest import verified_client
+from spreekuur.results.models import LabResult
+from spreekuur.results.samples import SampleResult, hl7_oru, sample_patient
+from spreekuur.results.services import receive_lab_message, review_result
+from tests.conftest import Cast, verified_client
 
 REDIRECT = "https://pgo.example/callback"
 PATIENT_SCOPES = "launch/patient openid fhirUser offline_access patient/*.rs"
@@ -146,34 +166,7 @@ def pgo(cast: Any) -> Registered:
     return patient_app(cast.practice_a)
 
 
-# =============================================================================================
-# Helpers of the FHIR test suite (test_oauth, test_read_api, test_isolation, test_fhirclient).
-# Added as one block; the kit above is unchanged.
-# =============================================================================================
-
-from datetime import date, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-from django.http import HttpResponse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from fhir.resources.R4B import get_fhir_model_class  # noqa: E402
-
-from spreekuur.accounts.models import User  # noqa: E402
-from spreekuur.dossier import services as dossier  # noqa: E402
-from spreekuur.dossier.models import (  # noqa: E402
-    DIASTOLIC,
-    SYSTOLIC,
-    WEIGHT,
-    Allergy,
-    AllergyKind,
-    Episode,
-    Measurement,
-    Medication,
-)
-from spreekuur.results.models import LabResult  # noqa: E402
-from spreekuur.results.samples import SampleResult, hl7_oru, sample_patient  # noqa: E402
-from spreekuur.results.services import receive_lab_message, review_result  # noqa: E402
-from tests.conftest import Cast  # noqa: E402
+# --- The records the API tests read -----------------------------------------------------------
 
 OPEN_FROM = date(2020, 7, 1)  # the day the practices opened their records online
 BEFORE_OPEN = date(2019, 3, 1)
@@ -392,6 +385,3 @@ def charts(cast: Cast) -> Charts:
 def token_a(cast: Cast, pgo: Registered) -> str:
     """Patient A's access token for the practice's PGO (patient/*.rs)."""
     return str(patient_token(pgo, cast.patient_user_a, cast.patient_a)["access_token"])
-
-
-# ==================================== end of the FHIR suite's block ===========================

@@ -15,7 +15,15 @@ from spreekuur.core.models import AuditAction, AuditOutcome
 from spreekuur.fhir.api.auth import ApiCaller
 from spreekuur.fhir.api.errors import FhirError, bad_parameter, not_found
 from spreekuur.fhir.api.params import parse_count, parse_id, parse_offset
-from spreekuur.fhir.api.resources import KINDS, Accessed, Found, Kind, Query, not_supported
+from spreekuur.fhir.api.resources import (
+    KINDS,
+    Accessed,
+    Found,
+    Kind,
+    Query,
+    not_supported,
+    with_ids,
+)
 from spreekuur.patients.models import Patient
 
 # Parameters every search understands besides the type's own.
@@ -114,15 +122,7 @@ def _base_rows(kind: Kind, caller: ApiCaller, query: Query) -> Found:
             total,
             [Accessed(None, kind.object_kind, str(row.public_id)) for row in page],
         )
-    queryset = kind.filter(kind.base(caller.practice, caller.patient), query)
-    ids = [
-        parsed
-        for raw in query.values("_id")
-        for part in raw.split(",")
-        if (parsed := parse_id("_id", part)) is not None
-    ]
-    if query.values("_id"):
-        queryset = queryset.filter(public_id__in=ids)
+    queryset = with_ids(kind.filter(kind.base(caller.practice, caller.patient), query), query)
     total = queryset.count()
     page = list(kind.order(queryset)[query.offset : query.offset + query.count])
     patient_rows = kind.name == "Patient"

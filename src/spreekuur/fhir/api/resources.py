@@ -171,6 +171,25 @@ def _at_moments(queryset: QuerySet[Any], query: Query, name: str, column: str) -
     return queryset
 
 
+def _by_status(
+    queryset: QuerySet[Any], query: Query, name: str, meaning: dict[str, Q]
+) -> QuerySet[Any]:
+    """A token search on a status we derive from dates: each occurrence of the parameter
+    (AND) keeps the rows matching any of its codes (OR); a code we do not know finds
+    nothing."""
+    for alternatives in query.tokens(name):
+        queryset = queryset.filter(
+            _any_of(meaning[t.code] for t in alternatives if t.code in meaning)
+        )
+    return queryset
+
+
+def with_ids(queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
+    """The rows named by `_id`, when it is asked."""
+    ids = _ids(query)
+    return queryset if ids is None else queryset.filter(public_id__in=ids)
+
+
 def _ids(query: Query) -> list[UUID] | None:
     """The `_id` values as UUIDs (None: no _id asked); an id that cannot be ours is kept
     out, so it finds nothing."""
@@ -232,10 +251,7 @@ class Kind:
         return self.to_fhir(row)
 
     def search(self, patient: Patient, query: Query) -> Found:
-        queryset = self.filter(self.rows(patient), query)
-        ids = _ids(query)
-        if ids is not None:
-            queryset = queryset.filter(public_id__in=ids)
+        queryset = with_ids(self.filter(self.rows(patient), query), query)
         total = queryset.count()
         page = list(self.order(queryset)[query.offset : query.offset + query.count])
         return Found(
@@ -291,14 +307,13 @@ class ConditionKind(Kind):
                     if t.system in (None, ICPC_SYSTEM)
                 )
             )
-        for alternatives in query.tokens("clinical-status"):
-            wanted = {t.code for t in alternatives}
-            status = Q(pk__in=[])
-            if "active" in wanted:
-                status |= Q(ended_on__isnull=True)
-            if wanted & {"resolved", "inactive"}:
-                status |= Q(ended_on__isnull=False)
-            queryset = queryset.filter(status)
+        ended = Q(ended_on__isnull=False)
+        queryset = _by_status(
+            queryset,
+            query,
+            "clinical-status",
+            {"active": Q(ended_on__isnull=True), "resolved": ended, "inactive": ended},
+        )
         return _on_days(queryset, query, "onset-date", "started_on")
 
     def order(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
@@ -316,14 +331,12 @@ class EpisodeOfCareKind(ConditionKind):
     profile = ""
 
     def filter(self, queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
-        for alternatives in query.tokens("status"):
-            wanted = {t.code for t in alternatives}
-            status = Q(pk__in=[])
-            if "active" in wanted:
-                status |= Q(ended_on__isnull=True)
-            if "finished" in wanted:
-                status |= Q(ended_on__isnull=False)
-            queryset = queryset.filter(status)
+        queryset = _by_status(
+            queryset,
+            query,
+            "status",
+            {"active": Q(ended_on__isnull=True), "finished": Q(ended_on__isnull=False)},
+        )
         return _on_days(queryset, query, "date", "started_on")
 
     def to_fhir(self, row: Any) -> dict[str, Any]:
@@ -373,14 +386,15 @@ class MedicationStatementKind(Kind):
 
     def filter(self, queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
         today = timezone.localdate()
-        for alternatives in query.tokens("status"):
-            wanted = {t.code for t in alternatives}
-            status = Q(pk__in=[])
-            if "active" in wanted:
-                status |= Q(ended_on__isnull=True) | Q(ended_on__gte=today)
-            if "completed" in wanted:
-                status |= Q(ended_on__lt=today)
-            queryset = queryset.filter(status)
+        queryset = _by_status(
+            queryset,
+            query,
+            "status",
+            {
+                "active": Q(ended_on__isnull=True) | Q(ended_on__gte=today),
+                "completed": Q(ended_on__lt=today),
+            },
+        )
         return _on_days(queryset, query, "effective", "started_on")
 
     def order(self, queryset: QuerySet[Any]) -> QuerySet[Any]:

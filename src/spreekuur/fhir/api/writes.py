@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -21,7 +21,7 @@ from fhir.resources.R4B.observation import Observation as FhirObservation
 from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as FhirQuestionnaireResponse,
 )
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from spreekuur.agenda import selectors as agenda
 from spreekuur.agenda.fhir import appointment_type_system
@@ -68,6 +68,24 @@ def _invalid(error: ValidationError, resource_type: str) -> FhirError:
         f"Geen geldige FHIR R4 {resource_type}: " + "; ".join(problems),
         f"Not a valid FHIR R4 {resource_type}: {english}",
     )
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def _parsed(model: type[ModelT], body: Any) -> ModelT:
+    """The body as this FHIR R4 resource, or a 400 naming what is wrong where."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        raise _invalid(error, model.__name__) from None
+
+
+def _own_subject(reference: Any, patient: Patient, dutch: str, english: str) -> None:
+    """A resource that names a subject must name the connected patient (422 otherwise)."""
+    subject = reference.reference if reference is not None else None
+    if subject and _reference_id(subject, "Patient") != patient.public_id:
+        raise _unprocessable(dutch, english)
 
 
 def _unprocessable(dutch: str, english: str, code: str = "business-rule") -> FhirError:
@@ -232,10 +250,7 @@ def _triage_answers(resource: FhirAppointment) -> dict[str, bool]:
 
 def _book(caller: ApiCaller, body: dict[str, Any]) -> dict[str, Any]:
     patient = _patient_context(caller)
-    try:
-        resource = FhirAppointment.model_validate(body)
-    except ValidationError as error:
-        raise _invalid(error, "Appointment") from None
+    resource = _parsed(FhirAppointment, body)
     if resource.status not in APPOINTMENT_STATUSES:
         raise _not_a_code("Appointment.status", "AppointmentStatus")
     if resource.status not in ("proposed", "pending", "booked"):
@@ -342,10 +357,7 @@ def _patched_status(body: Any) -> str | None:
 
 
 def _put_status(body: Any, public_id: str) -> str | None:
-    try:
-        resource = FhirAppointment.model_validate(body)
-    except ValidationError as error:
-        raise _invalid(error, "Appointment") from None
+    resource = _parsed(FhirAppointment, body)
     if resource.id != public_id:
         raise FhirError(
             400,
@@ -457,16 +469,13 @@ def _home_values(resource: FhirObservation) -> dict[str, Decimal | None]:
 
 def _home_measurement(caller: ApiCaller, body: dict[str, Any]) -> dict[str, Any]:
     patient = _patient_context(caller)
-    try:
-        resource = FhirObservation.model_validate(body)
-    except ValidationError as error:
-        raise _invalid(error, "Observation") from None
-    subject = resource.subject.reference if resource.subject is not None else None
-    if subject and _reference_id(subject, "Patient") != patient.public_id:
-        raise _unprocessable(
-            "Deze app geeft alleen metingen door van de patiënt van de koppeling.",
-            "This app passes on measurements of the connected patient only.",
-        )
+    resource = _parsed(FhirObservation, body)
+    _own_subject(
+        resource.subject,
+        patient,
+        "Deze app geeft alleen metingen door van de patiënt van de koppeling.",
+        "This app passes on measurements of the connected patient only.",
+    )
     if resource.status not in OBSERVATION_STATUSES:
         raise _not_a_code("Observation.status", "ObservationStatus")
     if resource.status not in ("final", "preliminary", "amended", "corrected"):
@@ -499,16 +508,13 @@ def _repeat_request(caller: ApiCaller, body: dict[str, Any]) -> dict[str, Any]:
     `dispenseRequest.performer` (an Organization of the practice), or the one the
     patient chose last time; `note` is the patient's remark."""
     patient = _patient_context(caller)
-    try:
-        resource = FhirMedicationRequest.model_validate(body)
-    except ValidationError as error:
-        raise _invalid(error, "MedicationRequest") from None
-    subject = resource.subject.reference if resource.subject is not None else None
-    if subject and _reference_id(subject, "Patient") != patient.public_id:
-        raise _unprocessable(
-            "Deze app vraagt alleen herhaalrecepten aan voor de patiënt van de koppeling.",
-            "This app requests repeats for the connected patient only.",
-        )
+    resource = _parsed(FhirMedicationRequest, body)
+    _own_subject(
+        resource.subject,
+        patient,
+        "Deze app vraagt alleen herhaalrecepten aan voor de patiënt van de koppeling.",
+        "This app requests repeats for the connected patient only.",
+    )
     if resource.status not in MEDICATION_REQUEST_STATUSES:
         raise _not_a_code("MedicationRequest.status", "MedicationrequestStatus")
     if resource.intent not in MEDICATION_REQUEST_INTENTS:
@@ -571,16 +577,13 @@ def _answer_questionnaire(caller: ApiCaller, body: dict[str, Any]) -> dict[str, 
     follow) or Questionnaire/<id>; checked and stored by the portal's own service, with
     its words for each answer that does not fit."""
     patient = _patient_context(caller)
-    try:
-        resource = FhirQuestionnaireResponse.model_validate(body)
-    except ValidationError as error:
-        raise _invalid(error, "QuestionnaireResponse") from None
-    subject = resource.subject.reference if resource.subject is not None else None
-    if subject and _reference_id(subject, "Patient") != patient.public_id:
-        raise _unprocessable(
-            "Deze app vult alleen vragenlijsten in van de patiënt van de koppeling.",
-            "This app answers questionnaires of the connected patient only.",
-        )
+    resource = _parsed(FhirQuestionnaireResponse, body)
+    _own_subject(
+        resource.subject,
+        patient,
+        "Deze app vult alleen vragenlijsten in van de patiënt van de koppeling.",
+        "This app answers questionnaires of the connected patient only.",
+    )
     if resource.status not in RESPONSE_STATUSES:
         raise _not_a_code("QuestionnaireResponse.status", "QuestionnaireResponseStatus")
     if resource.status != "completed":
