@@ -18,7 +18,10 @@ class ConsentForm(StyledFormMixin, AllowForm):
     """The consent screen: DOT's hidden fields (checked again by oauthlib on POST), and
     for whom the app may be used."""
 
-    patient = forms.ChoiceField(label=_("Voor wie koppelt u deze app?"), widget=forms.RadioSelect)
+    # Asked only to allow: saying no needs no choice of person.
+    patient = forms.ChoiceField(
+        label=_("Voor wie koppelt u deze app?"), widget=forms.RadioSelect, required=False
+    )
 
     # DOT's hidden fields again, bounded (oauthlib checks each value once more on POST).
     redirect_uri = forms.CharField(widget=forms.HiddenInput(), max_length=MAX_FIELD)
@@ -41,6 +44,12 @@ class ConsentForm(StyledFormMixin, AllowForm):
         patient.choices = patients
         if len(patients) == 1:
             self.fields["patient"].initial = patients[0][0]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if cleaned.get("allow") and not cleaned.get("patient"):
+            self.add_error("patient", _("Kies voor wie u deze app koppelt."))
+        return cleaned
 
 
 def _lines(value: str) -> list[str]:

@@ -9,6 +9,7 @@ transaction with the authorization code, fhir.services.consent_to_app)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -43,6 +44,22 @@ def _patients_for(user: Any, app: FhirApp) -> list[Patient]:
         if patient.practice_id == app.practice_id and representation.allows(today):
             found.append(patient)
     return found
+
+
+def _answering_to(app: FhirApp, response: HttpResponse) -> HttpResponse:
+    """The consent form's answer is a redirect to the app: the page's security policy
+    lets the form go to the app's own registered addresses (a browser applies
+    `form-action` to the redirect that follows the POST), and nowhere else."""
+    origins = sorted(
+        {
+            f"{parts.scheme}://{parts.netloc}"
+            for uri in app.application.redirect_uris.split()
+            if (parts := urlsplit(uri)).scheme in ("https", "http") and parts.netloc
+        }
+    )
+    if origins:
+        response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
+    return response
 
 
 class ConsentView(AuthorizationView):
@@ -113,7 +130,9 @@ class ConsentView(AuthorizationView):
             "nonce": credentials.get("nonce"),
         }
         form = self.get_form(self.get_form_class())
-        return render(request, self.template_name, self._context(app, scopes, form))
+        return _answering_to(
+            app, render(request, self.template_name, self._context(app, scopes, form))
+        )
 
     def _context(self, app: FhirApp, scopes: list[str], form: ConsentForm) -> dict[str, Any]:
         return {
@@ -129,8 +148,9 @@ class ConsentView(AuthorizationView):
         except (Application.DoesNotExist, FhirApp.DoesNotExist):
             raise PermissionDenied from None
         scopes = str(form.data.get("scope", "")).split()
-        return render(
-            self.request, self.template_name, self._context(app, scopes, form), status=400
+        return _answering_to(
+            app,
+            render(self.request, self.template_name, self._context(app, scopes, form), status=400),
         )
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:

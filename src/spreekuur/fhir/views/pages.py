@@ -76,7 +76,7 @@ def apps(request: HttpRequest) -> HttpResponse:
         except BusinessRuleError as error:
             form.add_error(None, str(error))
         else:
-            return _show_credentials(request, app, secret)
+            return _credentials_once(request, app, secret)
     counts = selectors.open_connection_counts(practice)
     rows = list(selectors.apps_of(practice))
     for row in rows:
@@ -100,8 +100,20 @@ def _endpoints() -> dict[str, str]:
     }
 
 
+SESSION_NEW_SECRET = "fhir_new_secret"  # noqa: S105 - a session key, not a secret
+
+
+def _credentials_once(request: HttpRequest, app: FhirApp, secret: str | None) -> HttpResponse:
+    """After registering or a new secret: redirect, so that a reload cannot post again
+    (and make yet another secret). The secret waits in the server-side session for the
+    one page that shows it, and is gone from there once shown."""
+    request.session[SESSION_NEW_SECRET] = {"app": str(app.public_id), "secret": secret or ""}
+    return redirect("fhir:app_detail", public_id=app.public_id)
+
+
 def _show_credentials(request: HttpRequest, app: FhirApp, secret: str | None) -> HttpResponse:
-    """The client id, and a secret once, on this answer to a POST; never stored in plain."""
+    """The client id, and a secret once; never stored in plain (only in the session,
+    until this page, which no cache keeps)."""
     response = render(
         request,
         "fhir/app_credentials.html",
@@ -121,6 +133,10 @@ def app_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "redirect_uris": "\n".join(app.application.redirect_uris.split()),
         "allowed_scopes": app.allowed_scopes,
     }
+    fresh = request.session.get(SESSION_NEW_SECRET)
+    if request.method == "GET" and fresh and fresh.get("app") == str(app.public_id):
+        del request.session[SESSION_NEW_SECRET]
+        return _show_credentials(request, app, fresh["secret"] or None)
     form = AppChangeForm(request.POST or None, initial=initial)
     if app.kind == AppKind.SYSTEM:
         del form.fields["redirect_uris"]
@@ -132,7 +148,7 @@ def app_detail(request: HttpRequest, public_id: str) -> HttpResponse:
             except BusinessRuleError as error:
                 messages.error(request, str(error))
                 return redirect("fhir:app_detail", public_id=app.public_id)
-            return _show_credentials(request, app, secret)
+            return _credentials_once(request, app, secret)
         if action in ("aan", "uit"):
             services.set_app_active(app=app, active=action == "aan", by=user)
             messages.success(request, _("De app is bijgewerkt."))
