@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "spreekuur.roster",
     "spreekuur.dashboard",
     "spreekuur.fhir",
+    "spreekuur.chroniccare",
     "spreekuur.shell",
     "spreekuur.demo",
 ]

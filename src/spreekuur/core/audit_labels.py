@@ -61,6 +61,7 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "questionnaire-mailing": _("vragenlijst aan een groep"),
     "repeat_settings": _("instellingen herhaalrecepten"),
     "pharmacy": _("apotheek"),
+    "enrolment": _("deelname aan een ketenzorgprogramma"),
     # apps (the FHIR API)
     "fhir_app": _("app of systeem dat de FHIR-koppeling gebruikt"),
     "fhir_connection": _("toestemming voor een app"),

@@ -1,0 +1,96 @@
+"""Who takes part in which chronic-care programme (ketenzorg), from when, with whom as
+main practitioner and in which care group's financing; the programmes themselves are
+data (programmes.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from spreekuur.accounts.models import Membership
+from spreekuur.core.models import Practice
+from spreekuur.patients.models import Patient
+
+
+class EnrolmentStatus(models.TextChoices):
+    ACTIVE = "actief", _("doet mee")
+    ENDED = "beeindigd", _("gestopt")
+    DECLINED = "afgezien", _("doet niet mee")
+
+
+# The decisions that stand: taking part, or not taking part (one at a time per programme).
+IN_FORCE = (EnrolmentStatus.ACTIVE, EnrolmentStatus.DECLINED)
+
+
+class EndReason(models.TextChoices):
+    """Why someone stopped (or does not take part): what the care group counts apart."""
+
+    PATIENT_CHOICE = "wens_patient", _("op eigen wens")
+    SPECIALIST = "specialist", _("hoofdbehandelaar is de specialist")
+    DIAGNOSIS = "diagnose_vervallen", _("de diagnose is vervallen")
+    DECEASED = "overleden", _("overleden")
+    LEFT_PRACTICE = "uitgeschreven", _("uitgeschreven of verhuisd")
+    OTHER = "anders", _("anders")
+
+
+class Enrolment(models.Model):
+    """One patient in one programme. A suggestion is not a row (it is read from the open
+    episodes each time); a row is a decision by the POH or GP: taking part (active, then
+    ended), or not taking part (declined, which keeps the suggestion away)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(_("programma"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=EnrolmentStatus.choices, default=EnrolmentStatus.ACTIVE
+    )
+    started_on = models.DateField(_("gestart op"))
+    ended_on = models.DateField(_("gestopt op"), null=True, blank=True)
+    end_reason = models.CharField(_("reden"), max_length=20, choices=EndReason.choices, blank=True)
+    main_practitioner = models.ForeignKey(
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("hoofdbehandelaar in de praktijk"),
+    )
+    care_group = models.CharField(_("zorggroep"), max_length=100, blank=True)
+    financing_period = models.CharField(
+        _("financieringsperiode"), max_length=20, blank=True, help_text=_("bijvoorbeeld 2027")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="enrolment_public_id_per_practice"
+            ),
+            # One decision in force per patient and programme: taking part, or not.
+            models.UniqueConstraint(
+                fields=["practice", "patient", "programme"],
+                condition=Q(status__in=["actief", "afgezien"]),
+                name="enrolment_one_in_force",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="enrolment_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="beeindigd") | Q(ended_on__isnull=False),
+                name="enrolment_ended_has_a_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "programme", "status"])]
+
+    def __str__(self) -> str:
+        return f"enrolment {self.public_id}"

@@ -1,0 +1,169 @@
+"""Every write of the chronic-care programmes: taking part, not taking part, stopping.
+Each checks who may (the POH or GP of the patient's practice), runs in one transaction
+and writes its access-log entry there."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.selectors import active_membership
+from spreekuur.chroniccare.capabilities import can_work_in_programmes
+from spreekuur.chroniccare.models import IN_FORCE, EndReason, Enrolment, EnrolmentStatus
+from spreekuur.chroniccare.programmes import programmes
+from spreekuur.core.audit import record_access
+from spreekuur.core.exceptions import BusinessRuleError
+from spreekuur.core.models import AuditAction
+from spreekuur.core.roles import StaffRole
+from spreekuur.patients.models import Patient
+
+
+def _require(by: User, patient: Patient) -> None:
+    membership = active_membership(by)
+    if (
+        not can_work_in_programmes(by)
+        or membership is None
+        or membership.practice_id != patient.practice_id
+    ):
+        raise PermissionDenied
+
+
+def _known(programme: str) -> None:
+    if programme not in programmes():
+        raise BusinessRuleError(_("Dit ketenzorgprogramma bestaat niet."))
+
+
+def _log(enrolment: Enrolment, action: str, by: User, detail: str) -> None:
+    record_access(
+        actor=by,
+        action=action,
+        object_kind="enrolment",
+        practice=enrolment.patient.practice,
+        patient=enrolment.patient,
+        object_ids=[enrolment.public_id],
+        detail=detail,
+    )
+
+
+def _in_force(patient: Patient, programme: str) -> Enrolment | None:
+    return (
+        Enrolment.objects.select_for_update()
+        .filter(
+            practice_id=patient.practice_id,
+            patient=patient,
+            programme=programme,
+            status__in=IN_FORCE,
+        )
+        .first()
+    )
+
+
+def _check_day(day: date, what: str) -> None:
+    if day > timezone.localdate():
+        raise BusinessRuleError(_("%(what)s kan niet in de toekomst liggen.") % {"what": what})
+
+
+@transaction.atomic
+def enrol_patient(
+    *,
+    patient: Patient,
+    programme: str,
+    started_on: date,
+    by: User,
+    main_practitioner: Membership | None = None,
+    care_group: str = "",
+    financing_period: str = "",
+) -> Enrolment:
+    """The patient takes part from `started_on`. An earlier "does not take part" gives
+    way (kept, as ended); taking part twice is refused."""
+    _require(by, patient)
+    _known(programme)
+    _check_day(started_on, _("De startdatum"))
+    if main_practitioner is not None and (
+        main_practitioner.practice_id != patient.practice_id
+        or not main_practitioner.active
+        or main_practitioner.role not in (StaffRole.POH, StaffRole.HUISARTS)
+    ):
+        raise BusinessRuleError(_("De hoofdbehandelaar is een huisarts of POH van de praktijk."))
+    earlier = _in_force(patient, programme)
+    if earlier is not None and earlier.status == EnrolmentStatus.ACTIVE:
+        raise BusinessRuleError(_("Deze patiënt doet al mee aan dit programma."))
+    if earlier is not None:  # declined before: that decision ends today
+        earlier.status = EnrolmentStatus.ENDED
+        earlier.ended_on = max(timezone.localdate(), earlier.started_on)
+        earlier.save(update_fields=["status", "ended_on", "changed_at"])
+    enrolment = Enrolment(
+        practice_id=patient.practice_id,
+        patient=patient,
+        programme=programme,
+        started_on=started_on,
+        main_practitioner=main_practitioner,
+        care_group=care_group.strip()[:100],
+        financing_period=financing_period.strip()[:20],
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            enrolment.save()
+    except IntegrityError:  # another request enrolled them at the same moment
+        raise BusinessRuleError(_("Deze patiënt doet al mee aan dit programma.")) from None
+    _log(enrolment, AuditAction.CREATE, by, programme)
+    return enrolment
+
+
+@transaction.atomic
+def decline_enrolment(*, patient: Patient, programme: str, reason: str, by: User) -> Enrolment:
+    """The patient does not take part (their wish, the specialist treats them, ...): the
+    suggestion goes away until someone enrols them after all."""
+    _require(by, patient)
+    _known(programme)
+    if reason not in EndReason.values:
+        raise BusinessRuleError(_("Kies een reden."))
+    if _in_force(patient, programme) is not None:
+        raise BusinessRuleError(_("Voor deze patiënt is over dit programma al besloten."))
+    decision = Enrolment(
+        practice_id=patient.practice_id,
+        patient=patient,
+        programme=programme,
+        status=EnrolmentStatus.DECLINED,
+        started_on=timezone.localdate(),
+        end_reason=reason,
+        created_by=by,
+    )
+    try:
+        with transaction.atomic():
+            decision.save()
+    except IntegrityError:
+        raise BusinessRuleError(_("Voor deze patiënt is over dit programma al besloten.")) from None
+    _log(decision, AuditAction.CREATE, by, f"{programme}: {reason}")
+    return decision
+
+
+@transaction.atomic
+def end_enrolment(*, enrolment: Enrolment, ended_on: date, reason: str, by: User) -> Enrolment:
+    """The patient stops taking part on `ended_on` (deceased, left the practice, ...);
+    the care group's figures count them until that day."""
+    _require(by, enrolment.patient)
+    if reason not in EndReason.values:
+        raise BusinessRuleError(_("Kies een reden."))
+    locked = (
+        Enrolment.objects.select_for_update()
+        .select_related("patient__practice")
+        .get(pk=enrolment.pk)
+    )
+    if locked.status != EnrolmentStatus.ACTIVE:
+        raise BusinessRuleError(_("Deze deelname is al gestopt."))
+    _check_day(ended_on, _("De stopdatum"))
+    if ended_on < locked.started_on:
+        raise BusinessRuleError(_("De stopdatum ligt voor de startdatum."))
+    locked.status = EnrolmentStatus.ENDED
+    locked.ended_on = ended_on
+    locked.end_reason = reason
+    locked.save(update_fields=["status", "ended_on", "end_reason", "changed_at"])
+    _log(locked, AuditAction.CHANGE, by, f"{locked.programme}: {reason}")
+    return locked
