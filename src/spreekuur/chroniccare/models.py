@@ -94,3 +94,42 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"enrolment {self.public_id}"
+
+
+class ControlKind(models.TextChoices):
+    CONTROL = "controle", _("controle")
+    CHECKUP = "jaarcontrole", _("jaarcontrole")
+
+
+class Control(models.Model):
+    """One control consult in a programme: when, a control or the annual check-up, the
+    advice given and when the next one is (the measurements themselves go into the
+    record, dossier.Measurement, where every other view finds them)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="controls")
+    kind = models.CharField(_("soort"), max_length=12, choices=ControlKind.choices)
+    held_on = models.DateField(_("datum"))
+    advice = models.TextField(_("advies en afspraken"), blank=True, max_length=2000)
+    next_on = models.DateField(_("volgende controle"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="control_public_id_per_practice"
+            ),
+            models.CheckConstraint(
+                condition=Q(next_on__isnull=True) | Q(next_on__gt=F("held_on")),
+                name="control_next_after_this_one",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "enrolment", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"control {self.public_id}"

@@ -1,10 +1,13 @@
-"""Every write of the chronic-care programmes: taking part, not taking part, stopping.
+"""Every write of the chronic-care programmes: taking part, not taking part, stopping,
+a control.
 Each checks who may (the POH or GP of the patient's practice), runs in one transaction
 and writes its access-log entry there."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -14,12 +17,20 @@ from django.utils.translation import gettext as _
 from spreekuur.accounts.models import Membership, User
 from spreekuur.accounts.selectors import active_membership
 from spreekuur.chroniccare.capabilities import can_work_in_programmes
-from spreekuur.chroniccare.models import IN_FORCE, EndReason, Enrolment, EnrolmentStatus
-from spreekuur.chroniccare.programmes import programmes
+from spreekuur.chroniccare.models import (
+    IN_FORCE,
+    Control,
+    ControlKind,
+    EndReason,
+    Enrolment,
+    EnrolmentStatus,
+)
+from spreekuur.chroniccare.programmes import programme, programmes
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction
 from spreekuur.core.roles import StaffRole
+from spreekuur.dossier.services import record_measurements
 from spreekuur.patients.models import Patient
 
 
@@ -167,3 +178,61 @@ def end_enrolment(*, enrolment: Enrolment, ended_on: date, reason: str, by: User
     locked.save(update_fields=["status", "ended_on", "end_reason", "changed_at"])
     _log(locked, AuditAction.CHANGE, by, f"{locked.programme}: {reason}")
     return locked
+
+
+@transaction.atomic
+def record_control(
+    *,
+    enrolment: Enrolment,
+    kind: str,
+    held_on: date,
+    measurements: Mapping[str, Decimal],
+    by: User,
+    advice: str = "",
+    next_on: date | None = None,
+) -> Control:
+    """A control or the annual check-up, recorded in one go: the values measured (by NHG
+    number; only the programme's own) go into the record as the practice's measurements,
+    with the advice and the next date. All or nothing."""
+    _require(by, enrolment.patient)
+    locked = (
+        Enrolment.objects.select_for_update()
+        .select_related("patient__practice")
+        .get(pk=enrolment.pk)
+    )
+    if locked.status != EnrolmentStatus.ACTIVE:
+        raise BusinessRuleError(_("Deze patiënt doet niet (meer) mee aan dit programma."))
+    if kind not in ControlKind.values:
+        raise BusinessRuleError(_("Kies controle of jaarcontrole."))
+    _check_day(held_on, _("De datum van de controle"))
+    if held_on < locked.started_on:
+        raise BusinessRuleError(_("De controle ligt voor de start in het programma."))
+    if next_on is not None and next_on <= held_on:
+        raise BusinessRuleError(_("De volgende controle ligt na deze."))
+    own = set(programme(locked.programme).nhg_codes)
+    if set(measurements) - own:
+        raise BusinessRuleError(_("Deze meting hoort niet bij dit programma."))
+    if measurements:
+        record_measurements(
+            patient=locked.patient, measured_on=held_on, values=dict(measurements), by=by
+        )
+    control = Control.objects.create(
+        practice_id=locked.practice_id,
+        patient=locked.patient,
+        enrolment=locked,
+        kind=kind,
+        held_on=held_on,
+        advice=advice.strip()[:2000],
+        next_on=next_on,
+        created_by=by,
+    )
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="chronic_control",
+        practice=locked.patient.practice,
+        patient=locked.patient,
+        object_ids=[control.public_id],
+        detail=f"{locked.programme}: {kind}",
+    )
+    return control

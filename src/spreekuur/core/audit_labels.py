@@ -62,6 +62,7 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "repeat_settings": _("instellingen herhaalrecepten"),
     "pharmacy": _("apotheek"),
     "enrolment": _("deelname aan een ketenzorgprogramma"),
+    "chronic_control": _("controle in een ketenzorgprogramma"),
     # apps (the FHIR API)
     "fhir_app": _("app of systeem dat de FHIR-koppeling gebruikt"),
     "fhir_connection": _("toestemming voor een app"),

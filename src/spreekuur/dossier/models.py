@@ -235,6 +235,12 @@ MEASUREMENT_LIMITS = {
     GLUCOSE_FASTING_METER: (0.5, 50),
     GLUCOSE_METER: (0.5, 50),
     HEART_RATE_HOME: (20, 250),
+    # What the practice nurse measures at a chronic-care control (chroniccare).
+    "560": (0.3, 2.5),  # lengte, m
+    "1272": (8, 90),  # BMI, kg/m2
+    "1875": (20, 250),  # polsfrequentie, /min
+    "1675": (10, 100),  # FEV1/FVC, %
+    "3657": (0, 9),  # CHA2DS2-VASc, points
 }
 
 
