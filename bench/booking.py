@@ -1024,7 +1024,7 @@ def sql_baseline(
     """Median bookings/s of BASELINE_ROUNDS rounds of the bare transaction, and the fewest
     slots a round booked (all of them, or the baseline is wrong)."""
     asked = db.execute(
-        "SELECT code, question FROM agenda_redflag WHERE practice_id IS NULL ORDER BY sort_order"
+        "SELECT code, question FROM triage_redflag WHERE practice_id IS NULL ORDER BY sort_order"
     ).fetchall()
     answers = Jsonb({"asked": [{"code": c, "question": q, "answer": False} for c, q in asked]})
     db.execute("DROP TABLE IF EXISTS bench_audit_entry, bench_audit_chain")

@@ -33,6 +33,13 @@
 10. Practice operations (bench/operations.py): refreshing all the region's dashboard
    summaries against the bare SQL aggregates; the dashboard and the regional view; the
    telephony webhook's events per second against a bare insert; the callback screen.
+11. FHIR API (bench/fhir_api.py): patients connect a PGO through the real consent screen
+   and code exchange; Patient reads with each patient's own token (requests/s, against
+   /healthz at the same concurrency), Observation searches (`_count=50`) of the patients
+   with the most results, with their own and a practice system's token (p95), and the
+   booking storm through `POST /fhir/R4/Appointment` with booking.py's double-booking
+   checks; baselines: each request's captured statements replayed bare through psycopg,
+   and booking.py's bare booking transaction; queries per request.
 
 Each step appends its report to BENCHMARKS.md and one record per target to
 bench/figures.jsonl, from which the summary table at the top of BENCHMARKS.md is rebuilt
@@ -72,8 +79,8 @@ PATIENTS_PER_PRACTICE = int(os.environ.get("BENCH_PATIENTS_PER_PRACTICE", "2500"
 DEMO_PATIENTS = int(os.environ.get("BENCH_DEMO_PATIENTS", "3000"))  # De Linde
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
 # Steps after the region and pages to leave out of this run, comma-separated: booking,
-# hot_paths, results, prescriptions, econsult, photo_cost, mixed, crash, triage. Their newest
-# figures stay in the summary with their own date.
+# hot_paths, results, prescriptions, econsult, photo_cost, mixed, crash, triage, operations,
+# fhir. Their newest figures stay in the summary with their own date.
 SKIP = {step.strip() for step in os.environ.get("BENCH_SKIP", "").split(",") if step.strip()}
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("BENCH_DB", "spreekuur_bench")
@@ -207,6 +214,10 @@ def bench_generation(env: dict[str, str]) -> dict[str, Any]:
         check=True,
         timeout=1800,
     )
+    # And statistics for every other table (patients, accounts, ...): the bench's
+    # PostgreSQL may run without autovacuum, and a table never analysed is planned as if
+    # empty (a patient looked up by name order instead of by its id, bench/fhir_api.py).
+    subprocess.run(["psql", database_url(), "-qc", "ANALYZE"], check=True, timeout=1800)
     # Baseline: PostgreSQL writing the very rows the generator wrote (bench/copy_baseline.py).
     baseline = copy_baseline.measure(database_url(), before)
     return {
@@ -524,6 +535,10 @@ def main() -> None:
 
     if "operations" not in SKIP:
         operations.bench_operations(env, when=when)
+    import fhir_api  # the FHIR API: Patient reads, Observation searches, booking through it
+
+    if "fhir" not in SKIP:
+        fhir_api.bench_fhir(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

@@ -36,6 +36,8 @@ BENCHES = {
     "mixed": "Mixed portal load",
     "crash": "Crash safety",
     "triage": "Self-triage and FAQ assistant",
+    "operations": "Practice operations",
+    "fhir": "FHIR API",
 }
 BEGIN = "<!-- summary: written by bench/summary.py from bench/figures.jsonl; do not edit -->"
 END = "<!-- end of summary -->"

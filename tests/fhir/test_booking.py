@@ -5,6 +5,7 @@ portal's booking holds, because the API calls the same service."""
 from __future__ import annotations
 
 import json
+from datetime import time
 from typing import Any
 
 import pytest
@@ -104,6 +105,29 @@ def test_free_online_slots_are_found_for_the_kind_of_appointment(agenda, booking
     assert ids(bundle) == {str(slot.public_id) for slot in agenda.slots}
     schedules = fhir_json(api(booking_token, "Schedule"))
     assert ids(schedules) == {str(agenda.gp.public_id)}  # the POH offers nothing online
+
+
+def test_a_slot_search_costs_the_same_queries_for_more_slots(agenda, booking_token) -> None:
+    """No query per slot: six free times or twelve, the same count (the practitioner of
+    each comes with the search)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import add_slots
+
+    consult = str(agenda.types["consult"].public_id)
+
+    def counted() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            found = len(ids(fhir_json(api(booking_token, "Slot", **{"service-type": consult}))))
+        return found, len(queries)
+
+    few, cost = counted()
+    add_slots(agenda.gp, day=agenda.day, start=time(14), count=6)
+    more, cost_more = counted()
+    assert (few, more) == (6, 12)
+    # (The first call may also note when the app was last used: at most one more.)
+    assert cost_more <= cost
 
 
 def test_the_red_flag_questions_are_a_questionnaire(agenda, booking_token) -> None:

@@ -306,7 +306,11 @@ def record_access(
     gemachtigde acting for a patient, or a system that authenticated with its own token
     (a lab, a pharmacy), whose name is then `system_name`."""
     check_chain_key()
-    role, default_channel = _role_and_channel(actor)
+    # The actor's role costs queries; a caller that names the role and channel (the FHIR
+    # API, which knows who holds the token) is taken at its word.
+    role, default_channel = (
+        (actor_role, channel) if actor_role and channel else _role_and_channel(actor)
+    )
     context = request_context.current()
     detail = _with_app(detail, context)
     entry = _new_entry(
@@ -406,7 +410,7 @@ def record_batch_access(
     if not accesses:
         return 0
     check_chain_key()
-    role, _default = _role_and_channel(actor)
+    role = actor_role or _role_and_channel(actor)[0]
     standalone = _standalone()
     # From a request (a page of answers per patient, a lab's file through its door): the
     # access point of that request, as record_access writes it.

@@ -18,6 +18,7 @@ from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from spreekuur.accounts.models import User
+from spreekuur.accounts.selectors import PATIENT
 from spreekuur.core.audit import BatchAccess, record_access, record_batch_access
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditAction, AuditOutcome, Practice
@@ -356,7 +357,8 @@ def record_api_access(
 ) -> None:
     """One entry per patient and kind of data a call showed (NEN 7513), naming the app.
     A search that found nothing is logged too, as a search of that patient's data."""
-    actor_role = caller.capacity if caller.user is not None else SYSTEM_ROLE
+    # The token says who it is: the patient, someone acting for them, or a system.
+    actor_role = SYSTEM_ROLE if caller.user is None else caller.capacity or PATIENT
     if caller.connection is not None:
         touch_connection(caller.connection)
     groups: dict[tuple[int | None, str], list[str]] = defaultdict(list)

@@ -923,6 +923,7 @@ class SlotKind(Kind):
         rows = []
         for choice in choices:
             choice.slot.offered = [wanted]  # type: ignore[attr-defined]
+            choice.slot.practitioner = choice.practitioner  # known: no query per slot
             rows.append(choice.slot)
         page = rows[query.offset : query.offset + query.count]
         # The total is known when the search ran out before its limit; otherwise there
