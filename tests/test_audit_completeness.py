@@ -1846,6 +1846,7 @@ NOT_PATIENT_DATA = {
     "oauth2_provider:jwks-info",
     "fhir:metadata",
     "fhir:smart_configuration",
+    "fhir:openapi",
     "fhir:unknown",
     # The waiting-room screen: practitioner and queue number, never a patient.
     "agenda:waiting_room",

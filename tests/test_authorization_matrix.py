@@ -459,6 +459,7 @@ PUBLIC = {
     "oauth2_provider:jwks-info",
     "fhir:metadata",
     "fhir:smart_configuration",
+    "fhir:openapi",
     "fhir:type",
     "fhir:instance",
     "fhir:unknown",

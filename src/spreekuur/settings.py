@@ -340,6 +340,8 @@ def _oidc_private_key() -> str:
 
 
 FHIR_BASE_URL = f"{SITE_URL}/fhir/R4"
+# Machine doors that answer the request-size middleware's refusals in their own shape.
+MACHINE_REFUSALS = {"/fhir/R4/": "spreekuur.fhir.api.errors.refused_at_the_door"}
 # django-oauth-toolkit's own models (named, so that migrations referring to them resolve).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name

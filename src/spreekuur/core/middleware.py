@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
 
 from spreekuur.core import request_context
@@ -183,7 +184,14 @@ def _has_nul(fields: Iterable[tuple[str, list[str]]]) -> bool:
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in fields)
 
 
-def _refusal(message: object, status: int) -> HttpResponse:
+def _refusal(message: object, status: int, request: HttpRequest) -> HttpResponse:
+    """Plain text, or the shape a machine door answers in (settings.MACHINE_REFUSALS: a
+    path prefix and the dotted path of a function of the status and the Dutch message;
+    the FHIR API answers an OperationOutcome). Named by string: core imports no feature."""
+    for prefix, dotted in settings.MACHINE_REFUSALS.items():
+        if request.path.startswith(prefix):
+            render: Callable[[int, str], HttpResponse] = import_string(dotted)
+            return render(status, str(message))
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
@@ -208,9 +216,9 @@ class RequestSizeLimitMiddleware:
             declared = request.META.get("CONTENT_LENGTH") or ""
             chunked = "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
             if chunked or (declared.isdigit() and int(declared) > settings.MAX_REQUEST_BYTES):
-                return _refusal(_TOO_LARGE, 413)
+                return _refusal(_TOO_LARGE, 413, request)
         if "\x00" in request.path or _has_nul(request.GET.lists()):
-            return _refusal(_NUL, 400)
+            return _refusal(_NUL, 400, request)
         return self.get_response(request)
 
     def process_view(
@@ -221,7 +229,7 @@ class RequestSizeLimitMiddleware:
         declared = request.META.get("CONTENT_LENGTH") or "0"
         limit = _limit_of(view_func)
         if declared.isdigit() and int(declared) > limit:
-            return _refusal(_TOO_LARGE, 413)
+            return _refusal(_TOO_LARGE, 413, request)
         if limit == FORM_REQUEST_BYTES and _has_nul(request.POST.lists()):
-            return _refusal(_NUL, 400)
+            return _refusal(_NUL, 400, request)
         return None

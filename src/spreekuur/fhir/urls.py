@@ -10,6 +10,7 @@ urlpatterns = [
     # The FHIR API
     path("fhir/R4/metadata", api.metadata, name="metadata"),
     path("fhir/R4/.well-known/smart-configuration", api.smart_config, name="smart_configuration"),
+    path("fhir/R4/openapi.json", api.openapi, name="openapi"),
     re_path(rf"^fhir/R4/{TYPE}/?$", api.type_level, name="type"),
     re_path(
         rf"^fhir/R4/{TYPE}/(?P<public_id>[^/]{{1,100}})/?$", api.instance_level, name="instance"

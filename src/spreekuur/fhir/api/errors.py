@@ -77,3 +77,14 @@ def not_found(resource_type: str) -> FhirError:
 
 def bad_parameter(name: str, dutch: str, english: str) -> FhirError:
     return FhirError(400, "invalid", f"{name}: {dutch}", f"{name}: {english}", expression=name)
+
+
+def refused_at_the_door(status: int, dutch: str) -> HttpResponse:
+    """The request-size middleware's refusals (too large, a NUL in the path or query) as
+    an OperationOutcome (settings.MACHINE_REFUSALS), so that a FHIR client always gets
+    FHIR."""
+    if status == 413:
+        english, code = "The request is too large; nothing was stored.", "too-costly"
+    else:
+        english, code = "The request contains an invalid character (NUL).", "structure"
+    return error_response(FhirError(status, code, dutch, english))

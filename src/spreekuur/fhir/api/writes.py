@@ -37,6 +37,7 @@ from spreekuur.dossier.models import (
     GLUCOSE_FASTING_METER,
     GLUCOSE_METER,
     HEART_RATE_HOME,
+    MEASUREMENT_LIMITS,
     SYSTOLIC,
     WEIGHT,
 )
@@ -421,7 +422,17 @@ def _value(code: str, quantity: Any) -> Decimal:
             f"Give the value as a number with unit {wanted}.",
             code="value",
         )
-    return Decimal(str(quantity.value)).quantize(Decimal("0.1"))
+    value = Decimal(str(quantity.value))
+    low, high = MEASUREMENT_LIMITS[code]
+    if not value.is_finite() or not low <= value <= high:
+        # Checked here too (the service checks the rounded value): 10^30 cannot even be
+        # rounded to one decimal.
+        raise _unprocessable(
+            f"{value:f} {unit} kan niet kloppen.",
+            f"{value:f} {unit} cannot be right.",
+            code="value",
+        )
+    return value.quantize(Decimal("0.1"))
 
 
 def _measured_on(resource: FhirObservation) -> date:

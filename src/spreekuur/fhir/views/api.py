@@ -1,5 +1,5 @@
 """The FHIR R4 API over HTTP: `/fhir/R4/metadata`, `.well-known/smart-configuration`,
-search (`GET /fhir/R4/<Type>`) and read (`GET /fhir/R4/<Type>/<id>`).
+`openapi.json`, search (`GET /fhir/R4/<Type>`) and read (`GET /fhir/R4/<Type>/<id>`).
 
 A machine door: no cookies, no CSRF, only the bearer token (a logged-in browser session
 opens nothing here). JSON only; every refusal is an OperationOutcome. Answers carry
@@ -24,6 +24,7 @@ from spreekuur.fhir.api import handlers
 from spreekuur.fhir.api.auth import authenticate
 from spreekuur.fhir.api.capability import capability_statement, smart_configuration
 from spreekuur.fhir.api.errors import FhirError, error_response, fhir_response
+from spreekuur.fhir.api.openapi import openapi_document
 from spreekuur.fhir.api.writes import create_resource, update_resource
 
 log = logging.getLogger("spreekuur.fhir")
@@ -119,6 +120,16 @@ def smart_config(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # read by tools from any origin; GET only, no data
+@login_not_required
+@require_GET
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The API described in OpenAPI 3 (built from the same registry as metadata)."""
+    response = JsonResponse(openapi_document())
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @_door
 def type_level(request: HttpRequest, resource_type: str) -> HttpResponse:
     if request.method not in ("GET", "POST"):
@@ -184,11 +195,47 @@ def _body(request: HttpRequest, *, patch: bool = False) -> Any:
             "The request is larger than 256 kB.",
         )
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(raw)
+    # RecursionError: nested deeper than the decoder goes (a few hundred kB of "[").
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise FhirError(
             400, "structure", "Het verzoek is geen geldige JSON.", "The body is not valid JSON."
         ) from None
+    _check_values(body)
+    return body
+
+
+# FHIR resources nest a dozen levels; fhir.resources' validation fails with a
+# RecursionError (not a ValidationError) from about 200 nested extensions.
+MAX_BODY_DEPTH = 64
+
+
+def _check_values(body: Any) -> None:
+    """A NUL in any text (the middleware refuses it in queries and forms, PostgreSQL
+    cannot store it: a 500 deep in a service) or nesting no resource has: a 400 here,
+    in one place for every write. Walked without recursion, whatever the depth."""
+    pending: list[tuple[Any, int]] = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_BODY_DEPTH:
+            raise FhirError(
+                400,
+                "structure",
+                f"Het verzoek is dieper genest dan {MAX_BODY_DEPTH} niveaus.",
+                f"The body nests deeper than {MAX_BODY_DEPTH} levels.",
+            )
+        if isinstance(value, dict):
+            pending += [(key, depth) for key in value]
+            pending += [(inner, depth + 1) for inner in value.values()]
+        elif isinstance(value, list):
+            pending += [(inner, depth + 1) for inner in value]
+        elif isinstance(value, str) and "\x00" in value:
+            raise FhirError(
+                400,
+                "structure",
+                "Het verzoek bevat een ongeldig teken (NUL).",
+                "The body contains a NUL character.",
+            )
 
 
 @_door
