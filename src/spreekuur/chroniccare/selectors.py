@@ -91,7 +91,9 @@ def due_list(
     A control is due at the next date the last one set, or the programme's interval after
     it; the check-up a year (the programme's) after the last; a new participant at once.
     One query: the last control and check-up come with each enrolment."""
-    controls = Control.objects.filter(enrolment=OuterRef("pk")).order_by("-held_on", "-pk")
+    controls = Control.objects.filter(practice_id=practice.pk, enrolment=OuterRef("pk")).order_by(
+        "-held_on", "-pk"
+    )
     checkups = controls.filter(kind=ControlKind.CHECKUP)
     enrolments = (
         Enrolment.objects.filter(practice=practice, status=EnrolmentStatus.ACTIVE)
