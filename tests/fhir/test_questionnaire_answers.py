@@ -13,28 +13,21 @@ from django.test import Client
 
 from spreekuur.core.models import AuditEntry
 from spreekuur.triage import services
-from spreekuur.triage.models import Questionnaire, QuestionnaireInvitation, QuestionnaireResponse
+from spreekuur.triage.models import QuestionnaireInvitation, QuestionnaireResponse
 from tests.conftest import Cast
 from tests.fhir.conftest import FHIR, api, fhir_json, open_records, patient_app, patient_token
+from tests.triage.conftest import adopted_questionnaire
 
 pytestmark = pytest.mark.django_db
 
 SCOPES = "launch/patient patient/Questionnaire.rs patient/QuestionnaireResponse.crs"
 
 
-def _adopted(cast: Cast, code: str) -> Questionnaire:
-    shipped = Questionnaire.objects.get(practice__isnull=True, code=code)
-    draft = services.adopt_shipped_questionnaire(
-        practice=cast.practice_a, shipped=shipped, by=cast.manager_a
-    )
-    return services.publish_questionnaire(questionnaire=draft, by=cast.manager_a)
-
-
 @pytest.fixture
 def sent(cast: Cast) -> QuestionnaireInvitation:
     """The consult preparation (hulpvraag: text, required; duur: choice; last: scale)."""
     return services.invite_patient(
-        questionnaire=_adopted(cast, "consultvoorbereiding"),
+        questionnaire=adopted_questionnaire(cast, "consultvoorbereiding"),
         patient=cast.patient_a,
         by=cast.assistant_a,
     )

@@ -9,9 +9,10 @@ from spreekuur.core.models import Practice
 from spreekuur.patients.models import Patient
 from spreekuur.triage import selectors, services
 from spreekuur.triage.flows import format_walk
-from spreekuur.triage.models import TriageChannel, TriageSession
+from spreekuur.triage.models import Questionnaire, TriageChannel, TriageSession
 from spreekuur.triage.selectors import OfferedFlow
 from tests.agenda.conftest import agenda as agenda_fixture
+from tests.conftest import Cast
 
 # keelpijn.json: the answer numbers that lead to each urgency.
 WALK_TO = {
@@ -55,3 +56,12 @@ def triaged(
 
 # The agenda's set-up (practice A with types and free slots), for booking from a triage.
 agenda = agenda_fixture
+
+
+def adopted_questionnaire(cast: Cast, code: str) -> Questionnaire:
+    """A shipped questionnaire taken over and published by practice A's manager."""
+    shipped = Questionnaire.objects.get(practice__isnull=True, code=code)
+    draft = services.adopt_shipped_questionnaire(
+        practice=cast.practice_a, shipped=shipped, by=cast.manager_a
+    )
+    return services.publish_questionnaire(questionnaire=draft, by=cast.manager_a)

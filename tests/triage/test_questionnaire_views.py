@@ -20,16 +20,9 @@ from spreekuur.triage.models import (
 from spreekuur.triage.questionnaires import Group
 from tests.conftest import Cast, verified_client
 from tests.factories import PatientFactory, UserFactory
+from tests.triage.conftest import adopted_questionnaire
 
 pytestmark = pytest.mark.django_db
-
-
-def _adopted(cast: Cast, code: str) -> Questionnaire:
-    shipped = Questionnaire.objects.get(practice__isnull=True, code=code)
-    draft = services.adopt_shipped_questionnaire(
-        practice=cast.practice_a, shipped=shipped, by=cast.manager_a
-    )
-    return services.publish_questionnaire(questionnaire=draft, by=cast.manager_a)
 
 
 def test_the_builder_walk_as_the_manager(cast: Cast) -> None:
@@ -66,7 +59,7 @@ def test_the_builder_walk_as_the_manager(cast: Cast) -> None:
 def test_sending_to_a_group_counts_first_then_sends(cast: Cast) -> None:
     for _ in range(9):
         PatientFactory(practice=cast.practice_a, user=UserFactory())
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     client = verified_client(cast.manager_a)
     url = reverse("triage:send_questionnaire", args=[questionnaire.public_id])
     form = {"min_age": "18", "closes_on": "2099-01-01"}
@@ -87,7 +80,7 @@ def test_sending_to_a_group_counts_first_then_sends(cast: Cast) -> None:
 
 
 def test_the_patient_answers_in_the_portal_and_sees_it_back(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.assistant_a
     )
@@ -112,7 +105,7 @@ def test_the_patient_answers_in_the_portal_and_sees_it_back(cast: Cast) -> None:
 
 def test_answers_show_with_the_appointment_for_the_practitioner_only(cast: Cast) -> None:
 
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a
     )
@@ -133,7 +126,7 @@ def test_answers_show_with_the_appointment_for_the_practitioner_only(cast: Cast)
 
 
 def test_pages_are_refused_to_whom_they_are_not_for(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a
     )
@@ -158,7 +151,7 @@ def test_pages_are_refused_to_whom_they_are_not_for(cast: Cast) -> None:
 
 
 def test_anonymous_results_page_hides_until_the_mailing_closed_with_five(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     patients = [PatientFactory(practice=cast.practice_a, user=UserFactory()) for _ in range(9)]
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.gp_a)
     client = verified_client(cast.manager_a)
@@ -184,7 +177,7 @@ def test_anonymous_results_page_hides_until_the_mailing_closed_with_five(cast: C
 
 
 def test_odd_input_gets_a_dutch_answer_never_a_server_error(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a
     )

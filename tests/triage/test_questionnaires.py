@@ -46,6 +46,7 @@ from spreekuur.triage.selectors import questionnaires as selectors
 from tests.agenda.conftest import Agenda, book_online
 from tests.conftest import Cast
 from tests.factories import PatientFactory, UserFactory
+from tests.triage.conftest import adopted_questionnaire
 
 pytestmark = pytest.mark.django_db
 
@@ -335,18 +336,10 @@ def test_who_may_build(cast: Cast) -> None:
         )  # fmt: skip
 
 
-def _adopted(cast: Cast, code: str) -> Questionnaire:
-    shipped = Questionnaire.objects.get(practice__isnull=True, code=code)
-    draft = services.adopt_shipped_questionnaire(
-        practice=cast.practice_a, shipped=shipped, by=cast.manager_a
-    )
-    return services.publish_questionnaire(questionnaire=draft, by=cast.manager_a)
-
-
 def test_shipped_sets_are_stored_after_migrate_and_taken_over_as_a_copy(cast: Cast) -> None:
     shipped = Questionnaire.objects.filter(practice__isnull=True)
     assert {q.code for q in shipped} == {"consultvoorbereiding", "patienttevredenheid"}
-    own = _adopted(cast, "patienttevredenheid")
+    own = adopted_questionnaire(cast, "patienttevredenheid")
     assert own.practice == cast.practice_a and own.anonymous
     assert own.definition["items"] == shipped.get(code="patienttevredenheid").definition["items"]
 
@@ -355,7 +348,7 @@ def test_shipped_sets_are_stored_after_migrate_and_taken_over_as_a_copy(cast: Ca
 
 
 def test_a_named_answer_is_stored_with_who_and_when_and_logged(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.assistant_a
     )
@@ -377,7 +370,7 @@ def test_a_named_answer_is_stored_with_who_and_when_and_logged(cast: Cast) -> No
 
 
 def test_an_invalid_answer_stores_nothing(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a
     )
@@ -390,7 +383,7 @@ def test_an_invalid_answer_stores_nothing(cast: Cast) -> None:
 
 def test_an_anonymous_answer_keeps_nothing_that_leads_back(cast: Cast) -> None:
     patients = [cast.patient_a, *_portal_patients(cast, 9)]
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
     invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=cast.patient_a)
     assert (
@@ -435,7 +428,7 @@ def test_an_anonymous_answer_keeps_nothing_that_leads_back(cast: Cast) -> None:
 
 def test_released_answers_are_in_no_order_of_answering(cast: Cast) -> None:
     patients = [cast.patient_a, *_portal_patients(cast, 29)]
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
     for mark, patient in enumerate(patients):  # each answers a mark of their own: 0, 1, ...
         invitation = QuestionnaireInvitation.objects.get(mailing=mailing, patient=patient)
@@ -464,7 +457,7 @@ def _satisfied() -> dict[str, list[str]]:
 
 
 def test_nobody_answers_for_someone_they_do_not_act_for(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     invitation = services.invite_patient(
         questionnaire=questionnaire, patient=cast.patient_a, by=cast.gp_a
     )
@@ -483,7 +476,7 @@ def test_nobody_answers_for_someone_they_do_not_act_for(cast: Cast) -> None:
 
 def test_a_withdrawn_or_closed_questionnaire_takes_no_answers(cast: Cast) -> None:
     _portal_patients(cast, 9)
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     mailing = services.send_to_group(
         questionnaire=questionnaire,
         group=Group(),
@@ -498,7 +491,9 @@ def test_a_withdrawn_or_closed_questionnaire_takes_no_answers(cast: Cast) -> Non
         )
     assert not selectors.open_invitations(cast.patient_a, now=later).exists()
     single = services.invite_patient(
-        questionnaire=_adopted(cast, "consultvoorbereiding"), patient=cast.patient_a, by=cast.gp_a
+        questionnaire=adopted_questionnaire(cast, "consultvoorbereiding"),
+        patient=cast.patient_a,
+        by=cast.gp_a,
     )
     services.withdraw_invitation(invitation=single, by=cast.assistant_a)
     with pytest.raises(BusinessRuleError, match="ingetrokken"):
@@ -518,7 +513,7 @@ def test_a_mailing_reaches_portal_users_of_the_age_and_notices_go_out_once(cast:
         date_of_birth=timezone.localdate() - timedelta(days=365 * 10),
     )
     others = _portal_patients(cast, 9)
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     assert selectors.group_size(cast.practice_a, Group(), today=timezone.localdate()) == 10
     mailing = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.manager_a)
     invited = set(
@@ -547,7 +542,7 @@ def test_a_mailing_reaches_portal_users_of_the_age_and_notices_go_out_once(cast:
 
 
 def test_a_group_mailing_needs_the_manager_or_a_gp_and_a_sensible_group(cast: Cast) -> None:
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     for user in (cast.assistant_a, cast.poh_a, cast.manager_b):
         with pytest.raises(PermissionDenied):
             services.send_to_group(questionnaire=questionnaire, group=Group(), by=user)
@@ -573,7 +568,7 @@ def test_a_booking_of_a_kind_with_a_preparation_sends_it_and_a_move_keeps_it(
     agenda: Agenda,
 ) -> None:
     cast = agenda.cast
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     consult = agenda.types["consult"]
     agenda_services.save_appointment_type(
         practice=cast.practice_a, by=cast.manager_a, appointment_type=consult,
@@ -599,7 +594,7 @@ def test_a_booking_of_a_kind_with_a_preparation_sends_it_and_a_move_keeps_it(
 
 def test_a_cancelled_appointment_withdraws_its_open_preparation(agenda: Agenda) -> None:
     cast = agenda.cast
-    questionnaire = _adopted(cast, "consultvoorbereiding")
+    questionnaire = adopted_questionnaire(cast, "consultvoorbereiding")
     appointment = book_online(agenda, agenda.slots[0])
     assert appointment.preparation is None  # the kind has none
     agenda_services.attach_preparation(
@@ -616,7 +611,7 @@ def test_a_cancelled_appointment_withdraws_its_open_preparation(agenda: Agenda) 
 
 def test_an_appointment_type_takes_only_a_preparation_in_use(agenda: Agenda) -> None:
     cast = agenda.cast
-    survey = _adopted(cast, "patienttevredenheid")
+    survey = adopted_questionnaire(cast, "patienttevredenheid")
     with pytest.raises(BusinessRuleError):
         agenda_services.save_appointment_type(
             practice=cast.practice_a, by=cast.manager_a,
@@ -629,7 +624,7 @@ def test_an_appointment_type_takes_only_a_preparation_in_use(agenda: Agenda) -> 
 
 
 def _answered_by_many(cast: Cast, code: str, count: int) -> Questionnaire:
-    questionnaire = _adopted(cast, code)
+    questionnaire = adopted_questionnaire(cast, code)
     for _ in range(count):
         patient = PatientFactory(practice=cast.practice_a, user=UserFactory())
         invitation = services.invite_patient(
@@ -694,7 +689,7 @@ def _closed(mailing: Any) -> None:
 
 def test_anonymous_results_show_only_closed_mailings_of_five_answers_or_more(cast: Cast) -> None:
     patients = [cast.patient_a, *_portal_patients(cast, 9)]
-    questionnaire = _adopted(cast, "patienttevredenheid")
+    questionnaire = adopted_questionnaire(cast, "patienttevredenheid")
     first = services.send_to_group(questionnaire=questionnaire, group=Group(), by=cast.gp_a)
     _answer_all(first, patients[:5])
     # Open: nothing yet, whatever the count (a new answer could be told apart).
