@@ -79,6 +79,16 @@ def _check_day(day: date, what: str) -> None:
         raise BusinessRuleError(_("%(what)s kan niet in de toekomst liggen.") % {"what": what})
 
 
+def _save_decision(decision: Enrolment, refusal: str) -> None:
+    """Saved, or refused in words when another request decided about the same patient
+    and programme at the same moment (the one-in-force index caught it)."""
+    try:
+        with transaction.atomic():
+            decision.save()
+    except IntegrityError:
+        raise BusinessRuleError(refusal) from None
+
+
 @transaction.atomic
 def enrol_patient(
     *,
@@ -118,11 +128,7 @@ def enrol_patient(
         financing_period=financing_period.strip()[:20],
         created_by=by,
     )
-    try:
-        with transaction.atomic():
-            enrolment.save()
-    except IntegrityError:  # another request enrolled them at the same moment
-        raise BusinessRuleError(_("Deze patiënt doet al mee aan dit programma.")) from None
+    _save_decision(enrolment, _("Deze patiënt doet al mee aan dit programma."))
     _log(enrolment, AuditAction.CREATE, by, programme)
     return enrolment
 
@@ -146,11 +152,7 @@ def decline_enrolment(*, patient: Patient, programme: str, reason: str, by: User
         end_reason=reason,
         created_by=by,
     )
-    try:
-        with transaction.atomic():
-            decision.save()
-    except IntegrityError:
-        raise BusinessRuleError(_("Voor deze patiënt is over dit programma al besloten.")) from None
+    _save_decision(decision, _("Voor deze patiënt is over dit programma al besloten."))
     _log(decision, AuditAction.CREATE, by, f"{programme}: {reason}")
     return decision
 
