@@ -150,6 +150,8 @@ class Scene:
             "pending": str(self.pending.public_id),
             "callback": self.public_id("telephony:callback_action"),
             "connection": self.public_id("fhir:disconnect"),
+            "enrolment": self.public_id("chroniccare:control"),
+            "letter": self.public_id("chroniccare:letter"),
         }
 
 
@@ -639,10 +641,11 @@ CASES: list[Case] = [
         "econsult:staff_thread",
         "gp_a",
         # Beside the question: the patient's current medication (the scene's), read from
-        # the record and logged by the dossier.
+        # the record and logged by the dossier; and their chronic-care programme.
         (
             read("econsult", "thread", only=True),
             read("record", detail="huidige medicatie"),
+            read("enrolment", "enrolment", only=True, detail="deelname"),  # ketenzorg
         ),
     ),
     Case(
@@ -958,6 +961,48 @@ CASES: list[Case] = [
         (exported("record", "line", "medication", "result", detail="pdf"),),
     ),
     Case("my results", "dossier:my_results", "patient_a", (read("labresult", "result"),)),
+    Case(
+        "my chronic-care programme",
+        "chroniccare:my_programmes",
+        "patient_a",
+        (read("enrolment", "enrolment", only=True),),
+    ),
+    Case(
+        "chronic-care programme, for someone",
+        "chroniccare:my_programmes",
+        "proxy",
+        (read("enrolment", "enrolment", only=True, detail=ACTING),),
+    ),
+    Case(
+        "chronic-care participants",
+        "chroniccare:programme",
+        "poh_a",
+        (listed("enrolment", "enrolment", "patient_a", only=True, detail="diabetes"),),
+    ),
+    Case(
+        "chronic-care decision about a patient",
+        "chroniccare:decide",
+        "gp_a",
+        (read("patient", "patient_a", only=True),),
+    ),
+    Case(
+        "chronic-care control consult",
+        "chroniccare:control",
+        "poh_a",
+        (read("enrolment", "enrolment", only=True, detail="diabetes: controle"),),
+    ),
+    Case(
+        "chronic-care due list",
+        "chroniccare:due_list",
+        "assistant_a",
+        (listed("enrolment", "enrolment", "patient_a", only=True, detail="oproeplijst"),),
+    ),
+    Case(
+        "chronic-care invitation letter",
+        "chroniccare:letter",
+        "assistant_a",
+        (read("chronic_invitation", "letter", only=True, detail="brief"),),
+    ),
     Case(
         "my test results chart",
         "results:my_test_results",
@@ -1670,6 +1715,9 @@ DENIED_KIND = {
     "agenda:attach_preparation": "appointment",
     "telephony:callback_action": "callback_request",
     "fhir:disconnect": "fhir_connection",
+    "chroniccare:decide": "patient_record",
+    "chroniccare:control": "enrolment",
+    "chroniccare:letter": "chronic_invitation",
 }
 # A 404 for another practice that refuses no patient's data, so logs nothing.
 NOT_A_REFUSAL = {
@@ -1710,6 +1758,8 @@ REFUSALS = sorted(
 # --- Pages without patient data (the coverage guard's other half) ---------------------------
 
 NOT_PATIENT_DATA = {
+    # The programmes with their counts: no patient named.
+    "chroniccare:overview",
     # The phone line's setup and its counts per hour: no caller, no patient.
     "telephony:call_load",
     "telephony:settings",

@@ -38,6 +38,7 @@ from django.utils import timezone
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda import services as agenda_services
 from spreekuur.agenda.models import KioskDevice, ScheduleBlock, ScheduleException
+from spreekuur.chroniccare import services as chroniccare_services
 from spreekuur.dashboard.models import Tariff
 from spreekuur.dossier import services as dossier_services
 from spreekuur.econsult import services as econsult_services
@@ -416,6 +417,15 @@ POLICY: dict[str, dict] = {
     "fhir:app_detail": _expect({"manager_a"}, other_practice=404),
     "dashboard:region": _expect(set()),
     "dashboard:region_csv": _expect(set()),
+    # chronic care: the POH and GP work in the programmes; the assistants see the due
+    # list and invite (a letter among them); the patient sees their own programme.
+    "chroniccare:overview": _expect(CARE_A),
+    "chroniccare:due_list": _expect(CARE_A),
+    "chroniccare:letter": _expect(CARE_A, other_practice=404),
+    "chroniccare:programme": _expect({"gp_a", "poh_a"}),
+    "chroniccare:decide": _expect({"gp_a", "poh_a"}, other_practice=404),
+    "chroniccare:control": _expect({"gp_a", "poh_a"}, other_practice=404),
+    "chroniccare:my_programmes": portal_page(),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.
@@ -678,6 +688,19 @@ def world(cast: Cast) -> World:
     tariff = Tariff.objects.create(
         practice=practice, year=2026, code="12011", description="Consult", amount="12.43"
     )
+    enrolment = chroniccare_services.enrol_patient(
+        patient=cast.patient_a,
+        programme="diabetes",
+        started_on=timezone.localdate(),
+        by=cast.poh_a,
+    )
+    letter = chroniccare_services.invite(
+        enrolment=enrolment,
+        kind="jaarcontrole",
+        due_on=timezone.localdate(),
+        channel="brief",
+        by=cast.assistant_a,
+    )
     callback = CallbackRequest.objects.create(
         practice=practice,
         call_id="matrix",
@@ -690,6 +713,10 @@ def world(cast: Cast) -> World:
         cast,
         {
             "practice:remove_news": {"public_id": news.public_id},
+            "chroniccare:programme": {"code": "diabetes"},
+            "chroniccare:decide": {"code": "diabetes", "public_id": cast.patient_a.public_id},
+            "chroniccare:control": {"public_id": enrolment.public_id},
+            "chroniccare:letter": {"public_id": letter.public_id},
             "shell:retry_notification": {"public_id": undelivered.public_id},
             "accounts:staff_change": {"public_id": assistant.public_id},
             "accounts:reset_second_factor": {"public_id": assistant.public_id},
@@ -901,6 +928,8 @@ NOT_AN_OBJECT_ID = {
     # (tests/fhir: another patient's id is a 404 and a denied entry).
     ("fhir:instance", "public_id"): "a FHIR logical id: the row's public UUID",
     ("fhir:unknown", "rest"): "any other path under the API: a 404",
+    ("chroniccare:programme", "code"): "a programme's code from the shipped data (diabetes)",
+    ("chroniccare:decide", "code"): "a programme's code from the shipped data",
 }
 _PARAMETER = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 

@@ -61,6 +61,26 @@ def test_the_whole_booking_flow_books_once(agenda: Agenda, patient_client: Clien
     assert SESSION_DRAFT not in patient_client.session
 
 
+def test_an_invitation_link_chooses_its_kind_of_appointment(
+    agenda: Agenda, patient_client: Client
+) -> None:
+    """A chronic-care invitation links to booking with `soort`: the reason starts as its
+    name and step 2 opens on that kind (the red-flag questions still come first)."""
+    kind = agenda.types["telefonisch"]
+    url = f"{reverse('agenda:book_start')}?soort={kind.public_id}"
+    assert f"{kind.name}</textarea>" in patient_client.get(url).content.decode()
+    answer = patient_client.post(url, {**triage_post(agenda), "reason": kind.name})
+    assert answer.status_code == 302
+    choose = patient_client.get(reverse("agenda:book_choose")).content.decode()
+    assert f'value="{kind.public_id}" checked' in choose or (
+        f'<option value="{kind.public_id}" selected' in choose
+    )
+    # A kind that is not booked online (or not the practice's) changes nothing.
+    offline = agenda.types["dubbel"]
+    start = patient_client.get(f"{reverse('agenda:book_start')}?soort={offline.public_id}")
+    assert f"{offline.name}</textarea>" not in start.content.decode()
+
+
 def test_a_red_flag_answer_stops_with_112_and_keeps_no_draft(
     agenda: Agenda, patient_client: Client
 ) -> None:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from spreekuur.chroniccare import selectors, services
 from spreekuur.chroniccare.models import Control, ControlKind, EndReason, Enrolment
-from spreekuur.chroniccare.selectors import _months_after
+from spreekuur.chroniccare.selectors import months_after
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.models import AuditEntry
 from spreekuur.dossier.models import Measurement, MeasurementSource
@@ -108,10 +108,10 @@ def test_a_stopped_enrolment_or_another_practice_takes_no_control(cast: Cast) ->
         )
 
 
-def test_months_after_keeps_the_day_or_takes_the_months_last() -> None:
-    assert _months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert _months_after(date(2027, 11, 30), 3) == date(2028, 2, 29)
-    assert _months_after(date(2026, 12, 6), 12) == date(2027, 12, 6)
+def testmonths_after_keeps_the_day_or_takes_the_months_last() -> None:
+    assert months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert months_after(date(2027, 11, 30), 3) == date(2028, 2, 29)
+    assert months_after(date(2026, 12, 6), 12) == date(2027, 12, 6)
 
 
 def test_the_due_list_follows_the_controls(cast: Cast) -> None:
@@ -127,7 +127,7 @@ def test_the_due_list_follows_the_controls(cast: Cast) -> None:
     assert due.overdue_on(today)
     # The check-up two months ago: the next control is three months after it (diabetes),
     # so due in a month: outside the two weeks ahead, inside six weeks.
-    checkup_on = _months_after(today, -2)
+    checkup_on = months_after(today, -2)
     services.record_control(
         enrolment=enrolment,
         kind=ControlKind.CHECKUP,
@@ -137,7 +137,7 @@ def test_the_due_list_follows_the_controls(cast: Cast) -> None:
     )
     assert selectors.due_list(cast.practice_a, today=today) == []
     [due] = selectors.due_list(cast.practice_a, today=today, within_days=42)
-    assert (due.kind, due.due_on) == (ControlKind.CONTROL, _months_after(checkup_on, 3))
+    assert (due.kind, due.due_on) == (ControlKind.CONTROL, months_after(checkup_on, 3))
     assert not due.overdue_on(today)
     # A control that sets its own next date is followed.
     services.record_control(

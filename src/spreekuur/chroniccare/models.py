@@ -133,3 +133,90 @@ class Control(models.Model):
 
     def __str__(self) -> str:
         return f"control {self.public_id}"
+
+
+class GoalStatus(models.TextChoices):
+    ACTIVE = "actief", _("loopt")
+    REACHED = "bereikt", _("bereikt")
+    STOPPED = "gestopt", _("gestopt")
+
+
+class Goal(models.Model):
+    """One of the patient's own goals in their individual care plan (individueel
+    zorgplan), in their own words ("drie keer per week een half uur wandelen"), agreed at
+    a control, with an optional date to look back at it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="goals")
+    text = models.CharField(_("doel"), max_length=300)
+    action = models.CharField(_("wat de patiënt ervoor doet"), max_length=300, blank=True)
+    review_on = models.DateField(_("terugkijken op"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=GoalStatus.choices, default=GoalStatus.ACTIVE
+    )
+    closed_on = models.DateField(_("afgesloten op"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="goal_public_id_per_practice"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="actief", closed_on__isnull=True)
+                | (~Q(status="actief") & Q(closed_on__isnull=False)),
+                name="goal_closed_has_a_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "enrolment", "status"])]
+
+    def __str__(self) -> str:
+        return f"goal {self.public_id}"
+
+
+class InvitationChannel(models.TextChoices):
+    PORTAL = "portaal", _("bericht in het portaal")
+    LETTER = "brief", _("brief")
+
+
+class Invitation(models.Model):
+    """An invitation to a control or the annual check-up (an oproep): in the portal, with
+    a link to book the right kind of appointment where the practice offers it online, or
+    by letter. It stays on the patient's start page until the control is held."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="invitations")
+    kind = models.CharField(_("soort"), max_length=12, choices=ControlKind.choices)
+    due_on = models.DateField(_("gepland rond"))
+    channel = models.CharField(_("hoe"), max_length=10, choices=InvitationChannel.choices)
+    # The kind of appointment the link books (online bookable ones only).
+    appointment_type = models.ForeignKey(
+        "agenda.AppointmentType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("soort afspraak"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["public_id", "practice"], name="invitation_public_id_per_practice"
+            )
+        ]
+        indexes = [models.Index(fields=["practice", "enrolment", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"invitation {self.public_id}"

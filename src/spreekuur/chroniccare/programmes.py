@@ -14,6 +14,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils import formats
+from django.utils.translation import gettext
+
 DATA = Path(__file__).resolve().parent / "data" / "programmes.json"
 ICPC_LENGTH = 3  # the chapter letter and two digits (the record stores no subcodes)
 
@@ -35,6 +38,16 @@ class Target:
 
     def applies_at(self, age: int) -> bool:
         return self.until_age is None or age < self.until_age
+
+    @property
+    def text(self) -> str:
+        """The target in words: "onder 140", "53 of lager", "21 of hoger"."""
+        number = formats.number_format
+        if self.below is not None:
+            return gettext("onder %(value)s") % {"value": number(self.below)}
+        if self.at_most is not None:
+            return gettext("%(value)s of lager") % {"value": number(self.at_most)}
+        return gettext("%(value)s of hoger") % {"value": number(self.at_least or 0)}
 
     def met_by(self, value: Decimal) -> bool:
         if self.below is not None:

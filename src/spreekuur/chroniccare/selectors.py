@@ -6,16 +6,48 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.http import urlencode
 
-from spreekuur.accounts.models import Membership
-from spreekuur.chroniccare.models import IN_FORCE, Control, ControlKind, Enrolment, EnrolmentStatus
-from spreekuur.chroniccare.programmes import programme
+from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.selectors import active_membership
+from spreekuur.chroniccare.models import (
+    IN_FORCE,
+    Control,
+    ControlKind,
+    Enrolment,
+    EnrolmentStatus,
+    Goal,
+    GoalStatus,
+    Invitation,
+    InvitationChannel,
+)
+from spreekuur.chroniccare.programmes import Measure, Programme, Target, programme
+from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
-from spreekuur.dossier.models import Episode
+from spreekuur.dossier.models import Episode, Measurement, MeasurementSource
+from spreekuur.dossier.selectors import online_measurements
 from spreekuur.patients.models import Patient
+from spreekuur.results.charts import Chart, Value, line_chart
+from spreekuur.results.models import LabResult, LabTest, local_decimals
+from spreekuur.results.selectors import released_results
+
+
+def programme_episodes(patient: Patient, scheme: Programme) -> list[Episode]:
+    """The patient's episodes that make them a candidate for the programme, open first."""
+    return list(
+        Episode.objects.filter(
+            practice_id=patient.practice_id, patient=patient, icpc_code__in=scheme.icpc_codes
+        ).order_by("-ended_on", "started_on")
+    )
 
 
 def suggested_patients(practice: Practice, code: str) -> QuerySet[Patient]:
@@ -59,6 +91,9 @@ def enrolments_of(patient: Patient) -> QuerySet[Enrolment]:
     )
 
 
+DUE_WITHIN_DAYS = 14  # the due list looks two weeks ahead by default
+
+
 @dataclass(frozen=True)
 class Due:
     """One patient's next control or annual check-up in one programme."""
@@ -67,12 +102,17 @@ class Due:
     kind: str  # ControlKind
     due_on: date
     last_on: date | None  # the last one of this kind (None: never yet)
+    invited_at: datetime | None = None  # the last invitation (None: not invited yet)
 
     def overdue_on(self, today: date) -> bool:
         return self.due_on < today
 
+    @property
+    def kind_label(self) -> str:
+        return str(ControlKind(self.kind).label)
 
-def _months_after(day: date, months: int) -> date:
+
+def months_after(day: date, months: int) -> date:
     """The same day `months` later, or the month's last day (31 January + 1: 28/29 Feb)."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
@@ -83,49 +123,363 @@ def due_list(
     practice: Practice,
     *,
     today: date,
-    within_days: int = 14,
+    within_days: int = DUE_WITHIN_DAYS,
     practitioner: Membership | None = None,
+    programme_code: str = "",
 ) -> list[Due]:
     """Who is due for a control or the annual check-up: due on or before `today` +
-    `within_days` (overdue first, then by date), optionally for one main practitioner.
-    A control is due at the next date the last one set, or the programme's interval after
-    it; the check-up a year (the programme's) after the last; a new participant at once.
-    One query: the last control and check-up come with each enrolment."""
-    controls = Control.objects.filter(practice_id=practice.pk, enrolment=OuterRef("pk")).order_by(
-        "-held_on", "-pk"
-    )
-    checkups = controls.filter(kind=ControlKind.CHECKUP)
-    enrolments = (
+    `within_days` (overdue first, then by date), optionally for one main practitioner or
+    one programme. One query: the last control and check-up come with each enrolment."""
+    enrolments = _with_last_controls(
         Enrolment.objects.filter(practice=practice, status=EnrolmentStatus.ACTIVE)
-        .annotate(
-            last_control_on=Subquery(controls.values("held_on")[:1]),
-            next_set_on=Subquery(controls.values("next_on")[:1]),
-            last_checkup_on=Subquery(checkups.values("held_on")[:1]),
-        )
-        .select_related("patient", "main_practitioner__user")
-    )
+    ).select_related("patient", "main_practitioner__user")
     if practitioner is not None:
         enrolments = enrolments.filter(main_practitioner=practitioner)
+    if programme_code:
+        enrolments = enrolments.filter(programme=programme_code)
     horizon = today + timedelta(days=within_days)
-    found: list[Due] = []
+    found = [due for e in enrolments if (due := _next_due(e, horizon)).due_on <= horizon]
+    return sorted(found, key=lambda due: (due.due_on, due.enrolment.patient.family_name))
+
+
+def _with_last_controls(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
+    """Each enrolment with its last control's date and the next date it set, its last
+    check-up's date and its last invitation's date (subqueries: one query in all)."""
+    controls = Control.objects.filter(enrolment=OuterRef("pk")).order_by("-held_on", "-pk")
+    checkups = controls.filter(kind=ControlKind.CHECKUP)
+    invitations = Invitation.objects.filter(enrolment=OuterRef("pk")).order_by("-created_at")
+    return enrolments.annotate(
+        last_control_on=Subquery(controls.values("held_on")[:1]),
+        next_set_on=Subquery(controls.values("next_on")[:1]),
+        last_checkup_on=Subquery(checkups.values("held_on")[:1]),
+        last_invited_at=Subquery(invitations.values("created_at")[:1]),
+    )
+
+
+def _next_due(enrolment: Enrolment, horizon: date) -> Due:
+    """A control is due at the next date the last one set, or the programme's interval
+    after it; the check-up a year (the programme's) after the last; a new participant at
+    once. The check-up is a control too: when it falls due first, or both fall due by
+    `horizon`, it is the one to plan."""
+    scheme = programme(enrolment.programme)
+    last_control = enrolment.last_control_on  # type: ignore[attr-defined]
+    if last_control is None:
+        control_due = enrolment.started_on
+    else:
+        control_due = enrolment.next_set_on or months_after(  # type: ignore[attr-defined]
+            last_control, scheme.control_every_months
+        )
+    last_checkup = enrolment.last_checkup_on  # type: ignore[attr-defined]
+    checkup_due = (
+        enrolment.started_on
+        if last_checkup is None
+        else months_after(last_checkup, scheme.checkup_every_months)
+    )
+    invited = enrolment.last_invited_at  # type: ignore[attr-defined]
+    if checkup_due <= max(control_due, horizon):
+        return Due(enrolment, ControlKind.CHECKUP, checkup_due, last_checkup, invited)
+    return Due(enrolment, ControlKind.CONTROL, control_due, last_control, invited)
+
+
+def next_due_of(enrolment: Enrolment, *, today: date) -> Due:
+    """This participant's next control or check-up, as the due list plans it (one query)."""
+    annotated = _with_last_controls(Enrolment.objects.filter(pk=enrolment.pk)).get()
+    return _next_due(annotated, today + timedelta(days=DUE_WITHIN_DAYS))
+
+
+# --- One participant: the control consult and the patient's own view -------------------------
+
+RECENT = 24  # values per measurement on the page: six years of quarterly controls
+
+
+class Source(StrEnum):
+    LAB = "lab"
+    PRACTICE = "praktijk"
+    HOME = "thuis"
+
+
+@dataclass(frozen=True)
+class TrendValue:
+    on: date
+    value: Decimal
+    display: str  # as measured, in the reader's language ("5,4"; "<0,5" from a lab)
+    source: Source
+    on_target: bool | None  # None: the measurement has no target (for this patient)
+
+    @property
+    def from_home(self) -> bool:
+        return self.source == Source.HOME
+
+
+@dataclass(frozen=True)
+class Trend:
+    """One of the programme's measurements for one patient: its values (oldest first,
+    the newest RECENT), its target at the patient's age, and whether it is due again."""
+
+    test: LabTest
+    measure: Measure
+    target: Target | None
+    values: list[TrendValue]
+    due: bool  # never measured, or the last value is older than the measure's interval
+    chart: Chart | None
+
+    @property
+    def latest(self) -> TrendValue | None:
+        return self.values[-1] if self.values else None
+
+    @property
+    def newest_first(self) -> list[TrendValue]:
+        return self.values[::-1]
+
+
+def trends(
+    patient: Patient,
+    scheme: Programme,
+    *,
+    today: date,
+    measurements: QuerySet[Measurement],
+    results: QuerySet[LabResult],
+) -> list[Trend]:
+    """The programme's measurements for the patient, from the record's measurements (the
+    practice's and the patient's own, marked) and the lab's results, in the programme's
+    order. The caller chooses the rows: all of them for staff, what the portal shows for
+    the patient. Three queries, however long the history."""
+    codes = scheme.nhg_codes
+    tests = {test.nhg_code: test for test in LabTest.objects.filter(nhg_code__in=codes)}
+    age = patient.age_on(today)
+    targets = {
+        m.nhg_code: m.target if m.target is not None and m.target.applies_at(age) else None
+        for m in scheme.measures
+    }
+    found: dict[str, list[TrendValue]] = {code: [] for code in codes}
+    for row in measurements.filter(test__nhg_code__in=codes).values_list(
+        "test__nhg_code", "measured_on", "value", "source"
+    ):
+        code, on, value, source = row
+        target = targets[code]
+        found[code].append(
+            TrendValue(
+                on,
+                value,
+                formats.number_format(value, use_l10n=True),
+                Source.HOME if source == MeasurementSource.PATIENT else Source.PRACTICE,
+                None if target is None else target.met_by(value),
+            )
+        )
+    lab = results.filter(test__nhg_code__in=codes, value__isnull=False).values_list(
+        "test__nhg_code", "observed_at", "value", "value_text"
+    )
+    for code, observed_at, number, text in lab:
+        if number is None:  # filtered out above; the type does not know
+            continue
+        target = targets[code]
+        found[code].append(
+            TrendValue(
+                timezone.localtime(observed_at).date(),
+                number,
+                local_decimals(text),
+                Source.LAB,
+                None if target is None else target.met_by(number),
+            )
+        )
+    made = []
+    for measure in scheme.measures:
+        test = tests.get(measure.nhg_code)
+        if test is None:
+            continue  # a programme measurement this installation has no test for
+        values = sorted(found[measure.nhg_code], key=lambda v: v.on)[-RECENT:]
+        due = not values or months_after(values[-1].on, measure.every_months) <= today
+        made.append(
+            Trend(
+                test,
+                measure,
+                targets[measure.nhg_code],
+                values,
+                due,
+                _chart(test, values, targets[measure.nhg_code]),
+            )
+        )
+    return made
+
+
+def _chart(test: LabTest, values: list[TrendValue], target: Target | None) -> Chart | None:
+    def label(v: TrendValue) -> str:
+        return f"{formats.date_format(v.on, 'j N Y')}: {v.display} {test.unit}".strip()
+
+    def moment(day: date) -> float:
+        return datetime.combine(day, time(12)).timestamp()
+
+    low: Decimal | None = None
+    high: Decimal | None = None
+    if target is not None:
+        low = target.at_least
+        high = target.below if target.below is not None else target.at_most
+    return line_chart(
+        [Value(moment(v.on), float(v.value), label(v), v.on_target is False) for v in values],
+        band_low=low,
+        band_high=high,
+        first_label=formats.date_format(values[0].on, "j N Y") if values else "",
+        last_label=formats.date_format(values[-1].on, "j N Y") if values else "",
+    )
+
+
+@dataclass(frozen=True)
+class ControlPage:
+    """What the POH sees at a control: what is due, each measurement's trend with its
+    target, the care plan (the patient's own goals), and the controls before."""
+
+    enrolment: Enrolment
+    scheme: Programme
+    due: Due
+    trends: list[Trend]
+    goals: list[Goal]
+    controls: list[Control]
+    invitations: list[Invitation]
+
+    @property
+    def active_goals(self) -> list[Goal]:
+        return [goal for goal in self.goals if goal.status == GoalStatus.ACTIVE]
+
+    @property
+    def closed_goals(self) -> list[Goal]:
+        return [goal for goal in self.goals if goal.status != GoalStatus.ACTIVE]
+
+    def object_ids(self) -> list[object]:
+        return [
+            self.enrolment.public_id,
+            *(goal.public_id for goal in self.goals),
+            *(control.public_id for control in self.controls),
+        ]
+
+
+CONTROLS_SHOWN = 12  # three years of quarterly controls
+
+
+def get_enrolment_for(user: User, public_id: UUID | str) -> Enrolment:
+    """A participation in the user's own practice (a decision of any status), or 404
+    (a refused attempt for the access log)."""
+    membership = active_membership(user)
+    try:
+        if membership is None:
+            raise Enrolment.DoesNotExist
+        return Enrolment.objects.select_related("patient__practice", "main_practitioner__user").get(
+            practice_id=membership.practice_id, public_id=public_id
+        )
+    except (Enrolment.DoesNotExist, ValueError, ValidationError):
+        raise OutOfReach(actor=user, object_kind="enrolment", object_ids=[public_id]) from None
+
+
+def control_page(enrolment: Enrolment, *, today: date) -> ControlPage:
+    """Everything the control consult shows, in a fixed number of queries."""
+    patient = enrolment.patient
+    scheme = programme(enrolment.programme)
+    measurements = Measurement.objects.filter(practice_id=patient.practice_id, patient=patient)
+    results = LabResult.objects.filter(
+        practice_id=patient.practice_id, patient=patient, replaced=False
+    )
+    return ControlPage(
+        enrolment=enrolment,
+        scheme=scheme,
+        due=next_due_of(enrolment, today=today),
+        trends=trends(patient, scheme, today=today, measurements=measurements, results=results),
+        goals=list(Goal.objects.filter(enrolment=enrolment).order_by("-created_at", "-pk")),
+        controls=list(
+            Control.objects.filter(enrolment=enrolment)
+            .select_related("created_by")
+            .order_by("-held_on", "-pk")[:CONTROLS_SHOWN]
+        ),
+        invitations=list(
+            Invitation.objects.filter(enrolment=enrolment)
+            .select_related("created_by")
+            .order_by("-created_at")[:3]
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class MyProgramme:
+    """A programme as the patient sees it: since when, their goals, the next control and
+    their own values (what the portal shows of the record: released results only)."""
+
+    enrolment: Enrolment
+    scheme: Programme
+    due: Due
+    goals: list[Goal]
+    trends: list[Trend]
+    invitation: Invitation | None  # an open invitation: book the control
+
+    @property
+    def invitation_link(self) -> str:
+        return booking_link(self.invitation) if self.invitation is not None else ""
+
+
+def my_programmes(patient: Patient, *, today: date) -> list[MyProgramme]:
+    """The programmes the patient takes part in now, with what the portal may show."""
+    enrolments = list(
+        _with_last_controls(
+            Enrolment.objects.filter(
+                practice_id=patient.practice_id, patient=patient, status=EnrolmentStatus.ACTIVE
+            )
+        ).order_by("started_on", "pk")
+    )
+    if not enrolments:
+        return []
+    measurements = online_measurements(patient)
+    results = released_results(patient)
+    horizon = today + timedelta(days=DUE_WITHIN_DAYS)
+    goals = Goal.objects.filter(enrolment__in=enrolments, status=GoalStatus.ACTIVE).order_by(
+        "created_at", "pk"
+    )
+    open_invitations = {i.enrolment_id: i for i in open_invitations_of(patient)}
+    shown = []
     for enrolment in enrolments:
         scheme = programme(enrolment.programme)
-        last_control = enrolment.last_control_on
-        if last_control is None:
-            control_due = enrolment.started_on
-        else:
-            control_due = enrolment.next_set_on or _months_after(
-                last_control, scheme.control_every_months
+        shown.append(
+            MyProgramme(
+                enrolment=enrolment,
+                scheme=scheme,
+                due=_next_due(enrolment, horizon),
+                goals=[goal for goal in goals if goal.enrolment_id == enrolment.pk],
+                trends=[
+                    trend
+                    for trend in trends(
+                        patient, scheme, today=today, measurements=measurements, results=results
+                    )
+                    if trend.values
+                ],
+                invitation=open_invitations.get(enrolment.pk),
             )
-        last_checkup = enrolment.last_checkup_on
-        checkup_due = (
-            enrolment.started_on
-            if last_checkup is None
-            else _months_after(last_checkup, scheme.checkup_every_months)
         )
-        # The check-up is a control too: when both fall due, it is the one to plan.
-        if checkup_due <= horizon:
-            found.append(Due(enrolment, ControlKind.CHECKUP, checkup_due, last_checkup))
-        elif control_due <= horizon:
-            found.append(Due(enrolment, ControlKind.CONTROL, control_due, last_control))
-    return sorted(found, key=lambda due: (due.due_on, due.enrolment.patient.family_name))
+    return shown
+
+
+def open_invitations_of(patient: Patient) -> list[Invitation]:
+    """Portal invitations still open: no control held since it was sent, the patient
+    still takes part (the newest per programme)."""
+    held_since = Control.objects.filter(
+        enrolment=OuterRef("enrolment"), created_at__gte=OuterRef("created_at")
+    )
+    rows = (
+        Invitation.objects.filter(
+            practice_id=patient.practice_id,
+            patient=patient,
+            channel=InvitationChannel.PORTAL,
+            enrolment__status=EnrolmentStatus.ACTIVE,
+        )
+        .exclude(Exists(held_since))
+        .select_related("enrolment", "appointment_type")
+        .order_by("-created_at")
+    )
+    newest: dict[int, Invitation] = {}
+    for invitation in rows:
+        newest.setdefault(invitation.enrolment_id, invitation)
+    return list(newest.values())
+
+
+def booking_link(invitation: Invitation) -> str:
+    """Where the patient books the control: the booking steps with the kind of
+    appointment chosen, when the practice offers it online; empty otherwise."""
+    kind = invitation.appointment_type
+    if kind is None or not kind.online_bookable or not kind.active:
+        return ""
+    return f"{reverse('agenda:book_start')}?{urlencode({'soort': str(kind.public_id)})}"

@@ -5,7 +5,7 @@ and writes its access-log entry there."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.accounts.selectors import active_membership
-from spreekuur.chroniccare.capabilities import can_work_in_programmes
+from spreekuur.agenda.models import AppointmentType
+from spreekuur.chroniccare.capabilities import can_see_due_lists, can_work_in_programmes
 from spreekuur.chroniccare.models import (
     IN_FORCE,
     Control,
@@ -24,6 +25,10 @@ from spreekuur.chroniccare.models import (
     EndReason,
     Enrolment,
     EnrolmentStatus,
+    Goal,
+    GoalStatus,
+    Invitation,
+    InvitationChannel,
 )
 from spreekuur.chroniccare.programmes import programme, programmes
 from spreekuur.core.audit import record_access
@@ -32,15 +37,14 @@ from spreekuur.core.models import AuditAction
 from spreekuur.core.roles import StaffRole
 from spreekuur.dossier.services import record_measurements
 from spreekuur.patients.models import Patient
+from spreekuur.patients.notices import notify_new_in_portal
 
 
-def _require(by: User, patient: Patient) -> None:
+def _require(
+    by: User, patient: Patient, allowed: Callable[[User], bool] = can_work_in_programmes
+) -> None:
     membership = active_membership(by)
-    if (
-        not can_work_in_programmes(by)
-        or membership is None
-        or membership.practice_id != patient.practice_id
-    ):
+    if not allowed(by) or membership is None or membership.practice_id != patient.practice_id:
         raise PermissionDenied
 
 
@@ -238,3 +242,145 @@ def record_control(
         detail=f"{locked.programme}: {kind}",
     )
     return control
+
+
+GOAL_LENGTH = 300
+
+
+@transaction.atomic
+def add_goal(
+    *, enrolment: Enrolment, text: str, by: User, action: str = "", review_on: date | None = None
+) -> Goal:
+    """A goal of the patient's own, agreed at a control, for their care plan."""
+    _require(by, enrolment.patient)
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise BusinessRuleError(_("Deze patiënt doet niet (meer) mee aan dit programma."))
+    text, action = text.strip(), action.strip()
+    if not text:
+        raise BusinessRuleError(_("Schrijf het doel op, in de woorden van de patiënt."))
+    if len(text) > GOAL_LENGTH or len(action) > GOAL_LENGTH:
+        raise BusinessRuleError(_("Houd het doel kort: hoogstens 300 tekens."))
+    if review_on is not None and review_on <= timezone.localdate():
+        raise BusinessRuleError(_("De datum om terug te kijken ligt in de toekomst."))
+    goal = Goal.objects.create(
+        practice_id=enrolment.practice_id,
+        patient=enrolment.patient,
+        enrolment=enrolment,
+        text=text,
+        action=action,
+        review_on=review_on,
+        created_by=by,
+    )
+    _log_goal(goal, AuditAction.CREATE, by, "nieuw")
+    return goal
+
+
+@transaction.atomic
+def close_goal(*, goal: Goal, status: str, by: User) -> Goal:
+    """The goal is reached, or the patient stops with it (kept in the care plan)."""
+    _require(by, goal.patient)
+    if status not in (GoalStatus.REACHED, GoalStatus.STOPPED):
+        raise BusinessRuleError(_("Kies bereikt of gestopt."))
+    locked = Goal.objects.select_for_update().select_related("patient__practice").get(pk=goal.pk)
+    if locked.status != GoalStatus.ACTIVE:
+        raise BusinessRuleError(_("Dit doel is al afgesloten."))
+    locked.status = status
+    locked.closed_on = timezone.localdate()
+    locked.save(update_fields=["status", "closed_on"])
+    _log_goal(locked, AuditAction.CHANGE, by, status)
+    return locked
+
+
+def _log_goal(goal: Goal, action: str, by: User, detail: str) -> None:
+    record_access(
+        actor=by,
+        action=action,
+        object_kind="care_goal",
+        practice=goal.patient.practice,
+        patient=goal.patient,
+        object_ids=[goal.public_id],
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def invite(
+    *,
+    enrolment: Enrolment,
+    kind: str,
+    due_on: date,
+    channel: str,
+    by: User,
+    appointment_type: AppointmentType | None = None,
+) -> Invitation:
+    """Invite the patient to their control or annual check-up: in the portal (a notice
+    by e-mail or SMS that says only that there is a message; the portal shows what for,
+    with a link to book `appointment_type` when it is booked online) or by letter (the
+    practice prints it). The assistants invite too."""
+    _require(by, enrolment.patient, can_see_due_lists)
+    if enrolment.status != EnrolmentStatus.ACTIVE:
+        raise BusinessRuleError(_("Deze patiënt doet niet (meer) mee aan dit programma."))
+    if kind not in ControlKind.values:
+        raise BusinessRuleError(_("Kies controle of jaarcontrole."))
+    if channel not in InvitationChannel.values:
+        raise BusinessRuleError(_("Kies hoe u de patiënt uitnodigt."))
+    patient = enrolment.patient
+    if channel == InvitationChannel.PORTAL and patient.user_id is None:
+        raise BusinessRuleError(
+            _("Deze patiënt gebruikt het portaal niet: nodig hem of haar uit met een brief.")
+        )
+    if appointment_type is not None and (
+        appointment_type.practice_id != enrolment.practice_id or not appointment_type.active
+    ):
+        raise BusinessRuleError(_("Deze soort afspraak bestaat niet in de praktijk."))
+    invitation = Invitation.objects.create(
+        practice_id=enrolment.practice_id,
+        patient=patient,
+        enrolment=enrolment,
+        kind=kind,
+        due_on=due_on,
+        channel=channel,
+        appointment_type=appointment_type,
+        created_by=by,
+    )
+    if channel == InvitationChannel.PORTAL:
+        notify_new_in_portal(patient)  # content-free: the portal says what it is about
+    record_access(
+        actor=by,
+        action=AuditAction.CREATE,
+        object_kind="chronic_invitation",
+        practice=patient.practice,
+        patient=patient,
+        object_ids=[invitation.public_id],
+        detail=f"{enrolment.programme}: {kind}, {channel}",
+    )
+    return invitation
+
+
+def record_programme_read(
+    *,
+    by: User,
+    patient: Patient | None = None,
+    object_kind: str,
+    object_ids: Sequence[object],
+    detail: str = "",
+    actor_role: str | None = None,
+) -> None:
+    """Chronic-care data was shown: one patient's (their control page, their portal
+    view, a letter), or a list of the practice's (the ids of the rows and patients)."""
+    membership = active_membership(by)
+    practice = patient.practice if patient is not None else None
+    if patient is None and membership is not None:
+        practice = membership.practice
+    if practice is None:
+        raise PermissionDenied
+    record_access(
+        actor=by,
+        action=AuditAction.READ,
+        object_kind=object_kind,
+        practice=practice,
+        patient=patient,
+        object_ids=list(object_ids),
+        detail=detail,
+        actor_role=actor_role,
+    )

@@ -127,3 +127,17 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DecimalCommaField(forms.DecimalField):
+    """A decimal as a Dutch keyboard types it: "91,4" or "91.4" (no thousands: a
+    measurement is never typed with them), in a text box that opens the number keypad."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)

@@ -54,17 +54,53 @@ class Chart:
     label_y: int = HEIGHT - 14
 
 
+@dataclass(frozen=True)
+class Value:
+    """One value to draw: when (seconds since the epoch), what, its label for the point's
+    tooltip, and whether to draw it as a square (outside the range or off target)."""
+
+    moment: float
+    value: float
+    label: str
+    flagged: bool
+
+
 def trend_chart(results: list[LabResult]) -> Chart | None:
     """Numeric results in time order; None when there are fewer than two to draw."""
     numeric = [r for r in results if r.value is not None]
     if len(numeric) < 2:
         return None
-    values = [float(r.value) for r in numeric if r.value is not None]
     latest = numeric[-1]
-    bounds = [float(b) for b in (latest.reference_low, latest.reference_high) if b is not None]
-    low, high, step = _nice_axis(min(values + bounds), max(values + bounds))
-    times = [r.observed_at.timestamp() for r in numeric]
-    start, end = times[0], times[-1]
+    return line_chart(
+        [
+            Value(r.observed_at.timestamp(), float(r.value), _label(r), r.out_of_range)
+            for r in numeric
+            if r.value is not None
+        ],
+        band_low=latest.reference_low,
+        band_high=latest.reference_high,
+        first_label=_day(numeric[0]),
+        last_label=_day(latest),
+    )
+
+
+def line_chart(
+    values: list[Value],
+    *,
+    band_low: Decimal | None,
+    band_high: Decimal | None,
+    first_label: str,
+    last_label: str,
+) -> Chart | None:
+    """Values in time order as a line with points, and the band between `band_low` and
+    `band_high` shaded (a reference range, or a target: one end may be open); None when
+    there are fewer than two values to draw."""
+    if len(values) < 2:
+        return None
+    numbers = [v.value for v in values]
+    bounds = [float(b) for b in (band_low, band_high) if b is not None]
+    low, high, step = _nice_axis(min(numbers + bounds), max(numbers + bounds))
+    start, end = values[0].moment, values[-1].moment
     span = (end - start) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -73,26 +109,22 @@ def trend_chart(results: list[LabResult]) -> Chart | None:
 
     points = [
         Point(
-            x=round(LEFT + (moment - start) / span * plot_w, 1),
-            y=y_of(value),
-            label=_label(result),
-            out_of_range=result.out_of_range,
+            x=round(LEFT + (v.moment - start) / span * plot_w, 1),
+            y=y_of(v.value),
+            label=v.label,
+            out_of_range=v.flagged,
         )
-        for moment, value, result in zip(times, values, numeric, strict=True)
+        for v in values
     ]
     band = None
-    if latest.reference_low is not None or latest.reference_high is not None:
-        top = y_of(float(latest.reference_high)) if latest.reference_high is not None else TOP
-        bottom = (
-            y_of(float(latest.reference_low))
-            if latest.reference_low is not None
-            else HEIGHT - BOTTOM
-        )
+    if band_low is not None or band_high is not None:
+        top = y_of(float(band_high)) if band_high is not None else TOP
+        bottom = y_of(float(band_low)) if band_low is not None else HEIGHT - BOTTOM
         band = (max(top, TOP), max(0.0, min(bottom, HEIGHT - BOTTOM) - max(top, TOP)))
     ticks = []
     tick = low
     while tick <= high + step / 2:
-        ticks.append(Tick(y=y_of(tick), label=_number(tick)))
+        ticks.append(Tick(y=y_of(tick), label=number_label(tick)))
         tick += step
     return Chart(
         width=WIDTH,
@@ -101,8 +133,8 @@ def trend_chart(results: list[LabResult]) -> Chart | None:
         path="M " + " L ".join(f"{p.x},{p.y}" for p in points),
         band=band,
         ticks=ticks,
-        first_label=_day(numeric[0]),
-        last_label=_day(numeric[-1]),
+        first_label=first_label,
+        last_label=last_label,
     )
 
 
@@ -125,7 +157,7 @@ def _label(result: LabResult) -> str:
     return f"{_day(result)}: {result.value_display} {result.unit}".strip()
 
 
-def _number(value: float) -> str:
+def number_label(value: float) -> str:
     rounded = round(value, 2)
     decimals = 0 if rounded == int(rounded) else (1 if round(value, 1) == rounded else 2)
     return formats.number_format(Decimal(str(rounded)), decimal_pos=decimals)

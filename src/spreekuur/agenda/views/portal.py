@@ -119,7 +119,23 @@ def book_start(request: HttpRequest) -> HttpResponse:
     handed = gate.handed
     now = timezone.now()
     flags = red_flags_for(practice)
+    # An invitation (a chronic-care control) links here with the kind of appointment.
+    wanted = request.GET.get("soort", "")
+    invited_type = (
+        next(
+            (
+                t
+                for t in selectors.online_types_for(practice, portal.rules)
+                if str(t.public_id) == wanted
+            ),
+            None,
+        )
+        if wanted
+        else None
+    )
     initial = {"reason": handed.flow.title} if handed else {}
+    if invited_type is not None and not handed:
+        initial = {"reason": invited_type.name}
     form = TriageForm(request.POST or None, flags=flags, initial=initial)
     context: dict[str, Any] = {
         "form": form,
@@ -145,6 +161,7 @@ def book_start(request: HttpRequest) -> HttpResponse:
             "reason": form.cleaned_data["reason"],
             "answers": form.answers(),
             "self_triage": str(handed.public_id) if handed else None,
+            "type": str(invited_type.public_id) if invited_type else None,
             "at": time.time(),
         }
         return redirect("agenda:book_choose")
@@ -235,8 +252,9 @@ def _choose_form(request: HttpRequest, portal: Portal) -> ChooseTypeForm:
     offering.sort(key=lambda m: m.user_id != portal.patient.gp_id)  # own GP first
     types = _type_choices(online_types)
     practitioners = [(str(m.public_id), selectors.practitioner_label(m)) for m in offering]
+    invited = (_draft(request) or {}).get("type")
     initial = {
-        "soort": types[0][0] if types else "",
+        "soort": invited if invited in dict(types) else (types[0][0] if types else ""),
         "zorgverlener": practitioners[0][0] if practitioners else "",
     }
     return ChooseTypeForm(

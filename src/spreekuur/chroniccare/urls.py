@@ -1,0 +1,19 @@
+from django.urls import path
+
+from spreekuur.chroniccare import views
+
+app_name = "chroniccare"
+
+urlpatterns = [
+    path("ketenzorg/", views.overview, name="overview"),
+    path("ketenzorg/oproepen/", views.due_list, name="due_list"),
+    path("ketenzorg/programma/<slug:code>/", views.programme_page, name="programme"),
+    path(
+        "ketenzorg/programma/<slug:code>/patient/<uuid:public_id>/",
+        views.decide,
+        name="decide",
+    ),
+    path("ketenzorg/deelname/<uuid:public_id>/", views.control, name="control"),
+    path("ketenzorg/oproep/<uuid:public_id>/brief/", views.letter, name="letter"),
+    path("mijn-zorgprogramma/", views.my_programmes, name="my_programmes"),
+]
