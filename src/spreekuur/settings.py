@@ -109,6 +109,8 @@ MIDDLEWARE = [
     "spreekuur.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "spreekuur.core.middleware.RequestContextMiddleware",
+    # The FHIR API's doors leave the stack here (MACHINE_DOOR_MIDDLEWARE below).
+    "spreekuur.core.middleware.MachineDoorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "spreekuur.core.middleware.PracticeLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,6 +125,19 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+]
+
+# A machine door (a view marked core.middleware.machine_door: bearer token, no cookies)
+# under one of these prefixes, resolved against the URLconf named here (the prefix is its
+# alone), is called by MachineDoorMiddleware with only MACHINE_DOOR_MIDDLEWARE around it,
+# for the headers every answer carries: the session, CSRF, login, second-factor, messages
+# and htmx middleware are for people with a browser (issue 21, bench/fhir_cpu.py).
+MACHINE_DOORS = {"/fhir/R4/": "spreekuur.fhir.api_urls"}
+MACHINE_DOOR_MIDDLEWARE = [
+    "spreekuur.core.middleware.PracticeLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "spreekuur.urls"

@@ -243,7 +243,7 @@ def _new_entry(
     standalone: bool,
 ) -> AuditEntry:
     """One entry as every writer makes it, checked, not yet in its chain (`_link`)."""
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
     if patient is not None and (practice is None or patient.practice_id != practice.pk):
         raise ValueError("A patient is logged in their own practice's chain")
@@ -271,6 +271,10 @@ def _new_entry(
         channel=channel,
         detail=bounded_text(detail, MAX_TEXT["detail"]),
     )
+
+
+# AuditAction.values builds its list anew on every use; this runs for every entry.
+_ACTIONS = frozenset(AuditAction.values)
 
 
 def _link(entry: AuditEntry, seq: int, prev_hash: str) -> str:

@@ -224,12 +224,84 @@ class RequestSizeLimitMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
     ) -> HttpResponse | None:
-        if request.method not in ("POST", "PUT", "PATCH"):
-            return None
-        declared = request.META.get("CONTENT_LENGTH") or "0"
-        limit = _limit_of(view_func)
-        if declared.isdigit() and int(declared) > limit:
-            return _refusal(_TOO_LARGE, 413, request)
-        if limit == FORM_REQUEST_BYTES and _has_nul(request.POST.lists()):
-            return _refusal(_NUL, 400, request)
+        return refused_for_view(request, view_func)
+
+
+def refused_for_view(
+    request: HttpRequest, view_func: Callable[..., HttpResponse]
+) -> HttpResponse | None:
+    """The view's own limit on the body (and no NUL in a form): a refusal, or None."""
+    if request.method not in ("POST", "PUT", "PATCH"):
         return None
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    limit = _limit_of(view_func)
+    if declared.isdigit() and int(declared) > limit:
+        return _refusal(_TOO_LARGE, 413, request)
+    if limit == FORM_REQUEST_BYTES and _has_nul(request.POST.lists()):
+        return _refusal(_NUL, 400, request)
+    return None
+
+
+def machine_door(view: _View) -> _View:
+    """Marks a view that authenticates by itself (a bearer token), never by cookie, and
+    answers every failure itself: MachineDoorMiddleware calls it without the session,
+    CSRF, login and second-factor middleware."""
+    view.machine_door = True  # type: ignore[attr-defined]
+    return view
+
+
+class MachineDoorMiddleware:
+    """A machine door (`machine_door`, under a prefix of settings.MACHINE_DOORS) is called
+    here, with only settings.MACHINE_DOOR_MIDDLEWARE around it: the middleware above this
+    one (security headers, size limit, request id) as for any request, then the headers
+    every answer carries; not sessions, CSRF, login, messages, second factor or htmx,
+    which a caller with a bearer token and no cookie never needs. A browser's session
+    cookie is not even read there: it opens nothing at a machine door.
+
+    Everything else (the OAuth pages, the consent screen, discovery documents) goes on
+    through the whole stack."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.core.exceptions import ImproperlyConfigured
+        from django.core.handlers.exception import convert_exception_to_response
+        from django.db import connections
+
+        if any(connections.settings[alias].get("ATOMIC_REQUESTS") for alias in connections):
+            # The door calls the view itself, without Django's atomic wrapping.
+            raise ImproperlyConfigured("MachineDoorMiddleware does not support ATOMIC_REQUESTS")
+        self.get_response = get_response
+        self.doors = tuple(settings.MACHINE_DOORS.items())
+        door = convert_exception_to_response(self._view)
+        for dotted in reversed(settings.MACHINE_DOOR_MIDDLEWARE):
+            door = convert_exception_to_response(import_string(dotted)(door))
+        self.door = door
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        urlconf = next((urls for prefix, urls in self.doors if path.startswith(prefix)), None)
+        if urlconf is None:
+            return self.get_response(request)
+        from django.contrib.auth.models import AnonymousUser
+        from django.urls import Resolver404, resolve
+
+        try:
+            # The doors' own URLconf: the same patterns the site's includes, not every
+            # app's patterns tried in turn before them.
+            match = resolve(path, urlconf)
+        except Resolver404:
+            return self.get_response(request)
+        if not getattr(match.func, "machine_door", False):
+            return self.get_response(request)
+        request.resolver_match = match
+        # Whatever cookie came along: nobody is logged in at a machine door.
+        request.user = AnonymousUser()
+        return self.door(request)  # type: ignore[return-value]
+
+    def _view(self, request: HttpRequest) -> HttpResponse:
+        match = request.resolver_match
+        if match is None:  # pragma: no cover - __call__ set it
+            raise RuntimeError("a machine door without its URL match")
+        refused = refused_for_view(request, match.func)
+        if refused is not None:
+            return refused
+        return match.func(request, *match.args, **match.kwargs)  # type: ignore[no-any-return]

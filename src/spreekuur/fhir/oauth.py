@@ -26,16 +26,11 @@ from spreekuur.fhir.models import (
     GrantLink,
     RefreshLink,
 )
-from spreekuur.fhir.scopes import LAUNCH_PATIENT, SPECIAL_SCOPES, unknown_scopes, within
-
-# What the server offers in general (smart-configuration's scopes_supported); each app
-# gets what its practice allowed within these.
-OFFERED_SCOPES = (
-    *SPECIAL_SCOPES,
-    "patient/*.rs",
-    "patient/*.cruds",
-    "patient/*.read",
-    "system/*.rs",
+from spreekuur.fhir.scopes import (
+    LAUNCH_PATIENT,
+    OFFERED_SCOPES,
+    unknown_scopes,
+    within,
 )
 
 

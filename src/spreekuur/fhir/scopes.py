@@ -25,6 +25,15 @@ LAUNCH_PATIENT = "launch/patient"
 IDENTITY_SCOPES = ("openid", "fhirUser", "profile")
 ACCESS_SCOPES = ("offline_access", "online_access")
 SPECIAL_SCOPES = (LAUNCH_PATIENT, *IDENTITY_SCOPES, *ACCESS_SCOPES)
+# What the server offers in general (smart-configuration's scopes_supported); each app
+# gets what its practice allowed within these.
+OFFERED_SCOPES = (
+    *SPECIAL_SCOPES,
+    "patient/*.rs",
+    "patient/*.cruds",
+    "patient/*.read",
+    "system/*.rs",
+)
 
 _RESOURCE_SCOPE = re.compile(
     r"^(?P<context>patient|user|system)/(?P<type>\*|[A-Z][A-Za-z]{1,63})"

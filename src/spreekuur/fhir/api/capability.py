@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from spreekuur.core.fhir import NICTIZ, base_url
 from spreekuur.fhir.api.resources import KINDS
-from spreekuur.fhir.oauth import OFFERED_SCOPES
+from spreekuur.fhir.scopes import OFFERED_SCOPES
 
 SOFTWARE_VERSION = "0.1.0"
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"

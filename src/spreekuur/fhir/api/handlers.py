@@ -259,7 +259,7 @@ def read(caller: ApiCaller, resource_type: str, raw_id: str) -> dict[str, Any]:
             if caller.patient is not None and patient.pk != caller.patient.pk:
                 patient, row = None, None
     else:
-        row = kind.base(caller.practice, caller.patient).filter(public_id=public_id).first()
+        row = kind.read_row(caller.practice, caller.patient, public_id)
         patient = row if kind.name == "Patient" else caller.patient
     if row is None:
         # Logged as a refused look, with only the id asked for: nothing of a row outside

@@ -13,7 +13,7 @@ from spreekuur.fhir.api.capability import SOFTWARE_VERSION, oauth_url
 from spreekuur.fhir.api.errors import FHIR_JSON
 from spreekuur.fhir.api.params import MAX_COUNT, MAX_OFFSET, MAX_VALUE_LENGTH
 from spreekuur.fhir.api.resources import KINDS, Kind
-from spreekuur.fhir.oauth import OFFERED_SCOPES
+from spreekuur.fhir.scopes import OFFERED_SCOPES
 
 JSON_PATCH = "application/json-patch+json"
 # A FHIR date or dateTime as the search reads it (params.parse_date), with the prefixes it

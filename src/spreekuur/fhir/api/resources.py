@@ -226,6 +226,10 @@ class Kind:
         """A resource with an id that is not a row's UUID (None: there is none)."""
         return None
 
+    def read_row(self, practice: Practice, patient: Patient | None, public_id: UUID) -> Any:
+        """The row with this id among those the caller may see (None: not there)."""
+        return self.base(practice, patient).filter(public_id=public_id).first()
+
     def search_page(
         self, practice: Practice, patient: Patient | None, query: Query
     ) -> tuple[list[Any], int | None] | None:
@@ -584,6 +588,15 @@ class PatientKind(Kind):
             "practice", "gp__membership"
         )
         return patients.filter(pk=patient.pk) if patient is not None else patients
+
+    def read_row(self, practice: Practice, patient: Patient | None, public_id: UUID) -> Any:
+        if patient is None:
+            return super().read_row(practice, patient, public_id)
+        # A patient app reads its own patient: the row the token's check has just read,
+        # with its practice and GP (auth.authenticate), is the one base() would find.
+        if patient.public_id == public_id and patient.practice_id == practice.pk:
+            return patient
+        return None
 
     def filter(self, queryset: QuerySet[Any], query: Query) -> QuerySet[Any]:
         for alternatives in query.tokens("identifier"):

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from spreekuur.core.middleware import machine_door
 from spreekuur.core.request_context import through_app
 from spreekuur.core.roles import Channel
 from spreekuur.fhir.api import handlers
@@ -25,7 +26,6 @@ from spreekuur.fhir.api.auth import authenticate
 from spreekuur.fhir.api.capability import capability_statement, smart_configuration
 from spreekuur.fhir.api.errors import FhirError, error_response, fhir_response
 from spreekuur.fhir.api.openapi import openapi_document
-from spreekuur.fhir.api.writes import create_resource, update_resource
 
 log = logging.getLogger("spreekuur.fhir")
 
@@ -90,7 +90,9 @@ def _door(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         response["Cache-Control"] = "no-store"
         return response
 
-    return csrf_exempt(login_not_required(view))
+    # A machine door: MachineDoorMiddleware calls it without the session and CSRF
+    # middleware; csrf_exempt and login_not_required say the same to the whole stack.
+    return machine_door(csrf_exempt(login_not_required(view)))
 
 
 def _method_not_allowed(allowed: str) -> FhirError:
@@ -138,6 +140,9 @@ def type_level(request: HttpRequest, resource_type: str) -> HttpResponse:
     caller = authenticate(request)
     with through_app(channel=Channel.API, via=caller.app.name):
         if request.method == "POST":
+            # Imported on the first write: its fhir.resources models cost every worker.
+            from spreekuur.fhir.api.writes import create_resource
+
             created = create_resource(caller, resource_type, _body(request))
             return fhir_response(
                 created,
@@ -157,6 +162,8 @@ def instance_level(request: HttpRequest, resource_type: str, public_id: str) -> 
     with through_app(channel=Channel.API, via=caller.app.name):
         if request.method == "GET":
             return fhir_response(handlers.read(caller, resource_type, public_id))
+        from spreekuur.fhir.api.writes import update_resource  # see type_level
+
         body = _body(request, patch=request.method == "PATCH")
         return fhir_response(
             update_resource(caller, resource_type, public_id, body, patch=request.method == "PATCH")
