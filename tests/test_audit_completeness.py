@@ -1758,8 +1758,14 @@ REFUSALS = sorted(
 # --- Pages without patient data (the coverage guard's other half) ---------------------------
 
 NOT_PATIENT_DATA = {
-    # The programmes with their counts: no patient named.
+    # The programmes with their counts, the indicators and their anonymised export, and
+    # the region's view of them: counts, no patient named.
     "chroniccare:overview",
+    "chroniccare:indicators",
+    "chroniccare:indicators_csv",
+    "chroniccare:indicators_fhir",
+    "chroniccare:region",
+    "chroniccare:region_csv",
     # The phone line's setup and its counts per hour: no caller, no patient.
     "telephony:call_load",
     "telephony:settings",

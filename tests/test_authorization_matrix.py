@@ -426,6 +426,12 @@ POLICY: dict[str, dict] = {
     "chroniccare:decide": _expect({"gp_a", "poh_a"}, other_practice=404),
     "chroniccare:control": _expect({"gp_a", "poh_a"}, other_practice=404),
     "chroniccare:my_programmes": portal_page(),
+    # The indicators are counts: the GPs, POH and manager; the region only its analysts.
+    "chroniccare:indicators": _expect({"gp_a", "poh_a", "manager_a"}),
+    "chroniccare:indicators_csv": _expect({"gp_a", "poh_a", "manager_a"}),
+    "chroniccare:indicators_fhir": _expect({"gp_a", "poh_a", "manager_a"}),
+    "chroniccare:region": _expect(set()),
+    "chroniccare:region_csv": _expect(set()),
 }
 # Public pages (no patient data, or a device-bound kiosk) and the login's own steps, as
 # declared in tests/test_url_walk.py; their rules are tested with their features.

@@ -32,7 +32,11 @@ class ChronicCareConfig(AppConfig):
         programmes()  # a broken programmes file stops the start-up, with the reason
 
     def shell_contributions(self) -> Contributions:
-        from spreekuur.chroniccare.capabilities import can_see_due_lists
+        from spreekuur.chroniccare.capabilities import can_see_due_lists, can_see_indicators
+        from spreekuur.dashboard.capabilities import can_view_region
+
+        def indicators_only(user: Any) -> bool:  # the manager: no due list, the figures
+            return can_see_indicators(user) and not can_see_due_lists(user)
 
         mine = _("Mijn zorgprogramma")
         return Contributions(
@@ -47,6 +51,20 @@ class ChronicCareConfig(AppConfig):
                     Audience.STAFF,
                     60,
                     for_user(can_see_due_lists),
+                ),
+                NavEntry(
+                    _("Ketenzorgcijfers"),
+                    "chroniccare:indicators",
+                    Audience.STAFF,
+                    61,
+                    for_user(indicators_only),
+                ),
+                NavEntry(
+                    _("Ketenzorg in de regio"),
+                    "chroniccare:region",
+                    Audience.STAFF,
+                    67,
+                    for_user(can_view_region),
                 ),
             ],
             tiles=[

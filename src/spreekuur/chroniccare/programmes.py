@@ -64,6 +64,21 @@ class Measure:
     target: Target | None = None
 
 
+INDICATOR_KINDS = ("control", "checkup", "measured", "at_target")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One figure the care group reports, as a share of the participants: `control` or
+    `checkup` held in the period, `measured` (the NHG number done in the period), or
+    `at_target` (its latest value in the period on the programme's target)."""
+
+    key: str
+    label: str
+    kind: str
+    nhg_code: str = ""
+
+
 @dataclass(frozen=True)
 class Programme:
     code: str
@@ -72,6 +87,10 @@ class Programme:
     control_every_months: int
     checkup_every_months: int
     measures: tuple[Measure, ...]
+    indicators: tuple[Indicator, ...] = ()
+
+    def measure(self, nhg_code: str) -> Measure:
+        return next(m for m in self.measures if m.nhg_code == nhg_code)
 
     @property
     def nhg_codes(self) -> tuple[str, ...]:
@@ -128,6 +147,11 @@ def _programme(raw: dict[str, Any]) -> Programme:
         )
     if len({m.nhg_code for m in measures}) != len(measures):
         raise ProgrammeDataError(f"{code}: a measurement is named twice")
+    indicators = tuple(
+        _indicator(raw_indicator, code, measures) for raw_indicator in raw.get("indicators", [])
+    )
+    if len({i.key for i in indicators}) != len(indicators):
+        raise ProgrammeDataError(f"{code}: an indicator key is used twice")
     return Programme(
         code=code,
         name=str(raw.get("name", "")) or code,
@@ -135,7 +159,23 @@ def _programme(raw: dict[str, Any]) -> Programme:
         control_every_months=_months(raw.get("control_every_months"), code),
         checkup_every_months=_months(raw.get("checkup_every_months"), code),
         measures=tuple(measures),
+        indicators=indicators,
     )
+
+
+def _indicator(raw: dict[str, Any], code: str, measures: list[Measure]) -> Indicator:
+    key, kind, nhg = str(raw.get("key", "")), str(raw.get("kind", "")), str(raw.get("nhg", ""))
+    where = f"{code}, indicator {key!r}"
+    if not key.isidentifier() or not raw.get("label"):
+        raise ProgrammeDataError(f"{where}: an indicator has a plain key and a label")
+    if kind not in INDICATOR_KINDS:
+        raise ProgrammeDataError(f"{where}: kind is one of {', '.join(INDICATOR_KINDS)}")
+    measure = next((m for m in measures if m.nhg_code == nhg), None)
+    if kind in ("measured", "at_target") and measure is None:
+        raise ProgrammeDataError(f"{where}: {nhg!r} is not one of the programme's measurements")
+    if kind == "at_target" and (measure is None or measure.target is None):
+        raise ProgrammeDataError(f"{where}: the measurement {nhg} has no target")
+    return Indicator(key, str(raw["label"]), kind, nhg)
 
 
 def read_programmes(path: Path = DATA) -> dict[str, Programme]:

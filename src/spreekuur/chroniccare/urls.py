@@ -15,5 +15,10 @@ urlpatterns = [
     ),
     path("ketenzorg/deelname/<uuid:public_id>/", views.control, name="control"),
     path("ketenzorg/oproep/<uuid:public_id>/brief/", views.letter, name="letter"),
+    path("ketenzorg/indicatoren/", views.indicators, name="indicators"),
+    path("ketenzorg/indicatoren.csv", views.indicators_csv, name="indicators_csv"),
+    path("ketenzorg/indicatoren.json", views.indicators_fhir, name="indicators_fhir"),
+    path("regio/ketenzorg/", views.region_indicators, name="region"),
+    path("regio/ketenzorg.csv", views.region_indicators_csv, name="region_csv"),
     path("mijn-zorgprogramma/", views.my_programmes, name="my_programmes"),
 ]

@@ -4,7 +4,10 @@ and the patient's own view."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import io
+import json
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +21,15 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from spreekuur.accounts.capabilities import acting_user_in_practice
+from spreekuur.accounts.capabilities import acting_user, acting_user_in_practice
 from spreekuur.accounts.models import Membership, User
 from spreekuur.agenda.models import AppointmentType
-from spreekuur.chroniccare import selectors, services
-from spreekuur.chroniccare.capabilities import can_see_due_lists, can_work_in_programmes
+from spreekuur.chroniccare import reports, selectors, services
+from spreekuur.chroniccare.capabilities import (
+    can_see_due_lists,
+    can_see_indicators,
+    can_work_in_programmes,
+)
 from spreekuur.chroniccare.forms import (
     ControlForm,
     DeclineForm,
@@ -31,11 +38,18 @@ from spreekuur.chroniccare.forms import (
     GoalForm,
     InviteForm,
 )
+from spreekuur.chroniccare.indicators import SUPPRESS_BELOW
 from spreekuur.chroniccare.models import Goal, GoalStatus, Invitation, InvitationChannel
 from spreekuur.chroniccare.programmes import Programme, programmes
 from spreekuur.core.exceptions import BusinessRuleError, OutOfReach
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
+from spreekuur.core.spreadsheets import safe_cell
+from spreekuur.dashboard.capabilities import can_view_region
+from spreekuur.dashboard.forms import PeriodForm
+from spreekuur.dashboard.models import RegionPractice
+from spreekuur.dashboard.periods import period_named
+from spreekuur.dashboard.selectors import region_of
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for
 
@@ -474,4 +488,130 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
             "practice": patient.practice,
             "soon": timezone.localdate() + timedelta(days=selectors.DUE_WITHIN_DAYS),
         },
+    )
+
+
+# --- Quality indicators: the practice's own, its export, and the care group's region -----------
+
+
+def _indicator_period(request: HttpRequest) -> tuple[PeriodForm, date, date]:
+    """The period asked for (a named one, or from and to), or the 12 months up to today,
+    as care groups look back."""
+    form = PeriodForm(request.GET or None)
+    today = timezone.localdate()
+    if form.is_bound and form.is_valid():
+        first, last = form.cleaned_data.get("van"), form.cleaned_data.get("tot")
+        if first and last:
+            return form, first, last
+        named = form.cleaned_data.get("periode")
+        if named:
+            period = period_named(named, today)
+            return form, period.first, period.last
+    return form, today - timedelta(days=364), today
+
+
+@require_http_methods(["GET"])
+def indicators(request: HttpRequest) -> HttpResponse:
+    """The practice's indicators per programme for a period (counts, no patient)."""
+    _user, practice = acting_user_in_practice(request, can_see_indicators)
+    form, first, last = _indicator_period(request)
+    return render(
+        request,
+        "chroniccare/indicators.html",
+        {
+            "form": form,
+            "first": first,
+            "last": last,
+            "figures": reports.practice_figures(practice, first, last),
+            "query": urlencode({"van": first.isoformat(), "tot": last.isoformat()}),
+            "threshold": SUPPRESS_BELOW,
+        },
+    )
+
+
+def _download(content: str, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET"])
+def indicators_csv(request: HttpRequest) -> HttpResponse:
+    """The export for the care group: anonymised, small counts suppressed."""
+    _user, practice = acting_user_in_practice(request, can_see_indicators)
+    _form, first, last = _indicator_period(request)
+    return _download(
+        "\ufeff" + reports.indicators_csv(practice, first, last),  # Excel reads UTF-8 by the BOM
+        "text/csv; charset=utf-8",
+        f"ketenzorg-{practice.agb_code}-{first}-{last}.csv",
+    )
+
+
+@require_http_methods(["GET"])
+def indicators_fhir(request: HttpRequest) -> HttpResponse:
+    """The same export as FHIR R4 MeasureReports in a collection Bundle."""
+    _user, practice = acting_user_in_practice(request, can_see_indicators)
+    _form, first, last = _indicator_period(request)
+    return _download(
+        json.dumps(reports.indicators_bundle(practice, first, last), ensure_ascii=False),
+        "application/fhir+json; charset=utf-8",
+        f"ketenzorg-{practice.agb_code}-{first}-{last}.json",
+    )
+
+
+def _region_request(request: HttpRequest) -> tuple[Any, Programme, date, date, PeriodForm]:
+    user = acting_user(request, can_view_region)
+    region = region_of(user)
+    code = request.GET.get("programma", "")
+    scheme = programmes().get(code) or next(iter(programmes().values()))
+    form, first, last = _indicator_period(request)
+    return region, scheme, first, last, form
+
+
+def _region_practices(region: Any) -> list[Practice]:
+    return [
+        member.practice
+        for member in RegionPractice.objects.filter(region=region)
+        .select_related("practice")
+        .order_by("practice__name")
+    ]
+
+
+@require_http_methods(["GET"])
+def region_indicators(request: HttpRequest) -> HttpResponse:
+    """The care group's view: per programme, every practice's indicators side by side
+    and the region's, anonymised and suppressed."""
+    region, scheme, first, last, form = _region_request(request)
+    view = reports.region_programme(_region_practices(region), scheme, first, last)
+    query = {"programma": scheme.code, "van": first.isoformat(), "tot": last.isoformat()}
+    return render(
+        request,
+        "chroniccare/region.html",
+        {
+            "region": region,
+            "view": view,
+            "form": form,
+            "first": first,
+            "last": last,
+            "schemes": programmes(),
+            "period_query": urlencode({"van": first.isoformat(), "tot": last.isoformat()}),
+            "query": urlencode(query),
+            "threshold": SUPPRESS_BELOW,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+def region_indicators_csv(request: HttpRequest) -> HttpResponse:
+    region, scheme, first, last, _form = _region_request(request)
+    view = reports.region_programme(_region_practices(region), scheme, first, last)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("Praktijk"), *view.labels])
+    for name, cells in [*view.rows, (f"{region.name} (regio)", view.total)]:
+        writer.writerow([safe_cell(name), *(cell.text for cell in cells)])
+    return _download(
+        "\ufeff" + out.getvalue(),
+        "text/csv; charset=utf-8",
+        f"ketenzorg-{scheme.code}-{first}-{last}.csv",
     )
