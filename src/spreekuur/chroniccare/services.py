@@ -48,19 +48,29 @@ def _require(
         raise PermissionDenied
 
 
+# The access log's object kind of each row this app writes (core/audit_labels.py).
+LOG_KINDS: dict[type, str] = {
+    Enrolment: "enrolment",
+    Goal: "care_goal",
+    Control: "chronic_control",
+    Invitation: "chronic_invitation",
+}
+
+
 def _known(programme: str) -> None:
     if programme not in programmes():
         raise BusinessRuleError(_("Dit ketenzorgprogramma bestaat niet."))
 
 
-def _log(enrolment: Enrolment, action: str, by: User, detail: str) -> None:
+def _log(row: Enrolment | Goal | Control | Invitation, action: str, by: User, detail: str) -> None:
+    """One access-log entry for a row about one patient, of the row's own kind."""
     record_access(
         actor=by,
         action=action,
-        object_kind="enrolment",
-        practice=enrolment.patient.practice,
-        patient=enrolment.patient,
-        object_ids=[enrolment.public_id],
+        object_kind=LOG_KINDS[type(row)],
+        practice=row.patient.practice,
+        patient=row.patient,
+        object_ids=[row.public_id],
         detail=detail,
     )
 
@@ -232,15 +242,7 @@ def record_control(
         next_on=next_on,
         created_by=by,
     )
-    record_access(
-        actor=by,
-        action=AuditAction.CREATE,
-        object_kind="chronic_control",
-        practice=locked.patient.practice,
-        patient=locked.patient,
-        object_ids=[control.public_id],
-        detail=f"{locked.programme}: {kind}",
-    )
+    _log(control, AuditAction.CREATE, by, f"{locked.programme}: {kind}")
     return control
 
 
@@ -271,7 +273,7 @@ def add_goal(
         review_on=review_on,
         created_by=by,
     )
-    _log_goal(goal, AuditAction.CREATE, by, "nieuw")
+    _log(goal, AuditAction.CREATE, by, "nieuw")
     return goal
 
 
@@ -287,20 +289,8 @@ def close_goal(*, goal: Goal, status: str, by: User) -> Goal:
     locked.status = status
     locked.closed_on = timezone.localdate()
     locked.save(update_fields=["status", "closed_on"])
-    _log_goal(locked, AuditAction.CHANGE, by, status)
+    _log(locked, AuditAction.CHANGE, by, status)
     return locked
-
-
-def _log_goal(goal: Goal, action: str, by: User, detail: str) -> None:
-    record_access(
-        actor=by,
-        action=action,
-        object_kind="care_goal",
-        practice=goal.patient.practice,
-        patient=goal.patient,
-        object_ids=[goal.public_id],
-        detail=detail,
-    )
 
 
 @transaction.atomic
@@ -345,15 +335,7 @@ def invite(
     )
     if channel == InvitationChannel.PORTAL:
         notify_new_in_portal(patient)  # content-free: the portal says what it is about
-    record_access(
-        actor=by,
-        action=AuditAction.CREATE,
-        object_kind="chronic_invitation",
-        practice=patient.practice,
-        patient=patient,
-        object_ids=[invitation.public_id],
-        detail=f"{enrolment.programme}: {kind}, {channel}",
-    )
+    _log(invitation, AuditAction.CREATE, by, f"{enrolment.programme}: {kind}, {channel}")
     return invitation
 
 

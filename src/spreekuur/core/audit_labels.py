@@ -63,6 +63,8 @@ OBJECT_KIND_LABELS: dict[str, Promise] = {
     "pharmacy": _("apotheek"),
     "enrolment": _("deelname aan een ketenzorgprogramma"),
     "chronic_control": _("controle in een ketenzorgprogramma"),
+    "care_goal": _("doel in het zorgplan"),
+    "chronic_invitation": _("uitnodiging voor een ketenzorgcontrole"),
     # apps (the FHIR API)
     "fhir_app": _("app of systeem dat de FHIR-koppeling gebruikt"),
     "fhir_connection": _("toestemming voor een app"),
