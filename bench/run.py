@@ -40,6 +40,11 @@
    booking storm through `POST /fhir/R4/Appointment` with booking.py's double-booking
    checks; baselines: each request's captured statements replayed bare through psycopg,
    and booking.py's bare booking transaction; queries per request.
+12. Chronic care (bench/chroniccare.py): the region's patients enrolled from their open
+   episodes with two years of controls; every programme's indicators for the whole region
+   against a bare SQL of the same figures (the same numbers, or the step fails); the
+   control consult of a patient with ten years of quarterly controls and the due list of
+   a 10,000-patient practice (one worker), against /healthz.
 
 Each step appends its report to BENCHMARKS.md and one record per target to
 bench/figures.jsonl, from which the summary table at the top of BENCHMARKS.md is rebuilt
@@ -80,7 +85,7 @@ DEMO_PATIENTS = int(os.environ.get("BENCH_DEMO_PATIENTS", "3000"))  # De Linde
 REQUESTS_PER_PAGE = int(os.environ.get("BENCH_REQUESTS", "200"))
 # Steps after the region and pages to leave out of this run, comma-separated: booking,
 # hot_paths, results, prescriptions, econsult, photo_cost, mixed, crash, triage, operations,
-# fhir. Their newest figures stay in the summary with their own date.
+# fhir, chroniccare. Their newest figures stay in the summary with their own date.
 SKIP = {step.strip() for step in os.environ.get("BENCH_SKIP", "").split(",") if step.strip()}
 ADMIN_URL = os.environ.get("BENCH_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/test")
 BENCH_DB = os.environ.get("BENCH_DB", "spreekuur_bench")
@@ -539,6 +544,10 @@ def main() -> None:
 
     if "fhir" not in SKIP:
         fhir_api.bench_fhir(env, when=when)
+    import chroniccare  # ketenzorg: the region's indicators, the control consult, the due list
+
+    if "chroniccare" not in SKIP:
+        chroniccare.bench_chroniccare(env, when=when)
     psql(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 

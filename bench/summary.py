@@ -38,6 +38,7 @@ BENCHES = {
     "triage": "Self-triage and FAQ assistant",
     "operations": "Practice operations",
     "fhir": "FHIR API",
+    "chroniccare": "Chronic care (ketenzorg)",
 }
 BEGIN = "<!-- summary: written by bench/summary.py from bench/figures.jsonl; do not edit -->"
 END = "<!-- end of summary -->"

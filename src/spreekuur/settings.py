@@ -176,6 +176,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # No JIT compilation, as deploy/postgresql/spreekuur.conf has it, also on a server
+    # without that file: it pays off for long reports only, and added about 30 ms to a
+    # due list whose plan merely looked expensive (bench/chroniccare.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: throttling counters and sessions. Redis when several processes must share them.

@@ -108,7 +108,7 @@ def test_a_stopped_enrolment_or_another_practice_takes_no_control(cast: Cast) ->
         )
 
 
-def testmonths_after_keeps_the_day_or_takes_the_months_last() -> None:
+def test_months_after_keeps_the_day_or_takes_the_months_last() -> None:
     assert months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert months_after(date(2027, 11, 30), 3) == date(2028, 2, 29)
     assert months_after(date(2026, 12, 6), 12) == date(2027, 12, 6)
@@ -170,7 +170,9 @@ def test_a_stopped_participant_is_never_due(cast: Cast) -> None:
     assert selectors.due_list(cast.practice_a, today=timezone.localdate()) == []
 
 
-def test_the_due_list_is_one_query(cast: Cast, django_assert_num_queries: object) -> None:
+def test_the_due_list_is_one_query_and_a_page_one_more(
+    cast: Cast, django_assert_num_queries: object
+) -> None:
     from tests.factories import PatientFactory
 
     for _ in range(5):
@@ -183,5 +185,9 @@ def test_the_due_list_is_one_query(cast: Cast, django_assert_num_queries: object
         )
     with django_assert_num_queries(1):  # type: ignore[operator]
         found = selectors.due_list(cast.practice_a, today=timezone.localdate())
-        assert [due.enrolment.patient.family_name for due in found]
     assert len(found) == 5
+    # A page's rows get their patient and practitioner in one more query.
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        shown = selectors.with_enrolments(found[:3])
+        assert all(due.enrolment and due.enrolment.patient.family_name for due in shown)
+    assert [due.enrolment_id for due in shown] == [due.enrolment_id for due in found[:3]]

@@ -14,7 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from spreekuur.chroniccare.models import ControlKind, EndReason, InvitationChannel
 from spreekuur.chroniccare.programmes import Programme
 from spreekuur.chroniccare.services import GOAL_LENGTH
-from spreekuur.core.forms import DateInput, DecimalCommaField, StyledForm, set_choices
+from spreekuur.core.forms import (
+    DateInput,
+    DecimalCommaField,
+    StyledForm,
+    set_choices,
+    style_widget,
+)
 from spreekuur.dossier.models import MEASUREMENT_LIMITS
 from spreekuur.results.models import LabTest
 
@@ -99,10 +105,12 @@ class ControlForm(StyledForm):
                 label=f"{test.patient_name}{unit}",
                 required=False,
                 max_digits=5,
-                decimal_places=1,
+                # As the test is written: a blood pressure in whole mmHg, a weight to 0.1.
+                decimal_places=min(test.decimals, 1),
                 min_value=Decimal(str(low)),
                 max_value=Decimal(str(high)),
             )
+            style_widget(self.fields[_field_name(code)].widget)  # added after StyledForm's
         # The measurements between the kind and the advice, as the POH takes them.
         order = ["kind", "held_on", *map(_field_name, self.codes), "advice", "next_on"]
         self.order_fields(order)

@@ -182,10 +182,13 @@ def programme_figures(
     # Only column names and FILTER conditions made here from the programmes file's checked
     # keys go into the text; every value travels as a parameter.
     counts = f", {selected}" if selected else ""
-    sql = f"SELECT practice_id, COUNT(*), COUNT(*) FILTER (WHERE in_whole_period){counts} FROM ({inner_sql}) AS participant GROUP BY practice_id"  # noqa: S608, E501
-    # The targets' bounds stand in the outer SELECT, before the inner query's parameters.
+    # Materialised, so that each participant's subqueries run once: PostgreSQL would
+    # otherwise fold them into every FILTER that names their column.
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    sql = f"WITH participant AS {materialized}({inner_sql}) SELECT practice_id, COUNT(*), COUNT(*) FILTER (WHERE in_whole_period){counts} FROM participant GROUP BY practice_id"  # noqa: S608, E501
+    # The inner query's parameters first (the WITH), then the targets' bounds.
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *inner_params])
+        cursor.execute(sql, [*inner_params, *params])
         rows = {row[0]: row[1:] for row in cursor.fetchall()}
     figures = {}
     for practice_id in practice_ids:

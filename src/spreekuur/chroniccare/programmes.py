@@ -39,15 +39,17 @@ class Target:
     def applies_at(self, age: int) -> bool:
         return self.until_age is None or age < self.until_age
 
-    @property
-    def text(self) -> str:
-        """The target in words: "onder 140", "53 of lager", "21 of hoger"."""
-        number = formats.number_format
+    def text(self, unit: str = "") -> str:
+        """The target in words: "onder 140 mmHg", "53 mmol/mol of lager", "21 of hoger"."""
+
+        def value(number: Decimal | None) -> str:
+            return f"{formats.number_format(number or 0)} {unit}".strip()
+
         if self.below is not None:
-            return gettext("onder %(value)s") % {"value": number(self.below)}
+            return gettext("onder %(value)s") % {"value": value(self.below)}
         if self.at_most is not None:
-            return gettext("%(value)s of lager") % {"value": number(self.at_most)}
-        return gettext("%(value)s of hoger") % {"value": number(self.at_least or 0)}
+            return gettext("%(value)s of lager") % {"value": value(self.at_most)}
+        return gettext("%(value)s of hoger") % {"value": value(self.at_least)}
 
     def met_by(self, value: Decimal) -> bool:
         if self.below is not None:

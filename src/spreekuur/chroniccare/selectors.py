@@ -5,7 +5,8 @@ part, a patient's own programmes, and who is due for a control."""
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -98,11 +99,14 @@ DUE_WITHIN_DAYS = 14  # the due list looks two weeks ahead by default
 class Due:
     """One patient's next control or annual check-up in one programme."""
 
-    enrolment: Enrolment
+    enrolment_id: int
+    programme: str
     kind: str  # ControlKind
     due_on: date
     last_on: date | None  # the last one of this kind (None: never yet)
     invited_at: datetime | None = None  # the last invitation (None: not invited yet)
+    # With the patient and main practitioner, for the rows a page shows (with_enrolments).
+    enrolment: Enrolment | None = None
 
     def overdue_on(self, today: date) -> bool:
         return self.due_on < today
@@ -119,6 +123,17 @@ def months_after(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+_DUE_COLUMNS = (
+    "pk",
+    "programme",
+    "started_on",
+    "last_control_on",
+    "next_set_on",
+    "last_checkup_on",
+    "last_invited_at",
+)
+
+
 def due_list(
     practice: Practice,
     *,
@@ -128,26 +143,44 @@ def due_list(
     programme_code: str = "",
 ) -> list[Due]:
     """Who is due for a control or the annual check-up: due on or before `today` +
-    `within_days` (overdue first, then by date), optionally for one main practitioner or
-    one programme. One query: the last control and check-up come with each enrolment."""
-    enrolments = _with_last_controls(
-        Enrolment.objects.filter(practice=practice, status=EnrolmentStatus.ACTIVE)
-    ).select_related("patient", "main_practitioner__user")
+    `within_days` (overdue first, then by date and name), optionally for one main
+    practitioner or one programme. One query of plain values, whatever the practice's
+    size; the rows a page shows get their patient with `with_enrolments`."""
+    enrolments = Enrolment.objects.filter(practice=practice, status=EnrolmentStatus.ACTIVE)
     if practitioner is not None:
         enrolments = enrolments.filter(main_practitioner=practitioner)
     if programme_code:
         enrolments = enrolments.filter(programme=programme_code)
     horizon = today + timedelta(days=within_days)
-    found = [due for e in enrolments if (due := _next_due(e, horizon)).due_on <= horizon]
-    return sorted(found, key=lambda due: (due.due_on, due.enrolment.patient.family_name))
+    rows = _with_last_controls(enrolments).values_list(*_DUE_COLUMNS, "patient__family_name")
+    found = [
+        (due, name)
+        for (*values, name) in rows
+        if (due := _next_due(*values, horizon=horizon)).due_on <= horizon
+    ]
+    found.sort(key=lambda pair: (pair[0].due_on, pair[1], pair[0].enrolment_id))
+    return [due for due, _name in found]
+
+
+def with_enrolments(rows: Sequence[Due]) -> list[Due]:
+    """The rows with their enrolment, patient and main practitioner (one query)."""
+    loaded = Enrolment.objects.select_related("patient", "main_practitioner__user").in_bulk(
+        [row.enrolment_id for row in rows]
+    )
+    return [replace(row, enrolment=loaded[row.enrolment_id]) for row in rows]
 
 
 def _with_last_controls(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
     """Each enrolment with its last control's date and the next date it set, its last
-    check-up's date and its last invitation's date (subqueries: one query in all)."""
-    controls = Control.objects.filter(enrolment=OuterRef("pk")).order_by("-held_on", "-pk")
+    check-up's date and its last invitation's time (subqueries on the practice's indexes:
+    one query in all)."""
+    controls = Control.objects.filter(
+        practice_id=OuterRef("practice_id"), enrolment=OuterRef("pk")
+    ).order_by("-held_on", "-pk")
     checkups = controls.filter(kind=ControlKind.CHECKUP)
-    invitations = Invitation.objects.filter(enrolment=OuterRef("pk")).order_by("-created_at")
+    invitations = Invitation.objects.filter(
+        practice_id=OuterRef("practice_id"), enrolment=OuterRef("pk")
+    ).order_by("-created_at")
     return enrolments.annotate(
         last_control_on=Subquery(controls.values("held_on")[:1]),
         next_set_on=Subquery(controls.values("next_on")[:1]),
@@ -156,35 +189,48 @@ def _with_last_controls(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
     )
 
 
-def _next_due(enrolment: Enrolment, horizon: date) -> Due:
+def _next_due(
+    enrolment_id: int,
+    programme_code: str,
+    started_on: date,
+    last_control: date | None,
+    next_set_on: date | None,
+    last_checkup: date | None,
+    invited: datetime | None,
+    *,
+    horizon: date,
+) -> Due:
     """A control is due at the next date the last one set, or the programme's interval
     after it; the check-up a year (the programme's) after the last; a new participant at
     once. The check-up is a control too: when it falls due first, or both fall due by
     `horizon`, it is the one to plan."""
-    scheme = programme(enrolment.programme)
-    last_control = enrolment.last_control_on  # type: ignore[attr-defined]
+    scheme = programme(programme_code)
     if last_control is None:
-        control_due = enrolment.started_on
+        control_due = started_on
     else:
-        control_due = enrolment.next_set_on or months_after(  # type: ignore[attr-defined]
-            last_control, scheme.control_every_months
-        )
-    last_checkup = enrolment.last_checkup_on  # type: ignore[attr-defined]
+        control_due = next_set_on or months_after(last_control, scheme.control_every_months)
     checkup_due = (
-        enrolment.started_on
+        started_on
         if last_checkup is None
         else months_after(last_checkup, scheme.checkup_every_months)
     )
-    invited = enrolment.last_invited_at  # type: ignore[attr-defined]
     if checkup_due <= max(control_due, horizon):
-        return Due(enrolment, ControlKind.CHECKUP, checkup_due, last_checkup, invited)
-    return Due(enrolment, ControlKind.CONTROL, control_due, last_control, invited)
+        kind, due_on, last_on = ControlKind.CHECKUP, checkup_due, last_checkup
+    else:
+        kind, due_on, last_on = ControlKind.CONTROL, control_due, last_control
+    return Due(enrolment_id, programme_code, kind, due_on, last_on, invited)
+
+
+def _due_of(enrolment: Enrolment, horizon: date) -> Due:
+    """The next due of an enrolment read through _with_last_controls."""
+    values = [getattr(enrolment, column) for column in _DUE_COLUMNS]
+    return replace(_next_due(*values, horizon=horizon), enrolment=enrolment)
 
 
 def next_due_of(enrolment: Enrolment, *, today: date) -> Due:
     """This participant's next control or check-up, as the due list plans it (one query)."""
     annotated = _with_last_controls(Enrolment.objects.filter(pk=enrolment.pk)).get()
-    return _next_due(annotated, today + timedelta(days=DUE_WITHIN_DAYS))
+    return _due_of(annotated, today + timedelta(days=DUE_WITHIN_DAYS))
 
 
 # --- One participant: the control consult and the patient's own view -------------------------
@@ -224,6 +270,10 @@ class Trend:
     chart: Chart | None
 
     @property
+    def target_text(self) -> str:
+        return self.target.text(self.test.unit) if self.target is not None else ""
+
+    @property
     def latest(self) -> TrendValue | None:
         return self.values[-1] if self.values else None
 
@@ -257,11 +307,13 @@ def trends(
     ):
         code, on, value, source = row
         target = targets[code]
+        test = tests.get(code)
         found[code].append(
             TrendValue(
                 on,
                 value,
-                formats.number_format(value, use_l10n=True),
+                # As the test is written (a blood pressure 84, not the stored 84.0).
+                formats.number_format(value, decimal_pos=test.decimals if test else None),
                 Source.HOME if source == MeasurementSource.PATIENT else Source.PRACTICE,
                 None if target is None else target.met_by(value),
             )
@@ -438,7 +490,7 @@ def my_programmes(patient: Patient, *, today: date) -> list[MyProgramme]:
             MyProgramme(
                 enrolment=enrolment,
                 scheme=scheme,
-                due=_next_due(enrolment, horizon),
+                due=_due_of(enrolment, horizon),
                 goals=[goal for goal in goals if goal.enrolment_id == enrolment.pk],
                 trends=[
                     trend

@@ -83,7 +83,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "scheme": scheme,
             "participants": selectors.enrolments_in(practice, scheme.code).count(),
             "suggested": selectors.suggested_patients(practice, scheme.code).count(),
-            "due": sum(1 for d in due if d.enrolment.programme == scheme.code),
+            "due": sum(1 for d in due if d.programme == scheme.code),
         }
         for scheme in programmes().values()
     ]
@@ -240,12 +240,13 @@ def due_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = selectors.due_list(practice, today=today, practitioner=practitioner, programme_code=code)
     page = Paginator(due, PAGE_SIZE).get_page(params.get("pagina"))
+    shown = [(d, d.enrolment) for d in selectors.with_enrolments(list(page.object_list))]
     services.record_programme_read(
         by=user,
         object_kind="enrolment",
         object_ids=[
-            *(d.enrolment.public_id for d in page),
-            *(d.enrolment.patient.public_id for d in page),
+            *(enrolment.public_id for _d, enrolment in shown if enrolment),
+            *(enrolment.patient.public_id for _d, enrolment in shown if enrolment),
         ],
         detail="oproeplijst",
     )
@@ -263,6 +264,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
         "chroniccare/due_list.html",
         {
             "page": page,
+            "rows": [d for d, _enrolment in shown],
             "today": today,
             "staff": staff,
             "practitioner": practitioner,

@@ -29,16 +29,21 @@ class StyledFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.MultiWidget):
-                continue  # its parts carry their own classes
-            css = next(
-                (value for kind, value in _WIDGET_CLASSES.items() if isinstance(widget, kind)),
-                "utrecht-textbox utrecht-textbox--html-input",
-            )
-            if css:
-                existing = widget.attrs.get("class", "")
-                widget.attrs["class"] = f"{existing} {css}".strip()
+            style_widget(field.widget)
+
+
+def style_widget(widget: forms.Widget) -> None:
+    """The NL Design System class of this kind of widget (for a field a form adds after
+    its own __init__, too)."""
+    if isinstance(widget, forms.MultiWidget):
+        return  # its parts carry their own classes
+    css = next(
+        (value for kind, value in _WIDGET_CLASSES.items() if isinstance(widget, kind)),
+        "utrecht-textbox utrecht-textbox--html-input",
+    )
+    existing = widget.attrs.get("class", "")
+    if css and css not in existing:
+        widget.attrs["class"] = f"{existing} {css}".strip()
 
 
 class StyledForm(StyledFormMixin, forms.Form):
