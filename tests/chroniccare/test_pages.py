@@ -452,3 +452,9 @@ def test_another_patient_of_the_practice_stays_out_of_the_portal_view(cast: Cast
     assert other.pk
     page = verified_client(cast.patient_a.user).get(reverse("chroniccare:my_programmes"))
     assert "U doet niet mee" in page.content.decode()
+
+
+def test_the_overview_links_to_the_indicators_for_those_who_may_see_them(cast: Cast) -> None:
+    url, link = reverse("chroniccare:overview"), reverse("chroniccare:indicators")
+    assert link in verified_client(cast.gp_a).get(url).content.decode()
+    assert link not in verified_client(cast.assistant_a).get(url).content.decode()

@@ -90,7 +90,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "chroniccare/overview.html",
-        {"rows": rows, "can_work": can_work_in_programmes(user)},
+        {
+            "rows": rows,
+            "can_work": can_work_in_programmes(user),
+            "can_see_indicators": can_see_indicators(user),
+        },
     )
 
 
