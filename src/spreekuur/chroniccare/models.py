@@ -95,6 +95,10 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"enrolment {self.public_id}"
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == EnrolmentStatus.ACTIVE
+
 
 class ControlKind(models.TextChoices):
     CONTROL = "controle", _("controle")

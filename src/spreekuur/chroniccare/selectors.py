@@ -256,6 +256,10 @@ class TrendValue:
     def from_home(self) -> bool:
         return self.source == Source.HOME
 
+    @property
+    def from_lab(self) -> bool:
+        return self.source == Source.LAB
+
 
 @dataclass(frozen=True)
 class Trend:

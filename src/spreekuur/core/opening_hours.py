@@ -11,15 +11,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
 from django.utils.translation import get_language
+
+if TYPE_CHECKING:
+    import holidays
 
 Interval = tuple[time, time]
 
 
 @lru_cache(maxsize=64)
 def _dutch_holidays(year: int, language: str) -> holidays.HolidayBase:
+    # Imported on first use, not at the top: a process that never asks for opening hours
+    # (/healthz, a management command) need not hold it.
+    import holidays
+
     return holidays.country_holidays("NL", years=year, language=language)
 
 

@@ -35,7 +35,6 @@ from spreekuur.dossier.models import (
     JournalEntry,
     Medication,
 )
-from spreekuur.dossier.pdf import record_pdf
 from spreekuur.patients.models import Patient
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for
@@ -270,6 +269,10 @@ def my_record_pdf(request: HttpRequest) -> HttpResponse:
     if record.online_from is None:
         return redirect("dossier:my_record")
     results = results_selectors.all_results_online(patient)
+    # Imported here, not at the top: reportlab (with Pillow) would sit in every web
+    # worker's memory for a download few patients make.
+    from spreekuur.dossier.pdf import record_pdf
+
     content = record_pdf(patient, record, today=timezone.localdate(), results=results)
     # Logged once the PDF exists: the log never names an export that did not happen.
     services.record_read(

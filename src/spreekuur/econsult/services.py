@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -31,19 +31,15 @@ from spreekuur.econsult.models import (
     ThreadStatus,
 )
 from spreekuur.econsult.patient_log import INTERNAL_NOTE
-from spreekuur.econsult.photos import (
-    MAX_PHOTOS,
-    CleanPhoto,
-    clean_photo,
-    delete_stored,
-    store_photo,
-)
 from spreekuur.patients.models import Patient
 from spreekuur.patients.notices import notify_new_in_portal
 from spreekuur.patients.portal import portal_capacity
 from spreekuur.triage.models import TriageUse
 from spreekuur.triage.selectors import red_flags_for
 from spreekuur.triage.services import check_triage, refuse_after_call_advice, take_for
+
+if TYPE_CHECKING:
+    from spreekuur.econsult.photos import CleanPhoto
 
 MAX_BODY = 2000
 MAX_PATIENT_FOLLOW_UPS = 2
@@ -64,6 +60,10 @@ def _body(text: str) -> str:
 
 
 def _photos(files: Sequence[tuple[IO[bytes], int]], practice: Practice) -> list[CleanPhoto]:
+    # The photo code (Pillow, pillow-heif) is imported where photos are handled, not at the
+    # top: every web worker would hold it otherwise.
+    from spreekuur.econsult.photos import MAX_PHOTOS, clean_photo
+
     if len(files) > MAX_PHOTOS:
         raise BusinessRuleError(_("Hooguit 3 foto's."))
     limit = settings_for(practice).max_photo_megabytes * 1024 * 1024
@@ -89,6 +89,8 @@ def _add_message(
         body=body,
     )
     for photo in photos:
+        from spreekuur.econsult.photos import store_photo  # see _photos
+
         name = store_photo(photo)
         if stored is not None:
             stored.append(name)
@@ -111,7 +113,10 @@ def _with_photo_cleanup(write: Callable[[list[str]], Thread]) -> Thread:
         with transaction.atomic():
             return write(stored)
     except BaseException:
-        delete_stored(stored)
+        if stored:
+            from spreekuur.econsult.photos import delete_stored  # see _photos
+
+            delete_stored(stored)
         raise
 
 

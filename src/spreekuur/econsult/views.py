@@ -31,7 +31,6 @@ from spreekuur.econsult.forms import (
     SettingsForm,
 )
 from spreekuur.econsult.models import ConsultCode, Thread, ThreadStatus
-from spreekuur.econsult.photos import MAX_PHOTOS
 from spreekuur.patients.portal import portal_subject
 from spreekuur.triage.forms import first_raised_flag
 from spreekuur.triage.handover import before_online_step, call_advice_stop
@@ -45,6 +44,10 @@ PAGE_SIZE = 50
 def _too_large(request: HttpRequest, practice: Practice) -> bool:
     """Up to 3 photos at the practice's size, plus text (MAX_REQUEST_BYTES, checked before
     anything reads the body, is the hard limit)."""
+    # Imported here, not at the top: the photo code (Pillow, pillow-heif) would sit in every
+    # web worker; a question's POST is where photos come in.
+    from spreekuur.econsult.photos import MAX_PHOTOS
+
     limit = services.settings_for(practice).max_photo_megabytes
     declared = request.META.get("CONTENT_LENGTH") or "0"
     return declared.isdigit() and int(declared) > MAX_PHOTOS * limit * 1024 * 1024 + 64 * 1024

@@ -17,17 +17,18 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
-from fhir.resources.R4B.medicationdispense import MedicationDispense
-from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from spreekuur.core.fhir import AGB_SYSTEM, BSN_SYSTEM, GSTANDAARD
 from spreekuur.dossier.models import Medication
 from spreekuur.prescriptions.dosage import dosage_instruction
 from spreekuur.prescriptions.models import ItemStatus, RepeatRequestItem
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.medicationdispense import MedicationDispense
 
 RFC_3986 = "urn:ietf:rfc:3986"
 GENDER = {"F": "female", "M": "male"}
@@ -47,6 +48,10 @@ def item_identifier(item: RepeatRequestItem) -> str:
 def medication_request(item: RepeatRequestItem) -> dict[str, Any]:
     """The MedicationRequest that goes into the outbox, validated as R4."""
     resource = medication_request_json(item)
+    # Imported here, not at the top: fhir.resources is big, and every web worker would
+    # hold it while only the outbox and the pharmacy's door need it.
+    from fhir.resources.R4B.medicationrequest import MedicationRequest
+
     # Refuses anything that is not a valid R4 MedicationRequest before it leaves us.
     return MedicationRequest.model_validate(resource).model_dump(mode="json", exclude_none=True)
 
@@ -154,6 +159,8 @@ def read_dispense(raw: bytes) -> DispenseReport:
     """The report in a MedicationDispense; ValueError when it is not one, or does not
     name exactly one prescription of ours (by reference `MedicationRequest/<id>`, as the
     FHIR specification writes it, or by one of the identifiers we sent)."""
+    from fhir.resources.R4B.medicationdispense import MedicationDispense  # see medication_request
+
     dispense = MedicationDispense.model_validate_json(raw)
     item_ids = _prescription_ids(dispense)
     if len(item_ids) != 1:

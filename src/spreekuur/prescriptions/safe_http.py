@@ -12,7 +12,8 @@ against it. Redirects are never followed. No proxy from the environment is used:
 would resolve the name again itself.
 
 Free of Django and of the prescriptions app, so that it can move to core when another app
-has to call out."""
+has to call out. httpx (with rich, which it pulls in) is imported in the functions that
+call out, not at the top: every web worker imports this module, few ever send."""
 
 from __future__ import annotations
 
@@ -24,8 +25,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -152,6 +155,8 @@ def check_destination(url: str, *, allow_loopback: bool = False) -> Destination:
     HTTPS only. `allow_loopback` (development and tests: a local stand-in) also lets
     through addresses on this machine, and plain HTTP when every address is one; never a
     private or link-local address."""
+    import httpx  # here, not at the top: see the module's docstring
+
     try:
         parsed = httpx.URL(url.strip())
         host = parsed.raw_host.decode("ascii").rstrip(".").lower()
@@ -189,12 +194,16 @@ def default_certificates() -> ssl.SSLContext:
     """httpx's usual certificate store (SSL_CERT_FILE too), loaded once per process:
     loading it took longer than sending a prescription (issue 18), and a worker
     delivers in many short runs. A new store takes effect at the next restart."""
+    import httpx  # here, not at the top: see the module's docstring
+
     return httpx.create_ssl_context()
 
 
 def new_client(*, timeout: float, verify: ssl.SSLContext | None = None) -> httpx.Client:
     """A client for checked destinations: no proxy or .netrc from the environment, no
     redirects; certificates checked against httpx's usual store (SSL_CERT_FILE too)."""
+    import httpx  # here, not at the top: see the module's docstring
+
     return httpx.Client(
         timeout=timeout,
         verify=verify or default_certificates(),
@@ -213,6 +222,8 @@ def post(
     """POST to the destination's checked addresses: the next one only when no connection
     could be made to the one before (so nothing was sent), never following a redirect.
     A 3xx comes back as it is, for the caller to treat as a failure."""
+    import httpx  # here, not at the top: see the module's docstring
+
     extensions = {} if destination.host_is_address else {"sni_hostname": destination.host}
     *first, last = destination.addresses[:ADDRESSES_TRIED]
     for address in first:

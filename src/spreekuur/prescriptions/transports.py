@@ -9,12 +9,15 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from django.conf import settings
 
 from spreekuur.prescriptions import safe_http
 from spreekuur.prescriptions.models import OutboxMessage, Transport
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT_SECONDS = 10
 
@@ -53,6 +56,10 @@ def deliver_http(
     it, every send checks. A redirect is a failure, never followed. `clients` gives one
     client per host name (the worker's run); a `client` given is used for this message's
     host as it is."""
+    # Imported here, not at the top: every web worker loads this module (through the
+    # outbox services), while only the background worker sends.
+    import httpx
+
     endpoint = message.pharmacy.endpoint
     destination = checked.get(endpoint) if checked is not None else None
     if destination is None:

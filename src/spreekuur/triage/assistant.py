@@ -32,12 +32,13 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import bm25s
-import numpy as np
 import snowballstemmer
-from bm25s.stopwords import STOPWORDS_DUTCH
 from django.utils.translation import gettext, gettext_noop
+
+if TYPE_CHECKING:
+    import bm25s
 
 MAX_QUESTION_LENGTH = 500
 
@@ -1078,9 +1079,9 @@ _STEMMER = snowballstemmer.stemmer("dutch")
 _WORD = re.compile(r"\w\w+")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
-# Words that carry no meaning for matching: bm25s's Dutch list plus words every chat
-# question has ("jullie", "kan", "waar", "wanneer").
-_STOPWORDS = frozenset(STOPWORDS_DUTCH) | {
+# Words that carry no meaning for matching: bm25s's Dutch list (_stopwords) plus words
+# every chat question has ("jullie", "kan", "waar", "wanneer").
+_OWN_STOPWORDS = {
     "jullie",
     "jij",
     "kun",
@@ -1171,6 +1172,15 @@ _STOPWORDS = frozenset(STOPWORDS_DUTCH) | {
 }
 
 
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    # bm25s (and numpy with it) is imported only once the assistant is used: imported at
+    # the top, every web worker would hold it (about 18 MB).
+    from bm25s.stopwords import STOPWORDS_DUTCH
+
+    return frozenset(STOPWORDS_DUTCH) | _OWN_STOPWORDS
+
+
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -1195,7 +1205,8 @@ def _stem(word: str) -> str:
 
 def _words_and_stems(normalised: str) -> list[tuple[str, str]]:
     """The content words of a normalised text, each with its stem."""
-    return [(w, _stem(w)) for w in _WORD.findall(normalised) if w not in _STOPWORDS]
+    stopwords = _stopwords()
+    return [(w, _stem(w)) for w in _WORD.findall(normalised) if w not in stopwords]
 
 
 # Separable verbs: "schrijf ik mij in" means "inschrijven", "zeg ik af" "afzeggen". The
@@ -1832,6 +1843,8 @@ class Assistant:
                 self._prefixes.setdefault(raw[:end], _stem(raw))
         self._retriever: bm25s.BM25 | None = None
         if self._df:
+            import bm25s  # here, not at the top: see _stopwords
+
             self._retriever = bm25s.BM25()
             self._retriever.index(docs, show_progress=False)
 
@@ -1865,6 +1878,8 @@ class Assistant:
         known = [match for _word, match in resolved if match is not None]
         if not known:
             return None
+        import numpy as np  # here, not at the top: see _stopwords
+
         scores = np.asarray(self._retriever.get_scores(known), dtype=np.float64)
         best = int(np.argmax(scores))  # the first of equals
         # A word the FAQ does not know weighs most: "hoe laat gaat de supermarkt open".

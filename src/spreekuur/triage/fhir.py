@@ -15,11 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
-from fhir.resources.R4B.questionnaireresponse import (
-    QuestionnaireResponse as FhirQuestionnaireResponse,
-)
 
 from spreekuur.core.fhir import BSN_SYSTEM
 from spreekuur.triage.models import Questionnaire, QuestionnaireResponse, QuestionnaireStatus
@@ -114,6 +109,9 @@ def questionnaire_resource(
         resource["description"] = document.intro
     if questionnaire.published_at is not None:
         resource["date"] = questionnaire.published_at.isoformat()
+    # Imported here, not at the top: fhir.resources is big, and every worker would hold it.
+    from fhir.resources.R4B.questionnaire import Questionnaire as FhirQuestionnaire
+
     return FhirQuestionnaire.model_validate(resource).model_dump(mode="json", exclude_none=True)
 
 
@@ -194,6 +192,11 @@ def questionnaire_response_resource(
         resource["source"] = subject
     elif by is not None:
         resource["author"] = {"type": "RelatedPerson", "display": by.get_full_name()}
+    # Imported here, not at the top: fhir.resources is big, and every worker would hold it.
+    from fhir.resources.R4B.questionnaireresponse import (
+        QuestionnaireResponse as FhirQuestionnaireResponse,
+    )
+
     return FhirQuestionnaireResponse.model_validate(resource).model_dump(
         mode="json", exclude_none=True
     )
@@ -210,6 +213,9 @@ def validated_bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
             for resource in resources
         ],
     }
+    # Imported here, not at the top: fhir.resources is big, and every worker would hold it.
+    from fhir.resources.R4B.bundle import Bundle
+
     return Bundle.model_validate(bundle).model_dump(mode="json", exclude_none=True)
 
 

@@ -12,9 +12,6 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.observation import Observation
-from fhir.resources.R4B.patient import Patient as FhirPatient
 from pydantic import ValidationError
 
 from spreekuur.results.models import Flag, ResultStatus
@@ -110,6 +107,10 @@ def _validated(model: Any, resource: dict[str, Any]) -> tuple[Any, str]:
 
 
 def parse_fhir(raw: bytes) -> Parsed:
+    # fhir.resources is imported where it is used, not at the top: it is big, and every
+    # web worker would hold it while only a FHIR lab import needs it.
+    from fhir.resources.R4B.bundle import Bundle
+
     check_size(raw)
     document = _fhir_document(raw)
     if document["resourceType"] == "Observation":
@@ -140,6 +141,8 @@ class _Subject:
 def _fhir_parts(
     document: dict[str, Any], entries: list[Any], *, bare: bool, bundle: Any = None
 ) -> Parsed:
+    from fhir.resources.R4B.observation import Observation  # see parse_fhir
+
     if bare:
         meta = document.get("meta")
         sender = str(meta.get("source") or "")[:120] if isinstance(meta, dict) else ""
@@ -255,6 +258,8 @@ def _without_value(resource: dict[str, Any]) -> bool:
 
 def _fhir_patient(resource: dict[str, Any]) -> ReportedPatient | str:
     """The patient of a Patient resource, or why it cannot be used."""
+    from fhir.resources.R4B.patient import Patient as FhirPatient  # see parse_fhir
+
     patient, invalid = _validated(FhirPatient, resource)
     if patient is None:
         return _("de patiënt in het bericht is ongeldig (%(error)s)") % {"error": invalid}
