@@ -25,6 +25,7 @@ from spreekuur.core.models import NewsItem, OpeningException, OpeningHours, Prac
 from spreekuur.core.roles import StaffRole
 from spreekuur.demo import region
 from spreekuur.demo.agenda import build_demo_agenda, give_portal_patient_appointments
+from spreekuur.demo.chroniccare import build_demo_chroniccare, give_portal_patient_programmes
 from spreekuur.demo.dashboard import build_demo_dashboard
 from spreekuur.demo.dossier import build_demo_records, give_portal_patient_record
 from spreekuur.demo.econsult import build_demo_econsults, give_portal_patient_econsult
@@ -406,6 +407,17 @@ def load(
                 requests = build_demo_prescriptions(practice, today=today)
                 give_portal_patient_repeats(portal_patient, today=today)
                 progress(f"herhaalrecepten van {spec.name}: {requests} aanvragen in een maand")
+                # After the repeat prescriptions, which pick from the chronic medication:
+                # the programmes' new medication leaves their choice as it was.
+                taking_part = build_demo_chroniccare(
+                    practice, today=today, leave_out=portal_patient
+                )
+                give_portal_patient_programmes(portal_patient, today=today)
+                progress(
+                    f"ketenzorg van {spec.name}: "
+                    + ", ".join(f"{code} {count}" for code, count in taking_part.items())
+                    + " deelnemers"
+                )
                 questions = build_demo_econsults(practice, today=today)
                 give_portal_patient_econsult(portal_patient)
                 progress(f"e-consults van {spec.name}: {questions} vragen")
