@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 
 from spreekuur.accounts.models import Membership, User
 from spreekuur.accounts.selectors import active_membership
+from spreekuur.agenda.models import AppointmentType
 from spreekuur.chroniccare.models import (
     IN_FORCE,
     Control,
@@ -34,6 +35,8 @@ from spreekuur.chroniccare.models import (
 from spreekuur.chroniccare.programmes import Measure, Programme, Target, programme
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
+from spreekuur.core.roles import StaffRole
+from spreekuur.dashboard.models import Region, RegionPractice
 from spreekuur.dossier.models import Episode, Measurement, MeasurementSource
 from spreekuur.dossier.selectors import online_measurements
 from spreekuur.patients.models import Patient
@@ -539,3 +542,58 @@ def booking_link(invitation: Invitation) -> str:
     if kind is None or not kind.online_bookable or not kind.active:
         return ""
     return f"{reverse('agenda:book_start')}?{urlencode({'soort': str(kind.public_id)})}"
+
+
+# --- Small reads the pages need ----------------------------------------------------------------
+
+CARE_ROLES = (StaffRole.POH, StaffRole.HUISARTS)
+
+
+def care_staff(practice: Practice) -> list[Membership]:
+    """The practice's POH and GPs: who can be a participant's main practitioner."""
+    return list(
+        Membership.objects.filter(practice=practice, active=True, role__in=CARE_ROLES)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+def invite_types(practice: Practice) -> list[AppointmentType]:
+    """The kinds of appointment a POH or GP offers: what an invitation books."""
+    return [
+        t
+        for t in AppointmentType.objects.filter(practice=practice, active=True)
+        if any(t.offered_by_role(role) for role in CARE_ROLES)
+    ]
+
+
+def get_goal_for(user: User, enrolment: Enrolment, public_id: UUID | str) -> Goal:
+    """A goal of this participation, or 404 (a refused attempt for the access log)."""
+    try:
+        return Goal.objects.select_related("patient__practice").get(
+            practice_id=enrolment.practice_id, enrolment=enrolment, public_id=public_id
+        )
+    except (Goal.DoesNotExist, ValueError, ValidationError):
+        raise OutOfReach(actor=user, object_kind="care_goal", object_ids=[public_id]) from None
+
+
+def get_invitation_for(user: User, practice: Practice, public_id: UUID | str) -> Invitation:
+    """An invitation of the user's practice, or 404 (a refused attempt for the log)."""
+    try:
+        return Invitation.objects.select_related(
+            "patient__practice", "enrolment", "appointment_type"
+        ).get(practice=practice, public_id=public_id)
+    except (Invitation.DoesNotExist, ValueError, ValidationError):
+        raise OutOfReach(
+            actor=user, object_kind="chronic_invitation", object_ids=[public_id]
+        ) from None
+
+
+def region_practices(region: Region) -> list[Practice]:
+    """The practices of a care group's region, by name."""
+    return [
+        member.practice
+        for member in RegionPractice.objects.filter(region=region)
+        .select_related("practice")
+        .order_by("practice__name")
+    ]

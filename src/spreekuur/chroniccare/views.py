@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from spreekuur.accounts.capabilities import acting_user, acting_user_in_practice
-from spreekuur.accounts.models import Membership, User
+from spreekuur.accounts.models import User
 from spreekuur.agenda.models import AppointmentType
 from spreekuur.chroniccare import reports, selectors, services
 from spreekuur.chroniccare.capabilities import (
@@ -39,22 +38,18 @@ from spreekuur.chroniccare.forms import (
     InviteForm,
 )
 from spreekuur.chroniccare.indicators import SUPPRESS_BELOW
-from spreekuur.chroniccare.models import Goal, GoalStatus, Invitation, InvitationChannel
+from spreekuur.chroniccare.models import GoalStatus, InvitationChannel
 from spreekuur.chroniccare.programmes import Programme, programmes
-from spreekuur.core.exceptions import BusinessRuleError, OutOfReach
-from spreekuur.core.models import Practice
-from spreekuur.core.roles import StaffRole
+from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.spreadsheets import safe_cell
 from spreekuur.dashboard.capabilities import can_view_region
 from spreekuur.dashboard.forms import PeriodForm
-from spreekuur.dashboard.models import RegionPractice
 from spreekuur.dashboard.periods import period_named
 from spreekuur.dashboard.selectors import region_of
 from spreekuur.patients.portal import portal_subject
 from spreekuur.patients.selectors import get_patient_for
 
 PAGE_SIZE = 50
-CARE_ROLES = (StaffRole.POH, StaffRole.HUISARTS)
 
 
 def _scheme(code: str) -> Programme:
@@ -62,14 +57,6 @@ def _scheme(code: str) -> Programme:
     if found is None:
         raise Http404
     return found
-
-
-def _care_staff(practice: Practice) -> list[Membership]:
-    return list(
-        Membership.objects.filter(practice=practice, active=True, role__in=CARE_ROLES)
-        .select_related("user")
-        .order_by("user__full_name")
-    )
 
 
 @require_http_methods(["GET"])
@@ -150,7 +137,7 @@ def decide(request: HttpRequest, code: str, public_id: str) -> HttpResponse:
     user, practice = acting_user_in_practice(request, can_work_in_programmes)
     scheme = _scheme(code)
     patient = get_patient_for(user, public_id)
-    staff = _care_staff(practice)
+    staff = selectors.care_staff(practice)
     choices = [(str(m.public_id), f"{m.user.full_name} ({m.get_role_display()})") for m in staff]
     own = next((str(m.public_id) for m in staff if m.user_id == user.pk), "")
     chosen = request.POST.get("besluit", "") if request.method == "POST" else ""
@@ -214,26 +201,17 @@ def decide(request: HttpRequest, code: str, public_id: str) -> HttpResponse:
     )
 
 
-def _invite_types(practice: Practice) -> list[AppointmentType]:
-    """The kinds of appointment a POH or GP offers: what an invitation books."""
-    return [
-        t
-        for t in AppointmentType.objects.filter(practice=practice, active=True)
-        if any(t.offered_by_role(role) for role in CARE_ROLES)
-    ]
-
-
 @require_http_methods(["GET", "POST"])
 def due_list(request: HttpRequest) -> HttpResponse:
     """Who is due for a control or the annual check-up, per practitioner and programme,
     with one action per patient: invite them (portal or letter)."""
     user, practice = acting_user_in_practice(request, can_see_due_lists)
-    staff = _care_staff(practice)
+    staff = selectors.care_staff(practice)
     params = request.GET
     practitioner = next((m for m in staff if str(m.public_id) == params.get("wie")), None)
     code = params.get("programma", "")
     code = code if code in programmes() else ""
-    types = _invite_types(practice)
+    types = selectors.invite_types(practice)
     preferred = [t for t in types if t.online_bookable] or types
     appointment_type = next(
         (t for t in types if str(t.public_id) == params.get("soort")),
@@ -410,7 +388,7 @@ def _act_on_control(
             messages.success(request, _("Het doel staat in het zorgplan."))
             return again
         if chosen == "doel-afsluiten":
-            goal = _goal_of(user, enrolment, request.POST.get("doel", ""))
+            goal = selectors.get_goal_for(user, enrolment, request.POST.get("doel", ""))
             services.close_goal(goal=goal, status=request.POST.get("status", ""), by=user)
             messages.success(request, _("Het doel is afgesloten."))
             return again
@@ -426,27 +404,11 @@ def _act_on_control(
     return None
 
 
-def _goal_of(user: User, enrolment: Any, public_id: str) -> Goal:
-    try:
-        return Goal.objects.select_related("patient__practice").get(
-            practice_id=enrolment.practice_id, enrolment=enrolment, public_id=public_id
-        )
-    except (Goal.DoesNotExist, ValueError, ValidationError) as missing:
-        raise OutOfReach(actor=user, object_kind="care_goal", object_ids=[public_id]) from missing
-
-
 @require_http_methods(["GET"])
 def letter(request: HttpRequest, public_id: str) -> HttpResponse:
     """The invitation as a letter to print and post (name and address: paper only)."""
     user, practice = acting_user_in_practice(request, can_see_due_lists)
-    try:
-        invitation = Invitation.objects.select_related(
-            "patient__practice", "enrolment", "appointment_type"
-        ).get(practice=practice, public_id=public_id)
-    except (Invitation.DoesNotExist, ValueError, ValidationError) as missing:
-        raise OutOfReach(
-            actor=user, object_kind="chronic_invitation", object_ids=[public_id]
-        ) from missing
+    invitation = selectors.get_invitation_for(user, practice, public_id)
     services.record_programme_read(
         by=user,
         patient=invitation.patient,
@@ -574,21 +536,12 @@ def _region_request(request: HttpRequest) -> tuple[Any, Programme, date, date, P
     return region, scheme, first, last, form
 
 
-def _region_practices(region: Any) -> list[Practice]:
-    return [
-        member.practice
-        for member in RegionPractice.objects.filter(region=region)
-        .select_related("practice")
-        .order_by("practice__name")
-    ]
-
-
 @require_http_methods(["GET"])
 def region_indicators(request: HttpRequest) -> HttpResponse:
     """The care group's view: per programme, every practice's indicators side by side
     and the region's, anonymised and suppressed."""
     region, scheme, first, last, form = _region_request(request)
-    view = reports.region_programme(_region_practices(region), scheme, first, last)
+    view = reports.region_programme(selectors.region_practices(region), scheme, first, last)
     query = {"programma": scheme.code, "van": first.isoformat(), "tot": last.isoformat()}
     return render(
         request,
@@ -610,7 +563,7 @@ def region_indicators(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def region_indicators_csv(request: HttpRequest) -> HttpResponse:
     region, scheme, first, last, _form = _region_request(request)
-    view = reports.region_programme(_region_practices(region), scheme, first, last)
+    view = reports.region_programme(selectors.region_practices(region), scheme, first, last)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("Praktijk"), *view.labels])
