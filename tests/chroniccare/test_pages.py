@@ -458,3 +458,18 @@ def test_the_overview_links_to_the_indicators_for_those_who_may_see_them(cast: C
     url, link = reverse("chroniccare:overview"), reverse("chroniccare:indicators")
     assert link in verified_client(cast.gp_a).get(url).content.decode()
     assert link not in verified_client(cast.assistant_a).get(url).content.decode()
+
+
+def test_a_start_date_before_birth_is_refused_in_words(cast: Cast) -> None:
+    poh = Membership.objects.get(user=cast.poh_a)
+    answer = verified_client(cast.poh_a).post(
+        reverse("chroniccare:decide", args=["diabetes", cast.patient_a.public_id]),
+        {
+            "besluit": "doet-mee",
+            "started_on": "0001-01-01",
+            "main_practitioner": str(poh.public_id),
+        },
+    )
+    assert answer.status_code == 200
+    assert "De startdatum ligt voor de geboortedatum." in answer.content.decode()
+    assert not Enrolment.objects.exists()

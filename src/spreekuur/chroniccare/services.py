@@ -119,6 +119,8 @@ def enrol_patient(
     _require(by, patient)
     _known(programme)
     _check_day(started_on, _("De startdatum"))
+    if started_on < patient.date_of_birth:
+        raise BusinessRuleError(_("De startdatum ligt voor de geboortedatum."))
     if main_practitioner is not None and (
         main_practitioner.practice_id != patient.practice_id
         or not main_practitioner.active
