@@ -65,15 +65,22 @@ TRIES = 3
 
 
 def _programme_rows() -> tuple[str, list[Any]]:
-    """VALUES (code, icpc, control months, checkups every n controls) of the programmes."""
+    """VALUES (code, icpc, control months, checkups every n controls, check-up months) of
+    the programmes."""
     from spreekuur.chroniccare.programmes import programmes
 
     rows, params = [], []
     for scheme in programmes().values():
         ratio = max(1, scheme.checkup_every_months // scheme.control_every_months)
         for icpc in scheme.icpc_codes:
-            rows.append("(%s, %s, %s::int, %s::int)")
-            params += [scheme.code, icpc, scheme.control_every_months, ratio]
+            rows.append("(%s, %s, %s::int, %s::int, %s::int)")
+            params += [
+                scheme.code,
+                icpc,
+                scheme.control_every_months,
+                ratio,
+                scheme.checkup_every_months,
+            ]
     return ", ".join(rows), params
 
 
@@ -90,12 +97,14 @@ def enrol_from_episodes(today: date, practice_ids: list[int] | None = None) -> i
         cursor.execute(
             f"""
             INSERT INTO chroniccare_enrolment (public_id, practice_id, patient_id, programme,
-                status, started_on, end_reason, main_practitioner_id, care_group,
-                financing_period, created_by_id, created_at, changed_at)
+                status, started_on, next_control_on, next_checkup_on, end_reason,
+                main_practitioner_id, care_group, financing_period, created_by_id, created_at,
+                changed_at)
             SELECT gen_random_uuid(), e.practice_id, e.patient_id, m.code, 'actief',
-                min(e.started_on), '', poh.id, %s, %s, poh.user_id, now(), now()
+                min(e.started_on), min(e.started_on), min(e.started_on), '', poh.id, %s, %s,
+                poh.user_id, now(), now()
             FROM dossier_episode e
-            JOIN (VALUES {values}) AS m(code, icpc, every, ratio) ON m.icpc = e.icpc_code
+            JOIN (VALUES {values}) AS m(code, icpc, every, ratio, checkup) ON m.icpc = e.icpc_code
             JOIN LATERAL (
                 SELECT ms.id, ms.user_id FROM accounts_membership ms
                 WHERE ms.practice_id = e.practice_id
@@ -124,7 +133,7 @@ def enrol_from_episodes(today: date, practice_ids: list[int] | None = None) -> i
                 e.created_by_id, now()
             FROM chroniccare_enrolment e
             JOIN (SELECT DISTINCT code, every, ratio FROM (VALUES {values})
-                  AS v(code, icpc, every, ratio)) m ON m.code = e.programme
+                  AS v(code, icpc, every, ratio, checkup)) m ON m.code = e.programme
             CROSS JOIN LATERAL (
                 SELECT n, (%s::date - abs(hashtext(e.id::text)) %% (m.every * 35)
                     - CASE WHEN abs(hashtext(e.public_id::text)) %% 100 < %s THEN 365 ELSE 0 END
@@ -139,6 +148,36 @@ def enrol_from_episodes(today: date, practice_ids: list[int] | None = None) -> i
             [*params, today, OVERDUE_SHARE, BENCH_GROUP, today, *extra],
         )
         controls = cursor.rowcount
+        # The planning services.replan keeps, in SQL (PostgreSQL's month arithmetic ends
+        # a month as planning.months_after does; check_planning compares the two).
+        cursor.execute(
+            f"""
+            UPDATE chroniccare_enrolment e SET
+                last_control_on = (SELECT max(held_on) FROM chroniccare_control c
+                                   WHERE c.enrolment_id = e.id),
+                last_checkup_on = (SELECT max(held_on) FROM chroniccare_control c
+                                   WHERE c.enrolment_id = e.id AND c.kind = 'jaarcontrole')
+            WHERE e.care_group = %s AND e.status = 'actief' {where}
+            """,  # noqa: S608
+            [BENCH_GROUP, *extra],
+        )
+        cursor.execute(
+            f"""
+            UPDATE chroniccare_enrolment e SET
+                next_control_on = coalesce(
+                    (SELECT c.next_on FROM chroniccare_control c WHERE c.enrolment_id = e.id
+                     ORDER BY c.held_on DESC, c.id DESC LIMIT 1),
+                    (e.last_control_on + make_interval(months => m.every))::date,
+                    e.started_on),
+                next_checkup_on = coalesce(
+                    (e.last_checkup_on + make_interval(months => m.checkup))::date,
+                    e.started_on)
+            FROM (SELECT DISTINCT code, every, checkup FROM (VALUES {values})
+                  AS v(code, icpc, every, ratio, checkup)) m
+            WHERE m.code = e.programme AND e.care_group = %s AND e.status = 'actief' {where}
+            """,  # noqa: S608
+            [*params, BENCH_GROUP, *extra],
+        )
     print(f"  {made:,} enrolments, {controls:,} controls", file=sys.stderr, flush=True)
     return made
 
@@ -163,7 +202,8 @@ def ten_year_patient(today: date) -> str:
         Enrolment,
         EnrolmentStatus,
     )
-    from spreekuur.chroniccare.selectors import months_after
+    from spreekuur.chroniccare.planning import months_after
+    from spreekuur.chroniccare.services import replan
     from spreekuur.core.models import Practice
     from spreekuur.core.roles import StaffRole
     from spreekuur.dossier.models import Episode, Measurement
@@ -211,6 +251,8 @@ def ten_year_patient(today: date) -> str:
             programme="diabetes",
             status=EnrolmentStatus.ACTIVE,
             started_on=started,
+            next_control_on=started,  # replanned below, from the controls
+            next_checkup_on=started,
             main_practitioner=poh,
             care_group=LONG_GROUP,
             created_by=poh.user,
@@ -229,6 +271,7 @@ def ten_year_patient(today: date) -> str:
             )
             for n, day in enumerate(days)
         )
+        replan(Enrolment.objects.filter(pk=enrolment.pk))
 
         def reading(
             code: str, day: date, value: float, pair: Measurement | None = None
@@ -370,6 +413,22 @@ def counts(practice_id: int | None) -> dict[str, Any]:
     }
 
 
+def check_planning(practice_id: int) -> None:
+    """The planning the set-up wrote in SQL is the one services.replan makes in Python
+    (month ends included), or the step stops."""
+    from spreekuur.chroniccare.models import Enrolment
+    from spreekuur.chroniccare.planning import PLANNED_FIELDS
+    from spreekuur.chroniccare.services import replan
+
+    enrolments = Enrolment.objects.filter(practice_id=practice_id).order_by("pk")
+    written = list(enrolments.values_list("pk", *PLANNED_FIELDS))
+    replan(enrolments)
+    planned = list(enrolments.values_list("pk", *PLANNED_FIELDS))
+    differ = sum(a != b for a, b in zip(written, planned, strict=True))
+    if differ:
+        raise SystemExit(f"chroniccare: {differ} enrolments planned otherwise in SQL")
+
+
 def big_practice_ids() -> list[int]:
     from spreekuur.core.models import Practice
 
@@ -457,13 +516,14 @@ def set_up_big_practice() -> dict[str, Any]:
         episodes = dict(cursor.fetchall())
     from spreekuur.chroniccare.selectors import due_list
 
+    check_planning(practice.pk)
     due = due_list(practice, today=today)
     return {
         "slug": BIG_SLUG,
         "seconds": seconds,
         "episodes": episodes,
-        "due": len(due),
-        "overdue": sum(d.overdue_on(today) for d in due),
+        "due": due.count(),
+        "overdue": due.filter(due_on__lt=today).count(),
         **counts(practice.pk),
     }
 

@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from spreekuur.chroniccare import selectors, services
 from spreekuur.chroniccare.models import Control, ControlKind, EndReason, Enrolment
-from spreekuur.chroniccare.selectors import months_after
+from spreekuur.chroniccare.planning import months_after
+from spreekuur.chroniccare.selectors import Due
 from spreekuur.core.exceptions import BusinessRuleError
-from spreekuur.core.models import AuditEntry
+from spreekuur.core.models import AuditEntry, Practice
 from spreekuur.dossier.models import Measurement, MeasurementSource
 from tests.conftest import Cast
 
@@ -108,6 +109,11 @@ def test_a_stopped_enrolment_or_another_practice_takes_no_control(cast: Cast) ->
         )
 
 
+def _due(practice: Practice, today: date, within_days: int = 14, **filters: object) -> list[Due]:
+    found = selectors.due_list(practice, today=today, within_days=within_days, **filters)
+    return selectors.due_rows(found, today=today, within_days=within_days)
+
+
 def test_months_after_keeps_the_day_or_takes_the_months_last() -> None:
     assert months_after(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert months_after(date(2027, 11, 30), 3) == date(2028, 2, 29)
@@ -118,7 +124,7 @@ def test_the_due_list_follows_the_controls(cast: Cast) -> None:
     today = timezone.localdate()
     enrolment = _enrol(cast, main_practitioner=cast.poh_a.membership)
     # Never seen since enrolling: the check-up is due (and overdue) from the start.
-    [due] = selectors.due_list(cast.practice_a, today=today)
+    [due] = _due(cast.practice_a, today)
     assert (due.kind, due.due_on, due.last_on) == (
         ControlKind.CHECKUP,
         enrolment.started_on,
@@ -135,8 +141,8 @@ def test_the_due_list_follows_the_controls(cast: Cast) -> None:
         measurements={},
         by=cast.poh_a,
     )
-    assert selectors.due_list(cast.practice_a, today=today) == []
-    [due] = selectors.due_list(cast.practice_a, today=today, within_days=42)
+    assert _due(cast.practice_a, today) == []
+    [due] = _due(cast.practice_a, today, within_days=42)
     assert (due.kind, due.due_on) == (ControlKind.CONTROL, months_after(checkup_on, 3))
     assert not due.overdue_on(today)
     # A control that sets its own next date is followed.
@@ -148,15 +154,12 @@ def test_the_due_list_follows_the_controls(cast: Cast) -> None:
         next_on=today + timedelta(days=7),
         by=cast.poh_a,
     )
-    [due] = selectors.due_list(cast.practice_a, today=today)
+    [due] = _due(cast.practice_a, today)
     assert (due.kind, due.due_on) == (ControlKind.CONTROL, today + timedelta(days=7))
     # Per practitioner: the POH's list has it, the GP's has not; another practice never.
-    assert (
-        len(selectors.due_list(cast.practice_a, today=today, practitioner=cast.poh_a.membership))
-        == 1
-    )
-    assert selectors.due_list(cast.practice_a, today=today, practitioner=cast.gp_a.membership) == []
-    assert selectors.due_list(cast.practice_b, today=today) == []
+    assert len(_due(cast.practice_a, today, practitioner=cast.poh_a.membership)) == 1
+    assert _due(cast.practice_a, today, practitioner=cast.gp_a.membership) == []
+    assert _due(cast.practice_b, today) == []
 
 
 def test_a_stopped_participant_is_never_due(cast: Cast) -> None:
@@ -167,7 +170,7 @@ def test_a_stopped_participant_is_never_due(cast: Cast) -> None:
         reason=EndReason.LEFT_PRACTICE,
         by=cast.gp_a,
     )
-    assert selectors.due_list(cast.practice_a, today=timezone.localdate()) == []
+    assert _due(cast.practice_a, timezone.localdate()) == []
 
 
 def test_the_due_list_is_one_query_and_a_page_one_more(
@@ -183,11 +186,107 @@ def test_the_due_list_is_one_query_and_a_page_one_more(
             started_on=timezone.localdate(),
             by=cast.gp_a,
         )
+    today = timezone.localdate()
+    found = selectors.due_list(cast.practice_a, today=today)
     with django_assert_num_queries(1):  # type: ignore[operator]
-        found = selectors.due_list(cast.practice_a, today=timezone.localdate())
-    assert len(found) == 5
-    # A page's rows get their patient and practitioner in one more query.
-    with django_assert_num_queries(1):  # type: ignore[operator]
-        shown = selectors.with_enrolments(found[:3])
+        assert found.count() == 5
+    # A page: its enrolments with patient and practitioner in one query, their last
+    # invitations in one more.
+    with django_assert_num_queries(2):  # type: ignore[operator]
+        shown = selectors.due_rows(found[:3], today=today)
         assert all(due.enrolment and due.enrolment.patient.family_name for due in shown)
-    assert [due.enrolment_id for due in shown] == [due.enrolment_id for due in found[:3]]
+    assert len(shown) == 3
+
+
+def test_the_due_list_sorts_in_sql_as_it_plans(cast: Cast) -> None:
+    """The order and the dates the database gives are those the rows plan in Python:
+    overdue first, then by date, then by name; a check-up once it falls in the horizon."""
+    from tests.factories import PatientFactory
+
+    today = timezone.localdate()
+    started = today - timedelta(days=800)
+    # (family name, last check-up months ago, last control days ago, next set in days)
+    plans = [
+        ("Bakker", 11, 20, 5),  # control in 5 days; check-up in a month: the control
+        ("Aalders", 12, 95, None),  # check-up today, control overdue: the check-up
+        ("Claassen", 3, 80, None),  # control (3 months after 80 days ago) in ~10 days
+        ("Dijkstra", 6, 30, 60),  # nothing within two weeks
+        ("Ahmed", 13, 100, None),  # check-up a month overdue
+    ]
+    for name, checkup_months, control_days, next_in in plans:
+        patient = PatientFactory(practice=cast.practice_a, family_name=name)
+        enrolment = services.enrol_patient(
+            patient=patient, programme="diabetes", started_on=started, by=cast.poh_a
+        )
+        services.record_control(
+            enrolment=enrolment,
+            kind=ControlKind.CHECKUP,
+            held_on=months_after(today, -checkup_months),
+            measurements={},
+            by=cast.poh_a,
+        )
+        services.record_control(
+            enrolment=enrolment,
+            kind=ControlKind.CONTROL,
+            held_on=today - timedelta(days=control_days),
+            measurements={},
+            next_on=None if next_in is None else today + timedelta(days=next_in),
+            by=cast.poh_a,
+        )
+    rows = _due(cast.practice_a, today)
+    assert [row.enrolment.patient.family_name for row in rows if row.enrolment] == [
+        "Ahmed",
+        "Aalders",
+        "Bakker",
+        "Claassen",
+    ]
+    assert [row.kind for row in rows] == [
+        ControlKind.CHECKUP,
+        ControlKind.CHECKUP,
+        ControlKind.CONTROL,
+        ControlKind.CONTROL,
+    ]
+    assert [row.due_on for row in rows] == sorted(row.due_on for row in rows)
+    assert selectors.due_counts(cast.practice_a, today=today) == {"diabetes": 4}
+
+
+def test_a_control_entered_late_does_not_move_the_planning_back(cast: Cast) -> None:
+    """A control written down afterwards, dated before the last one, leaves the plan made
+    by the last one; `replan` makes the same plan again from the controls."""
+    today = timezone.localdate()
+    enrolment = _enrol(cast)
+    services.record_control(
+        enrolment=enrolment,
+        kind=ControlKind.CHECKUP,
+        held_on=today - timedelta(days=10),
+        measurements={},
+        next_on=today + timedelta(days=80),
+        by=cast.poh_a,
+    )
+    services.record_control(
+        enrolment=enrolment,
+        kind=ControlKind.CONTROL,
+        held_on=today - timedelta(days=200),
+        measurements={},
+        by=cast.poh_a,
+    )
+    planned = Enrolment.objects.get(pk=enrolment.pk)
+    assert planned.last_control_on == today - timedelta(days=10)
+    assert planned.last_checkup_on == today - timedelta(days=10)
+    assert planned.next_control_on == today + timedelta(days=80)
+    assert planned.next_checkup_on == months_after(today - timedelta(days=10), 12)
+    Enrolment.objects.filter(pk=enrolment.pk).update(next_control_on=today, last_control_on=None)
+    assert services.replan(Enrolment.objects.filter(pk=enrolment.pk)) == 1
+    again = Enrolment.objects.get(pk=enrolment.pk)
+    assert (again.last_control_on, again.next_control_on) == (
+        planned.last_control_on,
+        planned.next_control_on,
+    )
+
+
+def test_a_participant_cannot_be_stored_without_a_plan(cast: Cast) -> None:
+    from django.db import IntegrityError, transaction
+
+    enrolment = _enrol(cast)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Enrolment.objects.filter(pk=enrolment.pk).update(next_checkup_on=None)

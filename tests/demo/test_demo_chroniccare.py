@@ -20,7 +20,12 @@ from spreekuur.chroniccare.models import (
     InvitationChannel,
 )
 from spreekuur.chroniccare.programmes import programmes
-from spreekuur.chroniccare.selectors import due_list, open_invitations_of, suggested_patients
+from spreekuur.chroniccare.selectors import (
+    due_list,
+    due_rows,
+    open_invitations_of,
+    suggested_patients,
+)
 from spreekuur.core.models import Practice
 from spreekuur.demo import generator
 from spreekuur.dossier.models import (
@@ -84,7 +89,7 @@ def test_every_programme_has_participants_with_two_years_of_controls(db: None) -
         assert row.pair is not None and row.pair.test.nhg_code == SYSTOLIC
         assert row.pair.measured_on == row.measured_on and row.pair.value > row.value
     # The due list has work: overdue, due soon, never seen, some invited by letter.
-    due = due_list(practice, today=today)
+    due = due_rows(due_list(practice, today=today), today=today)
     assert any(d.overdue_on(today) and d.last_on is not None for d in due)
     assert any(d.due_on >= today for d in due)
     assert any(d.invited_at is not None for d in due)

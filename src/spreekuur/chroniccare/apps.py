@@ -130,7 +130,7 @@ def _due_count(user: Any) -> int:
     from spreekuur.chroniccare.selectors import due_list
 
     practice = practice_of(user)
-    return 0 if practice is None else len(due_list(practice, today=timezone.localdate()))
+    return 0 if practice is None else due_list(practice, today=timezone.localdate()).count()
 
 
 def _invitations(user: Any, patient: Any) -> list[UpdateLine]:

@@ -9,6 +9,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Least
 from django.utils.translation import gettext_lazy as _
 
 from spreekuur.accounts.models import Membership
@@ -64,6 +65,12 @@ class Enrolment(models.Model):
     financing_period = models.CharField(
         _("financieringsperiode"), max_length=20, blank=True, help_text=_("bijvoorbeeld 2027")
     )
+    # The planning, kept by the services whenever a control is recorded (planning.py):
+    # the due list filters and sorts on these in SQL, whatever the practice's size.
+    last_control_on = models.DateField(_("laatste controle"), null=True, editable=False)
+    last_checkup_on = models.DateField(_("laatste jaarcontrole"), null=True, editable=False)
+    next_control_on = models.DateField(_("volgende controle"), null=True, editable=False)
+    next_checkup_on = models.DateField(_("volgende jaarcontrole"), null=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -89,8 +96,24 @@ class Enrolment(models.Model):
                 condition=~Q(status="beeindigd") | Q(ended_on__isnull=False),
                 name="enrolment_ended_has_a_date",
             ),
+            # A participant is always planned: a row written around the services fails
+            # here rather than vanish from the due list.
+            models.CheckConstraint(
+                condition=~Q(status="actief")
+                | Q(next_control_on__isnull=False, next_checkup_on__isnull=False),
+                name="enrolment_active_is_planned",
+            ),
         ]
-        indexes = [models.Index(fields=["practice", "programme", "status"])]
+        indexes = [
+            models.Index(fields=["practice", "programme", "status"]),
+            # The due list: a practice's participants by their first date due.
+            models.Index(
+                F("practice"),
+                Least("next_control_on", "next_checkup_on"),
+                name="enrolment_due",
+                condition=Q(status="actief"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"enrolment {self.public_id}"

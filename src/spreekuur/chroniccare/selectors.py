@@ -4,8 +4,7 @@ part, a patient's own programmes, and who is due for a control."""
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -13,7 +12,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, QuerySet, Subquery, When
+from django.db.models.functions import Least
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
@@ -32,6 +32,7 @@ from spreekuur.chroniccare.models import (
     Invitation,
     InvitationChannel,
 )
+from spreekuur.chroniccare.planning import PLANNED_FIELDS, months_after
 from spreekuur.chroniccare.programmes import Measure, Programme, Target, programme
 from spreekuur.core.exceptions import OutOfReach
 from spreekuur.core.models import Practice
@@ -108,7 +109,7 @@ class Due:
     due_on: date
     last_on: date | None  # the last one of this kind (None: never yet)
     invited_at: datetime | None = None  # the last invitation (None: not invited yet)
-    # With the patient and main practitioner, for the rows a page shows (with_enrolments).
+    # With the patient and main practitioner when read by due_list (select_related).
     enrolment: Enrolment | None = None
 
     def overdue_on(self, today: date) -> bool:
@@ -119,24 +120,6 @@ class Due:
         return str(ControlKind(self.kind).label)
 
 
-def months_after(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (31 January + 1: 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-_DUE_COLUMNS = (
-    "pk",
-    "programme",
-    "started_on",
-    "last_control_on",
-    "next_set_on",
-    "last_checkup_on",
-    "last_invited_at",
-)
-
-
 def due_list(
     practice: Practice,
     *,
@@ -144,96 +127,90 @@ def due_list(
     within_days: int = DUE_WITHIN_DAYS,
     practitioner: Membership | None = None,
     programme_code: str = "",
-) -> list[Due]:
+) -> QuerySet[Enrolment]:
     """Who is due for a control or the annual check-up: due on or before `today` +
-    `within_days` (overdue first, then by date and name), optionally for one main
-    practitioner or one programme. One query of plain values, whatever the practice's
-    size; the rows a page shows get their patient with `with_enrolments`."""
+    `within_days`, overdue first, then by date and name; optionally for one main
+    practitioner or one programme. A query on the planning the enrolments keep (the
+    practice's `enrolment_due` index), so counting and paging it stay cheap at any size;
+    `due_rows` makes a page's enrolments into rows."""
+    horizon = today + timedelta(days=within_days)
     enrolments = Enrolment.objects.filter(practice=practice, status=EnrolmentStatus.ACTIVE)
     if practitioner is not None:
         enrolments = enrolments.filter(main_practitioner=practitioner)
     if programme_code:
         enrolments = enrolments.filter(programme=programme_code)
+    return (
+        enrolments.alias(first_due=Least("next_control_on", "next_checkup_on"))
+        .filter(first_due__lte=horizon)
+        # The date _due_of plans: the check-up once it falls within the horizon.
+        .alias(
+            due_on=Case(
+                When(next_checkup_on__lte=horizon, then=F("next_checkup_on")),
+                default=F("next_control_on"),
+            )
+        )
+        .select_related("patient", "main_practitioner__user")
+        .order_by("due_on", "patient__family_name", "pk")
+    )
+
+
+def due_rows(
+    enrolments: Iterable[Enrolment], *, today: date, within_days: int = DUE_WITHIN_DAYS
+) -> list[Due]:
+    """The due list's enrolments as rows: what is due, when, the last one of its kind and
+    the last invitation (one query, for a page's rows)."""
+    enrolments = list(enrolments)
+    invited = (
+        dict(
+            Invitation.objects.filter(
+                practice_id__in={e.practice_id for e in enrolments},
+                enrolment__in=[e.pk for e in enrolments],
+            )
+            .values("enrolment_id")
+            .annotate(last=Max("created_at"))
+            .values_list("enrolment_id", "last")
+        )
+        if enrolments
+        else {}
+    )
     horizon = today + timedelta(days=within_days)
-    rows = _with_last_controls(enrolments).values_list(*_DUE_COLUMNS, "patient__family_name")
-    found = [
-        (due, name)
-        for (*values, name) in rows
-        if (due := _next_due(*values, horizon=horizon)).due_on <= horizon
+    return [
+        replace(_due_of(enrolment, horizon), invited_at=invited.get(enrolment.pk))
+        for enrolment in enrolments
     ]
-    found.sort(key=lambda pair: (pair[0].due_on, pair[1], pair[0].enrolment_id))
-    return [due for due, _name in found]
 
 
-def with_enrolments(rows: Sequence[Due]) -> list[Due]:
-    """The rows with their enrolment, patient and main practitioner (one query)."""
-    loaded = Enrolment.objects.select_related("patient", "main_practitioner__user").in_bulk(
-        [row.enrolment_id for row in rows]
+def due_counts(practice: Practice, *, today: date) -> dict[str, int]:
+    """How many are on the due list, per programme (one query)."""
+    return dict(
+        due_list(practice, today=today)
+        .order_by()
+        .values("programme")
+        .annotate(count=Count("pk"))
+        .values_list("programme", "count")
     )
-    return [replace(row, enrolment=loaded[row.enrolment_id]) for row in rows]
-
-
-def _with_last_controls(enrolments: QuerySet[Enrolment]) -> QuerySet[Enrolment]:
-    """Each enrolment with its last control's date and the next date it set, its last
-    check-up's date and its last invitation's time (subqueries on the practice's indexes:
-    one query in all)."""
-    controls = Control.objects.filter(
-        practice_id=OuterRef("practice_id"), enrolment=OuterRef("pk")
-    ).order_by("-held_on", "-pk")
-    checkups = controls.filter(kind=ControlKind.CHECKUP)
-    invitations = Invitation.objects.filter(
-        practice_id=OuterRef("practice_id"), enrolment=OuterRef("pk")
-    ).order_by("-created_at")
-    return enrolments.annotate(
-        last_control_on=Subquery(controls.values("held_on")[:1]),
-        next_set_on=Subquery(controls.values("next_on")[:1]),
-        last_checkup_on=Subquery(checkups.values("held_on")[:1]),
-        last_invited_at=Subquery(invitations.values("created_at")[:1]),
-    )
-
-
-def _next_due(
-    enrolment_id: int,
-    programme_code: str,
-    started_on: date,
-    last_control: date | None,
-    next_set_on: date | None,
-    last_checkup: date | None,
-    invited: datetime | None,
-    *,
-    horizon: date,
-) -> Due:
-    """A control is due at the next date the last one set, or the programme's interval
-    after it; the check-up a year (the programme's) after the last; a new participant at
-    once. The check-up is a control too: when it falls due first, or both fall due by
-    `horizon`, it is the one to plan."""
-    scheme = programme(programme_code)
-    if last_control is None:
-        control_due = started_on
-    else:
-        control_due = next_set_on or months_after(last_control, scheme.control_every_months)
-    checkup_due = (
-        started_on
-        if last_checkup is None
-        else months_after(last_checkup, scheme.checkup_every_months)
-    )
-    if checkup_due <= max(control_due, horizon):
-        kind, due_on, last_on = ControlKind.CHECKUP, checkup_due, last_checkup
-    else:
-        kind, due_on, last_on = ControlKind.CONTROL, control_due, last_control
-    return Due(enrolment_id, programme_code, kind, due_on, last_on, invited)
 
 
 def _due_of(enrolment: Enrolment, horizon: date) -> Due:
-    """The next due of an enrolment read through _with_last_controls."""
-    values = [getattr(enrolment, column) for column in _DUE_COLUMNS]
-    return replace(_next_due(*values, horizon=horizon), enrolment=enrolment)
+    """The enrolment's next control or check-up from its planning. The check-up is a
+    control too: when it falls due first, or both fall due by `horizon`, it is the one
+    to plan."""
+    control_due = enrolment.next_control_on or enrolment.started_on
+    checkup_due = enrolment.next_checkup_on or enrolment.started_on
+    if checkup_due <= max(control_due, horizon):
+        kind, due_on, last_on = ControlKind.CHECKUP, checkup_due, enrolment.last_checkup_on
+    else:
+        kind, due_on, last_on = ControlKind.CONTROL, control_due, enrolment.last_control_on
+    return Due(enrolment.pk, enrolment.programme, kind, due_on, last_on, enrolment=enrolment)
 
 
 def next_due_of(enrolment: Enrolment, *, today: date) -> Due:
-    """This participant's next control or check-up, as the due list plans it (one query)."""
-    annotated = _with_last_controls(Enrolment.objects.filter(pk=enrolment.pk)).get()
-    return _due_of(annotated, today + timedelta(days=DUE_WITHIN_DAYS))
+    """This participant's next control or check-up, as the due list plans it (read anew:
+    one query, so a control just recorded counts)."""
+    planned = Enrolment.objects.only("pk", "programme", "started_on", *PLANNED_FIELDS).get(
+        pk=enrolment.pk
+    )
+    return replace(_due_of(planned, today + timedelta(days=DUE_WITHIN_DAYS)), enrolment=enrolment)
 
 
 # --- One participant: the control consult and the patient's own view -------------------------
@@ -439,7 +416,7 @@ def control_page(enrolment: Enrolment, *, today: date) -> ControlPage:
     return ControlPage(
         enrolment=enrolment,
         scheme=scheme,
-        due=next_due_of(enrolment, today=today),
+        due=_due_of(enrolment, today + timedelta(days=DUE_WITHIN_DAYS)),
         trends=trends(patient, scheme, today=today, measurements=measurements, results=results),
         goals=list(Goal.objects.filter(enrolment=enrolment).order_by("-created_at", "-pk")),
         controls=list(
@@ -475,10 +452,8 @@ class MyProgramme:
 def my_programmes(patient: Patient, *, today: date) -> list[MyProgramme]:
     """The programmes the patient takes part in now, with what the portal may show."""
     enrolments = list(
-        _with_last_controls(
-            Enrolment.objects.filter(
-                practice_id=patient.practice_id, patient=patient, status=EnrolmentStatus.ACTIVE
-            )
+        Enrolment.objects.filter(
+            practice_id=patient.practice_id, patient=patient, status=EnrolmentStatus.ACTIVE
         ).order_by("started_on", "pk")
     )
     if not enrolments:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ from spreekuur.chroniccare.models import (
     Invitation,
     InvitationChannel,
 )
+from spreekuur.chroniccare.planning import PLANNED_FIELDS, next_dates
 from spreekuur.chroniccare.programmes import programme, programmes
 from spreekuur.core.audit import record_access
 from spreekuur.core.exceptions import BusinessRuleError
@@ -134,11 +136,14 @@ def enrol_patient(
         earlier.status = EnrolmentStatus.ENDED
         earlier.ended_on = max(timezone.localdate(), earlier.started_on)
         earlier.save(update_fields=["status", "ended_on", "changed_at"])
+    first_control, first_checkup = next_dates(programme, started_on, None, None, None)
     enrolment = Enrolment(
         practice_id=patient.practice_id,
         patient=patient,
         programme=programme,
         started_on=started_on,
+        next_control_on=first_control,
+        next_checkup_on=first_checkup,
         main_practitioner=main_practitioner,
         care_group=care_group.strip()[:100],
         financing_period=financing_period.strip()[:20],
@@ -244,8 +249,40 @@ def record_control(
         next_on=next_on,
         created_by=by,
     )
+    replan(Enrolment.objects.filter(pk=locked.pk))
     _log(control, AuditAction.CREATE, by, f"{locked.programme}: {kind}")
     return control
+
+
+def replan(enrolments: QuerySet[Enrolment]) -> int:
+    """Each enrolment's planning made again from its controls (planning.next_dates): the
+    last control and check-up, and when the next of each is due. One read, and one
+    update per thousand rows; for a control just recorded, and for rows written in bulk
+    (the demo). Returns how many rows it planned."""
+    controls = Control.objects.filter(
+        practice_id=OuterRef("practice_id"), enrolment=OuterRef("pk")
+    ).order_by("-held_on", "-pk")
+    planned = list(
+        enrolments.annotate(
+            latest_held_on=Subquery(controls.values("held_on")[:1]),
+            latest_next_on=Subquery(controls.values("next_on")[:1]),
+            latest_checkup_on=Subquery(
+                controls.filter(kind=ControlKind.CHECKUP).values("held_on")[:1]
+            ),
+        ).only("pk", "programme", "started_on", *PLANNED_FIELDS)
+    )
+    for enrolment in planned:
+        enrolment.last_control_on = enrolment.latest_held_on
+        enrolment.last_checkup_on = enrolment.latest_checkup_on
+        enrolment.next_control_on, enrolment.next_checkup_on = next_dates(
+            enrolment.programme,
+            enrolment.started_on,
+            enrolment.last_control_on,
+            enrolment.latest_next_on,
+            enrolment.last_checkup_on,
+        )
+    Enrolment.objects.bulk_update(planned, PLANNED_FIELDS, batch_size=1000)
+    return len(planned)
 
 
 GOAL_LENGTH = 300

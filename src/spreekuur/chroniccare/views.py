@@ -39,6 +39,7 @@ from spreekuur.chroniccare.forms import (
 )
 from spreekuur.chroniccare.indicators import SUPPRESS_BELOW
 from spreekuur.chroniccare.models import GoalStatus, InvitationChannel
+from spreekuur.chroniccare.planning import months_after
 from spreekuur.chroniccare.programmes import Programme, programmes
 from spreekuur.core.exceptions import BusinessRuleError
 from spreekuur.core.spreadsheets import safe_cell
@@ -64,13 +65,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The programmes with how many take part, wait for a decision, and are due."""
     user, practice = acting_user_in_practice(request, can_see_due_lists)
     today = timezone.localdate()
-    due = selectors.due_list(practice, today=today)
+    due = selectors.due_counts(practice, today=today)
     rows = [
         {
             "scheme": scheme,
             "participants": selectors.enrolments_in(practice, scheme.code).count(),
             "suggested": selectors.suggested_patients(practice, scheme.code).count(),
-            "due": sum(1 for d in due if d.programme == scheme.code),
+            "due": due.get(scheme.code, 0),
         }
         for scheme in programmes().values()
     ]
@@ -222,7 +223,7 @@ def due_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     due = selectors.due_list(practice, today=today, practitioner=practitioner, programme_code=code)
     page = Paginator(due, PAGE_SIZE).get_page(params.get("pagina"))
-    shown = [(d, d.enrolment) for d in selectors.with_enrolments(list(page.object_list))]
+    shown = [(d, d.enrolment) for d in selectors.due_rows(page.object_list, today=today)]
     services.record_programme_read(
         by=user,
         object_kind="enrolment",
@@ -315,7 +316,7 @@ def control(request: HttpRequest, public_id: str) -> HttpResponse:
         initial={
             "kind": page.due.kind,
             "held_on": today,
-            "next_on": selectors.months_after(today, page.scheme.control_every_months),
+            "next_on": months_after(today, page.scheme.control_every_months),
         },
     )
     goal_form = GoalForm(request.POST if chosen == "doel" else None)

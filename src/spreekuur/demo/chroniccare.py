@@ -32,14 +32,16 @@ from spreekuur.chroniccare.models import (
     Invitation,
     InvitationChannel,
 )
+from spreekuur.chroniccare.planning import months_after
 from spreekuur.chroniccare.programmes import Programme, programmes
-from spreekuur.chroniccare.selectors import due_list, months_after, next_due_of
+from spreekuur.chroniccare.selectors import due_list, due_rows, next_due_of
 from spreekuur.chroniccare.services import (
     add_goal,
     close_goal,
     enrol_patient,
     invite,
     record_control,
+    replan,
 )
 from spreekuur.core.models import Practice
 from spreekuur.core.roles import StaffRole
@@ -438,6 +440,7 @@ def build_demo_chroniccare(
             )
         goals += _goals(rng, plan, today, by)
     Control.objects.bulk_create(controls, batch_size=2000)
+    replan(Enrolment.objects.filter(practice=practice, status=EnrolmentStatus.ACTIVE))
     _store_readings(practice, readings)
     _backdated(Goal, goals)  # the day a goal was agreed shows on the control page
     _letters(practice, rng, today, assistant, [plan.enrolment for plan in plans])
@@ -494,6 +497,8 @@ def _participant(
         patient=patient,
         programme=scheme.code,
         started_on=started,
+        next_control_on=started,  # planned from the controls once they are stored
+        next_checkup_on=started,
         main_practitioner=main,
         care_group=CARE_GROUP,
         financing_period=str(today.year),
@@ -604,7 +609,7 @@ def _letters(
     by_id = {enrolment.pk: enrolment for enrolment in enrolments}
     now = timezone.now()
     letters: list[tuple[Invitation, datetime]] = []
-    for due in due_list(practice, today=today):
+    for due in due_rows(due_list(practice, today=today), today=today):
         enrolment = by_id.get(due.enrolment_id)
         if enrolment is None or rng.random() > 0.35:
             continue  # not one of these (the demo patient is invited in the portal)
