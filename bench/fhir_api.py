@@ -11,7 +11,7 @@ A. Tokens, the way apps get them (not timed): a patient app ("Bench-PGO") and a 
    makes them), says yes on the consent screen (`/oauth/authorize/`, PKCE S256) and the
    app exchanges the code at `/oauth/token/`, in a child process with Django's test
    client; the systems sign in with client credentials.
-B. Patient read: READ_CLIENTS concurrent clients (asyncio + httpx, one connection per
+B. Patient read: READ_CLIENTS concurrent clients (plain asyncio streams, one connection per
    request) GET `/fhir/R4/Patient/<id>` READS times, round robin over READ_PATIENTS
    patients' own tokens, against gunicorn (the booking bench's workers); requests/s and
    latency. Before it, /healthz at the same concurrency: what this load generator and
@@ -29,7 +29,8 @@ D. Booking through the API: the portal storm of bench/booking.py (same practice,
 E. Baselines, same run, gunicorn stopped. For B and C, in a child process with Django:
    each request once more through Django's test client with its statements captured
    (`connection.execute_wrapper`: SQL, parameters, transaction), then the same statements
-   replayed through psycopg (client-side binding and the adapters Django uses, the rows
+   replayed through psycopg (client-side binding and the adapters Django uses, and the
+   statements core/db.py prepares prepared once per connection, as the app does; the rows
    fetched) over as many connections as gunicorn has workers, the same number of times.
    The audit entry goes to scratch copies of the audit tables (empty, same indexes; the
    real chain is HMAC-keyed and append-only), with a fresh id, sequence number and hash
@@ -355,6 +356,9 @@ class Statement:
     many: bool
     in_transaction: bool  # inside an atomic block
     begins: bool  # the first statement of its transaction (BEGIN before it)
+    # Sent through core.db.prepared_cursor: PostgreSQL prepares it once per connection,
+    # and the replay does the same.
+    prepared: bool = False
 
 
 @dataclass
@@ -393,6 +397,7 @@ def capture(method: str, path: str, token: str, body: Any = None) -> Captured:
                 many,
                 connection.in_atomic_block,
                 connection.in_atomic_block and status == TransactionStatus.IDLE,
+                not isinstance(context["cursor"].cursor, psycopg.ClientCursor),
             )
         )
         return execute(sql, params, many, context)
@@ -471,7 +476,9 @@ async def run_statement(
     if sql.startswith(CHAIN_APPEND):
         params = appended(sql, list(params), tuple(head), replay.audit_fields)
     sql = AUDIT_TABLE.sub(lambda found: SCRATCH[found.group(0)], sql)
-    async with conn.cursor() as cursor:
+    # A statement the app prepares is prepared here too (server-side binding, once per
+    # connection); the others are bound on the client, as Django binds them.
+    async with psycopg.AsyncCursor(conn) if statement.prepared else conn.cursor() as cursor:
         if statement.many:
             await cursor.executemany(sql, params)
         else:
@@ -495,7 +502,8 @@ async def run_replay(conn: psycopg.AsyncConnection[Any], replay: Replay) -> None
 
 async def replay_load(replays: list[Replay], count: int, connections: int) -> dict[str, Any]:
     """`count` replays, round robin over `replays`, over `connections` connections made as
-    Django makes its own (client-side binding, Django's adapters, UTC)."""
+    Django makes its own (client-side binding, Django's adapters, UTC; the statements
+    core.db prepares prepared once per connection, as there)."""
     from django.conf import settings
     from django.db import connection as django_connection
     from django.db.backends.postgresql.psycopg_any import get_adapters_template
@@ -506,7 +514,7 @@ async def replay_load(replays: list[Replay], count: int, connections: int) -> di
         conn = await psycopg.AsyncConnection.connect(
             run.database_url(),
             autocommit=True,
-            prepare_threshold=None,
+            prepare_threshold=0,  # only the server-binding cursors of prepared statements
             context=context,
             cursor_factory=psycopg.AsyncClientCursor,
         )
@@ -646,32 +654,72 @@ def auth(token: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
+def raw_request(base: str, token: str | None, path: str) -> bytes:
+    """The bytes of one GET, as an app sends it (one connection, closed after)."""
+    host = urlsplit(base).netloc
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}", f"Accept: {FHIR}", "Connection: close"]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def whole_answer(raw: bytes) -> int:
+    """The status of a complete HTTP/1.1 answer, or 0 when it is cut short (its body not
+    as long as its Content-Length, or no status line)."""
+    head, _sep, body = raw.partition(b"\r\n\r\n")
+    status_line, *headers = head.split(b"\r\n")
+    parts = status_line.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        return 0
+    for header in headers:
+        name, _colon, value = header.partition(b":")
+        if name.strip().lower() == b"content-length" and int(value) != len(body):
+            return 0
+    return int(parts[1])
+
+
 async def closed_loop(
     base: str, requests: list[tuple[str | None, str]], count: int, clients: int
 ) -> tuple[booking.Samples, float]:
     """`clients` loops GET the next of `count` requests (round robin over `requests`,
-    each (token, path)) until all are done: (latencies and outcomes, wall seconds)."""
+    each (token, path)) until all are done: (latencies and outcomes, wall seconds).
+
+    Plain asyncio streams, one connection per request (gunicorn's sync workers close
+    after every answer anyway), each answer read to its end and checked whole: the load
+    generator shares the 2 cores with the server, and httpx spent about 1 ms of CPU per
+    request of its own (46 % of the machine at /healthz), which throttled the server."""
     samples = booking.Samples()
     order = iter(range(count))
-    async with new_http(base, clients) as http:
+    address = urlsplit(base)
+    host, port = address.hostname or "127.0.0.1", address.port or 80
+    wire = [raw_request(base, token, path) for token, path in requests]
 
-        async def loop() -> None:
-            for index in order:
-                token, path = requests[index % len(requests)]
-                began = time.perf_counter()
-                try:
-                    response = await http.get(path, headers=auth(token))
-                except httpx.HTTPError as error:
-                    samples.add(began, "transport")
-                    samples.unexpected[type(error).__name__] += 1
-                    continue
-                code = response.status_code
-                samples.add(began, "ok" if code == 200 else "5xx" if code >= 500 else "other")
-                if code != 200:
-                    samples.unexpected[f"HTTP {code} on {path.split('?')[0][:24]}"] += 1
+    async def one(payload: bytes) -> int:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            writer.write(payload)
+            return whole_answer(await reader.read(-1))
+        finally:
+            writer.close()
 
-        started = time.perf_counter()
-        await asyncio.wait_for(asyncio.gather(*(loop() for _ in range(clients))), PHASE_TIMEOUT)
+    async def loop() -> None:
+        for index in order:
+            payload = wire[index % len(wire)]
+            began = time.perf_counter()
+            try:
+                code = await asyncio.wait_for(one(payload), REQUEST_TIMEOUT)
+            except (OSError, TimeoutError) as error:
+                samples.add(began, "transport")
+                samples.unexpected[type(error).__name__] += 1
+                continue
+            samples.add(began, "ok" if code == 200 else "5xx" if code >= 500 else "other")
+            if code != 200:
+                path = requests[index % len(requests)][1]
+                what = f"HTTP {code}" if code else "an answer cut short"
+                samples.unexpected[f"{what} on {path.split('?')[0][:24]}"] += 1
+
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*(loop() for _ in range(clients))), PHASE_TIMEOUT)
     return samples, time.perf_counter() - started
 
 
@@ -1205,8 +1253,9 @@ def report(r: Results, when: str) -> str:
         f"{r.prepared['connected']} patients in {r.prepared['seconds']:.0f} s, not timed). "
         f"Server: {booking.worker_setup()} (deploy/gunicorn.conf.py, "
         "a fresh server per phase), `SPREEKUUR_ENV=development`, `DEBUG=false`. Load "
-        "generator: asyncio + httpx in the benchmark's process, one connection per request; "
-        "gunicorn, PostgreSQL and the load generator share the 2 cores. "
+        "generator: plain asyncio streams in the benchmark's process (each answer read whole "
+        "and checked against its Content-Length), one connection per request; gunicorn, "
+        "PostgreSQL and the load generator share the 2 cores. "
         f"{r.statistics}. Whole benchmark: {r.seconds:.0f} s.\n",
         "| target | measured | baseline (same run) | ratio | |",
         "|---|---|---|---:|---|",
@@ -1233,7 +1282,9 @@ def report(r: Results, when: str) -> str:
         "gunicorn reach on the machine at all. Bare: every statement one request sent (the "
         "token with its app, connection and patient, the patient row, the audit chain's lock "
         "and append), captured per patient and replayed through psycopg over as many "
-        "connections as gunicorn has workers; latency there is one replay's own time.\n",
+        "connections as gunicorn has workers, the statements the app prepares (core/db.py: "
+        "the token lookup, the chain's lock and append) prepared there too; latency there is "
+        "one replay's own time.\n",
         "| request | concurrency | requests | per s | p50 ms | p95 | p99 | in worker p50 "
         "| in worker p95 | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -180,6 +180,10 @@ else:
     # without that file: it pays off for long reports only, and added about 30 ms to a
     # due list whose plan merely looked expensive (bench/chroniccare.py).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# The statements every request sends (access-log append, API token lookup) are prepared
+# once per connection (core/db.py). Off behind a pooler that does not keep a client's
+# connection (PgBouncer in transaction mode).
+PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: throttling counters and sessions. Redis when several processes must share them.

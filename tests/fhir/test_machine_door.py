@@ -196,7 +196,9 @@ def test_a_patient_read_takes_four_statements_and_shows_the_gp(cast: Cast, pgo: 
         {"reference": f"Practitioner/{membership.public_id}", "display": cast.gp_a.full_name}
     ]
     assert body["managingOrganization"]["display"] == cast.practice_a.name
-    assert len(_plain(queries.captured_queries)) <= 4, _plain(queries.captured_queries)
+    # SQLite appends to the access log in two statements (core.audit._append).
+    most = 4 if connection.vendor == "postgresql" else 5
+    assert len(_plain(queries.captured_queries)) <= most, _plain(queries.captured_queries)
 
 
 def test_a_system_reads_a_patient_as_before(cast: Cast) -> None:

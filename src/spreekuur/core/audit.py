@@ -25,6 +25,7 @@ from django.db.models import Model
 from django.db.models.sql import InsertQuery
 
 from spreekuur.core import actors, request_context
+from spreekuur.core.db import prepared_cursor
 from spreekuur.core.middleware import normalise_ip
 from spreekuur.core.models import (
     AuditAction,
@@ -208,7 +209,7 @@ def _lock_head(scope: str) -> AuditChain | None:
     connection = transaction.get_connection()
     # SQLite has no row locks (its writers take turns on the whole database).
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(
             "SELECT id, practice_id, lane, last_seq, last_hash FROM core_auditchain"  # noqa: S608
             f" WHERE scope = %s{lock}",
@@ -369,7 +370,7 @@ def _append(chain: AuditChain, entries: list[AuditEntry]) -> None:
         insert = InsertQuery(AuditEntry)
         insert.insert_values(fields, cast("list[Model]", part))
         [(insert_sql, insert_params)] = insert.get_compiler(connection=connection).as_sql()
-        with connection.cursor() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(  # the INSERT is Django's own, with every value a parameter
                 f"WITH added AS ({insert_sql} RETURNING id)"  # noqa: S608
                 " UPDATE core_auditchain SET last_seq = %s, last_hash = %s WHERE id = %s"

@@ -15,6 +15,7 @@ from django.db import connections, transaction
 from django.http import HttpRequest
 
 from spreekuur.accounts.models import User
+from spreekuur.core.db import prepared_cursor
 from spreekuur.core.models import Practice
 from spreekuur.fhir.api.errors import FhirError
 from spreekuur.fhir.api.rows import Columns
@@ -93,7 +94,7 @@ class _Statements:
     def token_link(self, checksum: str) -> AccessTokenLink | None:
         """The token's link, with its token, app and the app's practice."""
         db = transaction.get_connection()
-        with db.cursor() as cursor:
+        with prepared_cursor(db) as cursor:
             cursor.execute(self.sql(db.alias)[0], [checksum])
             row = cursor.fetchone()
         if row is None:
@@ -109,7 +110,7 @@ class _Statements:
         """The link's connection, with its user and its patient (practice, GP), as the
         ORM's select_related leaves them: nothing of it is fetched again."""
         db = transaction.get_connection()
-        with db.cursor() as cursor:
+        with prepared_cursor(db) as cursor:
             cursor.execute(self.sql(db.alias)[1], [link.connection_id])
             row = cursor.fetchone()
         if row is None:  # pragma: no cover - the link's foreign key keeps it there
