@@ -60,6 +60,18 @@ def test_an_open_episode_suggests_the_patient_until_someone_decides(cast: Cast) 
     assert entry.object_ids == [str(enrolment.public_id)] and entry.detail == "diabetes"
 
 
+def test_a_child_with_asthma_is_not_suggested_for_the_adults_programme(cast: Cast) -> None:
+    """Asthma's programme is suggested from 16 (programmes.json): a child sees the GP."""
+    from spreekuur.chroniccare.planning import months_after
+
+    child, adult = cast.patient_a, cast.other_patient_a
+    Patient.objects.filter(pk=child.pk).update(date_of_birth=months_after(TODAY(), -12 * 15))
+    Patient.objects.filter(pk=adult.pk).update(date_of_birth=months_after(TODAY(), -12 * 16))
+    for patient in (child, adult):
+        _episode(cast, patient, "R96")
+    assert list(selectors.suggested_patients(cast.practice_a, "astma")) == [adult]
+
+
 def test_declining_keeps_the_suggestion_away_and_enrolling_later_still_works(cast: Cast) -> None:
     _episode(cast, cast.patient_a, "K86")
     declined = services.decline_enrolment(

@@ -70,6 +70,8 @@ def _broken(
         ({"icpc": []}, None, "letter and two digits"),
         ({"code": "twee woorden"}, None, "one plain word"),
         ({"control_every_months": 0}, None, "1 to 60 months"),
+        ({"suggest_from_age": "16"}, None, "whole number of years"),
+        ({"suggest_from_age": -1}, None, "whole number of years"),
         ({}, {"nhg": "HBAC", "every_months": 3}, "an NHG number"),
         ({}, {"nhg": "372", "every_months": 3, "target": {"below": 1, "at_most": 2}}, "one of"),
         ({}, {"nhg": "372", "every_months": 3, "target": {"below": "laag"}}, "a number"),

@@ -90,6 +90,9 @@ class Programme:
     checkup_every_months: int
     measures: tuple[Measure, ...]
     indicators: tuple[Indicator, ...] = ()
+    # Suggested from an open episode only from this age (asthma: the care groups'
+    # programme is for adults; a child with asthma sees the GP).
+    suggest_from_age: int = 0
 
     def measure(self, nhg_code: str) -> Measure:
         return next(m for m in self.measures if m.nhg_code == nhg_code)
@@ -162,7 +165,14 @@ def _programme(raw: dict[str, Any]) -> Programme:
         checkup_every_months=_months(raw.get("checkup_every_months"), code),
         measures=tuple(measures),
         indicators=indicators,
+        suggest_from_age=_age(raw.get("suggest_from_age", 0), code),
     )
+
+
+def _age(raw: Any, code: str) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw <= 120:
+        raise ProgrammeDataError(f"{code}: suggest_from_age is a whole number of years")
+    return raw
 
 
 def _indicator(raw: dict[str, Any], code: str, measures: list[Measure]) -> Indicator:

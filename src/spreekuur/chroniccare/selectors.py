@@ -56,9 +56,10 @@ def programme_episodes(patient: Patient, scheme: Programme) -> list[Episode]:
 
 
 def suggested_patients(practice: Practice, code: str) -> QuerySet[Patient]:
-    """Patients of the practice with an open episode of the programme (T90: diabetes)
-    and no decision about it yet, each with `since`: the start of their earliest such
-    episode. Read each time, so a closed episode or a decision takes them off at once."""
+    """Patients of the practice with an open episode of the programme (T90: diabetes),
+    old enough for it, and no decision about it yet, each with `since`: the start of their
+    earliest such episode. Read each time, so a closed episode or a decision takes them
+    off at once."""
     wanted = programme(code)
     episodes = Episode.objects.filter(
         practice_id=practice.pk,
@@ -69,9 +70,12 @@ def suggested_patients(practice: Practice, code: str) -> QuerySet[Patient]:
     decided = Enrolment.objects.filter(
         practice_id=practice.pk, patient=OuterRef("pk"), programme=code, status__in=IN_FORCE
     )
+    patients = Patient.objects.filter(practice=practice)
+    if wanted.suggest_from_age:
+        born_by = months_after(timezone.localdate(), -12 * wanted.suggest_from_age)
+        patients = patients.filter(date_of_birth__lte=born_by)
     return (
-        Patient.objects.filter(practice=practice)
-        .filter(Exists(episodes))
+        patients.filter(Exists(episodes))
         .exclude(Exists(decided))
         .annotate(since=Subquery(episodes.order_by("started_on").values("started_on")[:1]))
         .order_by("family_name", "given_name", "pk")

@@ -77,7 +77,6 @@ TAKE_PART = {
     "af": 0.7,
 }
 DECLINE = 0.06
-ADULT = 16  # the asthma programme of the care groups is for adults
 # Of the participants: the last control long ago, and new ones not seen yet.
 OVERDUE = 0.08
 NEW = 0.03
@@ -387,7 +386,7 @@ def build_demo_chroniccare(
             (patients[patient_id], episode_start)
             for patient_id, episode_start in since[code].items()
             # A child with asthma sees the GP (the care groups' programme is for adults).
-            if code != "astma" or _age(patients[patient_id].date_of_birth, today) >= ADULT
+            if _age(patients[patient_id].date_of_birth, today) >= scheme.suggest_from_age
         ]
         for index, (patient, episode_start) in enumerate(candidates):
             # The first candidate takes part, so that a small demo has every programme.
